@@ -1,0 +1,5 @@
+"""Allow ``python -m metrolab``."""
+
+from metrolab.cli import main
+
+main()

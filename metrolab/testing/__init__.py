@@ -1,0 +1,1 @@
+"""Test support for metrolab users' own CI: simulators served over real transports."""

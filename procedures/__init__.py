@@ -1,0 +1,1 @@
+"""Calibration procedures, installed as ``metrolab.procedures``."""
