@@ -1,0 +1,184 @@
+"""The audit log: one append-only, hash-chained file beside the sealed records.
+
+``audit.log`` lives in the same directory as the records it speaks for. Each line is one
+canonical JSON object with ``seq``, ``time`` (ISO 8601 UTC), ``action``, ``record_id``,
+the action's own fields, ``prev`` (the previous line's ``hash``, 64 zeros for the first)
+and ``hash`` = SHA-256 of the canonical JSON of the object without ``hash``. Actions:
+
+- ``sealed``: a record was sealed (file, content_sha256, file_sha256, status, journal...)
+- ``registered``: a record sealed before a crash was entered by ``metrolab recover``
+- ``reviewed``, ``approved``: a review step (who, content_sha256)
+- ``amended``: a new record replaces ``amends`` (who, reason, changes, hashes)
+
+Review state therefore lives outside the sealed file, which is never edited.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from metrolab.clock import Clock, WallClock, isoformat
+from metrolab.store.durable import canonical_json, fsync_directory, sha256_hex, write_all
+from metrolab.store.errors import AuditLogError
+
+AUDIT_LOG_NAME = "audit.log"
+GENESIS = "0" * 64
+RECORD_ACTIONS = ("sealed", "registered", "amended")
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    """Return the SHA-256 (hex) of ``entry`` without its ``hash`` field, canonically encoded."""
+    body = {key: value for key, value in entry.items() if key != "hash"}
+    return sha256_hex(canonical_json(body).encode())
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """Where a record stands: ``state`` is draft, reviewed or approved.
+
+    ``who`` and ``when`` (ISO 8601) belong to the latest step; ``history`` holds every step
+    as ``{action, who, time}``; ``superseded_by`` names the amendment that replaced it.
+    """
+
+    state: str
+    who: str | None = None
+    when: str | None = None
+    history: tuple[dict[str, Any], ...] = ()
+    superseded_by: str | None = None
+    reviewed_by: str | None = None
+    approved_by: str | None = None
+
+
+@dataclass
+class AuditLog:
+    """The audit log at ``path``; :meth:`for_record` finds the one beside a record."""
+
+    path: Path
+    clock: Clock = field(default_factory=WallClock)
+
+    @classmethod
+    def for_record(cls, record_path: str | os.PathLike[str]) -> AuditLog:
+        """Return the audit log of the directory that holds ``record_path``."""
+        return cls(Path(record_path).resolve().parent / AUDIT_LOG_NAME)
+
+    def append(self, action: str, record_id: str, **fields: Any) -> dict[str, Any]:
+        """Append one entry chained to the last and make it durable; return the entry."""
+        with self._locked() as fd:
+            entries, problems = self._read()
+            if problems:
+                raise AuditLogError(
+                    f"audit log {self.path} is broken ({problems[0]}); nothing was added. "
+                    "Keep it as evidence and start a new records directory")
+            prev = entries[-1]["hash"] if entries else GENESIS
+            entry = {"seq": len(entries) + 1, "time": isoformat(self.clock.now()),
+                     "action": action, "record_id": record_id, **fields, "prev": prev}
+            entry["hash"] = entry_hash(entry)
+            try:
+                write_all(fd, (canonical_json(entry) + "\n").encode())
+                os.fdatasync(fd)
+            except OSError as exc:
+                raise AuditLogError(
+                    f"cannot append {action} of {record_id} to audit log {self.path}: "
+                    f"{exc.strerror or exc}; free disk space or fix permissions and retry"
+                ) from exc
+        return entry
+
+    @contextmanager
+    def _locked(self) -> Iterator[int]:
+        existed = self.path.exists()
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise AuditLogError(f"cannot open audit log {self.path}: {exc.strerror or exc}; "
+                                "the records directory must be writable") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if not existed:
+                fsync_directory(self.path.parent)
+            yield fd
+        finally:
+            os.close(fd)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Return every entry of the log as dicts, oldest first ([] if there is no log).
+
+        Raises :class:`AuditLogError` if the log is broken (see :meth:`problems`).
+        """
+        entries, problems = self._read()
+        if problems:
+            raise AuditLogError(f"audit log {self.path} is broken: {'; '.join(problems)}")
+        return entries
+
+    def problems(self) -> list[str]:
+        """Return what is wrong with the chain (empty when every line and link is intact)."""
+        return self._read()[1]
+
+    def _read(self) -> tuple[list[dict[str, Any]], list[str]]:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return [], []
+        except OSError as exc:
+            raise AuditLogError(f"cannot read audit log {self.path}: "
+                                f"{exc.strerror or exc}") from exc
+        entries: list[dict[str, Any]] = []
+        problems: list[str] = []
+        prev = GENESIS
+        lines = raw.split(b"\n")
+        if lines[-1]:
+            problems.append(f"line {len(lines)} has no line end (torn or edited)")
+        for number, line in enumerate(lines[:-1], start=1):
+            try:
+                entry = json.loads(line.decode("utf-8"))
+                stored = entry["hash"]
+            except (ValueError, KeyError, TypeError):
+                problems.append(f"line {number} is not a JSON audit entry")
+                prev = "?"
+                continue
+            if entry_hash(entry) != stored:
+                problems.append(f"line {number} ({entry.get('action')} of "
+                                f"{entry.get('record_id')}) was changed: its hash does not match")
+            elif entry.get("prev") != prev and prev != "?":
+                problems.append(f"line {number} does not chain to line {number - 1} "
+                                "(a line was removed, inserted or reordered)")
+            if entry.get("seq") != number:
+                problems.append(f"line {number} has sequence number {entry.get('seq')}")
+            entries.append(entry)
+            prev = stored
+        return entries, problems
+
+    def record_entry(self, record_id: str) -> dict[str, Any] | None:
+        """Return the entry that sealed, registered or amended-in ``record_id``, or None."""
+        found = None
+        for entry in self.entries():
+            if entry["record_id"] == record_id and entry["action"] in RECORD_ACTIONS:
+                found = entry
+        return found
+
+    def review_state(self, record_id: str) -> ReviewState:
+        """Return the review state of ``record_id`` as the log tells it."""
+        state, who, when = "draft", None, None
+        reviewed_by = approved_by = superseded_by = None
+        history: list[dict[str, Any]] = []
+        for entry in self.entries():
+            if entry["action"] == "amended" and entry.get("amends") == record_id:
+                superseded_by = entry["record_id"]
+            if entry["record_id"] != record_id:
+                continue
+            if entry["action"] in ("reviewed", "approved"):
+                state, who, when = entry["action"], entry["who"], entry["time"]
+                if state == "reviewed":
+                    reviewed_by = who
+                else:
+                    approved_by = who
+            history.append({"action": entry["action"], "who": entry.get("who"),
+                            "time": entry["time"]})
+        return ReviewState(state, who, when, tuple(history), superseded_by, reviewed_by,
+                           approved_by)

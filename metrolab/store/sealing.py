@@ -1,0 +1,187 @@
+"""Sealing: a journal becomes one HDF5 record, written whole and renamed into place.
+
+Order of work: write ``.<name>.<pid>.tmp`` beside the target, hash its content into
+``/integrity``, close, fsync, hard-link it to the final name (which refuses to replace an
+existing record), fsync the directory, then append a ``sealed`` entry to the audit log.
+A crash leaves either no record or a whole one; a whole record without its audit entry
+is entered by :func:`recover`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+
+from metrolab import __version__
+from metrolab.clock import Clock, WallClock, isoformat
+from metrolab.store.assemble import assemble
+from metrolab.store.audit import AuditLog
+from metrolab.store.durable import file_sha256, fsync_directory, sha256_hex
+from metrolab.store.errors import JournalLockedError, SealError
+from metrolab.store.integrity import INTEGRITY_GROUP, content_hash, manifest
+from metrolab.store.journal import read_journal
+from metrolab.store.layout import json_dataset, new_group, write_run
+from metrolab.store.verification import content_problems
+
+RECORD_SUFFIX = ".h5"
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A record written in place: its path, content hash and whole-file hash (hex)."""
+
+    path: Path
+    content_sha256: str
+    file_sha256: str
+
+
+def record_path_for(journal_path: Path) -> Path:
+    """Return the default record path of a journal: same directory and stem, ``.h5``."""
+    return journal_path.with_suffix(RECORD_SUFFIX)
+
+
+def write_sealed(out_path: Path, build: Callable[[h5py.File], None]) -> Sealed:
+    """Write a record atomically: ``build`` fills an empty file; return the :class:`Sealed`.
+
+    Raises :class:`SealError` (nothing left behind) if the target exists or a write fails.
+    """
+    if out_path.exists():
+        raise SealError(f"record {out_path} already exists; a sealed record is never "
+                        "replaced (amend it instead, or choose another output path)")
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    try:
+        with h5py.File(tmp, "w", track_order=True) as handle:
+            build(handle)
+        with h5py.File(tmp, "r+") as handle:
+            digests = manifest(handle)
+            digest = content_hash(digests)
+            group = new_group(handle, INTEGRITY_GROUP, "NXcollection")
+            group.attrs["algorithm"] = "sha256"
+            group.attrs["content_sha256"] = digest
+            group.attrs["description"] = ("content_sha256 = SHA-256 of manifest_json; the "
+                                          "manifest maps every object outside /integrity "
+                                          "to the digest of its attributes and data "
+                                          "(docs/records.md)")
+            json_dataset(group, "manifest_json", digests)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        whole = file_sha256(tmp)
+        os.link(tmp, out_path)
+        tmp.unlink()
+        fsync_directory(out_path.parent)
+    except FileExistsError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SealError(f"record {out_path} appeared while sealing; it was not "
+                        "replaced") from exc
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise SealError(f"cannot write record {out_path}: {exc.strerror or exc}. Nothing "
+                        "was sealed and the journal is untouched; free disk space or fix "
+                        "permissions, then run `metrolab recover` on the journal") from exc
+    return Sealed(out_path, digest, whole)
+
+
+def seal(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] | None = None,
+         *, clock: Clock | None = None) -> Path:
+    """Seal the journal into an HDF5 record and enter it in the audit log; return its path.
+
+    The record goes to ``out_path`` (default: the journal's name with ``.h5``). A journal
+    without ``run_ended`` seals as ``aborted``. The journal itself is kept unchanged.
+    """
+    journal_path = Path(journal_path)
+    clock = clock or WallClock()
+    contents = read_journal(journal_path)
+    data = assemble(contents)
+    target = Path(out_path) if out_path is not None else record_path_for(journal_path)
+    sealed_at = isoformat(clock.now())
+    provenance = {
+        "journal_file": journal_path.name,
+        "journal_sha256": sha256_hex(journal_path.read_bytes()[:contents.valid_size]),
+        "journal_bytes": contents.valid_size,
+        "journal_entries": len(contents),
+        "journal_last_seq": contents.last_seq,
+        "journal_problem": contents.problem or "",
+        "sealed_at": sealed_at,
+        "sealed_by": f"metrolab {__version__}",
+    }
+    sealed = write_sealed(target, lambda handle: write_run(
+        handle, data, record_id=data.run_id, certificate_id=data.run_id,
+        sealed_at=sealed_at, provenance=provenance))
+    AuditLog(sealed.path.resolve().parent / "audit.log", clock).append(
+        "sealed", data.run_id, file=sealed.path.name, content_sha256=sealed.content_sha256,
+        file_sha256=sealed.file_sha256, status=data.status, run_id=data.run_id,
+        journal=journal_path.name, journal_sha256=provenance["journal_sha256"],
+        journal_last_seq=contents.last_seq)
+    return sealed.path
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What :func:`recover` did: ``action`` is sealed, registered or already sealed."""
+
+    path: Path
+    action: str
+    status: str
+    run_id: str
+
+
+def recover(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] | None = None,
+            *, clock: Clock | None = None) -> Recovery:
+    """Bring an interrupted run to a sealed, verifiable record; return what was done.
+
+    Refuses a journal that a live process is writing. Removes this record's stale
+    temporary files, then: seals the journal (``aborted`` if it never ended); or, if a
+    whole record is already in place but the crash came before its audit entry, enters it
+    in the audit log (``registered``); or reports that it was already sealed.
+    """
+    journal_path = Path(journal_path)
+    _refuse_live_journal(journal_path)
+    target = Path(out_path) if out_path is not None else record_path_for(journal_path)
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        stale.unlink()
+    contents = read_journal(journal_path)
+    if not target.exists():
+        path = seal(journal_path, target, clock=clock)
+        return Recovery(path, "sealed", assemble(contents).status, contents.run_id)
+    log = AuditLog(target.resolve().parent / "audit.log", clock or WallClock())
+    with h5py.File(target, "r") as handle:
+        record_id = str(handle["entry"].attrs["record_id"])
+        status = str(handle["entry"].attrs["status"])
+    if log.record_entry(record_id) is not None:
+        return Recovery(target, "already sealed", status, record_id)
+    problems = content_problems(target)
+    if problems:
+        raise SealError(f"record {target} exists, is not in the audit log and does not "
+                        f"match its own hash ({problems[0]}); move it aside as evidence and "
+                        "run `metrolab recover` again")
+    with h5py.File(target, "r") as handle:
+        digest = str(handle[INTEGRITY_GROUP].attrs["content_sha256"])
+    log.append("registered", record_id, file=target.name, content_sha256=digest,
+               file_sha256=file_sha256(target), status=status, run_id=contents.run_id,
+               journal=journal_path.name, note="sealed before a crash; entered by recover")
+    return Recovery(target, "registered", status, record_id)
+
+
+def _refuse_live_journal(journal_path: Path) -> None:
+    """Raise :class:`JournalLockedError` if a process holds the journal's write lock."""
+    try:
+        fd = os.open(journal_path, os.O_RDONLY)
+    except OSError as exc:
+        raise SealError(f"cannot open journal {journal_path}: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        raise JournalLockedError(f"journal {journal_path} is still being written by a live "
+                                 "process; stop that run first") from exc
+    finally:
+        os.close(fd)

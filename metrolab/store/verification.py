@@ -1,0 +1,109 @@
+"""Checking a sealed record against its own hash and against the audit log."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+
+from metrolab.store.audit import AUDIT_LOG_NAME, AuditLog
+from metrolab.store.durable import file_sha256
+from metrolab.store.errors import AuditLogError
+from metrolab.store.integrity import INTEGRITY_GROUP, content_hash, manifest
+from metrolab.store.layout import SCHEMA_NAME
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of :func:`verify`: ``ok`` is True when ``problems`` is empty."""
+
+    path: Path
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+    record_id: str | None = None
+    content_sha256: str | None = None
+
+    def summary(self) -> str:
+        """Return one line: "... intact ..." when ok, else the problems joined by "; "."""
+        if self.ok:
+            what = f"record {self.record_id}" if self.record_id else "audit log"
+            digest = f" (sha256 {self.content_sha256[:16]}...)" if self.content_sha256 else ""
+            return f"{self.path}: intact: {what}{digest} matches its hash and the audit log"
+        return f"{self.path}: NOT intact: " + "; ".join(self.problems)
+
+
+def content_problems(path: str | os.PathLike[str]) -> list[str]:
+    """Return what in the record at ``path`` does not match its sealed manifest and hash."""
+    try:
+        with h5py.File(path, "r") as handle:
+            if handle.attrs.get("schema_name") != SCHEMA_NAME:
+                return [f"not a metrolab record (schema_name is "
+                        f"{handle.attrs.get('schema_name')!r})"]
+            if INTEGRITY_GROUP not in handle:
+                return ["no /integrity group: the record was never sealed"]
+            group = handle[INTEGRITY_GROUP]
+            stored_hash = str(group.attrs.get("content_sha256", ""))
+            stored: dict[str, str] = json.loads(group["manifest_json"][()].decode())
+            actual = manifest(handle)
+    except (OSError, KeyError, ValueError) as exc:
+        return [f"cannot read the record: {exc}"]
+    problems = [f"{name} was changed" for name in sorted(stored)
+                if name in actual and actual[name] != stored[name]]
+    problems += [f"{name} is missing" for name in sorted(set(stored) - set(actual))]
+    problems += [f"{name} was added" for name in sorted(set(actual) - set(stored))]
+    if content_hash(stored) != stored_hash:
+        problems.append("/integrity: the stored manifest does not hash to content_sha256")
+    return problems
+
+
+def verify(path: str | os.PathLike[str]) -> VerifyReport:
+    """Check a record (or an ``audit.log``) and return a :class:`VerifyReport`.
+
+    For a record: every object against the sealed manifest, the manifest against the
+    content hash, the audit log's chain, and the log's entry for this record against the
+    content hash and the SHA-256 of the whole file.
+    """
+    path = Path(path)
+    if path.name == AUDIT_LOG_NAME or (path.is_file() and not h5py.is_hdf5(path)):
+        return _verify_log(path)
+    report = VerifyReport(path, ok=False)
+    report.problems = content_problems(path)
+    if report.problems and report.problems[0].startswith(("cannot read", "not a metrolab")):
+        return report
+    with h5py.File(path, "r") as handle:
+        report.record_id = str(handle["entry"].attrs.get("record_id"))
+        if INTEGRITY_GROUP in handle:
+            report.content_sha256 = str(handle[INTEGRITY_GROUP].attrs.get("content_sha256"))
+    log = AuditLog.for_record(path)
+    if not log.path.exists():
+        report.problems.append(f"no audit log {log.path} beside the record")
+    else:
+        chain = log.problems()
+        report.problems += [f"audit log: {problem}" for problem in chain]
+        entry = None if chain else log.record_entry(report.record_id)
+        if not chain and entry is None:
+            report.problems.append(f"audit log has no entry sealing {report.record_id}")
+        elif entry is not None:
+            if entry.get("content_sha256") != report.content_sha256:
+                report.problems.append("content_sha256 differs from the one in the audit log")
+            if entry.get("file_sha256") != file_sha256(path):
+                report.problems.append("the file's bytes differ from those sealed "
+                                       "(file_sha256 in the audit log)")
+    report.ok = not report.problems
+    return report
+
+
+def _verify_log(path: Path) -> VerifyReport:
+    report = VerifyReport(path, ok=False)
+    if not path.exists():
+        report.problems.append("file does not exist")
+        return report
+    try:
+        report.problems = AuditLog(path).problems()
+    except AuditLogError as exc:
+        report.problems = [str(exc)]
+    report.ok = not report.problems
+    return report

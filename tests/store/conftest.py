@@ -1,0 +1,108 @@
+"""A small but complete calibration run, journalled the way the runner journals it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from metrolab.clock import VirtualClock
+from metrolab.store.journal import Journal
+
+RUN_ID = "R-2026-0001"
+
+
+def budget(value: float, u_ref: float) -> dict[str, Any]:
+    """Return a GumResult.to_dict()-shaped budget for a DMM reading against a calibrator."""
+    u = (u_ref**2 + 1e-6**2) ** 0.5
+    return {
+        "method": "GUM", "model": "error = indication - reference", "coverage": 0.95,
+        "outputs": {"error": {"value": value, "u": u, "dof": None, "k": 2.0, "U": 2 * u,
+                              "unit": "V"}},
+        "budget": [
+            {"output": "error", "input": "indication", "value": 10.00001, "u": 1e-6,
+             "unit": "V", "distribution": "normal", "dof": 9, "sensitivity": 1.0,
+             "contribution": 1e-6, "share": 0.2},
+            {"output": "error", "input": "reference", "value": 10.0, "u": u_ref, "unit": "V",
+             "distribution": "rectangular", "dof": None, "sensitivity": -1.0,
+             "contribution": u_ref, "share": 0.8},
+        ],
+        "correlations": [], "settings": {"samples": None},
+    }
+
+
+def decision(measured: float, U: float) -> dict[str, Any]:  # noqa: N803
+    """Return a Decision.to_dict()-shaped simple-acceptance decision against ±40 µV."""
+    return {"rule": "simple", "parameters": {"guard": None}, "measured": measured, "U": U,
+            "k": 2.0, "lower_limit": -4e-5, "upper_limit": 4e-5, "acceptance_lower": -4e-5,
+            "acceptance_upper": 4e-5, "statement": "pass" if abs(measured) < 4e-5 else "fail",
+            "probability_of_conformity": 0.99, "pfa": None, "pfr": None, "tur": 4.2}
+
+
+def write_run(path: Path, *, readings: int = 5, end: bool = True,
+              clock: VirtualClock | None = None) -> Path:
+    """Journal one run with two DCV points (as found) at ``path``; return the path."""
+    clock = clock or VirtualClock()
+    with Journal.create(path, RUN_ID, clock=clock) as journal:
+        journal.append("run_started", {
+            "run_id": RUN_ID, "procedure": {"name": "dmm-dcv", "version": "1.2"},
+            "software_version": "0.1.0", "config_hash": "ab" * 32, "operator": "A. Operator",
+            "item": {"manufacturer": "Keysight", "model": "34401A", "serial": "MY123",
+                     "description": "6½-digit DMM"},
+            "customer": {"name": "Example Ltd", "address": "1 Road, Town"},
+            "location": "laboratory",
+            "laboratory": {"name": "Cal Lab", "address": "2 Street", "accreditation": "A-1"},
+            "decision_rule": {"rule": "simple", "parameters": {}},
+            "started_at": clock.now()})
+        journal.append("instrument", {
+            "role": "dut", "name": "dmm", "resource": "TCPIP0::127.0.0.1::5025::SOCKET",
+            "identity": {"manufacturer": "Keysight", "model": "34401A", "serial": "MY123",
+                         "firmware": "11-5-2"}, "traceability": None})
+        journal.append("instrument", {
+            "role": "standard", "name": "calibrator", "resource": "ASRL/dev/pts/3::INSTR",
+            "identity": {"manufacturer": "Fluke", "model": "5522A", "serial": "F1",
+                         "firmware": "1.0"},
+            "traceability": {"certificate_id": "C-77", "certificate_sha256": "cd" * 32,
+                             "calibration_date": "2025-06-01", "due_date": "2026-06-01",
+                             "issuer": "NMI", "override_reason": None}})
+        journal.append("environment", {"time": clock.now(),
+                                       "temperature": {"value": 23.1, "unit": "degC"},
+                                       "humidity": {"value": 45.0, "unit": "percent"},
+                                       "pressure": None})
+        for number, nominal in enumerate((1.0, 10.0)):
+            point_id = f"dcv-{nominal:g}V"
+            journal.append("point_started", {
+                "point_id": point_id, "phase": "as_found", "function": "DCV",
+                "range": {"value": 10.0, "unit": "V"}, "nominal": {"value": nominal, "unit": "V"},
+                "settings": {"nplc": {"value": 10, "unit": "dimensionless"}}})
+            values = []
+            for index in range(readings):
+                clock.advance(0.5)
+                value = nominal + 1e-6 * (index - 2) + number * 1e-5
+                values.append(value)
+                journal.append("reading", {"point_id": point_id, "phase": "as_found",
+                                           "index": index, "time": clock.now(),
+                                           "value": value, "unit": "V"})
+            mean = sum(values) / len(values)
+            journal.append("point_result", {
+                "point_id": point_id, "phase": "as_found", "function": "DCV",
+                "range": {"value": 10.0, "unit": "V"}, "nominal": {"value": nominal, "unit": "V"},
+                "value": {"value": mean, "unit": "V"},
+                "error": {"value": mean - nominal, "unit": "V"},
+                "reference": {"value": nominal, "unit": "V"},
+                "tolerance": {"lower": -4e-5, "upper": 4e-5, "unit": "V"},
+                "budget": budget(mean - nominal, 5e-6),
+                "decision": decision(mean - nominal, 1.1e-5)})
+        journal.append("event", {"time": clock.now(), "type": "note",
+                                 "message": "all points done", "data": {"points": 2}})
+        if end:
+            journal.append("run_ended", {"status": "completed", "ended_at": clock.now(),
+                                         "reason": ""})
+    return path
+
+
+@pytest.fixture
+def journal_path(tmp_path: Path) -> Path:
+    """Return the path of a completed run's journal in a fresh directory."""
+    return write_run(tmp_path / f"{RUN_ID}.journal")
