@@ -1,0 +1,258 @@
+"""``metrolab risk``: acceptance limits, TUR, statement and risks of one test point."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from typing import Any
+
+import click
+
+from metrolab.conformity.decision import RULES, Decision, decide
+from metrolab.conformity.errors import LowTURWarning
+from metrolab.conformity.guardband import METHODS, GuardBand
+from metrolab.conformity.priors import Prior
+from metrolab.conformity.statements import human
+from metrolab.errors import UserInputError
+
+
+class OneLineErrorCommand(click.Command):
+    """A click command whose usage errors become one-line :class:`UserInputError` (exit 2)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse ``args``; turn click's multi-line usage errors into one-line input errors."""
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise UserInputError(f"metrolab {self.name}: {exc.format_message()}") from None
+
+
+def _guard_from_text(text: str) -> GuardBand:
+    """Return the guard band for ``--guardband``: a method name or a width (number)."""
+    if text in METHODS:
+        return GuardBand.method(text)
+    try:
+        width = float(text)
+    except ValueError:
+        raise UserInputError(
+            f"--guardband {text!r} is neither a method ({', '.join(METHODS)}) nor a number"
+        ) from None
+    if not math.isfinite(width):
+        raise UserInputError(f"--guardband {text!r} must be a finite number")
+    return GuardBand.width(width)
+
+
+def _prior(
+    itp: float | None,
+    mean: float | None,
+    sd: float | None,
+    lower: float | None,
+    upper: float | None,
+) -> Prior | None:
+    """Return the prior from ``--itp`` or ``--prior-mean``/``--prior-sd``, or None."""
+    if itp is not None and (mean is not None or sd is not None):
+        raise UserInputError("give either --itp or --prior-mean with --prior-sd, not both")
+    if (mean is None) != (sd is None):
+        raise UserInputError("--prior-mean and --prior-sd go together: give both")
+    if itp is not None:
+        return Prior.from_itp(
+            itp,
+            -math.inf if lower is None else lower,
+            math.inf if upper is None else upper,
+        )
+    if mean is not None and sd is not None:
+        return Prior.normal(mean, sd)
+    return None
+
+
+def _limits(decision: Decision) -> list[float | None]:
+    """Return [acceptance lower, acceptance upper] as JSON-safe numbers (None if absent)."""
+    data = decision.to_dict()
+    return [data["acceptance_lower"], data["acceptance_upper"]]
+
+
+def _number(value: float | None) -> str:
+    """Return a number for people, or "none" for a missing limit."""
+    return "none" if value is None else f"{value:.6g}"
+
+
+def _percent(value: float | None) -> str:
+    """Return a fraction as a percentage for people."""
+    return "n/a" if value is None else f"{100.0 * value:.4g} %"
+
+
+@click.command(cls=OneLineErrorCommand)
+@click.option("--lower", type=float, default=None, help="Lower tolerance limit.")
+@click.option("--upper", type=float, default=None, help="Upper tolerance limit.")
+@click.option("--u", "u", type=float, default=None, help="Standard uncertainty of measurement.")
+@click.option("--k", type=float, default=2.0, show_default=True, help="Coverage factor, U = k u.")
+@click.option("--measured", type=float, default=None, help="Measured value to decide on.")
+@click.option(
+    "--rule",
+    type=click.Choice(RULES),
+    default=None,
+    help="Decision rule (default: simple, or guarded with a guard band).",
+)
+@click.option(
+    "--guardband",
+    default=None,
+    metavar="METHOD|VALUE",
+    help=f"Guard band: a method ({', '.join(METHODS)}) or the width w off each limit.",
+)
+@click.option(
+    "--itp",
+    type=float,
+    default=None,
+    help="In-tolerance probability of a normal population centred in the tolerance.",
+)
+@click.option("--prior-mean", type=float, default=None, help="Mean of a normal population.")
+@click.option("--prior-sd", type=float, default=None, help="Standard deviation of that population.")
+@click.option(
+    "--target-pfa",
+    type=float,
+    default=None,
+    help="Target global PFA (fraction, e.g. 0.02): find the guard band that meets it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def risk(
+    lower: float | None,
+    upper: float | None,
+    u: float | None,
+    k: float,
+    measured: float | None,
+    rule: str | None,
+    guardband: str | None,
+    itp: float | None,
+    prior_mean: float | None,
+    prior_sd: float | None,
+    target_pfa: float | None,
+    as_json: bool,
+) -> None:
+    """Acceptance limits, TUR, statement and risks (ILAC-G8, JCGM 106, Z540.3).
+
+    Probabilities are fractions in JSON and percentages in the text output.
+    """
+    if u is None:
+        raise UserInputError("metrolab risk: --u (standard uncertainty of measurement) is required")
+    if not (math.isfinite(u) and u > 0):
+        raise UserInputError(f"metrolab risk: --u {u} must be a positive number")
+    prior = _prior(itp, prior_mean, prior_sd, lower, upper)
+    if target_pfa is not None and prior is None:
+        raise UserInputError(
+            "--target-pfa needs a prior: give --itp, or --prior-mean and --prior-sd"
+        )
+    target_guard = None if target_pfa is None else GuardBand.target_pfa(target_pfa)
+    guard = None if guardband is None else _guard_from_text(guardband)
+    if rule is None:
+        rule = "guarded" if (guard is not None or target_guard is not None) else "simple"
+    if guard is None and rule != "simple":
+        guard = target_guard
+    expanded = k * u
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LowTURWarning)
+        decision = decide(
+            measured, expanded, lower=lower, upper=upper, k=k, rule=rule, guard=guard, prior=prior
+        )
+    target = None
+    if target_guard is not None:
+        target = decide(
+            None,
+            expanded,
+            lower=lower,
+            upper=upper,
+            k=k,
+            rule="guarded",
+            guard=target_guard,
+            prior=prior,
+        )
+    for warning in caught:
+        click.echo(f"warning: {warning.message}", err=True)
+    result = _result(decision, target, target_pfa)
+    if as_json:
+        click.echo(json.dumps(result, sort_keys=True))
+    else:
+        _print_human(decision, result)
+
+
+def _result(
+    decision: Decision, target: Decision | None, target_pfa: float | None
+) -> dict[str, Any]:
+    """Return the JSON object of ``metrolab risk`` (probabilities as fractions)."""
+    data = decision.to_dict()
+    target_data: dict[str, Any] | None = None
+    if target is not None:
+        t = target.to_dict()
+        target_data = {
+            "target": target_pfa,
+            "guard_band": _guard_widths(t),
+            "acceptance_limits": _limits(target),
+            "pfa": t["pfa"],
+            "pfr": t["pfr"],
+        }
+    return {
+        "statement": data["statement"],
+        "probability_of_conformity": data["probability_of_conformity"],
+        "specific_risk": data["specific_risk"],
+        "pfa": data["pfa"],
+        "pfr": data["pfr"],
+        "tur": data["tur"],
+        "acceptance_limits": _limits(decision),
+        "tolerance_limits": [data["lower_limit"], data["upper_limit"]],
+        "U": data["U"],
+        "k": data["k"],
+        "rule": data["rule"],
+        "guard_band": _guard_widths(data),
+        "target_pfa": target_data,
+        "dcc_conformity": data["dcc_conformity"],
+        "warnings": data["warnings"],
+    }
+
+
+def _guard_widths(data: dict[str, Any]) -> list[float | None]:
+    """Return [w off the lower limit, w off the upper limit] (None where one-sided)."""
+    lower = None
+    upper = None
+    if data["lower_limit"] is not None and data["acceptance_lower"] is not None:
+        lower = data["acceptance_lower"] - data["lower_limit"]
+    if data["upper_limit"] is not None and data["acceptance_upper"] is not None:
+        upper = data["upper_limit"] - data["acceptance_upper"]
+    return [lower, upper]
+
+
+def _print_human(decision: Decision, result: dict[str, Any]) -> None:
+    """Print the result for people, one quantity a line."""
+    lines = [
+        f"tolerance limits      : [{_number(result['tolerance_limits'][0])}, "
+        f"{_number(result['tolerance_limits'][1])}]",
+        f"expanded uncertainty  : U = {_number(result['U'])} (k = {result['k']:g})",
+        "TUR                   : "
+        + ("n/a (one-sided tolerance)" if result["tur"] is None else f"{result['tur']:.4g} : 1"),
+        f"decision rule         : {result['rule']} (guard band w = "
+        f"{_number(result['guard_band'][0])} off the lower, "
+        f"{_number(result['guard_band'][1])} off the upper limit)",
+        f"acceptance limits     : [{_number(result['acceptance_limits'][0])}, "
+        f"{_number(result['acceptance_limits'][1])}]",
+    ]
+    if result["statement"] is not None:
+        lines += [
+            f"measured              : {_number(decision.to_dict()['measured'])}",
+            f"statement             : {human(result['statement'])}",
+            f"probability of conformity: {_percent(result['probability_of_conformity'])} "
+            f"(specific risk {_percent(result['specific_risk'])})",
+        ]
+    if result["pfa"] is not None:
+        lines.append(
+            f"global PFA / PFR      : {_percent(result['pfa'])} / {_percent(result['pfr'])}"
+        )
+    target = result["target_pfa"]
+    if target is not None:
+        widths = [w for w in target["guard_band"] if w is not None]
+        lines.append(
+            f"guard band for PFA {_percent(target['target'])}: w = {_number(widths[0])}, "
+            f"acceptance limits [{_number(target['acceptance_limits'][0])}, "
+            f"{_number(target['acceptance_limits'][1])}], PFA {_percent(target['pfa'])}, "
+            f"PFR {_percent(target['pfr'])}"
+        )
+    for line in lines:
+        click.echo(line)
