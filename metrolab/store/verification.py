@@ -28,10 +28,11 @@ class VerifyReport:
 
     def summary(self) -> str:
         """Return one line: "... intact ..." when ok, else the problems joined by "; "."""
+        if self.ok and self.record_id is None:
+            return f"{self.path}: intact: every audit-log entry matches its hash and chain"
         if self.ok:
-            what = f"record {self.record_id}" if self.record_id else "audit log"
-            digest = f" (sha256 {self.content_sha256[:16]}...)" if self.content_sha256 else ""
-            return f"{self.path}: intact: {what}{digest} matches its hash and the audit log"
+            return (f"{self.path}: intact: record {self.record_id} (sha256 "
+                    f"{self.content_sha256}) matches its hash and the audit log")
         return f"{self.path}: NOT intact: " + "; ".join(self.problems)
 
 

@@ -1,0 +1,144 @@
+"""Review, approval and amendment of sealed records.
+
+A record moves draft -> reviewed -> approved; each step is an audit-log entry (who,
+when, the content hash it applies to), never an edit of the sealed file. The approver
+must be someone other than the reviewer. An amendment is a new record, sealed like any
+other, that copies the original, changes identity fields of the run (never readings or
+results), and says in ``/entry/amends`` which record it replaces, what changed and why.
+The original stays readable and is marked superseded by the log.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import h5py
+
+from metrolab.clock import Clock, WallClock, isoformat
+from metrolab.store.audit import AuditLog, ReviewState
+from metrolab.store.errors import RecordIntegrityError, ReviewError
+from metrolab.store.integrity import INTEGRITY_GROUP
+from metrolab.store.layout import json_dataset, new_group, write_identity
+from metrolab.store.record import Record, open_record
+from metrolab.store.sealing import write_sealed
+from metrolab.store.verification import verify
+
+
+def _checked(path: str | os.PathLike[str], action: str, who: str) -> Record:
+    """Return the opened record after checking ``who`` and the record's integrity."""
+    if not isinstance(who, str) or not who.strip():
+        raise ReviewError(f"{action} of {path}: say who does it (a non-empty name)")
+    report = verify(path)
+    if not report.ok:
+        raise RecordIntegrityError(f"refusing the {action} of {path}: it is not intact "
+                                   f"({'; '.join(report.problems[:3])})")
+    record = open_record(path)
+    if record.review.superseded_by:
+        raise ReviewError(f"{action} of {record.record_id}: it was replaced by amendment "
+                          f"{record.review.superseded_by}; work on that record instead")
+    return record
+
+
+def review(path: str | os.PathLike[str], who: str, *, clock: Clock | None = None) -> ReviewState:
+    """Record that ``who`` checked the draft record at ``path``; return the new state."""
+    record = _checked(path, "review", who)
+    if record.review.state != "draft":
+        raise ReviewError(f"review of {record.record_id}: it is already {record.review.state} "
+                          f"(by {record.review.who}); only a draft can be reviewed")
+    log = AuditLog.for_record(path)
+    log.clock = clock or WallClock()
+    log.append("reviewed", record.record_id, who=who.strip(), content_sha256=record.sha256,
+               file=Path(path).name)
+    return log.review_state(record.record_id)
+
+
+def approve(path: str | os.PathLike[str], who: str, *, clock: Clock | None = None) -> ReviewState:
+    """Record that ``who`` authorised the reviewed record at ``path``; return the new state."""
+    record = _checked(path, "approval", who)
+    state = record.review
+    if state.state != "reviewed":
+        raise ReviewError(f"approval of {record.record_id}: it is {state.state}; it must be "
+                          "reviewed first (`metrolab review`)")
+    if state.reviewed_by == who.strip():
+        raise ReviewError(f"approval of {record.record_id}: {who} reviewed it; approval needs "
+                          "a second person")
+    log = AuditLog.for_record(path)
+    log.clock = clock or WallClock()
+    log.append("approved", record.record_id, who=who.strip(), content_sha256=record.sha256,
+               file=Path(path).name)
+    return log.review_state(record.record_id)
+
+
+def _apply_changes(run: dict[str, Any], changes: Mapping[str, Any],
+                   record_id: str) -> list[dict[str, Any]]:
+    """Apply ``{"dotted.field": new value}`` to ``run``; return [{field, old, new}]."""
+    applied = []
+    for dotted, new in changes.items():
+        keys = str(dotted).split(".")
+        if keys[0] in ("run_id", "status", "ended_at", "reason"):
+            raise ReviewError(f"amendment of {record_id}: {dotted} cannot be amended")
+        parent: Any = run
+        for key in keys[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if not isinstance(parent, dict):
+            raise ReviewError(f"amendment of {record_id}: there is no field {dotted!r} in the "
+                              f"run's identity; fields are like 'customer.name', 'item.serial'")
+        applied.append({"field": str(dotted), "old": parent.get(keys[-1]), "new": new})
+        parent[keys[-1]] = new
+    return applied
+
+
+def amend(path: str | os.PathLike[str], *, who: str, reason: str, changes: Mapping[str, Any],
+          clock: Clock | None = None) -> Path:
+    """Seal an amended copy of the record at ``path``; return the new record's path.
+
+    ``changes`` maps dotted fields of the run's identity (``run_started`` data, e.g.
+    ``"customer.name"``) to new values. Readings and results cannot be amended. The new
+    record's ID is the original's root ID plus ``-A<n>``; it starts as a draft.
+    """
+    if not isinstance(reason, str) or not reason.strip():
+        raise ReviewError(f"amendment of {path}: give the reason for the change")
+    if not changes:
+        raise ReviewError(f"amendment of {path}: say what changes (field -> new value)")
+    original = _checked(path, "amendment", who)
+    clock = clock or WallClock()
+    source = Path(path)
+    root_id = (original.amends or {}).get("root_record_id", original.record_id)
+    number = int((original.amends or {}).get("amendment_number", 0)) + 1
+    record_id = f"{root_id}-A{number}"
+    run = {key: value for key, value in original.run.items()
+           if key not in ("status", "ended_at", "reason")}
+    applied = _apply_changes(run, changes, original.record_id)
+    when = isoformat(clock.now())
+    amends = {"record_id": original.record_id, "certificate_id": original.certificate_id,
+              "root_record_id": root_id, "amendment_number": number, "reason": reason.strip(),
+              "changes": applied, "who": who.strip(), "when": when,
+              "replaced_sha256": original.sha256}
+
+    def build(handle: h5py.File) -> None:
+        with h5py.File(source, "r") as src:
+            for name, value in src.attrs.items():
+                handle.attrs[name] = value
+            for name in src:
+                if name != INTEGRITY_GROUP:
+                    src.copy(src[name], handle, name=name)
+        handle.attrs["file_time"] = when
+        entry = handle["entry"]
+        del entry["run"]
+        write_identity(entry, run, record_id=record_id, certificate_id=record_id)
+        group = new_group(entry, "amends", "NXnote")
+        for key in ("record_id", "certificate_id", "root_record_id", "reason", "who", "when",
+                    "replaced_sha256"):
+            group.attrs[key] = str(amends[key])
+        json_dataset(group, "amends_json", amends)
+
+    sealed = write_sealed(source.resolve().parent / f"{record_id}.h5", build)
+    log = AuditLog(sealed.path.parent / "audit.log", clock)
+    log.append("amended", record_id, amends=original.record_id, who=who.strip(),
+               reason=reason.strip(), changes=applied, file=sealed.path.name,
+               content_sha256=sealed.content_sha256, file_sha256=sealed.file_sha256,
+               status=original.status)
+    return sealed.path
