@@ -1,0 +1,440 @@
+"""The run engine: the only place where a procedure's plans meet instruments and the journal.
+
+The engine drives a procedure's plans (generators of messages, see
+:mod:`metrolab.runner.procedure`) point by point. For every message it prompts the
+operator, waits on the injected clock, calls a driver or takes readings, and writes
+the journal as it goes: ``point_started``, every ``reading`` before the plan sees it,
+``point_result``, ``environment`` samples and ``event``s. Between points it honours
+pause and abort requests and checks suspenders.
+
+A fault of an instrument (timeout, dropped connection, garbled reply, SCPI error)
+puts the instruments in their safe state and repeats the point once (``retry``
+event); a second fault aborts the run cleanly. An interrupted point is measured
+again from its start, so a record never holds a point twice: the journal's
+``retry`` event tells the store which attempt to drop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pint
+
+from metrolab.clock import Clock, isoformat
+from metrolab.instrument.errors import InstrumentError
+from metrolab.runner.discovery import Procedure
+from metrolab.runner.errors import RunAborted
+from metrolab.runner.journalling import (
+    point_result_data,
+    point_started_data,
+    quantity_data,
+    readings_entries,
+)
+from metrolab.runner.operator import Operator
+from metrolab.runner.procedure import Do, Message, Plan, PointOutcome, Prompt, Read, TestPoint, Wait
+from metrolab.runner.progress import Reporter
+from metrolab.runner.suspenders import Suspender
+from metrolab.units import Quantity
+
+PHASES = ("as_found", "as_left")
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """How to run: readings per point, decision rule, adjustment, fault tolerance."""
+
+    readings: int = 10
+    rule: str = "simple"
+    guard: float | None = None
+    adjust: bool = False
+    retries: int = 1
+    #: suspenders poll every ``suspend_poll_s`` and give up after ``suspend_max_s`` (clock seconds)
+    suspend_poll_s: float = 60.0
+    suspend_max_s: float = 4 * 3600.0
+
+
+@dataclass(slots=True)
+class RunContext:
+    """What a plan may know about the run (it never holds an instrument).
+
+    ``drivers`` maps each role to its driver class (for specifications as data),
+    ``models`` to the instrument model read with ``*IDN?`` (the driver's default
+    model in a dry run); ``lab_temperature`` is the last environment sample.
+    """
+
+    phase: str
+    settings: RunSettings
+    drivers: Mapping[str, Any]
+    models: Mapping[str, str]
+    clock: Clock
+    dry_run: bool = False
+    resumed: bool = False
+    lab_temperature: pint.Quantity | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RunStatus:
+    """How a run ended: ``completed`` or ``aborted``, with the reason."""
+
+    status: str
+    reason: str = ""
+
+
+class _Abort(Exception):
+    """Internal: stop the run cleanly for ``reason`` (becomes run_ended ``aborted``)."""
+
+
+class _Restart(Exception):
+    """Internal: a suspender tripped inside a point; measure the point again from its start."""
+
+
+class Runner:
+    """Executes one procedure against opened instruments (or none, for a dry run).
+
+    ``journal`` None means a dry run: nothing is opened or written, every plan is
+    walked with placeholder readings and listed by the reporter.
+    """
+
+    def __init__(
+        self,
+        procedure: Procedure,
+        *,
+        clock: Clock,
+        operator: Operator,
+        reporter: Reporter,
+        settings: RunSettings,
+        context: RunContext,
+        journal: Any = None,
+        instruments: Mapping[str, Any] | None = None,
+        environment_role: str | None = None,
+    ) -> None:
+        self.procedure = procedure
+        self.clock = clock
+        self.operator = operator
+        self.reporter = reporter
+        self.settings = settings
+        self.ctx = context
+        self.journal = journal
+        self.instruments = dict(instruments or {})
+        self.environment_role = environment_role
+        self.suspenders = self._suspenders()
+        self._pause_requested = False
+        self._abort_reason: str | None = None
+        self._reading_index = 0
+        self._point: TestPoint | None = None
+        self._phase = "as_found"
+
+    def _suspenders(self) -> tuple[Suspender, ...]:
+        band = self.procedure.metadata.temperature_band_c
+        if self.dry_run or band is None or self.environment_role not in self.instruments:
+            return ()
+        return (Suspender("lab temperature", self._lab_temperature, Quantity(band[0], "degC"),
+                          Quantity(band[1], "degC"), self.settings.suspend_poll_s,
+                          self.settings.suspend_max_s),)
+
+    def _lab_temperature(self) -> pint.Quantity:
+        temperature = self.sample_environment()
+        assert temperature is not None  # only called when there is an environment instrument
+        return temperature
+
+    @property
+    def dry_run(self) -> bool:
+        """Return True when nothing is measured (no journal)."""
+        return self.journal is None
+
+    def request_pause(self) -> None:
+        """Ask for a pause at the next point boundary (the operator then resumes or aborts)."""
+        self._pause_requested = True
+
+    def request_abort(self, reason: str) -> None:
+        """Ask for a clean abort at the next message boundary, for ``reason``."""
+        self._abort_reason = reason
+
+    # -- the run ---------------------------------------------------------------
+
+    def phases(self) -> tuple[str, ...]:
+        """Return the phases this run measures: as-found, and as-left when adjusting."""
+        return PHASES if self.settings.adjust else PHASES[:1]
+
+    def work(self) -> list[tuple[str, TestPoint]]:
+        """Return every (phase, point) of the run in order."""
+        return [(phase, point) for phase in self.phases() for point in self.procedure.points]
+
+    def execute(self, done: Iterable[tuple[str, str]] = ()) -> RunStatus:
+        """Run every point not in ``done`` (pairs of point_id, phase); return how the run ended.
+
+        Writes ``run_ended`` (completed or aborted) unless an unexpected error (a bug,
+        a journal that cannot be written, an unanswered prompt) stops it: then the
+        instruments are made safe, the error is journalled as a ``fault`` event and
+        re-raised, and the journal stays open for ``metrolab resume``.
+        """
+        finished = set(done)
+        work = self.work()
+        self.reporter.start(len(work), sum((p.point_id, ph) in finished for ph, p in work))
+        try:
+            status = self._execute(work, finished)
+        except _Abort as abort:
+            status = self._abort(str(abort))
+        except BaseException as exc:
+            self._event("fault", f"run stopped by {type(exc).__name__}: {exc}", {})
+            self._make_safe()
+            raise
+        finally:
+            self.reporter.stop()
+        return status
+
+    def _execute(
+        self, work: list[tuple[str, TestPoint]], finished: set[tuple[str, str]]
+    ) -> RunStatus:
+        module = self.procedure.module
+        if hasattr(module, "prepare"):
+            self._run_plan(module.prepare(self.ctx))
+        connection: str | None = None
+        adjusted = False
+        for number, (phase, point) in enumerate(work, 1):
+            if (point.point_id, phase) in finished:
+                continue
+            if phase == "as_left" and not adjusted:
+                adjusted = True
+                if hasattr(module, "adjust"):
+                    self.ctx.phase = phase
+                    self._run_plan(module.adjust(self.ctx))
+            self._between_points()
+            if point.connection and point.connection != connection:
+                self._prompt(Prompt(f"connect-{_slug(point.connection)}",
+                                    f"Connect: {point.connection}. Confirm when done."))
+                connection = point.connection
+            self.reporter.point(number, len(work), point, phase)
+            self._measure(point, phase)
+        self._make_safe()
+        if not self.dry_run:
+            self.journal.append("run_ended", {"status": "completed",
+                                              "ended_at": _iso(self.clock), "reason": ""})
+        return RunStatus("completed")
+
+    def _measure(self, point: TestPoint, phase: str) -> None:
+        self._point, self._phase = point, phase
+        self.ctx.phase = phase
+        faults = 0
+        while True:
+            self._reading_index = 0
+            if not self.dry_run:
+                self.journal.append("point_started", point_started_data(point, phase))
+            try:
+                outcome = self._run_plan(self.procedure.module.measure_point(self.ctx, point))
+            except _Restart as restart:
+                self._event("retry", f"point {point.point_id} ({phase}) measured again: {restart}",
+                            {"point_id": point.point_id, "phase": phase, "cause": "suspended"})
+                continue
+            except InstrumentError as exc:
+                faults += 1
+                self._event("fault", str(exc), {"point_id": point.point_id, "phase": phase,
+                                                "error": type(exc).__name__})
+                self.reporter.note(f"[red]fault[/red] at {point.point_id}: {exc}")
+                self._make_safe()
+                if faults > self.settings.retries:
+                    raise _Abort(f"instrument fault at point {point.point_id} ({phase}) "
+                                 f"persisted after {self.settings.retries} retry: {exc}") from exc
+                self._clear_instruments()
+                self._event("retry", f"point {point.point_id} ({phase}) measured again after "
+                            "a fault", {"point_id": point.point_id, "phase": phase,
+                                        "cause": "fault"})
+                continue
+            if not isinstance(outcome, PointOutcome):
+                raise TypeError(f"measure_point of {self.procedure.metadata.name} returned "
+                                f"{outcome!r}, not a PointOutcome")
+            if not self.dry_run:
+                self.journal.append("point_result", point_result_data(point, phase, outcome))
+            self.reporter.point_done(str(outcome.decision.get("statement", "")))
+            self._point = None
+            return
+
+    # -- plans and messages ----------------------------------------------------
+
+    def _run_plan(self, plan: Plan) -> Any:
+        reply: Any = None
+        try:
+            while True:
+                if self._abort_reason is not None:
+                    raise _Abort(self._abort_reason)
+                try:
+                    message = plan.send(reply)
+                except StopIteration as stop:
+                    return stop.value
+                reply = self._do(message)
+        finally:
+            plan.close()
+
+    def _do(self, message: Message) -> Any:
+        self.reporter.message(message)
+        if isinstance(message, Prompt):
+            return self._prompt(message)
+        if isinstance(message, Wait):
+            return self._wait(message)
+        if isinstance(message, Read):
+            return self._read(message)
+        if isinstance(message, Do):
+            if self.dry_run:
+                return None
+            return message.action(self.instruments[message.role])
+        raise TypeError(f"plan of {self.procedure.metadata.name} yielded {message!r}, "
+                        "not a Prompt, Wait, Do or Read")
+
+    def _prompt(self, prompt: Prompt) -> bool:
+        if self.dry_run:
+            return prompt.default if prompt.kind == "yes_no" else True
+        self._event("prompt", prompt.text, {"key": prompt.key, "kind": prompt.kind})
+        answer, how = self.operator.answer(prompt)
+        self._event("answer", f"{'yes' if answer else 'no'} ({how})",
+                    {"key": prompt.key, "answer": answer, "via": how})
+        if prompt.kind == "confirm" and not answer:
+            raise _Abort(f"the operator did not confirm: {prompt.text}")
+        return answer
+
+    def _wait(self, wait: Wait) -> None:
+        if self.dry_run:
+            return
+        remaining = wait.seconds
+        step = min((s.poll_s for s in self.suspenders), default=remaining) or remaining
+        while remaining > 0:
+            chunk = min(step, remaining)
+            self.clock.sleep(chunk)
+            remaining -= chunk
+            if self._abort_reason is not None:
+                raise _Abort(self._abort_reason)
+            if self._hold_while_suspended() and self._point is not None:
+                raise _Restart(f"suspended during '{wait.reason}'")
+
+    def _read(self, read: Read) -> pint.Quantity:
+        if self.dry_run:
+            return read.placeholder * np.ones(read.count)
+        readings = read.read(self.instruments[read.role], read.count)
+        readings = readings.reshape(-1) if np.ndim(readings.magnitude) else readings * np.ones(1)
+        if read.journal and self._point is not None:
+            entries = readings_entries(self._point.point_id, self._phase, self._reading_index,
+                                       self.clock.now(), readings)
+            self.journal.append_many(entries)
+            self._reading_index += len(entries)
+        return readings
+
+    # -- between points: pause, abort, environment, suspenders -----------------
+
+    def _between_points(self) -> None:
+        if self._abort_reason is not None:
+            raise _Abort(self._abort_reason)
+        if self._pause_requested and not self.dry_run:
+            self._pause_requested = False
+            self._event("pause", "paused by the operator", {})
+            self.reporter.note("[yellow]paused[/yellow]")
+            go_on, _ = self.operator.answer(
+                Prompt("resume-after-pause", "Run paused. Resume it? (no aborts the run)",
+                       kind="yes_no", default=True))
+            if not go_on:
+                raise _Abort("aborted by the operator during a pause")
+            self._event("resume", "resumed by the operator", {})
+            self.reporter.note("resumed")
+        if not self.dry_run:
+            self._hold_while_suspended()
+
+    def sample_environment(self) -> pint.Quantity | None:
+        """Read the environment instrument, journal the sample; return the temperature (°C).
+
+        Returns None when the procedure has no environment instrument.
+        """
+        if self.environment_role is None or self.environment_role not in self.instruments:
+            return None
+        reading = self.instruments[self.environment_role].read()
+        self.journal.append("environment", {
+            "time": self.clock.now(),
+            "temperature": quantity_data(reading.temperature),
+            "humidity": quantity_data(reading.humidity),
+            "pressure": quantity_data(reading.pressure),
+        })
+        temperature: pint.Quantity = reading.temperature
+        self.ctx.lab_temperature = temperature
+        return temperature
+
+    def _hold_while_suspended(self) -> bool:
+        """Check every suspender; while one trips, poll on the clock. Return True if one tripped."""
+        tripped = False
+        for suspender in self.suspenders:
+            in_band, value = suspender.check()
+            if in_band:
+                continue
+            tripped = True
+            message = suspender.describe(value)
+            self._event("pause", message, {"condition": suspender.name,
+                                           "value": quantity_data(value)})
+            self.reporter.note(f"[yellow]{message}[/yellow]")
+            waited = 0.0
+            while not in_band:
+                if waited >= suspender.max_wait_s:
+                    raise _Abort(f"{suspender.name} stayed out of band for {waited:g} s "
+                                 f"(last {value:.2f~P})")
+                if self._abort_reason is not None:
+                    raise _Abort(self._abort_reason)
+                self.clock.sleep(suspender.poll_s)
+                waited += suspender.poll_s
+                in_band, value = suspender.check()
+            self._event("resume", f"{suspender.name} back in band ({value:.2f~P}) after "
+                        f"{waited:g} s", {"condition": suspender.name,
+                                          "value": quantity_data(value)})
+            self.reporter.note(f"{suspender.name} back in band: resumed")
+        return tripped
+
+    # -- safety and ending -----------------------------------------------------
+
+    def _make_safe(self) -> None:
+        """Run the procedure's ``safe_state`` plan; faults on the way are journalled, not raised."""
+        module = self.procedure.module
+        if self.dry_run or not hasattr(module, "safe_state"):
+            return
+        for message in module.safe_state(self.ctx):
+            if not isinstance(message, Do):
+                continue
+            try:
+                message.action(self.instruments[message.role])
+            except InstrumentError as exc:
+                self._event("fault", f"safe state not reached: {message.description}: {exc}",
+                            {"role": message.role, "error": type(exc).__name__})
+                self.reporter.note(f"[red]could not make {message.role} safe[/red]: {exc}")
+
+    def _clear_instruments(self) -> None:
+        """Discard anything pending on every transport after a fault (errors are journalled)."""
+        for role, instrument in self.instruments.items():
+            clear = getattr(getattr(instrument, "transport", None), "clear", None)
+            if clear is None:
+                continue
+            try:
+                clear()
+            except InstrumentError as exc:
+                self._event("fault", f"{role}: clearing the transport failed: {exc}",
+                            {"role": role, "error": type(exc).__name__})
+
+    def _abort(self, reason: str) -> RunStatus:
+        self.reporter.note(f"[red]aborting[/red]: {reason}")
+        if self.dry_run:
+            raise RunAborted(f"dry run stopped: {reason}")
+        self._event("abort", reason, {})
+        self._make_safe()
+        self.journal.append("run_ended", {"status": "aborted", "ended_at": _iso(self.clock),
+                                          "reason": reason})
+        return RunStatus("aborted", reason)
+
+    def _event(self, kind: str, message: str, data: dict[str, Any]) -> None:
+        if self.dry_run:
+            return
+        self.journal.append("event", {"time": self.clock.now(), "type": kind,
+                                      "message": message, "data": data})
+
+
+def _iso(clock: Clock) -> str:
+    return isoformat(clock.now())
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())

@@ -1,0 +1,161 @@
+"""What a procedure is made of, and the messages its plans yield.
+
+A procedure is a Python module with three names (format in ``docs/procedures.md``):
+
+- ``METADATA``: a :class:`Metadata` (name, version, DUT models, instrument roles);
+- ``TEST_POINTS``: a sequence of :class:`TestPoint`;
+- ``measure_point(ctx, point)``: a *plan*, a generator that yields messages
+  (:class:`Prompt`, :class:`Wait`, :class:`Do`, :class:`Read`) and returns a
+  :class:`PointOutcome`.
+
+Optional plans with the same shape: ``prepare(ctx)`` (warm-up, reset, self-test),
+``adjust(ctx)`` (between as-found and as-left), ``safe_state(ctx)`` (outputs to
+standby; run on abort and at the end).
+
+Plans never touch an instrument themselves: they describe the action and the
+runner executes it. That is what lets the runner journal every reading before the
+procedure sees it, pause between any two messages, check suspenders during waits,
+and dry-run a procedure with no instrument at all (Bluesky's plans and run engine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pint
+
+RoleKind = Literal["dut", "standard", "environment"]
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentRole:
+    """An instrument a procedure needs: its kind and the driver class for each model.
+
+    ``drivers`` maps the model field of ``*IDN?`` to a driver class with
+    ``open(resource, **kw)``; the first entry is used to open the resource and
+    identify the instrument, and the matching one to drive it.
+    """
+
+    kind: RoleKind
+    description: str
+    drivers: Mapping[str, Any]
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """Who a procedure is: name, version, what it calibrates and with which instruments."""
+
+    name: str
+    version: str
+    title: str
+    dut_models: tuple[str, ...]
+    instruments: Mapping[str, InstrumentRole]
+    readings_per_point: int = 10
+    #: watched condition: lab temperature band in °C (None: not watched)
+    temperature_band_c: tuple[float, float] | None = (21.0, 25.0)
+
+
+@dataclass(frozen=True, slots=True)
+class TestPoint:
+    """One line of a procedure's test-point table.
+
+    ``connection`` names how the leads must be connected; the runner asks the
+    operator to change the connection whenever it differs from the previous point's.
+    """
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    point_id: str
+    step: str
+    function: str
+    nominal: pint.Quantity
+    range: pint.Quantity | None = None
+    frequency: pint.Quantity | None = None
+    connection: str = ""
+    settings: Mapping[str, pint.Quantity] = field(default_factory=dict)
+
+    def label(self) -> str:
+        """Return a short human label, e.g. ``DCV 10 V @ 10 V`` (for progress and dry runs)."""
+        text = f"{self.function} {self.nominal:~P}"
+        if self.range is not None:
+            text += f" (range {self.range:~P})"
+        if self.frequency is not None:
+            text += f" at {self.frequency:~P}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """Ask the operator. ``confirm``: must be answered yes or the run aborts;
+    ``yes_no``: the answer (True/False) is sent back into the plan.
+    """
+
+    key: str
+    text: str
+    kind: Literal["confirm", "yes_no"] = "confirm"
+    default: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """Wait ``seconds`` on the injected clock (warm-up, settling); suspenders are checked."""
+
+    seconds: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Do:
+    """Have the runner call ``action(instrument)`` on the instrument in ``role``.
+
+    The return value of ``action`` is sent back into the plan. A dry run lists
+    ``description`` and sends back None.
+    """
+
+    role: str
+    description: str
+    action: Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """Have the runner take ``count`` readings with ``read(instrument, count) -> pint.Quantity``.
+
+    Readings of the DUT (``journal=True``) are written to the journal, one entry
+    each, before the plan receives them as a 1-D Quantity. A dry run sends back
+    ``count`` copies of ``placeholder``.
+    """
+
+    role: str
+    count: int
+    description: str
+    read: Callable[[Any, int], pint.Quantity]
+    placeholder: pint.Quantity
+    journal: bool = True
+
+
+Message = Prompt | Wait | Do | Read
+
+
+@dataclass(frozen=True, slots=True)
+class PointOutcome:
+    """What ``measure_point`` returns: the reduced result of one point (JSON-safe parts).
+
+    ``value`` is the mean DUT reading, ``reference`` the standard's value, ``error``
+    value − reference, ``tolerance`` the (lower, upper) limits of the error,
+    ``budget`` a ``GumResult.to_dict()`` and ``decision`` a ``Decision.to_dict()``.
+    """
+
+    value: pint.Quantity
+    reference: pint.Quantity
+    error: pint.Quantity
+    tolerance: tuple[pint.Quantity, pint.Quantity]
+    budget: dict[str, Any]
+    decision: dict[str, Any]
+
+
+Plan = Generator[Message, Any, Any]
+PointPlan = Generator[Message, Any, PointOutcome]

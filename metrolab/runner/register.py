@@ -1,0 +1,219 @@
+"""The register of standards: the lab's reference instruments and their calibrations.
+
+A register is a TOML file with one ``[[standard]]`` table per instrument (format in
+``docs/procedures.md``). Before a run the runner looks up every standard in use by
+its identity (manufacturer, model, serial as read with ``*IDN?``), refuses one that
+is not registered, and stops on one past its due date unless the operator gives an
+override reason, which is recorded. The traceability of each standard goes into the
+journal's ``instrument`` entries and from there into the sealed record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from metrolab.runner.errors import RegisterError, StandardExpired, StandardNotRegistered
+
+_REQUIRED = ("id", "role", "manufacturer", "model", "serial", "certificate_id",
+             "calibration_date", "due_date")
+
+
+@dataclass(frozen=True, slots=True)
+class Standard:
+    """One registered standard: who it is, what it does, and when it was calibrated."""
+
+    id: str
+    role: str
+    manufacturer: str
+    model: str
+    serial: str
+    certificate_id: str
+    calibration_date: date
+    due_date: date
+    issuer: str = ""
+    certificate_sha256: str = ""
+    certificate_file: str = ""
+    specification: str = ""
+    corrections: Mapping[str, float] = field(default_factory=dict)
+
+    def is_due(self, on: date) -> bool:
+        """Return True when the calibration is out of date on day ``on`` (due date passed)."""
+        return on > self.due_date
+
+    def matches(self, manufacturer: str, model: str, serial: str) -> bool:
+        """Return True when this entry describes the instrument with that identity.
+
+        Model and serial must be equal (ignoring case and surrounding blanks); the
+        manufacturer is compared the same way unless the register leaves it as ``*``
+        (instruments that report a former company name, say).
+        """
+        same = _norm(self.model) == _norm(model) and _norm(self.serial) == _norm(serial)
+        maker = self.manufacturer == "*" or _norm(self.manufacturer) == _norm(manufacturer)
+        return same and maker
+
+    def traceability(self, override_reason: str | None = None) -> dict[str, Any]:
+        """Return the journal's ``traceability`` block (dates as ISO text, JSON-safe)."""
+        return {
+            "register_id": self.id,
+            "certificate_id": self.certificate_id,
+            "certificate_sha256": self.certificate_sha256,
+            "calibration_date": self.calibration_date.isoformat(),
+            "due_date": self.due_date.isoformat(),
+            "issuer": self.issuer,
+            "specification": self.specification,
+            "corrections": dict(self.corrections),
+            "override_reason": override_reason,
+        }
+
+
+def _norm(text: str) -> str:
+    return text.strip().casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """All standards of a register file, in file order."""
+
+    standards: tuple[Standard, ...]
+    path: Path | None = None
+
+    @classmethod
+    def load(cls, path: str | Path) -> Register:
+        """Read and check the register at ``path``; return it.
+
+        Raises :class:`RegisterError` naming the file and entry when the file is not
+        TOML, an entry lacks a field, a date is not a date, a declared certificate
+        file is missing, or its SHA-256 differs from the registered one.
+        """
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise RegisterError(f"register of standards {path}: cannot read it ({exc})") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise RegisterError(f"register of standards {path}: not valid TOML ({exc})") from exc
+        entries = data.get("standard", [])
+        if not isinstance(entries, list) or not entries:
+            raise RegisterError(
+                f"register of standards {path}: no [[standard]] tables; see docs/procedures.md"
+            )
+        standards = tuple(_parse_entry(path, n, entry) for n, entry in enumerate(entries, 1))
+        ids = [s.id for s in standards]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise RegisterError(f"register of standards {path}: duplicate id {duplicates[0]!r}")
+        return cls(standards, path)
+
+    def find(self, manufacturer: str, model: str, serial: str) -> Standard | None:
+        """Return the entry for the instrument with that identity, or None."""
+        return next((s for s in self.standards if s.matches(manufacturer, model, serial)), None)
+
+    def check(
+        self,
+        role: str,
+        identity: tuple[str, str, str],
+        on: date,
+        overrides: Mapping[str, str] | None = None,
+    ) -> tuple[Standard, str | None]:
+        """Check that the standard with ``identity`` (manufacturer, model, serial) may be used.
+
+        Returns the register entry and the override reason (None when in date).
+        Raises :class:`StandardNotRegistered` when no entry matches and
+        :class:`StandardExpired` when the due date has passed and ``overrides`` holds
+        no reason under the entry's id.
+        """
+        manufacturer, model, serial = identity
+        entry = self.find(manufacturer, model, serial)
+        where = self.path or "the register"
+        if entry is None:
+            raise StandardNotRegistered(
+                f"standard {role!r} ({manufacturer} {model}, serial {serial}) is not in {where}: "
+                "add it with its calibration certificate before using it"
+            )
+        if not entry.is_due(on):
+            return entry, None
+        reason = (overrides or {}).get(entry.id, "").strip()
+        if not reason:
+            raise StandardExpired(
+                f"standard {entry.id!r} ({role}, {model} serial {serial}) was due for calibration "
+                f"on {entry.due_date.isoformat()}: recalibrate it, or override with "
+                f"--override {entry.id}=REASON (the reason is recorded)"
+            )
+        return entry, reason
+
+
+def _parse_entry(path: Path, number: int, entry: Any) -> Standard:
+    where = f"register of standards {path}, [[standard]] #{number}"
+    if not isinstance(entry, dict):
+        raise RegisterError(f"{where}: not a table")
+    missing = [key for key in _REQUIRED if key not in entry]
+    if missing:
+        raise RegisterError(f"{where}: missing {', '.join(missing)}")
+    for key in ("calibration_date", "due_date"):
+        if not isinstance(entry[key], date):
+            raise RegisterError(f"{where}: {key} = {entry[key]!r} is not a TOML date (YYYY-MM-DD)")
+    corrections = entry.get("corrections", {})
+    if not isinstance(corrections, dict) or not all(
+        isinstance(v, int | float) for v in corrections.values()
+    ):
+        raise RegisterError(f"{where}: corrections must be a table of numbers")
+    standard = Standard(
+        id=str(entry["id"]),
+        role=str(entry["role"]),
+        manufacturer=str(entry["manufacturer"]),
+        model=str(entry["model"]),
+        serial=str(entry["serial"]),
+        certificate_id=str(entry["certificate_id"]),
+        calibration_date=entry["calibration_date"],
+        due_date=entry["due_date"],
+        issuer=str(entry.get("issuer", "")),
+        certificate_sha256=str(entry.get("certificate_sha256", "")).lower(),
+        certificate_file=str(entry.get("certificate_file", "")),
+        specification=str(entry.get("specification", "")),
+        corrections={str(k): float(v) for k, v in corrections.items()},
+    )
+    if standard.due_date < standard.calibration_date:
+        raise RegisterError(f"{where}: due_date is before calibration_date")
+    if standard.certificate_file:
+        _check_certificate_file(where, path.parent / standard.certificate_file, standard)
+    return standard
+
+
+def _check_certificate_file(where: str, file: Path, standard: Standard) -> None:
+    try:
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise RegisterError(f"{where}: certificate_file {file} cannot be read ({exc})") from exc
+    if standard.certificate_sha256 and digest != standard.certificate_sha256:
+        raise RegisterError(
+            f"{where}: certificate_file {file} has SHA-256 {digest}, the register says "
+            f"{standard.certificate_sha256}: the certificate changed or the hash is wrong"
+        )
+
+
+def dumps_register(standards: Iterable[Standard]) -> str:
+    """Return the TOML text of a register holding ``standards`` (read by :meth:`Register.load`)."""
+    lines = ["# Register of standards (format: docs/procedures.md)", ""]
+    for s in standards:
+        lines.append("[[standard]]")
+        for key in ("id", "role", "manufacturer", "model", "serial", "certificate_id",
+                    "issuer", "certificate_sha256", "specification"):
+            lines.append(f"{key} = {_toml_string(getattr(s, key))}")
+        lines.append(f"calibration_date = {s.calibration_date.isoformat()}")
+        lines.append(f"due_date = {s.due_date.isoformat()}")
+        if s.corrections:
+            lines.append("[standard.corrections]")
+            lines += [f"{_toml_string(k)} = {v!r}" for k, v in s.corrections.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
