@@ -1,0 +1,164 @@
+"""Serial transport through pyserial, for instruments outside VISA or not speaking SCPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from metrolab.instrument.blocks import BlockFormatError, block_header_size
+from metrolab.instrument.errors import (
+    InstrumentConnectionError,
+    InstrumentReplyError,
+    InstrumentTimeout,
+)
+from metrolab.instrument.transport import resource_lock, serial_device
+
+
+class SerialTransport:
+    """A pyserial port exchanging terminated ASCII messages.
+
+    ``resource`` is a device (``/dev/ttyUSB0``, ``COM3``), a pyserial URL, or a VISA
+    ``ASRL<device>::INSTR`` string. ``options`` go to :func:`serial.serial_for_url`
+    (``baudrate``, ``bytesize``, ``parity``, ``stopbits``, ``rtscts``...).
+    """
+
+    def __init__(
+        self,
+        resource: str,
+        *,
+        read_termination: str = "\n",
+        write_termination: str = "\n",
+        timeout_s: float = 5.0,
+        **options: Any,
+    ) -> None:
+        import serial
+
+        self.resource = resource
+        self.lock = resource_lock(resource)
+        self._read_term = read_termination.encode("ascii")
+        self._write_term = write_termination.encode("ascii")
+        if not self._read_term:
+            raise InstrumentConnectionError(
+                "a serial transport needs a read termination", instrument=resource
+            )
+        try:
+            self._port = serial.serial_for_url(
+                serial_device(resource), timeout=timeout_s, write_timeout=timeout_s, **options
+            )
+        except (serial.SerialException, ValueError, OSError) as exc:
+            raise InstrumentConnectionError(
+                f"cannot open serial port: {exc}",
+                instrument=resource,
+                hint="check the device name, permissions and that nothing else holds it",
+            ) from exc
+        self._timeout_s = timeout_s
+
+    @property
+    def timeout_s(self) -> float:
+        """Return the read/write timeout in seconds."""
+        return self._timeout_s
+
+    @timeout_s.setter
+    def timeout_s(self, value: float) -> None:
+        self._timeout_s = value
+        self._port.timeout = value
+        self._port.write_timeout = value
+
+    def write(self, message: str) -> None:
+        """Send ``message`` plus the write termination."""
+        import serial
+
+        try:
+            self._port.write(message.encode("ascii") + self._write_term)
+            self._port.flush()
+        except (serial.SerialException, OSError) as exc:
+            raise self._lost(exc, message) from exc
+
+    def read(self) -> str:
+        """Return the next reply, terminator stripped; raise InstrumentTimeout if none."""
+        data = self._read_line()
+        try:
+            return data.decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise InstrumentReplyError(
+                "reply is not ASCII text (garbled: check baud rate and parity)",
+                instrument=self.resource,
+                reply=data,
+            ) from exc
+
+    def query(self, message: str) -> str:
+        """Send ``message`` and return the reply (terminator stripped)."""
+        self.write(message)
+        return self.read()
+
+    def read_raw(self) -> bytes:
+        """Return the next reply as bytes: a whole definite-length block, header included,
+        or the bytes up to the read termination; the termination is removed."""
+        head = self._read_exactly(2)
+        if head[:1] != b"#":
+            data = head
+            while not data.endswith(self._read_term):
+                data += self._read_exactly(1)
+            return data[: -len(self._read_term)]
+        digits = int(head[1:2]) if head[1:2].isdigit() else 0
+        length_text = self._read_exactly(digits)
+        try:
+            _, length = block_header_size(head + length_text)
+        except BlockFormatError as exc:
+            raise InstrumentReplyError(
+                f"bad binary block: {exc}", instrument=self.resource
+            ) from exc
+        payload = self._read_exactly(length)
+        self._read_exactly(len(self._read_term))
+        return head + length_text + payload
+
+    def clear(self) -> None:
+        """Discard everything waiting in the input and output buffers."""
+        import serial
+
+        try:
+            self._port.reset_output_buffer()
+            self._port.reset_input_buffer()
+        except (serial.SerialException, OSError) as exc:
+            raise self._lost(exc, "clear") from exc
+
+    def close(self) -> None:
+        """Close the port (idempotent)."""
+        self._port.close()
+
+    def _read_line(self) -> bytes:
+        import serial
+
+        try:
+            data = self._port.read_until(self._read_term)
+        except (serial.SerialException, OSError) as exc:
+            raise self._lost(exc, None) from exc
+        if not data.endswith(self._read_term):
+            raise InstrumentTimeout(
+                f"no complete reply within {self._timeout_s:g} s",
+                instrument=self.resource,
+                reply=data or None,
+                hint="check the cable, baud rate and terminations",
+            )
+        return data[: -len(self._read_term)]
+
+    def _read_exactly(self, count: int) -> bytes:
+        import serial
+
+        try:
+            data = self._port.read(count)
+        except (serial.SerialException, OSError) as exc:
+            raise self._lost(exc, None) from exc
+        if len(data) != count:
+            raise InstrumentTimeout(
+                f"only {len(data)} of {count} bytes arrived within {self._timeout_s:g} s",
+                instrument=self.resource,
+            )
+        return bytes(data)
+
+    def _lost(self, exc: Exception, command: str | None) -> InstrumentConnectionError:
+        return InstrumentConnectionError(
+            f"serial I/O failed: {exc}",
+            instrument=self.resource,
+            command=command,
+            hint="the port was closed or unplugged: reopen it",
+        )

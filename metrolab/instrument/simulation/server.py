@@ -1,0 +1,208 @@
+"""Serving a simulator over real transports: a TCP socket on 127.0.0.1 (raw SCPI,
+LF-terminated, like LXI port 5025) or a pseudo-terminal (a serial instrument).
+
+Input messages end at LF, CR LF or a lone CR. Servers run in daemon threads and
+stop when closed (they are context managers).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import socket
+import threading
+import tty
+from types import TracebackType
+
+from metrolab.instrument.simulation.instrument import SimulatedInstrument
+from metrolab.instrument.simulation.session import ConnectionDropped, Session
+
+_TERMINATORS = re.compile(rb"\r\n|\r|\n")
+_MAX_PENDING = 1 << 20
+_POLL_S = 0.05
+
+
+class MessageSplitter:
+    """Cuts an incoming byte stream into messages ending at LF, CR LF or a lone CR."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._after_cr = False
+
+    def feed(self, data: bytes) -> list[str]:
+        """Add ``data`` and return the messages it completed, as text."""
+        if self._after_cr and data.startswith(b"\n"):
+            data = data[1:]  # the LF of a CR LF split across two reads
+        self._buffer += data
+        messages: list[str] = []
+        self._after_cr = False
+        while True:
+            match = _TERMINATORS.search(self._buffer)
+            if match is None:
+                break
+            messages.append(self._buffer[: match.start()].decode("latin-1"))
+            self._after_cr = match.group() == b"\r" and match.end() == len(self._buffer)
+            del self._buffer[: match.end()]
+        if len(self._buffer) > _MAX_PENDING:
+            self._buffer.clear()  # a runaway message without terminator is discarded
+        return [m for m in messages if m.strip()]
+
+
+class Server:
+    """A running simulator server; ``resource`` is the VISA resource string to open."""
+
+    resource: str
+
+    def __init__(self, sim: SimulatedInstrument) -> None:
+        self.sim = sim
+        self._wake_r, self._wake_w = os.pipe()
+        self._stopped = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def _start(self, target: object, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)  # type: ignore[arg-type]
+        self._threads.append(thread)
+        thread.start()
+
+    def close(self) -> None:
+        """Stop serving, close every connection and wait for the threads to end."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        os.write(self._wake_w, b"x")
+        for thread in list(self._threads):
+            if thread is not threading.current_thread():
+                thread.join(timeout=5.0)
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _unsolicited(self) -> bytes:
+        term = self.sim.REPLY_TERMINATOR.encode("ascii")
+        return b"".join(text.encode("latin-1") + term for text in self.sim.unsolicited())
+
+
+class TcpServer(Server):
+    """Raw SCPI over TCP on 127.0.0.1; each connection gets its own session."""
+
+    def __init__(self, sim: SimulatedInstrument, port: int = 0) -> None:
+        super().__init__(sim)
+        self._listener = socket.create_server(("127.0.0.1", port))
+        self.port: int = self._listener.getsockname()[1]
+        self.resource = f"TCPIP0::127.0.0.1::{self.port}::SOCKET"
+        self._start(self._accept_loop, f"sim-tcp-{self.port}")
+
+    def _accept_loop(self) -> None:
+        try:
+            while True:
+                ready, _, _ = select.select([self._listener.fileno(), self._wake_r], [], [])
+                if self._wake_r in ready:
+                    return
+                conn, _ = self._listener.accept()
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self._start(lambda c=conn: self._serve(c), f"sim-conn-{self.port}")
+        finally:
+            self._listener.close()
+
+    def _serve(self, conn: socket.socket) -> None:
+        session = Session(self.sim)
+        splitter = MessageSplitter()
+        with conn:
+            while not self._stopped.is_set():
+                ready, _, _ = select.select([conn.fileno(), self._wake_r], [], [], _POLL_S)
+                if self._wake_r in ready:
+                    return
+                pending = self._unsolicited()
+                if pending:
+                    conn.sendall(pending)
+                if conn.fileno() not in ready:
+                    continue
+                try:
+                    data = conn.recv(65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                for message in splitter.feed(data):
+                    try:
+                        out = session.respond(message)
+                    except ConnectionDropped:
+                        conn.shutdown(socket.SHUT_RDWR)
+                        return
+                    if out:
+                        try:
+                            conn.sendall(b"".join(out))
+                        except OSError:
+                            return
+
+
+class PtyServer(Server):
+    """A serial instrument on a pseudo-terminal; ``device`` is the slave (``/dev/pts/N``).
+
+    The ``drop`` fault hangs the line up: the server stops and the device goes away.
+    """
+
+    def __init__(self, sim: SimulatedInstrument) -> None:
+        super().__init__(sim)
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)
+        self.device = os.ttyname(self._slave)
+        self.resource = f"ASRL{self.device}::INSTR"
+        self._start(self._serve, f"sim-pty-{self.device}")
+
+    def _serve(self) -> None:
+        session = Session(self.sim)
+        splitter = MessageSplitter()
+        try:
+            while True:
+                ready, _, _ = select.select([self._master, self._wake_r], [], [], _POLL_S)
+                if self._wake_r in ready:
+                    return
+                pending = self._unsolicited()
+                if pending:
+                    os.write(self._master, pending)
+                if self._master not in ready:
+                    continue
+                for message in splitter.feed(os.read(self._master, 65536)):
+                    try:
+                        out = session.respond(message)
+                    except ConnectionDropped:
+                        return
+                    for chunk in out:
+                        _write_all(self._master, chunk)
+        finally:
+            os.close(self._master)
+            os.close(self._slave)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def serve_tcp(sim: SimulatedInstrument, port: int = 0) -> TcpServer:
+    """Serve ``sim`` on 127.0.0.1:``port`` (0 = a free port); return the running server."""
+    return TcpServer(sim, port)
+
+
+def serve_pty(sim: SimulatedInstrument) -> PtyServer:
+    """Serve ``sim`` on a new pseudo-terminal; return the running server."""
+    return PtyServer(sim)
+
+
+def serve(sim: SimulatedInstrument, port: int = 0) -> Server:
+    """Serve ``sim`` over its own kind of transport (``SERVE_OVER``: tcp or pty)."""
+    return serve_pty(sim) if sim.SERVE_OVER == "pty" else serve_tcp(sim, port)

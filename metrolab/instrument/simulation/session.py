@@ -1,0 +1,57 @@
+"""One connection's view of a simulator: where faults change what goes on the wire."""
+
+from __future__ import annotations
+
+from metrolab.instrument.simulation.faults import Fault
+from metrolab.instrument.simulation.instrument import SimulatedInstrument
+
+
+class ConnectionDropped(Exception):
+    """The simulator's ``drop`` fault fired: the connection must be closed now."""
+
+
+class Session:
+    """Turns messages into the bytes a connection sends back, applying armed faults."""
+
+    def __init__(self, sim: SimulatedInstrument) -> None:
+        self.sim = sim
+        self._terminator = sim.REPLY_TERMINATOR.encode("ascii")
+        self._late: list[bytes] = []
+
+    def respond(self, message: str) -> list[bytes]:
+        """Return the byte strings to send after ``message`` arrived (maybe none).
+
+        A reply held back by a ``delay`` fault goes out now, ahead of this one.
+        Raises ConnectionDropped when the ``drop`` fault fires.
+        """
+        sim = self.sim
+        if sim.faults.take(Fault.DROP):
+            raise ConnectionDropped(message)
+        reply = sim.handle(message)
+        out, self._late = self._late, []
+        if reply is None:
+            return out
+        data = (reply if isinstance(reply, bytes) else reply.encode("latin-1")) + self._terminator
+        if sim.faults.take(Fault.GARBLE):
+            data = garble(data, self._terminator)
+        if sim.faults.take(Fault.DELAY):
+            self._late = [data]
+            return out
+        out.append(data)
+        return out
+
+
+def garble(data: bytes, terminator: bytes) -> bytes:
+    """Return ``data`` corrupted so that no parser can take it for a valid reply.
+
+    Text gets the high bit set on every third byte; a binary block loses its ``#``.
+    The terminator is kept, so framing survives.
+    """
+    body = data[: -len(terminator)] if terminator and data.endswith(terminator) else data
+    tail = data[len(body) :]
+    if body.startswith(b"#"):
+        return b"\xa3" + body[1:] + tail
+    corrupted = bytearray(body)
+    for index in range(0, len(corrupted), 3):
+        corrupted[index] |= 0x80
+    return bytes(corrupted) + tail

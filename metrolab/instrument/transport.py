@@ -1,0 +1,119 @@
+"""Transports: how bytes reach an instrument and come back.
+
+A :class:`Transport` moves one terminated message at a time. Implementations:
+:class:`~metrolab.instrument.visa.VisaTransport` (pyvisa; ``@py`` = pyvisa-py by
+default), :class:`~metrolab.instrument.serial_port.SerialTransport` (pyserial)
+and :class:`~metrolab.instrument.inprocess.InProcessTransport` (a simulator in
+the same process, for fast tests). Each transport carries the lock of its
+resource, so every driver on one resource serialises its exchanges on it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Protocol, runtime_checkable
+
+from metrolab.errors import UserInputError
+
+_LOCKS: dict[str, threading.RLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def resource_lock(resource: str) -> threading.RLock:
+    """Return the one re-entrant lock of ``resource`` (the same object on every call)."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(resource)
+        if lock is None:
+            lock = _LOCKS[resource] = threading.RLock()
+        return lock
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """One open connection to one instrument, exchanging terminated messages."""
+
+    resource: str
+    timeout_s: float
+    lock: threading.RLock
+
+    def write(self, message: str) -> None:
+        """Send ``message`` followed by the write termination."""
+        ...
+
+    def read(self) -> str:
+        """Return the next reply message with its terminator stripped."""
+        ...
+
+    def query(self, message: str) -> str:
+        """Send ``message`` and return the reply to it."""
+        ...
+
+    def read_raw(self) -> bytes:
+        """Return the next reply as bytes: a whole ``#``-block, or the bytes up to the
+        terminator; the terminator is removed."""
+        ...
+
+    def clear(self) -> None:
+        """Discard anything pending in both directions."""
+        ...
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        ...
+
+
+def open_transport(
+    resource: str,
+    *,
+    read_termination: str = "\n",
+    write_termination: str = "\n",
+    timeout_s: float = 5.0,
+    backend: str | None = None,
+    **serial: Any,
+) -> Transport:
+    """Open ``resource`` and return its transport, terminations set by the caller.
+
+    * ``TCPIP...``, ``GPIB...``, ``USB...``, ``ASRL...::INSTR`` -> VisaTransport
+      (``backend`` is the VISA library, ``@py`` unless given).
+    * a device path (``/dev/ttyUSB0``, ``COM3``) or a pyserial URL, or any resource
+      with ``backend="serial"`` -> SerialTransport; ``serial`` keyword arguments
+      (``baudrate``, ``bytesize``, ``parity``, ``stopbits``, ...) go to pyserial.
+
+    Raises UserInputError for an empty resource string.
+    """
+    if not resource.strip():
+        raise UserInputError("empty resource string: give e.g. TCPIP0::192.168.0.5::5025::SOCKET")
+    upper = resource.upper()
+    is_visa = upper.startswith(("TCPIP", "GPIB", "USB", "ASRL", "VXI", "PXI"))
+    if backend == "serial" or not is_visa:
+        from metrolab.instrument.serial_port import SerialTransport
+
+        return SerialTransport(
+            resource,
+            read_termination=read_termination,
+            write_termination=write_termination,
+            timeout_s=timeout_s,
+            **serial,
+        )
+    from metrolab.instrument.visa import VisaTransport
+
+    return VisaTransport(
+        resource,
+        read_termination=read_termination,
+        write_termination=write_termination,
+        timeout_s=timeout_s,
+        backend=backend or "@py",
+        **serial,
+    )
+
+
+def serial_device(resource: str) -> str:
+    """Return the pyserial port of ``resource``: ``ASRL/dev/pts/3::INSTR`` -> ``/dev/pts/3``."""
+    text = resource.strip()
+    if text.upper().startswith("ASRL"):
+        text = text[4:]
+        if text.upper().endswith("::INSTR"):
+            text = text[: -len("::INSTR")]
+        if text.isdigit():
+            return f"COM{text}"
+    return text

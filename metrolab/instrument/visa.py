@@ -1,0 +1,181 @@
+"""VISA transport through pyvisa (pyvisa-py, ``@py``, unless another library is named).
+
+Terminations are always set explicitly: a SOCKET resource has no read
+termination by default and would wait for its timeout on every read.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from metrolab.instrument.blocks import BlockFormatError, block_header_size
+from metrolab.instrument.errors import (
+    InstrumentConnectionError,
+    InstrumentReplyError,
+    InstrumentTimeout,
+)
+from metrolab.instrument.transport import resource_lock
+
+_CHUNK_BYTES = 1 << 20
+
+
+@functools.cache
+def resource_manager(backend: str = "@py") -> Any:
+    """Return the shared pyvisa ResourceManager of ``backend`` (``@py`` = pyvisa-py)."""
+    import pyvisa
+
+    try:
+        return pyvisa.ResourceManager(backend)
+    except (OSError, ValueError) as exc:
+        raise InstrumentConnectionError(
+            f"cannot load the VISA library {backend!r}: {exc}",
+            hint="install pyvisa-py or give the path of an installed VISA library",
+        ) from exc
+
+
+class VisaTransport:
+    """A pyvisa message-based resource with explicit terminations and typed errors."""
+
+    def __init__(
+        self,
+        resource: str,
+        *,
+        read_termination: str = "\n",
+        write_termination: str = "\n",
+        timeout_s: float = 5.0,
+        backend: str = "@py",
+        **options: Any,
+    ) -> None:
+        import pyvisa
+
+        self.resource = resource
+        self.lock = resource_lock(resource)
+        self._read_termination = read_termination
+        self._closed = False
+        try:
+            self._res = resource_manager(backend).open_resource(
+                resource,
+                read_termination=read_termination,
+                write_termination=write_termination,
+                timeout=timeout_s * 1000.0,
+                encoding="ascii",
+                **options,
+            )
+        except (pyvisa.errors.VisaIOError, ValueError, OSError) as exc:
+            raise InstrumentConnectionError(
+                f"cannot open: {exc}",
+                instrument=resource,
+                hint="check the resource string, the cable and that the instrument is on",
+            ) from exc
+        self._res.chunk_size = _CHUNK_BYTES
+        self._timeout_s = timeout_s
+
+    @property
+    def timeout_s(self) -> float:
+        """Return the I/O timeout in seconds."""
+        return self._timeout_s
+
+    @timeout_s.setter
+    def timeout_s(self, value: float) -> None:
+        self._timeout_s = value
+        self._res.timeout = value * 1000.0
+
+    def write(self, message: str) -> None:
+        """Send ``message`` plus the write termination."""
+        try:
+            self._res.write(message)
+        except Exception as exc:
+            raise self._translate(exc, message) from exc
+
+    def read(self) -> str:
+        """Return the next reply, terminator stripped; raise InstrumentTimeout if none."""
+        try:
+            text: str = self._res.read()
+        except UnicodeDecodeError as exc:
+            raise InstrumentReplyError(
+                "reply is not ASCII text (garbled: check baud rate/parity or noise)",
+                instrument=self.resource,
+                reply=exc.object,
+            ) from exc
+        except Exception as exc:
+            raise self._translate(exc, None) from exc
+        return text
+
+    def query(self, message: str) -> str:
+        """Send ``message`` and return the reply (terminator stripped)."""
+        self.write(message)
+        return self.read()
+
+    def read_raw(self) -> bytes:
+        """Return the next reply as bytes: a whole definite-length block, header included,
+        or the bytes up to the read termination; the termination is removed."""
+        try:
+            head = self._res.read_bytes(2)
+            if head[:1] != b"#":
+                rest = head + self._res.read_raw()
+                return rest.removesuffix(self._read_termination.encode("ascii"))
+            digits = int(head[1:2]) if head[1:2].isdigit() else 0
+            length_text = self._res.read_bytes(digits) if digits else b""
+            _, length = block_header_size(head + length_text)
+            payload = self._res.read_bytes(length) if length else b""
+            if self._read_termination:
+                self._res.read_bytes(len(self._read_termination))
+            return head + length_text + payload
+        except BlockFormatError as exc:
+            raise InstrumentReplyError(
+                f"bad binary block: {exc}", instrument=self.resource
+            ) from exc
+        except Exception as exc:
+            raise self._translate(exc, None) from exc
+
+    def clear(self) -> None:
+        """Discard pending input: device clear (pyvisa-py drains a socket for 0.1 s), or
+        flush the buffers of a serial port."""
+        import pyvisa
+
+        try:
+            if self._res.interface_type == pyvisa.constants.InterfaceType.asrl:
+                self._res.flush(
+                    pyvisa.constants.BufferOperation.discard_read_buffer
+                    | pyvisa.constants.BufferOperation.discard_write_buffer
+                )
+            else:
+                self._res.clear()
+        except Exception as exc:
+            raise self._translate(exc, "device clear") from exc
+
+    def close(self) -> None:
+        """Close the resource (idempotent)."""
+        if not self._closed:
+            self._closed = True
+            try:
+                self._res.close()
+            except Exception as exc:
+                raise self._translate(exc, "close") from exc
+
+    def _translate(self, exc: Exception, command: str | None) -> Exception:
+        import pyvisa
+
+        if isinstance(exc, pyvisa.errors.VisaIOError):
+            if exc.error_code == pyvisa.constants.StatusCode.error_timeout:
+                return InstrumentTimeout(
+                    f"no reply within {self._timeout_s:g} s",
+                    instrument=self.resource,
+                    command=command,
+                    hint="the instrument may be busy or the terminations wrong",
+                )
+            return InstrumentConnectionError(
+                f"I/O failed: {exc.description}",
+                instrument=self.resource,
+                command=command,
+                hint="the connection was lost: reopen the resource",
+            )
+        if isinstance(exc, (OSError, pyvisa.errors.InvalidSession)):
+            return InstrumentConnectionError(
+                f"I/O failed: {exc}",
+                instrument=self.resource,
+                command=command,
+                hint="the connection was lost: reopen the resource",
+            )
+        return exc
