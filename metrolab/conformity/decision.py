@@ -24,7 +24,7 @@ import numpy.typing as npt
 from metrolab.conformity.errors import ConformityInputError, LowTURWarning
 from metrolab.conformity.guardband import GuardBand
 from metrolab.conformity.measurement import ErrorModel
-from metrolab.conformity.priors import Prior
+from metrolab.conformity.priors import Prior, describe_distribution
 from metrolab.conformity.risk import global_risk, probability_of_conformity
 from metrolab.conformity.statements import CLAIMS_CONFORMITY, DCC_CONFORMITY, classify
 from metrolab.conformity.tolerance import Tolerance, tur
@@ -301,7 +301,11 @@ def decide(
         "guard_band": guard_band.describe(),
         "equality": EQUALITY_CONVENTION,
         "prior": None if prior_model is None else prior_model.description,
-        "measurement_distribution": "normal" if measurement is None else repr(measurement),
+        "measurement_distribution": (
+            {"kind": "normal", "u": "U / k"}
+            if measurement is None
+            else describe_distribution(measurement)
+        ),
         "risk_method": "JCGM 106:2012",
     }
     return Decision(

@@ -27,6 +27,17 @@ def _json_number(value: Any) -> Any:
     return float(array) if array.ndim == 0 else array.tolist()
 
 
+def describe_distribution(distribution: Any) -> dict[str, Any]:
+    """Return a frozen scipy distribution as plain data: kind, name, args and keywords."""
+    dist = getattr(distribution, "dist", None)
+    return {
+        "kind": "scipy",
+        "name": getattr(dist, "name", type(distribution).__name__),
+        "args": [_json_number(a) for a in getattr(distribution, "args", ())],
+        "kwds": {k: _json_number(v) for k, v in getattr(distribution, "kwds", {}).items()},
+    }
+
+
 @dataclass(frozen=True)
 class Prior:
     """The population distribution of true values, in the unit of the measured values.
@@ -95,13 +106,7 @@ class Prior:
             raise ConformityInputError(
                 f"prior {distribution!r} is not a frozen continuous scipy.stats distribution"
             )
-        dist = getattr(distribution, "dist", None)
-        description = {
-            "kind": "scipy",
-            "name": getattr(dist, "name", type(distribution).__name__),
-            "args": [_json_number(a) for a in getattr(distribution, "args", ())],
-            "kwds": {k: _json_number(v) for k, v in getattr(distribution, "kwds", {}).items()},
-        }
+        description = describe_distribution(distribution)
         return cls(description=description, distribution=distribution)
 
     def _flat_params(self, n: int) -> tuple[FloatArray, FloatArray]:
