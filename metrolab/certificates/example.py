@@ -1,0 +1,254 @@
+"""An example job: a 6½-digit DMM verified on DC voltage against a multifunction calibrator.
+
+Used by the tests, the docs and anyone who wants to see a certificate without running
+a procedure. :func:`example_content` builds the content directly;
+:func:`example_journal_entries` gives the same job as journal entries in the shape of
+docs/interfaces.md "Store" (budgets from metrolab.uncertainty, decisions from
+metrolab.conformity), and :func:`write_example_record` journals, seals, reviews and
+approves it through metrolab.store.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from metrolab.certificates.content import (
+    Amendment,
+    Approval,
+    CertificateContent,
+    Conformity,
+    Dates,
+    DecisionRule,
+    InfluenceCondition,
+    Item,
+    Laboratory,
+    Method,
+    Party,
+    ResultPoint,
+    Standard,
+)
+from metrolab.clock import VirtualClock, isoformat
+from metrolab.units import Quantity
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+END = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
+
+LABORATORY = {
+    "name": "Example Calibration Laboratory",
+    "address": "Bundesallee 100, 38116 Braunschweig, Germany",
+    "accreditation": "D-K-00000-01-00",
+    "country": "DE",
+}
+CUSTOMER = {"name": "ACME Instruments GmbH", "address": "Hauptstrasse 1, 10115 Berlin, Germany"}
+ITEM = {
+    "manufacturer": "Keysight",
+    "model": "34401A",
+    "serial": "MY41000123",
+    "description": "Digital multimeter, 6.5 digits",
+}
+STANDARD_TRACEABILITY: dict[str, str | None] = {
+    "certificate_id": "PTB-2025-0815",
+    "certificate_sha256": "3f" * 32,
+    "calibration_date": "2025-06-01",
+    "due_date": "2026-06-01",
+    "issuer": "Physikalisch-Technische Bundesanstalt",
+    "override_reason": None,
+}
+
+#: (point id, phase, nominal V, range V, error V, U V, tolerance half-width V, statement, P(c))
+POINTS: tuple[tuple[str, str, float, float, float, float, float, str, float], ...] = (
+    ("dcv-1v", "as_found", 1.0, 1.0, 12e-6, 7.4e-6, 40e-6, "pass", 0.99999),
+    ("dcv-10v", "as_found", 10.0, 10.0, 355e-6, 52e-6, 350e-6, "conditional_fail", 0.4618),
+    ("dcv-m10v", "as_found", -10.0, 10.0, -41e-6, 52e-6, 350e-6, "pass", 1.0),
+    ("dcv-10v", "as_left", 10.0, 10.0, 18e-6, 52e-6, 350e-6, "pass", 1.0),
+)
+
+
+def _decision(statement: str, pc: float, error: float, U: float, half: float) -> dict[str, Any]:
+    return {
+        "rule": "nonbinary", "parameters": {"w": "U"}, "measured": error, "U": U, "k": 2.0,
+        "lower_limit": -half, "upper_limit": half, "acceptance_lower": -half + U,
+        "acceptance_upper": half - U, "statement": statement, "probability_of_conformity": pc,
+        "pfa": None, "pfr": None, "tur": half / U,
+    }
+
+
+def example_content(*, approved: bool = True, amendment: Amendment | None = None,
+                    certificate_id: str = "ECL-2026-0001") -> CertificateContent:
+    """Return the example job as :class:`CertificateContent` (values in V, °C, %, hPa)."""
+    volt = "V"
+    results = []
+    for point_id, phase, nominal, rng, error, U, half, statement, pc in POINTS:
+        decision = _decision(statement, pc, error, U, half)
+        results.append(ResultPoint(
+            point_id=point_id, phase=phase,  # type: ignore[arg-type]
+            function="DCV", range=Quantity(rng, volt), nominal=Quantity(nominal, volt),
+            reference=Quantity(nominal + 1e-6, volt), value=Quantity(nominal + 1e-6 + error, volt),
+            error=Quantity(error, volt), U=Quantity(U, volt), k=2.0, coverage_probability=0.95,
+            tolerance_lower=Quantity(-half, volt), tolerance_upper=Quantity(half, volt),
+            conformity=Conformity(
+                statement=statement,  # type: ignore[arg-type]
+                rule="nonbinary", parameters=(("w", "U"),), probability_of_conformity=pc,
+                tur=decision["tur"],
+                acceptance_lower=Quantity(decision["acceptance_lower"], volt),
+                acceptance_upper=Quantity(decision["acceptance_upper"], volt),
+            ),
+        ))
+    approval = Approval(
+        state="approved" if approved else "draft", performed_by="A. Operator",
+        checked_by="C. Checker" if approved else "",
+        checked_at=datetime(2026, 3, 3, 8, 0, tzinfo=UTC) if approved else None,
+        approved_by="B. Approver" if approved else "",
+        approved_at=datetime(2026, 3, 3, 9, 0, tzinfo=UTC) if approved else None,
+    )
+    return CertificateContent(
+        certificate_id=certificate_id,
+        laboratory=Laboratory(LABORATORY["name"], LABORATORY["address"],
+                              LABORATORY["accreditation"], LABORATORY["country"]),
+        customer=Party(CUSTOMER["name"], CUSTOMER["address"]),
+        location="laboratory",
+        item=Item(**ITEM, condition="no visible damage"),
+        dates=Dates(performance_start=START, performance_end=END,
+                    issue=date(2026, 3, 3) if approved else None),
+        method=Method(procedure="dmm-dcv-verification", version="1.0", software_version="0.1.0",
+                      config_hash="ab12cd34"),
+        environment=(
+            InfluenceCondition("Temperature", Quantity(23.1, "degC"), Quantity(22.8, "degC"),
+                               Quantity(23.4, "degC")),
+            InfluenceCondition("Relative humidity", Quantity(45.0, "percent"),
+                               Quantity(43.0, "percent"), Quantity(47.0, "percent")),
+        ),
+        standards=(Standard(
+            name="Multifunction calibrator", manufacturer="Fluke", model="5522A",
+            serial="1234567", certificate_id=str(STANDARD_TRACEABILITY["certificate_id"]),
+            certificate_sha256=str(STANDARD_TRACEABILITY["certificate_sha256"]),
+            calibration_date=date(2025, 6, 1), due_date=date(2026, 6, 1),
+            issuer=str(STANDARD_TRACEABILITY["issuer"]), in_date=True,
+        ),),
+        results=tuple(results),
+        decision_rule=DecisionRule(
+            rule="nonbinary", parameters=(("w", "U"),),
+            description="ILAC-G8:09/2019 non-binary statement with guard band w = U",
+        ),
+        approval=approval,
+        record_sha256="5e" * 32,
+        amendment=amendment,
+        draft=not approved,
+    )
+
+
+#: half-width of the calibrator's 1-year specification at each nominal value, V (example)
+_CALIBRATOR_HALF_WIDTH = {1.0: 5e-6, 10.0: 25e-6, -10.0: 25e-6}
+
+
+def _point_entries(point_id: str, phase: str, nominal: float, rng_v: float, error: float,
+                   half: float, rule: str, clock: VirtualClock,
+                   rng: np.random.Generator) -> list[tuple[str, dict[str, Any]]]:
+    """Return point_started, readings and point_result entries of one simulated point."""
+    from metrolab.conformity import decide
+    from metrolab.uncertainty import TypeA, TypeB, evaluate_gum
+
+    volt = {"unit": "V"}
+    readings = nominal + error + rng.normal(0.0, 2e-6, 10)
+    entries: list[tuple[str, dict[str, Any]]] = [("point_started", {
+        "point_id": point_id, "phase": phase, "function": "DCV",
+        "range": {"value": rng_v, **volt}, "nominal": {"value": nominal, **volt},
+        "settings": {"nplc": {"value": 10.0, "unit": ""}},
+    })]
+    for index, value in enumerate(readings):
+        clock.sleep(1.0)
+        entries.append(("reading", {"point_id": point_id, "phase": phase, "index": index,
+                                    "time": clock.now(), "value": float(value), "unit": "V"}))
+    budget = evaluate_gum(
+        lambda indication, reference: indication - reference,
+        {"indication": TypeA.from_readings(readings, "V"),
+         "reference": TypeB(nominal, half_width=_CALIBRATOR_HALF_WIDTH[nominal],
+                            distribution="rectangular", unit="V")},
+        outputs=("error",),
+    ).to_dict()
+    output = budget["outputs"]["error"]
+    decision = decide(Quantity(output["value"], "V"), Quantity(output["U"], "V"),
+                      lower=Quantity(-half, "V"), upper=Quantity(half, "V"),
+                      k=float(output["k"]), rule=rule).to_dict()
+    mean = float(readings.mean())
+    entries.append(("point_result", {
+        "point_id": point_id, "phase": phase, "function": "DCV",
+        "range": {"value": rng_v, **volt}, "nominal": {"value": nominal, **volt},
+        "value": {"value": mean, **volt}, "error": {"value": output["value"], **volt},
+        "reference": {"value": nominal, **volt},
+        "tolerance": {"lower": -half, "upper": half, "unit": "V"},
+        "budget": budget, "decision": decision,
+    }))
+    return entries
+
+
+def example_journal_entries(run_id: str = "ECL-2026-0001", *,
+                            clock: VirtualClock | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """Return the example job as ``(kind, data)`` journal entries, in journal order.
+
+    Times come from ``clock`` (a fresh :class:`VirtualClock` at :data:`START` by default);
+    readings are seeded, so the entries are the same on every call.
+    """
+    clock = clock or VirtualClock(START.timestamp())
+    rng = np.random.default_rng(20260302)
+    rule = "nonbinary"
+    entries: list[tuple[str, dict[str, Any]]] = [
+        ("run_started", {
+            "run_id": run_id, "procedure": {"name": "dmm-dcv-verification", "version": "1.0"},
+            "software_version": "0.1.0", "config_hash": "ab12cd34", "operator": "A. Operator",
+            "item": dict(ITEM), "customer": dict(CUSTOMER), "location": "laboratory",
+            "laboratory": dict(LABORATORY),
+            "decision_rule": {"rule": rule, "parameters": {"guard": "U"}},
+            "started_at": isoformat(clock.now()),
+        }),
+        ("instrument", {
+            "role": "dut", "name": "DMM under test", "resource": "TCPIP0::127.0.0.1::5025::SOCKET",
+            "identity": {"manufacturer": "Keysight", "model": "34401A", "serial": ITEM["serial"],
+                         "firmware": "11-5-2"},
+        }),
+        ("instrument", {
+            "role": "standard", "name": "Multifunction calibrator",
+            "resource": "TCPIP0::127.0.0.1::5026::SOCKET",
+            "identity": {"manufacturer": "Fluke", "model": "5522A", "serial": "1234567",
+                         "firmware": "1.4"},
+            "traceability": dict(STANDARD_TRACEABILITY),
+        }),
+    ]
+    for temperature, humidity in ((22.9, 44.0), (23.1, 45.5), (23.3, 46.0)):
+        entries.append(("environment", {
+            "time": clock.now(), "temperature": {"value": temperature, "unit": "degC"},
+            "humidity": {"value": humidity, "unit": "%"}, "pressure": None,
+        }))
+        clock.sleep(60.0)
+    for point_id, phase, nominal, rng_v, error, _U, half, _statement, _pc in POINTS:
+        entries += _point_entries(point_id, phase, nominal, rng_v, error, half, rule, clock, rng)
+    entries.append(("run_ended", {"status": "completed", "ended_at": isoformat(clock.now()),
+                                  "reason": ""}))
+    return entries
+
+
+def write_example_record(folder: Path, *, run_id: str = "ECL-2026-0001", review: bool = True,
+                         approve: bool = True) -> Path:
+    """Journal, seal and (by default) review and approve the example job in ``folder``.
+
+    Returns the sealed record's path (``folder/<run_id>.h5``); the journal and the
+    audit log sit beside it. Reviewer and approver are two different people.
+    """
+    from metrolab import store
+
+    clock = VirtualClock(START.timestamp())
+    journal_path = Path(folder) / f"{run_id}.journal"
+    with store.Journal.create(journal_path, run_id, clock=clock) as journal:
+        journal.append_many(example_journal_entries(run_id, clock=clock))
+    record = store.seal(journal_path, clock=clock)
+    clock.sleep(86400.0)
+    if review or approve:
+        store.review(record, "C. Checker", clock=clock)
+    if approve:
+        clock.sleep(3600.0)
+        store.approve(record, "B. Approver", clock=clock)
+    return Path(record)

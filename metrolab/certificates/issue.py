@@ -1,0 +1,107 @@
+"""Decide whether a record may be certified, then render it: the entry point for callers.
+
+A certificate is rendered from a sealed record alone. Before anything is drawn the
+record is verified (content hash, audit log) and its review state read; an unsealed,
+altered, unapproved, superseded or unfinished record is refused unless a draft is
+asked for, and a draft carries a DRAFT mark on every page and no issue date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from metrolab.certificates.atomic import write_atomically
+from metrolab.certificates.content import CertificateContent
+from metrolab.certificates.dcc import dcc_bytes
+from metrolab.certificates.errors import RecordNotIssuableError
+from metrolab.certificates.from_record import content_from_record
+from metrolab.certificates.html import html_text
+from metrolab.certificates.pdf import pdf_bytes
+from metrolab.errors import MetrolabError
+from metrolab.store import Record, open_record, verify
+
+#: output kind -> (file suffix, renderer returning the file's bytes)
+RENDERERS: dict[str, tuple[str, Callable[[CertificateContent], bytes]]] = {
+    "pdf": (".pdf", pdf_bytes),
+    "html": (".html", lambda content: html_text(content).encode("utf-8")),
+    "dcc": (".dcc.xml", dcc_bytes),
+}
+
+
+def load_for_certificate(record_path: Path, *, draft: bool) -> Record:
+    """Return the opened record at ``record_path`` if a certificate may be rendered from it.
+
+    Raises :class:`RecordNotIssuableError` (one line, says what to do) when the file is
+    missing or not a sealed record, fails verification, or, unless ``draft``, is not
+    approved, was superseded by an amendment, or did not complete.
+    """
+    path = Path(record_path)
+    if not path.is_file():
+        raise RecordNotIssuableError(f"report: {path} does not exist or is not a file")
+    try:
+        report = verify(path)
+    except MetrolabError as exc:
+        raise RecordNotIssuableError(
+            f"report: {path} is not a sealed record that can be verified ({exc}); seal the "
+            "run's journal first (metrolab recover) and certify the sealed .h5"
+        ) from exc
+    if not report.ok:
+        problems = "; ".join(report.problems) or "verification failed"
+        raise RecordNotIssuableError(
+            f"report: {path} failed verification, it may have been altered: {problems}. "
+            "No certificate is issued from a record that does not verify"
+        )
+    try:
+        record = open_record(path)
+    except MetrolabError as exc:
+        raise RecordNotIssuableError(f"report: cannot open {path}: {exc}") from exc
+    if draft:
+        return record
+    review = record.review
+    if review.state != "approved":
+        raise RecordNotIssuableError(
+            f"report: record {path.name} is {review.state}, not approved; approve it "
+            f"(metrolab review, metrolab approve) or render a draft with --draft"
+        )
+    if review.superseded_by:
+        raise RecordNotIssuableError(
+            f"report: record {path.name} was superseded by amendment {review.superseded_by}; "
+            "certify the amended record instead"
+        )
+    status = record.run.get("status")
+    if status != "completed":
+        raise RecordNotIssuableError(
+            f"report: the run in {path.name} ended {status!r}, not 'completed' "
+            f"({record.run.get('reason') or 'no reason recorded'}); only a draft can be rendered"
+        )
+    return record
+
+
+def default_name(content: CertificateContent, kind: str) -> str:
+    """Return the file name of one rendering: certificate ID plus the kind's suffix."""
+    return content.certificate_id.replace("/", "_") + RENDERERS[kind][0]
+
+
+def write_renderings(content: CertificateContent, targets: dict[str, Path]) -> dict[str, Path]:
+    """Render ``content`` for each ``kind -> path`` in ``targets``; return the same mapping.
+
+    Every rendering is produced in memory (the DCC validated) before any file is
+    written, so a failure leaves no partial set of certificates behind.
+    """
+    rendered = {kind: RENDERERS[kind][1](content) for kind in targets}
+    return {kind: write_atomically(Path(targets[kind]), data) for kind, data in rendered.items()}
+
+
+def render_all(record_path: Path, out_dir: Path, *, draft: bool) -> dict[str, Path]:
+    """Render PDF, HTML and DCC of the record at ``record_path`` into ``out_dir``.
+
+    Returns ``{"pdf": path, "html": path, "dcc": path}``. Raises
+    :class:`RecordNotIssuableError` if the record may not be certified (see
+    :func:`load_for_certificate`) and :class:`DccValidationError` if the DCC does not
+    validate; in both cases no file is written.
+    """
+    record = load_for_certificate(Path(record_path), draft=draft)
+    content = content_from_record(record, draft=draft)
+    targets = {kind: Path(out_dir) / default_name(content, kind) for kind in RENDERERS}
+    return write_renderings(content, targets)

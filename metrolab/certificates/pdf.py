@@ -1,0 +1,247 @@
+"""Render a certificate as PDF with reportlab (pure pip dependencies).
+
+Every page carries the certificate number and "Page x of y" in its header and footer;
+the last flowable is the end-of-certificate mark; an unapproved record gets a DRAFT
+watermark on every page. The total page count is known only after layout, so the
+document is laid out twice: once to count pages, once to draw them.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    Image,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
+
+from metrolab.certificates import wording
+from metrolab.certificates.atomic import write_atomically
+from metrolab.certificates.content import CertificateContent
+from metrolab.certificates.plots import Plot, error_plots
+from metrolab.certificates.reported import reported_conditions, reported_points
+
+_MARGIN = 18 * mm
+_STYLES = getSampleStyleSheet()
+_BODY = ParagraphStyle("body", parent=_STYLES["BodyText"], fontSize=9, leading=11)
+_SMALL = ParagraphStyle("small", parent=_BODY, fontSize=7, leading=8.5)
+_H1 = ParagraphStyle("h1", parent=_STYLES["Title"], fontSize=16)
+_H2 = ParagraphStyle("h2", parent=_STYLES["Heading2"], fontSize=11, spaceBefore=8, spaceAfter=3)
+_BOXED = ParagraphStyle(
+    "boxed", parent=_BODY, borderColor=colors.black, borderWidth=1, borderPadding=4,
+    spaceBefore=6, spaceAfter=6, fontName="Helvetica-Bold",
+)
+_END = ParagraphStyle("end", parent=_BODY, alignment=TA_CENTER, fontName="Helvetica-Bold",
+                      spaceBefore=14)
+_GRID = TableStyle([
+    ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("FONTSIZE", (0, 0), (-1, -1), 7),
+    ("LEADING", (0, 0), (-1, -1), 8.5),
+    ("LEFTPADDING", (0, 0), (-1, -1), 2),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+])
+
+
+def _p(text: str, style: ParagraphStyle = _BODY) -> Paragraph:
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def _table(rows: list[list[str]], widths: list[float] | None = None) -> Table:
+    cells = [[_p(cell, _SMALL) for cell in row] for row in rows]
+    table = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(_GRID)
+    return table
+
+
+def _key_values(rows: list[tuple[str, str]]) -> Table:
+    table = Table([[_p(k, _SMALL), _p(v, _SMALL)] for k, v in rows],
+                  colWidths=[40 * mm, 130 * mm], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#e8e8e8")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    return table
+
+
+def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
+    c = content
+    story: list[Flowable] = [_p(c.title, _H1), _p(f"Certificate number: {c.certificate_id}")]
+    if c.draft:
+        story.append(_p(wording.DRAFT_NOTICE, _BOXED))
+    amendment = wording.amendment_statement(c)
+    if amendment:
+        story.append(_p(amendment, _BOXED))
+    lab = c.laboratory
+    lab_text = f"{lab.name}\n{lab.address}"
+    if lab.accreditation:
+        lab_text += f"\nAccreditation: {lab.accreditation}"
+    customer_text = f"{c.customer.name}\n{c.customer.address}"
+    if c.customer.contact:
+        customer_text += f"\n{c.customer.contact}"
+    story += [
+        _p("Calibration laboratory", _H2), _p(lab_text),
+        _p(f"Place of calibration: {c.location}"),
+        _p("Customer", _H2), _p(customer_text),
+        _p("Item calibrated", _H2),
+        _key_values([
+            ("Description", c.item.description or "—"),
+            ("Manufacturer", c.item.manufacturer),
+            ("Model", c.item.model),
+            ("Serial number", c.item.serial),
+            ("Condition", c.item.condition or "—"),
+        ]),
+        _p("Dates", _H2),
+        _key_values([
+            ("Date of receipt", wording.when(c.dates.receipt)),
+            ("Calibration performed", f"{wording.when(c.dates.performance_start)} to "
+                                      f"{wording.when(c.dates.performance_end)}"),
+            ("Date of issue", wording.when(c.dates.issue) if c.dates.issue
+             else "not issued (draft)"),
+        ]),
+        _p("Method", _H2),
+        _p(f"Procedure: {c.method.procedure}, version {c.method.version}. Software: "
+           f"{c.method.software_name} {c.method.software_version}"
+           + (f" (configuration {c.method.config_hash})" if c.method.config_hash else "") + "."),
+        _p("Deviations from the method: "
+           + ("; ".join(c.method.deviations) if c.method.deviations else "none") + "."),
+        _p("Environmental conditions", _H2),
+        _table([["Quantity", "Mean", "Minimum", "Maximum", "Unit"]]
+               + [[e.name, e.mean, e.minimum, e.maximum, e.unit]
+                  for e in reported_conditions(c)]),
+        _p("Traceability", _H2), _p(wording.traceability_statement(c)),
+        _table([["Standard", "Manufacturer / model", "Serial", "Certificate", "Issuer",
+                 "Calibrated", "Due", "Validity"]]
+               + [[s.name, f"{s.manufacturer} {s.model}", s.serial,
+                   f"{s.certificate_id}\nSHA-256 {s.certificate_sha256}", s.issuer,
+                   wording.when(s.calibration_date), wording.when(s.due_date),
+                   wording.standard_validity(s)] for s in c.standards],
+               widths=[24 * mm, 26 * mm, 16 * mm, 44 * mm, 20 * mm, 15 * mm, 15 * mm, 14 * mm]),
+        _p("Decision rule and statements of conformity", _H2),
+        _p(wording.decision_rule_statement(c)),
+        _p("Results", _H2), _p(wording.UNCERTAINTY_STATEMENT),
+    ]
+    points = reported_points(c)
+    widths = [11, 12, 10, 17, 17, 16, 14, 9, 8, 21, 8, 17, 11]
+    for phase in c.phases():
+        rows = [r for r in points if r.phase == phase]
+        story.append(_p(f"{rows[0].phase_text} results", _STYLES["Heading3"]))
+        story.append(_table(
+            [["Function", "Range", "Nominal", "Reference", "Indication", "Error", "U", "k", "p",
+              "Tolerance of error", "Unit", "Statement", "P(conf.)"]]
+            + [[r.function, r.range, r.nominal, r.reference, r.value, r.error, r.U, r.k,
+                r.coverage_probability,
+                f"{r.tolerance_lower or '—'} to {r.tolerance_upper or '—'}", r.unit,
+                r.statement_text, r.probability_of_conformity or "—"] for r in rows],
+            widths=[w * mm for w in widths],
+        ))
+    for plot in plots:
+        image = Image(io.BytesIO(plot.png), width=160 * mm, height=80 * mm)
+        story.append(KeepTogether([
+            image, _p(f"Error against tolerance: {plot.title}. Bars show U.", _SMALL),
+        ]))
+    story += [_p("Notes", _H2)] + [_p(f"• {note}") for note in c.notes]
+    approval = c.approval
+    checked = approval.checked_by or "—"
+    if approval.checked_at:
+        checked += f" on {wording.when(approval.checked_at)}"
+    approved = approval.approved_by or "not approved"
+    if approval.approved_at:
+        approved += f" on {wording.when(approval.approved_at)}"
+    story += [
+        _p("Authorisation", _H2),
+        _key_values([
+            ("Calibrated by", approval.performed_by),
+            ("Checked by", checked),
+            ("Approved by", approved),
+            ("Record", f"SHA-256 {c.record_sha256}"),
+        ]),
+        _p(wording.end_mark(c), _END),
+    ]
+    return story
+
+
+class _Decorator:
+    """Draws header and footer before each page and the DRAFT watermark after it."""
+
+    def __init__(self, content: CertificateContent, total_pages: int) -> None:
+        self.content = content
+        self.total_pages = total_pages
+
+    def header_footer(self, canvas: Canvas, document: Any) -> None:
+        """Draw the certificate number and "Page x of y" at top and bottom of the page."""
+        width, height = A4
+        marker = f"Certificate {self.content.certificate_id}"
+        pages = f"Page {canvas.getPageNumber()} of {self.total_pages}"
+        canvas.saveState()
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(_MARGIN, height - 12 * mm, self.content.laboratory.name)
+        canvas.drawRightString(width - _MARGIN, height - 12 * mm, f"{marker} · {pages}")
+        canvas.drawString(_MARGIN, 10 * mm, marker + ("  DRAFT" if self.content.draft else ""))
+        canvas.drawRightString(width - _MARGIN, 10 * mm, pages)
+        canvas.restoreState()
+
+    def watermark(self, canvas: Canvas, document: Any) -> None:
+        """Draw a translucent DRAFT across the page, over the content, if not approved."""
+        if not self.content.draft:
+            return
+        width, height = A4
+        canvas.saveState()
+        canvas.setFillColor(colors.Color(0.8, 0, 0, alpha=0.18))
+        canvas.setFont("Helvetica-Bold", 110)
+        canvas.translate(width / 2, height / 2)
+        canvas.rotate(45)
+        canvas.drawCentredString(0, -35, "DRAFT")
+        canvas.restoreState()
+
+
+def _layout(content: CertificateContent, plots: list[Plot],
+            total_pages: int) -> tuple[bytes, int]:
+    buffer = io.BytesIO()
+    document = BaseDocTemplate(
+        buffer, pagesize=A4, leftMargin=_MARGIN, rightMargin=_MARGIN,
+        topMargin=20 * mm, bottomMargin=18 * mm,
+        title=f"{content.title} {content.certificate_id}",
+        author=content.laboratory.name, subject=content.certificate_id,
+        creator="metrolab", invariant=1,
+    )
+    decorate = _Decorator(content, total_pages)
+    frame = Frame(document.leftMargin, document.bottomMargin, document.width, document.height,
+                  id="body")
+    document.addPageTemplates([PageTemplate(
+        id="certificate", frames=[frame], onPage=decorate.header_footer,
+        onPageEnd=decorate.watermark,
+    )])
+    document.build(_story(content, plots))
+    return buffer.getvalue(), document.page
+
+
+def pdf_bytes(content: CertificateContent) -> bytes:
+    """Return the certificate as PDF bytes (A4; reproducible for the same content)."""
+    plots = error_plots(content)
+    _, pages = _layout(content, plots, total_pages=0)  # header and footer do not move text
+    data, _ = _layout(content, plots, total_pages=pages)
+    return data
+
+
+def write_pdf(content: CertificateContent, path: Path) -> Path:
+    """Write the PDF certificate to ``path`` atomically; return ``path``."""
+    return write_atomically(Path(path), pdf_bytes(content))

@@ -1,0 +1,139 @@
+"""The reported text of every number on a certificate, shared by all renderers.
+
+PDF, HTML and DCC take their digits from here, so "the PDF and the DCC agree" holds
+by construction and a test can still check it by reading both back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pint
+
+from metrolab.certificates.content import (
+    PHASE_TEXT,
+    STATEMENT_TEXT,
+    CertificateContent,
+    InfluenceCondition,
+    ResultPoint,
+)
+from metrolab.certificates.dsi_units import dsi_unit
+from metrolab.certificates.rounding import (
+    format_plain,
+    format_trimmed,
+    round_like,
+    round_reported,
+)
+
+
+def unit_symbol(quantity: pint.Quantity) -> str:
+    """Return the short printable unit of ``quantity`` (``V``, ``mV``, ``°C``, ``%``)."""
+    text = f"{quantity.units:~P}"
+    return text or "1"
+
+
+def _in(quantity: pint.Quantity | None, unit: Any) -> float | None:
+    if quantity is None:
+        return None
+    return float(quantity.to(unit).magnitude)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedPoint:
+    """One result point as text: every value in ``unit`` (the measurand's unit)."""
+
+    point_id: str
+    phase: str
+    phase_text: str
+    function: str
+    range: str
+    unit: str
+    dsi_unit: str
+    nominal: str
+    reference: str
+    value: str
+    error: str
+    U: str
+    k: str
+    coverage_probability: str
+    tolerance_lower: str | None
+    tolerance_upper: str | None
+    statement: str | None
+    statement_text: str
+    probability_of_conformity: str | None
+
+    @property
+    def range_label(self) -> str:
+        """Return "FUNCTION RANGE", the key results are grouped and plotted by."""
+        return f"{self.function} {self.range}"
+
+
+def report_point(point: ResultPoint) -> ReportedPoint:
+    """Return the reported text of ``point``, all values in the unit of its error."""
+    unit = point.error.units
+    error = float(point.error.magnitude)
+    U = float(point.U.to(unit).magnitude)
+    err = round_reported(error, U)
+    value = round_reported(float(point.value.to(unit).magnitude), U)
+    reference = round_reported(float(point.reference.to(unit).magnitude), U)
+    lower = _in(point.tolerance_lower, unit)
+    upper = _in(point.tolerance_upper, unit)
+    conformity = point.conformity
+    pc = conformity.probability_of_conformity if conformity else None
+    return ReportedPoint(
+        point_id=point.point_id,
+        phase=point.phase,
+        phase_text=PHASE_TEXT[point.phase],
+        function=point.function,
+        range=f"{format_trimmed(float(point.range.magnitude), 6)} {unit_symbol(point.range)}",
+        unit=unit_symbol(point.error),
+        dsi_unit=dsi_unit(str(unit)),
+        nominal=format_trimmed(float(point.nominal.to(unit).magnitude), 9),
+        reference=reference.value,
+        value=value.value,
+        error=err.value,
+        U=err.uncertainty,
+        k=format_trimmed(point.k, 3),
+        coverage_probability=format_trimmed(point.coverage_probability, 4),
+        tolerance_lower=None if lower is None else round_like(lower, err),
+        tolerance_upper=None if upper is None else round_like(upper, err),
+        statement=conformity.statement if conformity else None,
+        statement_text=STATEMENT_TEXT[conformity.statement] if conformity else "—",
+        probability_of_conformity=None if pc is None else format_trimmed(pc, 4),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedCondition:
+    """One influence condition as text in its own unit."""
+
+    name: str
+    unit: str
+    dsi_unit: str
+    mean: str
+    minimum: str
+    maximum: str
+
+
+def report_condition(condition: InfluenceCondition) -> ReportedCondition:
+    """Return mean, minimum and maximum of ``condition`` to 4 significant digits."""
+    unit = condition.mean.units
+    return ReportedCondition(
+        name=condition.name,
+        unit=unit_symbol(condition.mean),
+        dsi_unit=dsi_unit(str(unit)),
+        mean=format_plain(float(condition.mean.magnitude), 4),
+        minimum=format_plain(float(condition.minimum.to(unit).magnitude), 4),
+        maximum=format_plain(float(condition.maximum.to(unit).magnitude), 4),
+    )
+
+
+def reported_points(content: CertificateContent) -> list[ReportedPoint]:
+    """Return every result point of ``content`` as reported text, in recorded order."""
+    return [report_point(p) for p in content.results]
+
+
+def reported_conditions(content: CertificateContent) -> list[ReportedCondition]:
+    """Return every influence condition of ``content`` as reported text."""
+    return [report_condition(c) for c in content.environment]

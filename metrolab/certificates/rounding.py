@@ -1,0 +1,80 @@
+"""Round a result and its expanded uncertainty the way they are reported.
+
+The uncertainty is given to two significant digits (ILAC P14 practice, as summarised
+in KAN-G-01) and the value to the same decimal place. Decimal arithmetic is used so
+the printed text and the number written into the DCC are the same digits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """A value and its expanded uncertainty as reported, both as exact decimal text."""
+
+    value: str
+    uncertainty: str
+
+    @property
+    def decimals(self) -> int:
+        """Return the number of digits after the decimal point of the reported value."""
+        exponent = Decimal(self.value).as_tuple().exponent
+        return max(0, -int(exponent))
+
+
+def _quantum(uncertainty: float, significant: int) -> Decimal:
+    magnitude = math.floor(math.log10(abs(uncertainty)))
+    return Decimal(1).scaleb(magnitude - significant + 1)
+
+
+def round_reported(value: float, uncertainty: float, significant: int = 2) -> Reported:
+    """Return ``value`` and ``uncertainty`` rounded for a certificate.
+
+    The uncertainty keeps ``significant`` significant digits (half up, so it is never
+    understated by more than half a digit); the value is rounded half-even to the same
+    decimal place. A zero or non-finite uncertainty leaves the value at 6 significant
+    digits.
+    """
+    if not math.isfinite(uncertainty) or uncertainty <= 0:
+        return Reported(format_plain(value, 6), format_plain(uncertainty, 6))
+    quantum = _quantum(uncertainty, significant)
+    u = Decimal(repr(uncertainty)).quantize(quantum, rounding=ROUND_HALF_UP)
+    if u.adjusted() > quantum.adjusted() + significant - 1:  # 9.96 -> 10.0: one digit more
+        quantum = quantum.scaleb(1)
+        u = u.quantize(quantum, rounding=ROUND_HALF_UP)
+    v = Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_EVEN)
+    return Reported(_plain(v), _plain(u))
+
+
+def round_like(value: float, reference: Reported) -> str:
+    """Return ``value`` rounded to the decimal place of ``reference.value``, as text."""
+    quantum = Decimal(reference.value).as_tuple().exponent
+    v = Decimal(repr(value)).quantize(Decimal(1).scaleb(int(quantum)), rounding=ROUND_HALF_EVEN)
+    return _plain(v)
+
+
+def format_plain(value: float, significant: int) -> str:
+    """Return ``value`` with ``significant`` significant digits in plain (no exponent) text."""
+    if not math.isfinite(value):
+        return "NaN"
+    if value == 0:
+        return "0"
+    quantum = _quantum(value, significant)
+    return _plain(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_EVEN))
+
+
+def format_trimmed(value: float, significant: int) -> str:
+    """Return ``value`` like :func:`format_plain` without trailing zeros (2.00 -> "2")."""
+    if not math.isfinite(value) or value == 0:
+        return format_plain(value, significant)
+    return _plain(Decimal(format_plain(value, significant)).normalize())
+
+
+def _plain(number: Decimal) -> str:
+    if number.is_zero():
+        number = abs(number)  # no "-0.000" on a certificate
+    return format(number, "f")

@@ -1,0 +1,1 @@
+"""XSD files for offline DCC validation (package data; see README.txt)."""

@@ -1,0 +1,92 @@
+"""Sentences that appear on every rendering of a certificate (PDF, HTML, DCC)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from metrolab.certificates.content import CertificateContent, Conformity, Standard
+
+UNCERTAINTY_STATEMENT = (
+    "The reported expanded uncertainty U is the standard uncertainty of measurement "
+    "multiplied by the coverage factor k, which for a normal distribution corresponds to "
+    "the stated coverage probability. It was evaluated according to JCGM 100:2008 (GUM). "
+    "Values and uncertainties are in the unit of the measurand."
+)
+
+DRAFT_NOTICE = "DRAFT: this record is not approved; this document is not a certificate."
+
+
+def when(moment: datetime | date | None) -> str:
+    """Return ``moment`` as ISO 8601 text (dates as YYYY-MM-DD, times to the second, UTC)."""
+    if moment is None:
+        return "—"
+    if isinstance(moment, datetime):
+        return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return moment.isoformat()
+
+
+def traceability_statement(content: CertificateContent) -> str:
+    """Return the statement of how the results are metrologically traceable (7.8.4.1 c)."""
+    if not content.standards:
+        return "No measurement standard is recorded for this calibration."
+    return (
+        "The measurements are metrologically traceable to the International System of Units "
+        "(SI) through the measurement standards listed, each calibrated by the issuer named "
+        "under the certificate given, which was valid on the date of calibration unless "
+        "stated otherwise."
+    )
+
+
+def standard_validity(standard: Standard) -> str:
+    """Return whether the standard's calibration was valid during the work, in words."""
+    if standard.in_date:
+        return "valid"
+    reason = f" (override: {standard.override_reason})" if standard.override_reason else ""
+    return f"NOT valid on the performance date{reason}"
+
+
+def rule_parameters(parameters: tuple[tuple[str, str], ...]) -> str:
+    """Return decision-rule parameters as ``name = value`` text, or an empty string."""
+    return ", ".join(f"{name} = {value}" for name, value in parameters)
+
+
+def decision_rule_statement(content: CertificateContent) -> str:
+    """Return the statement of the decision rule applied (7.8.6.2 c)."""
+    rule = content.decision_rule
+    parameters = rule_parameters(rule.parameters)
+    suffix = f" ({parameters})" if parameters else ""
+    return f"Decision rule: {rule.description}{suffix}."
+
+
+def conformity_detail(conformity: Conformity) -> str:
+    """Return the numbers behind one statement: P(conformity), PFA/PFR, TUR where known."""
+    parts: list[str] = []
+    if conformity.probability_of_conformity is not None:
+        parts.append(f"probability of conformity {conformity.probability_of_conformity:.4g}")
+    if conformity.specific_risk is not None:
+        parts.append(f"specific risk {conformity.specific_risk:.3g}")
+    if conformity.pfa is not None:
+        parts.append(f"PFA {conformity.pfa:.3g}")
+    if conformity.pfr is not None:
+        parts.append(f"PFR {conformity.pfr:.3g}")
+    if conformity.tur is not None:
+        parts.append(f"TUR {conformity.tur:.3g}")
+    return ", ".join(parts)
+
+
+def amendment_statement(content: CertificateContent) -> str | None:
+    """Return the sentence naming the certificate this one replaces, or None."""
+    amendment = content.amendment
+    if amendment is None:
+        return None
+    verb = "amends" if amendment.type_of_change == "amended" else "replaces"
+    changes = f" Changes: {'; '.join(amendment.changes)}." if amendment.changes else ""
+    return (
+        f"This certificate {verb} certificate {amendment.replaces_certificate_id}, which is "
+        f"withdrawn. Reason: {amendment.reason}.{changes}"
+    )
+
+
+def end_mark(content: CertificateContent) -> str:
+    """Return the end-of-certificate mark, which names the certificate."""
+    return f"End of certificate {content.certificate_id}"
