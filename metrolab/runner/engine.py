@@ -48,7 +48,7 @@ class RunSettings:
 
     readings: int = 10
     rule: str = "simple"
-    guard: float | None = None
+    guard: str | None = None
     adjust: bool = False
     retries: int = 1
     #: suspenders poll every ``suspend_poll_s`` and give up after ``suspend_max_s`` (clock seconds)

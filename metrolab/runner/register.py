@@ -82,6 +82,8 @@ class Register:
 
     standards: tuple[Standard, ...]
     path: Path | None = None
+    #: the optional ``[laboratory]`` table: name, address, accreditation
+    laboratory: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path) -> Register:
@@ -108,7 +110,13 @@ class Register:
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise RegisterError(f"register of standards {path}: duplicate id {duplicates[0]!r}")
-        return cls(standards, path)
+        laboratory = data.get("laboratory", {})
+        if not isinstance(laboratory, dict) or not all(
+            isinstance(v, str) for v in laboratory.values()
+        ):
+            raise RegisterError(f"register of standards {path}: [laboratory] must hold text "
+                                "(name, address, accreditation)")
+        return cls(standards, path, dict(laboratory))
 
     def find(self, manufacturer: str, model: str, serial: str) -> Standard | None:
         """Return the entry for the instrument with that identity, or None."""
@@ -197,9 +205,14 @@ def _check_certificate_file(where: str, file: Path, standard: Standard) -> None:
         )
 
 
-def dumps_register(standards: Iterable[Standard]) -> str:
+def dumps_register(standards: Iterable[Standard], laboratory: Mapping[str, str] | None = None
+                   ) -> str:
     """Return the TOML text of a register holding ``standards`` (read by :meth:`Register.load`)."""
     lines = ["# Register of standards (format: docs/procedures.md)", ""]
+    if laboratory:
+        lines.append("[laboratory]")
+        lines += [f"{key} = {_toml_string(value)}" for key, value in laboratory.items()]
+        lines.append("")
     for s in standards:
         lines.append("[[standard]]")
         for key in ("id", "role", "manufacturer", "model", "serial", "certificate_id",

@@ -279,8 +279,9 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
         journal_path = out_dir / f"{run_id}.journal"
         journal = Journal.create(journal_path, run_id, clock=clock)
         try:
+            laboratory = inputs.laboratory or (register.laboratory if register else {})
             journal.append("run_started", _run_started(procedure, config, inputs, run_id, dut,
-                                                       started))
+                                                       started, laboratory))
             journal.append("event", {"time": clock.now(), "type": "note",
                                      "message": "runner settings", "data": {
                                          "runner": config.to_dict()}})
@@ -322,7 +323,8 @@ def _seal(journal_path: Path, out_dir: Path, run_id: str, clock: Clock) -> Path:
 
 
 def _run_started(procedure: Procedure, config: RunConfig, inputs: RunInputs, run_id: str,
-                 dut: Mapping[str, str], started: datetime) -> dict[str, Any]:
+                 dut: Mapping[str, str], started: datetime,
+                 laboratory: Mapping[str, str]) -> dict[str, Any]:
     meta = procedure.metadata
     settings = config.settings
     parameters: dict[str, Any] = {"k": 2.0}
@@ -340,9 +342,9 @@ def _run_started(procedure: Procedure, config: RunConfig, inputs: RunInputs, run
         "customer": {"name": config.customer.get("name", ""),
                      "address": config.customer.get("address", "")},
         "location": config.location,
-        "laboratory": {"name": inputs.laboratory.get("name", ""),
-                       "address": inputs.laboratory.get("address", ""),
-                       "accreditation": inputs.laboratory.get("accreditation", "")},
+        "laboratory": {"name": laboratory.get("name", ""),
+                       "address": laboratory.get("address", ""),
+                       "accreditation": laboratory.get("accreditation", "")},
         "decision_rule": {"rule": settings.rule, "parameters": parameters},
         "started_at": isoformat(started.timestamp()),
     }

@@ -1,0 +1,163 @@
+"""The runner's commands: ``metrolab procedures``, ``run``, ``resume`` and ``demo``.
+
+Expected failures are :class:`~metrolab.errors.MetrolabError`s: the ``metrolab``
+entry point prints them as one line (exit 2 for bad input, 1 for an aborted run).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from metrolab.runner.discovery import Procedure, discover, find_procedure
+from metrolab.runner.engine import RunContext, Runner, RunSettings
+from metrolab.runner.errors import RunAborted, UserInputError
+from metrolab.runner.operator import Answers, Operator
+from metrolab.runner.progress import ListingReporter, ProgressReporter
+from metrolab.runner.session import RunConfig, RunInputs, RunResult, resume_run, start_run
+from metrolab.runner.summary import print_result
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip() or not rest.strip():
+            raise UserInputError(f"{option} {value!r}: expected NAME=VALUE")
+        pairs[key.strip()] = rest.strip()
+    return pairs
+
+
+def _operator(answers: Path | None, yes: bool, name: str | None) -> Operator:
+    loaded = Answers.load(answers) if answers is not None else Answers()
+    if name:
+        loaded = Answers(name, loaded.prompts, loaded.overrides)
+    return Operator(loaded, yes=yes, interactive=sys.stdin.isatty() and not yes)
+
+
+@click.command()
+@click.option("--procedures", "procedures_dir", type=click.Path(path_type=Path),
+              help="Also look for procedures in this folder.")
+def procedures(procedures_dir: Path | None) -> None:
+    """List the installed procedures (built-in, --procedures DIR, entry points)."""
+    table = Table(title="procedures")
+    for column in ("name", "version", "title", "DUT models", "points", "source"):
+        table.add_column(column)
+    for name, procedure in sorted(discover(procedures_dir).items()):
+        meta = procedure.metadata
+        table.add_row(name, meta.version, meta.title, ", ".join(meta.dut_models),
+                      str(len(procedure.points)), procedure.source)
+    Console().print(table)
+
+
+@click.command()
+@click.argument("procedure")
+@click.option("--dut", help="Resource of the device under test.")
+@click.option("--standard", "standards", multiple=True, metavar="ROLE=RESOURCE",
+              help="Resource of a standard or the environment monitor (repeat).")
+@click.option("--register", type=click.Path(path_type=Path),
+              help="Register of standards (TOML, see docs/procedures.md).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("."),
+              show_default=True, help="Folder for the journal and the sealed record.")
+@click.option("--answers", type=click.Path(path_type=Path),
+              help="Answers file (TOML or JSON) for unattended runs.")
+@click.option("--yes", is_flag=True, help="Confirm every prompt; take defaults for questions.")
+@click.option("--dry-run", is_flag=True, help="List every step and point; touch no instrument.")
+@click.option("--procedures", "procedures_dir", type=click.Path(path_type=Path),
+              help="Also look for procedures in this folder.")
+@click.option("--readings", type=click.IntRange(2, 10000), help="Readings per point.")
+@click.option("--rule", type=click.Choice(["simple", "guarded"]), default="simple",
+              show_default=True, help="Decision rule (ILAC-G8).")
+@click.option("--guard", default="u", show_default=True,
+              help="Guard band method for --rule guarded: u, rss, rp10 or dobbert.")
+@click.option("--adjust", is_flag=True, help="Adjust after as-found and measure as-left.")
+@click.option("--override", "overrides", multiple=True, metavar="ID=REASON",
+              help="Use an expired standard, recording the reason (repeat).")
+@click.option("--operator", "operator_name", help="Operator name for the record.")
+@click.option("--virtual-clock", is_flag=True,
+              help="Run waits on a virtual clock (simulated instruments only).")
+@click.option("--timeout", "timeout_s", type=float, default=5.0, show_default=True,
+              help="Instrument I/O timeout in seconds.")
+def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: Path | None,
+        out_dir: Path, answers: Path | None, yes: bool, dry_run: bool,
+        procedures_dir: Path | None, readings: int | None, rule: str, guard: str,
+        adjust: bool, overrides: tuple[str, ...], operator_name: str | None,
+        virtual_clock: bool, timeout_s: float) -> None:
+    """Run PROCEDURE against the DUT and the standards; seal the record."""
+    found = find_procedure(procedure, procedures_dir)
+    settings = RunSettings(readings=readings or found.metadata.readings_per_point, rule=rule,
+                           guard=guard if rule == "guarded" else None, adjust=adjust)
+    console = Console(stderr=True)
+    if dry_run:
+        _dry_run(found, settings, console)
+        return
+    operator = _operator(answers, yes, operator_name)
+    resources = _pairs(standards, "--standard")
+    if dut:
+        resources["dut"] = dut
+    config = RunConfig(procedure=procedure, resources=resources, out_dir=str(out_dir),
+                       register=str(register) if register else None,
+                       procedures_dir=str(procedures_dir) if procedures_dir else None,
+                       settings=settings, virtual_clock=virtual_clock, timeout_s=timeout_s)
+    all_overrides = {**operator.answers.overrides, **_pairs(overrides, "--override")}
+    inputs = RunInputs(operator, ProgressReporter(console), overrides=all_overrides)
+    _finish(start_run(config, inputs))
+
+
+def _dry_run(procedure: Procedure, settings: RunSettings, console: Console) -> None:
+    from metrolab.clock import VirtualClock
+
+    roles = procedure.metadata.instruments
+    drivers = {role: next(iter(spec.drivers.values())) for role, spec in roles.items()}
+    models = {role: next(iter(spec.drivers)) for role, spec in roles.items()}
+    clock = VirtualClock()
+    context = RunContext("as_found", settings, drivers, models, clock, dry_run=True)
+    runner = Runner(procedure, clock=clock, operator=Operator(yes=True, interactive=False),
+                    reporter=ListingReporter(Console()), settings=settings, context=context)
+    runner.execute()
+    console.print(f"dry run of {procedure.metadata.name} {procedure.metadata.version}: "
+                  f"{len(runner.work())} points listed, nothing measured")
+
+
+def _finish(result: RunResult) -> None:
+    print_result(result, Console())
+    if result.status.status != "completed":
+        raise RunAborted(f"run {result.run_id} aborted: {result.status.reason}; record sealed "
+                         f"as aborted: {result.record}")
+
+
+@click.command()
+@click.argument("journal", type=click.Path(path_type=Path))
+@click.option("--answers", type=click.Path(path_type=Path),
+              help="Answers file (TOML or JSON) for the rest of the run.")
+@click.option("--yes", is_flag=True, help="Confirm every prompt; take defaults for questions.")
+@click.option("--operator", "operator_name", help="Operator name for the record.")
+def resume(journal: Path, answers: Path | None, yes: bool, operator_name: str | None) -> None:
+    """Go on with the run of JOURNAL after a crash, at its first incomplete point."""
+    if not journal.is_file():
+        raise UserInputError(f"journal {journal}: no such file")
+    operator = _operator(answers, yes, operator_name)
+    inputs = RunInputs(operator, ProgressReporter(Console(stderr=True)),
+                       overrides=operator.answers.overrides)
+    _finish(resume_run(journal, inputs))
+
+
+@click.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-output"),
+              show_default=True, help="Folder for the register, journal, record, certificate.")
+@click.option("--dut-error", "dut_errors", multiple=True, metavar="SPEC",
+              help='Inject a DUT error, e.g. "DCV 10V gain=+60ppm" (repeat).')
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the simulated bench's noise.")
+def demo(out_dir: Path, dut_errors: tuple[str, ...], seed: int) -> None:
+    """Calibrate a simulated 34401A against a simulated 5522A, unattended, end to end."""
+    from metrolab.runner.demo import run_demo
+
+    run_demo(out_dir, dut_errors, seed, Console())
+
+
+__all__ = ["demo", "procedures", "resume", "run"]

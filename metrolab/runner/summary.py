@@ -1,0 +1,70 @@
+"""The end-of-run summary: one table row per measured point, and where the files are."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from metrolab.runner.session import RunResult
+
+_STYLE = {"pass": "green", "conditional_pass": "yellow", "conditional_fail": "yellow",
+          "fail": "bold red"}
+
+
+def point_results(journal: Path) -> list[dict[str, Any]]:
+    """Return the data of the last ``point_result`` of every (point, phase), in run order."""
+    from metrolab.store import read_journal
+
+    results: dict[tuple[str, str], dict[str, Any]] = {}
+    for entry in read_journal(journal):
+        if entry.kind == "point_result":
+            results[(entry.data["point_id"], entry.data["phase"])] = entry.data
+    return list(results.values())
+
+
+def _number(value: float | None, unit: str) -> str:
+    return "" if value is None else f"{value:.4g} {unit}"
+
+
+def results_table(results: Sequence[Mapping[str, Any]], title: str) -> Table:
+    """Return a rich table: point, phase, nominal, error, limits, U, TUR, statement."""
+    table = Table(title=title)
+    for column in ("point", "phase", "nominal", "error", "± limit", "U (k=2)", "TUR", "decision"):
+        table.add_column(column, justify="left" if column in ("point", "phase") else "right")
+    for result in results:
+        error = result["error"]
+        decision = result.get("decision") or {}
+        tolerance = result["tolerance"]
+        tur = decision.get("tur")
+        statement = str(decision.get("statement", ""))
+        expanded = decision.get("U")
+        table.add_row(
+            result["point_id"], result["phase"].replace("_", "-"),
+            _number(result["nominal"]["value"], result["nominal"]["unit"]),
+            _number(error["value"], error["unit"]),
+            _number(tolerance["upper"], tolerance["unit"]),
+            _number(expanded if isinstance(expanded, int | float) else None, error["unit"]),
+            "" if not isinstance(tur, int | float) else f"{tur:.1f}",
+            f"[{_STYLE.get(statement, 'white')}]{statement}[/]",
+        )
+    return table
+
+
+def print_result(result: RunResult, console: Console, extra: Mapping[str, Path] | None = None
+                 ) -> None:
+    """Print the summary table of ``result`` and the paths of its files."""
+    results = point_results(result.journal)
+    console.print(results_table(results, f"{result.run_id}: {result.status.status}"))
+    failed = [r["point_id"] for r in results if (r.get("decision") or {}).get("statement")
+              in ("fail", "conditional_fail")]
+    verdict = f"{len(failed)} of {len(results)} points failed: {', '.join(failed)}" if failed \
+        else f"all {len(results)} points passed"
+    console.print(verdict)
+    console.print(f"journal: {result.journal}")
+    console.print(f"record:  {result.record}")
+    for name, path in (extra or {}).items():
+        console.print(f"{name}: {path}")
