@@ -168,7 +168,7 @@ def make_runner(procedure: Procedure, journal: Any, bench: Bench | None, clock: 
     context = RunContext("as_found", run_settings, {}, {}, clock, dry_run=journal is None)
     return Runner(procedure, clock=clock, operator=operator or Operator(yes=True,
                                                                          interactive=False),
-                  reporter=ProgressReporter(Console(file=open("/dev/null", "w"))),  # noqa: SIM115
+                  reporter=ProgressReporter(Console(quiet=True)),
                   settings=run_settings, context=context, journal=journal,
                   instruments=bench.instruments if bench else None,
                   environment_role="climate" if bench else None)
@@ -281,7 +281,7 @@ def test_pause_then_resume_or_abort(procedure: Procedure, tmp_path: Path) -> Non
         bench = Bench(procedure)
         answers: list[str] = []
 
-        def ask(prompt: Any, go_on: bool = go_on) -> bool:
+        def ask(prompt: Any, go_on: bool = go_on, answers: list[str] = answers) -> bool:
             answers.append(prompt.key)
             return go_on if prompt.key == "resume-after-pause" else True
 
@@ -301,8 +301,8 @@ def test_pause_then_resume_or_abort(procedure: Procedure, tmp_path: Path) -> Non
 
 def test_refused_confirmation_aborts(procedure: Procedure, tmp_path: Path) -> None:
     bench = Bench(procedure)
-    status, entries = run(procedure, tmp_path, bench,
-                          operator=Operator(interactive=True, ask=lambda prompt: False))
+    status, _ = run(procedure, tmp_path, bench,
+                    operator=Operator(interactive=True, ask=lambda prompt: False))
     assert status.status == "aborted"
     assert status.reason == "the operator did not confirm: Connect: leads. Confirm when done."
 
