@@ -1,0 +1,218 @@
+"""Shared preparation of a model evaluation: order inputs, fix units, build correlations.
+
+Inside the engine every input is a plain float array in its base SI unit (offset units
+such as °C keep their offset, differences convert by scale). The unit of each output is
+found once by evaluating the model on pint Quantities at the first test point, which also
+catches units that do not combine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pint
+
+from metrolab.uncertainty.errors import UncertaintyInputError
+from metrolab.uncertainty.inputs import Input
+from metrolab.uncertainty.model import Model
+from metrolab.units import Quantity, ureg
+
+CorrelationSpec = Mapping[tuple[str, str], float] | Sequence[tuple[str, str, float]] | None
+
+
+@dataclass
+class Prepared:
+    """Everything the GUM and Monte Carlo evaluations need, as plain arrays.
+
+    ``x``/``u`` are working values (base units); ``in_scale[i]`` converts an input
+    difference from its own unit to base units; ``out_scale[k]`` converts output k from
+    base units to ``out_units[k]``. ``shape`` is the broadcast shape of the test points.
+    """
+
+    model: Model
+    names: tuple[str, ...]
+    inputs: tuple[Input, ...]
+    x: list[np.ndarray]
+    u: list[np.ndarray]
+    dof: np.ndarray
+    in_scale: np.ndarray
+    out_names: tuple[str, ...]
+    out_units: tuple[pint.Unit, ...]
+    out_scale: np.ndarray
+    out_offset: np.ndarray
+    shape: tuple[int, ...]
+    correlation: np.ndarray | None
+
+
+def _to_base(value: np.ndarray, unit: pint.Unit) -> tuple[np.ndarray, float]:
+    """Return (value in base units, scale of a difference) for ``unit``."""
+    if unit == ureg.dimensionless:
+        return value, 1.0
+    one = Quantity(1.0, unit).to_base_units()
+    two = Quantity(2.0, unit).to_base_units()
+    scale = float(two.magnitude - one.magnitude)
+    offset = float(one.magnitude) - scale
+    return value * scale + offset, scale
+
+
+def prepare(
+    model: Model,
+    inputs: Mapping[str, Input],
+    correlations: CorrelationSpec,
+    output_units: Mapping[str, str] | None,
+) -> Prepared:
+    """Return the :class:`Prepared` evaluation of ``model`` with ``inputs``.
+
+    Raises :class:`UncertaintyInputError` for a missing or surplus input, units that do
+    not combine, or an invalid correlation.
+    """
+    names = model.input_names
+    missing = [n for n in names if n not in inputs]
+    extra = [n for n in inputs if n not in names]
+    if missing:
+        raise UncertaintyInputError(
+            f"the model needs input(s) {', '.join(missing)} which are not given"
+        )
+    if extra:
+        raise UncertaintyInputError(f"input(s) {', '.join(extra)} are not used by the model")
+    for name in names:
+        if not isinstance(inputs[name], Input):
+            raise UncertaintyInputError(
+                f"input {name!r}: expected TypeA/TypeB, got {inputs[name]!r}"
+            )
+    ordered = tuple(inputs[n] for n in names)
+    try:
+        shape = np.broadcast_shapes(
+            *(np.shape(i.value) for i in ordered), *(np.shape(i.u) for i in ordered)
+        )
+    except ValueError as exc:
+        raise UncertaintyInputError(
+            f"inputs have incompatible numbers of test points: {exc}"
+        ) from exc
+
+    x, u, scales = [], [], []
+    for inp in ordered:
+        xb, scale = _to_base(inp.value, inp.unit)
+        x.append(np.asarray(xb, dtype=float))
+        u.append(np.asarray(inp.u * scale, dtype=float))
+        scales.append(scale)
+    dof = np.stack([np.broadcast_to(i.dof, shape) for i in ordered]) if ordered else np.empty((0,))
+
+    out_names, out_units, out_scale, out_offset = _output_units(
+        model, ordered, x, shape, output_units
+    )
+    corr = correlation_matrix(names, correlations)
+    return Prepared(
+        model,
+        names,
+        ordered,
+        x,
+        u,
+        dof,
+        np.array(scales),
+        out_names,
+        out_units,
+        out_scale,
+        out_offset,
+        shape,
+        corr,
+    )
+
+
+def _first(a: np.ndarray) -> float:
+    """Return the first element of ``a``."""
+    return float(np.asarray(a).flat[0])
+
+
+def _output_units(
+    model: Model,
+    ordered: tuple[Input, ...],
+    x: list[np.ndarray],
+    shape: tuple[int, ...],
+    requested: Mapping[str, str] | None,
+) -> tuple[tuple[str, ...], tuple[pint.Unit, ...], np.ndarray, np.ndarray]:
+    """Find output names and units by one pint evaluation at the first test point."""
+    quantities = [Quantity(_first(i.value), i.unit) for i in ordered]
+    try:
+        with np.errstate(all="ignore"):
+            q_out = model(*quantities)
+    except pint.errors.DimensionalityError as exc:
+        raise UncertaintyInputError(f"units do not combine in the model: {exc}") from exc
+    except pint.errors.PintError as exc:
+        raise UncertaintyInputError(f"units problem in the model: {exc}") from exc
+    names = model.output_names or ()
+    plain = model(*[np.asarray(_first(xi)) for xi in x])
+    requested = dict(requested or {})
+    unknown = [k for k in requested if k not in names]
+    if unknown:
+        raise UncertaintyInputError(f"output unit given for unknown output(s) {', '.join(unknown)}")
+    units: list[Any] = []
+    scales, offsets = [], []
+    for name, raw, p in zip(names, q_out, plain, strict=True):
+        q = raw if isinstance(raw, Quantity) else Quantity(raw, ureg.dimensionless)
+        base = q.to_base_units()
+        if not np.isclose(float(base.magnitude), _first(p), rtol=1e-9, atol=0.0):
+            raise UncertaintyInputError(
+                f"output {name!r}: the model mixes offset units (e.g. °C) with arithmetic "
+                "that changes their meaning; use delta_degC for temperature differences"
+            )
+        unit = q.units
+        if name in requested:
+            try:
+                unit = ureg.Unit(requested[name])
+                Quantity(1.0, q.units).to(unit)
+            except (pint.errors.PintError, ValueError) as exc:
+                raise UncertaintyInputError(
+                    f"output {name!r}: its unit {q.units:~P} cannot be expressed "
+                    f"in {requested[name]!r}"
+                ) from exc
+        one = Quantity(1.0, unit).to_base_units().magnitude
+        two = Quantity(2.0, unit).to_base_units().magnitude
+        scale = float(two - one)
+        units.append(unit)
+        scales.append(scale)
+        offsets.append(float(one) - scale)
+    return tuple(names), tuple(units), np.array(scales), np.array(offsets)
+
+
+def correlation_matrix(names: Sequence[str], spec: CorrelationSpec) -> np.ndarray | None:
+    """Return the n x n correlation matrix from ``spec`` (None when there are none).
+
+    Raises :class:`UncertaintyInputError` naming the inputs for an unknown input, r
+    outside [-1, 1] or a matrix that is not positive semi-definite.
+    """
+    if not spec:
+        return None
+    items: list[tuple[Any, Any, Any]]
+    if isinstance(spec, Mapping):
+        items = [(a, b, r) for (a, b), r in spec.items()]
+    else:
+        items = [tuple(t) for t in spec]  # type: ignore[misc]
+    index = {n: i for i, n in enumerate(names)}
+    matrix = np.eye(len(names))
+    for a, b, r in items:
+        for n in (a, b):
+            if n not in index:
+                raise UncertaintyInputError(
+                    f"correlation between {a!r} and {b!r}: no input called {n!r}"
+                )
+        if a == b:
+            raise UncertaintyInputError(
+                f"correlation of {a!r} with itself: give two different inputs"
+            )
+        r = float(r)
+        if not -1.0 <= r <= 1.0:
+            raise UncertaintyInputError(
+                f"correlation between {a!r} and {b!r}: r = {r} is outside [-1, 1]"
+            )
+        matrix[index[a], index[b]] = matrix[index[b], index[a]] = r
+    smallest = float(np.linalg.eigvalsh(matrix).min())
+    if smallest < -1e-10:
+        raise UncertaintyInputError(
+            f"the correlation matrix of {', '.join(names)} is not positive semi-definite "
+            f"(smallest eigenvalue {smallest:.3g}): these correlations cannot all hold together"
+        )
+    return matrix
