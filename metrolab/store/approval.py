@@ -128,6 +128,8 @@ def amend(path: str | os.PathLike[str], *, who: str, reason: str, changes: Mappi
         handle.attrs["file_time"] = when
         entry = handle["entry"]
         del entry["run"]
+        if "amends" in entry:  # an amendment of an amendment names only its own predecessor
+            del entry["amends"]
         write_identity(entry, run, record_id=record_id, certificate_id=record_id)
         group = new_group(entry, "amends", "NXnote")
         for key in ("record_id", "certificate_id", "root_record_id", "reason", "who", "when",

@@ -144,6 +144,14 @@ def open_record(path: str | os.PathLike[str], *, check: bool = True) -> Record:
         if problems:
             raise RecordIntegrityError(f"record {path} does not match its sealed hash: "
                                        f"{'; '.join(problems[:5])}; run `metrolab verify`")
+    try:
+        return _read_record(path)
+    except (OSError, RuntimeError, KeyError) as exc:
+        raise RecordError(f"cannot read record {path}: {exc}; run `metrolab verify` on "
+                          "it") from exc
+
+
+def _read_record(path: Path) -> Record:
     with h5py.File(path, "r") as handle:
         if handle.attrs.get("schema_name") != SCHEMA_NAME:
             raise RecordError(f"{path} is an HDF5 file but not a metrolab record")

@@ -9,7 +9,6 @@ is entered by :func:`recover`.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 from collections.abc import Callable
@@ -55,6 +54,7 @@ def write_sealed(out_path: Path, build: Callable[[h5py.File], None]) -> Sealed:
         raise SealError(f"record {out_path} already exists; a sealed record is never "
                         "replaced (amend it instead, or choose another output path)")
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    linked = False
     try:
         with h5py.File(tmp, "w", track_order=True) as handle:
             build(handle)
@@ -76,6 +76,7 @@ def write_sealed(out_path: Path, build: Callable[[h5py.File], None]) -> Sealed:
             os.close(fd)
         whole = file_sha256(tmp)
         os.link(tmp, out_path)
+        linked = True
         tmp.unlink()
         fsync_directory(out_path.parent)
     except FileExistsError as exc:
@@ -83,11 +84,15 @@ def write_sealed(out_path: Path, build: Callable[[h5py.File], None]) -> Sealed:
         raise SealError(f"record {out_path} appeared while sealing; it was not "
                         "replaced") from exc
     except OSError as exc:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
+        if linked:
+            out_path.unlink(missing_ok=True)
         raise SealError(f"cannot write record {out_path}: {exc.strerror or exc}. Nothing "
                         "was sealed and the journal is untouched; free disk space or fix "
                         "permissions, then run `metrolab recover` on the journal") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a bug or an interrupt: leave no half-written file
+        raise
     return Sealed(out_path, digest, whole)
 
 

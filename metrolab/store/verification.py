@@ -49,7 +49,7 @@ def content_problems(path: str | os.PathLike[str]) -> list[str]:
             stored_hash = str(group.attrs.get("content_sha256", ""))
             stored: dict[str, str] = json.loads(group["manifest_json"][()].decode())
             actual = manifest(handle)
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, RuntimeError, KeyError, ValueError) as exc:
         return [f"cannot read the record: {exc}"]
     problems = [f"{name} was changed" for name in sorted(stored)
                 if name in actual and actual[name] != stored[name]]
@@ -74,10 +74,13 @@ def verify(path: str | os.PathLike[str]) -> VerifyReport:
     report.problems = content_problems(path)
     if report.problems and report.problems[0].startswith(("cannot read", "not a metrolab")):
         return report
-    with h5py.File(path, "r") as handle:
-        report.record_id = str(handle["entry"].attrs.get("record_id"))
-        if INTEGRITY_GROUP in handle:
-            report.content_sha256 = str(handle[INTEGRITY_GROUP].attrs.get("content_sha256"))
+    try:
+        with h5py.File(path, "r") as handle:
+            report.record_id = str(handle["entry"].attrs["record_id"])
+            report.content_sha256 = str(handle[INTEGRITY_GROUP].attrs["content_sha256"])
+    except (OSError, RuntimeError, KeyError) as exc:
+        report.problems.append(f"cannot read the record's ID and hash: {exc}")
+        return report
     log = AuditLog.for_record(path)
     if not log.path.exists():
         report.problems.append(f"no audit log {log.path} beside the record")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -32,7 +33,7 @@ def budget(value: float, u_ref: float) -> dict[str, Any]:
     }
 
 
-def decision(measured: float, U: float) -> dict[str, Any]:  # noqa: N803
+def decision(measured: float, U: float) -> dict[str, Any]:
     """Return a Decision.to_dict()-shaped simple-acceptance decision against ±40 µV."""
     return {"rule": "simple", "parameters": {"guard": None}, "measured": measured, "U": U,
             "k": 2.0, "lower_limit": -4e-5, "upper_limit": 4e-5, "acceptance_lower": -4e-5,
@@ -106,3 +107,9 @@ def write_run(path: Path, *, readings: int = 5, end: bool = True,
 def journal_path(tmp_path: Path) -> Path:
     """Return the path of a completed run's journal in a fresh directory."""
     return write_run(tmp_path / f"{RUN_ID}.journal")
+
+
+@pytest.fixture
+def sample() -> SimpleNamespace:
+    """Return the sample run's helpers: ``run_id``, ``write_run``, ``budget``, ``decision``."""
+    return SimpleNamespace(run_id=RUN_ID, write_run=write_run, budget=budget, decision=decision)

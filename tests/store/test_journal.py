@@ -1,0 +1,160 @@
+"""The run journal: durable appends, checksums, torn tails, locking, disk-full errors."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from metrolab.clock import VirtualClock
+from metrolab.store import journal as journal_module
+from metrolab.store.errors import (
+    JournalCorruptError,
+    JournalError,
+    JournalLockedError,
+    JournalWriteError,
+)
+from metrolab.store.journal import Journal, read_journal
+
+
+def _reading(index: int) -> dict[str, object]:
+    return {"point_id": "p", "phase": "as_found", "index": index, "time": 1.0 * index,
+            "value": 1.0 + index, "unit": "V"}
+
+
+def test_entries_come_back_in_order_with_sequence_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "run.journal"
+    with Journal.create(path, "R1", clock=VirtualClock(0.0)) as journal:
+        assert journal.append("reading", _reading(0)) == 1
+        assert journal.append_many([("reading", _reading(1)), ("reading", _reading(2))]) == [2, 3]
+        assert journal.append("event", {"type": "note", "value": float("nan")}) == 4
+    contents = read_journal(path)
+    assert contents.run_id == "R1"
+    assert contents.problem is None
+    assert [e.seq for e in contents] == [1, 2, 3, 4]
+    assert [e.data["value"] for e in contents[:3]] == [1.0, 2.0, 3.0]
+    assert contents[0].time == "1970-01-01T00:00:00+00:00"
+    assert contents[3].data["value"] != contents[3].data["value"]  # NaN survives
+
+
+def test_a_torn_last_line_is_ignored_and_moved_aside_on_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "run.journal"
+    with Journal.create(path, "R1") as journal:
+        journal.append("reading", _reading(0))
+    good = path.read_bytes()
+    with open(path, "ab") as handle:
+        handle.write(b'0123 {"seq":2,"ki')
+    contents = read_journal(path)
+    assert len(contents) == 1
+    assert contents.problem is not None and "torn" in contents.problem
+    with Journal.open_for_append(path) as journal:
+        assert journal.append("reading", _reading(1)) == 2
+    assert path.read_bytes().startswith(good)
+    assert [e.seq for e in read_journal(path)] == [1, 2]
+    assert (tmp_path / "run.journal.torn").read_bytes() == b'0123 {"seq":2,"ki\n'
+
+
+def test_a_changed_line_stops_the_read_and_is_refused_for_appending(tmp_path: Path) -> None:
+    path = tmp_path / "run.journal"
+    with Journal.create(path, "R1") as journal:
+        for index in range(3):
+            journal.append("reading", _reading(index))
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b'"value":2.0', b'"value":2.5')
+    path.write_bytes(b"\n".join(lines))
+    contents = read_journal(path)
+    assert [e.seq for e in contents] == [1]
+    assert contents.problem is not None
+    assert "checksum" in contents.problem and "1 complete line(s) after it" in contents.problem
+    with pytest.raises(JournalCorruptError, match="damage"):
+        Journal.open_for_append(path)
+
+
+def test_a_dropped_line_breaks_the_chain(tmp_path: Path) -> None:
+    path = tmp_path / "run.journal"
+    with Journal.create(path, "R1") as journal:
+        for index in range(3):
+            journal.append("reading", _reading(index))
+    lines = path.read_bytes().split(b"\n")
+    del lines[2]
+    path.write_bytes(b"\n".join(lines))
+    assert [e.seq for e in read_journal(path)] == [1]
+
+
+def test_a_second_writer_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "run.journal"
+    with Journal.create(path, "R1"), pytest.raises(JournalLockedError, match="another process"):
+        Journal.open_for_append(path)
+
+
+def test_create_refuses_an_existing_journal_and_bad_input(tmp_path: Path) -> None:
+    path = tmp_path / "run.journal"
+    Journal.create(path, "R1").close()
+    with pytest.raises(JournalError, match="already exists"):
+        Journal.create(path, "R2")
+    with pytest.raises(JournalError, match="run ID"):
+        Journal.create(tmp_path / "other.journal", "")
+    with Journal.open_for_append(path) as journal:
+        with pytest.raises(JournalError, match="unknown entry kind 'readings'"):
+            journal.append("readings", {})
+        with pytest.raises(JournalError, match="not JSON-safe"):
+            journal.append("event", {"bad": object()})
+        assert journal.append("event", {"type": "note"}) == 1
+
+
+def test_a_file_that_is_not_a_journal_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello\n")
+    with pytest.raises(JournalError, match="not a metrolab journal"):
+        read_journal(path)
+    with pytest.raises(JournalError, match="cannot read journal"):
+        read_journal(tmp_path / "missing.journal")
+
+
+@pytest.mark.parametrize("failing", ["write", "fdatasync"])
+def test_disk_full_leaves_the_journal_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             failing: str) -> None:
+    path = tmp_path / "run.journal"
+    journal = Journal.create(path, "R1")
+    journal.append("reading", _reading(0))
+    before = path.read_bytes()
+    real_write = os.write
+
+    def half_then_full(fd: int, data: bytes) -> int:
+        real_write(fd, bytes(data[: len(data) // 2]))  # part of the line reaches the file
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if failing == "write":
+        monkeypatch.setattr(journal_module.os, "write", half_then_full)
+    else:
+        monkeypatch.setattr(journal_module.os, "fdatasync", no_space)
+    with pytest.raises(JournalWriteError) as caught:
+        journal.append("reading", _reading(1))
+    monkeypatch.undo()
+    message = str(caught.value)
+    assert str(path) in message
+    assert "No space left on device" in message
+    assert "NOT recorded" in message and "intact up to entry 1" in message
+    assert "Free disk space" in message
+    assert path.read_bytes() == before
+    with pytest.raises(JournalError, match="closed"):
+        journal.append("reading", _reading(1))
+    with Journal.open_for_append(path) as reopened:
+        assert reopened.append("reading", _reading(1)) == 2
+
+
+def test_permission_denied_on_create_says_which_file(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    def denied(*args: object, **kwargs: object) -> int:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(journal_module.os, "open", denied)
+    with pytest.raises(JournalWriteError, match=r"cannot create journal .*Permission denied"):
+        Journal.create(tmp_path / "run.journal", "R1")
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []

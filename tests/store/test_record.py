@@ -1,0 +1,138 @@
+"""Sealing a journal and reading the record back, through the API and through plain h5py."""
+
+from __future__ import annotations
+
+import errno
+import json
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import h5py
+import numpy as np
+import pytest
+
+from metrolab.store import open_record, read_journal, seal
+from metrolab.store import sealing as sealing_module
+from metrolab.store.errors import RecordError, SealError
+from metrolab.units import ureg
+
+
+def test_a_completed_run_reads_back_whole(journal_path: Path, sample: SimpleNamespace) -> None:
+    record = open_record(seal(journal_path))
+    assert record.record_id == sample.run_id and record.certificate_id == sample.run_id
+    assert record.status == "completed"
+    assert record.run["procedure"] == {"name": "dmm-dcv", "version": "1.2"}
+    assert record.run["customer"]["name"] == "Example Ltd"
+    assert record.review.state == "draft"
+    assert record.amends is None
+    assert [i["role"] for i in record.instruments] == ["dut", "standard"]
+    assert record.instruments[1]["traceability"]["certificate_id"] == "C-77"
+    assert record.environment["temperature"].to("degC").magnitude.tolist() == [23.1]
+    assert record.environment["timestamps"] == ["2026-01-01T00:00:00+00:00"]
+    first, second = record.points
+    assert (first.point_id, first.phase, first.function) == ("dcv-1V", "as_found", "DCV")
+    assert second.readings.units == ureg.V
+    expected = [10.0 + 1e-6 * (i - 2) + 1e-5 for i in range(5)]
+    assert second.readings.magnitude.tolist() == expected
+    assert np.diff(second.times).tolist() == [0.5] * 4
+    assert second.timestamps[0] == "2026-01-01T00:00:03+00:00"
+    assert second.value is not None and second.value.magnitude == pytest.approx(10.00001)
+    assert second.nominal == ureg.Quantity(10.0, "V")
+    mean = sum(expected) / 5
+    assert second.budget == sample.budget(mean - 10.0, 5e-6)
+    assert second.decision == sample.decision(mean - 10.0, 1.1e-5)
+    assert second.U is not None and second.U.units == ureg.V
+    assert [e["type"] for e in record.events] == ["note"]
+    assert record.events[0]["data"] == {"points": 2}
+    assert record.provenance["journal_entries"] == len(read_journal(journal_path))
+
+
+def test_an_interrupted_journal_seals_as_aborted(tmp_path: Path, sample: SimpleNamespace) -> None:
+    path = sample.write_run(tmp_path / "r.journal", end=False)
+    record = open_record(seal(path))
+    assert record.status == "aborted"
+    assert "without run_ended" in record.run["reason"]
+    assert len(record.points) == 2
+
+
+def _numeric_datasets(handle: h5py.File) -> list[h5py.Dataset]:
+    found: list[h5py.Dataset] = []
+    handle.visititems(lambda name, obj: found.append(obj) if isinstance(obj, h5py.Dataset)
+                      and obj.dtype.kind in "iuf" else None)
+    return found
+
+
+def test_plain_h5py_can_follow_the_documented_layout(journal_path: Path,
+                                                     sample: SimpleNamespace) -> None:
+    path = seal(journal_path)
+    with h5py.File(path, "r") as f:
+        assert f.attrs["NX_class"] == "NXroot" and f.attrs["default"] == "entry"
+        assert f.attrs["schema_version"] == "1.0"
+        entry = f["entry"]
+        assert entry.attrs["NX_class"] == "NXentry"
+        assert entry.attrs["record_id"] == sample.run_id and entry.attrs["status"] == "completed"
+        assert datetime.fromisoformat(entry.attrs["start_time"]).tzinfo is not None
+        assert entry["run/customer"].attrs["name"] == "Example Ltd"
+        point = entry["points/point_0001"]
+        assert point.attrs["NX_class"] == "NXdata"
+        assert point.attrs["signal"] == "readings" and point.attrs["axes"] == "time"
+        assert point.attrs["point_id"] == "dcv-10V"
+        assert point["readings"].attrs["units"] == "V"
+        assert point["readings"][()].shape == (5,)
+        assert point["time"].attrs["units"] == "s"
+        stamp = point["timestamp"].asstr()[0]
+        assert datetime.fromisoformat(stamp).utcoffset() is not None
+        assert point["setup/range"][()] == 10.0 and point["setup/range"].attrs["units"] == "V"
+        result = point["result"]
+        assert result["tolerance_upper"][()] == 4e-5
+        assert result["budget/outputs/error/U"].attrs["units"] == "V"
+        assert result["budget/outputs/error/dof"][()] == np.inf
+        sensitivity = result["budget/contributions/001_reference/sensitivity"]
+        assert ureg.parse_units(sensitivity.attrs["units"]) == ureg.dimensionless
+        assert result["decision"].attrs["statement"] == "pass"
+        assert result["decision/upper_limit"].attrs["units"] == "V"
+        assert json.loads(result["decision/decision_json"][()])["tur"] == 4.2
+        assert entry["instrument/standard_01/traceability"].attrs["due_date"] == "2026-06-01"
+        assert entry["environment/temperature"].attrs["units"] == "degC"
+        for dataset in _numeric_datasets(f):
+            ureg.parse_units(dataset.attrs["units"])  # every number has a pint-parsable unit
+        assert f["integrity"].attrs["content_sha256"] == open_record(path).sha256
+
+
+def test_sealing_never_replaces_a_record(journal_path: Path) -> None:
+    path = seal(journal_path)
+    before = path.read_bytes()
+    with pytest.raises(SealError, match="never replaced"):
+        seal(journal_path)
+    assert path.read_bytes() == before
+
+
+def test_a_full_disk_while_sealing_leaves_nothing_but_the_journal(
+        journal_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    journal_before = journal_path.read_bytes()
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sealing_module.os, "fsync", no_space)
+    with pytest.raises(SealError) as caught:
+        seal(journal_path)
+    message = str(caught.value)
+    assert "No space left on device" in message and "journal is untouched" in message
+    assert str(journal_path.with_suffix(".h5")) in message
+    assert "metrolab recover" in message
+    assert sorted(p.name for p in journal_path.parent.iterdir()) == [journal_path.name]
+    assert journal_path.read_bytes() == journal_before
+
+
+def test_opening_something_else_is_a_named_error(tmp_path: Path, journal_path: Path) -> None:
+    with pytest.raises(RecordError, match="does not exist"):
+        open_record(tmp_path / "missing.h5")
+    with pytest.raises(RecordError, match="not an HDF5 file"):
+        open_record(journal_path)
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        f["x"] = 1
+    with pytest.raises(RecordError, match="not a metrolab record"):
+        open_record(other, check=False)

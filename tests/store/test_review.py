@@ -1,0 +1,126 @@
+"""Review, approval and amendment chains, through the API and the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import pytest
+
+from metrolab.cli import main
+from metrolab.store import amend, approve, open_record, review, seal, verify
+from metrolab.store.errors import RecordIntegrityError, ReviewError
+
+
+@pytest.fixture
+def record_path(journal_path: Path) -> Path:
+    """Return a freshly sealed record of the sample run."""
+    return seal(journal_path)
+
+
+def test_draft_reviewed_approved_with_who_and_when(record_path: Path) -> None:
+    state = review(record_path, "Rita Reviewer")
+    assert (state.state, state.who) == ("reviewed", "Rita Reviewer")
+    state = approve(record_path, "Abe Approver")
+    assert (state.state, state.who, state.reviewed_by) == ("approved", "Abe Approver",
+                                                           "Rita Reviewer")
+    assert [step["action"] for step in state.history] == ["sealed", "reviewed", "approved"]
+    assert open_record(record_path).review == state
+    assert verify(record_path).ok  # review lives in the audit log, not in the sealed file
+
+
+def test_steps_out_of_order_are_refused(record_path: Path) -> None:
+    with pytest.raises(ReviewError, match="must be reviewed first"):
+        approve(record_path, "Abe")
+    review(record_path, "Rita")
+    with pytest.raises(ReviewError, match="already reviewed"):
+        review(record_path, "Rita")
+    with pytest.raises(ReviewError, match="needs a second person"):
+        approve(record_path, "Rita")
+    with pytest.raises(ReviewError, match="non-empty name"):
+        approve(record_path, " ")
+
+
+def test_a_tampered_record_cannot_be_reviewed(record_path: Path) -> None:
+    with h5py.File(record_path, "r+") as f:
+        f["entry"].attrs["status"] = "failed"
+    with pytest.raises(RecordIntegrityError, match="not intact"):
+        review(record_path, "Rita")
+
+
+def test_an_amendment_is_a_new_linked_record_and_the_original_stays(record_path: Path) -> None:
+    review(record_path, "Rita")
+    approve(record_path, "Abe")
+    original_bytes = record_path.read_bytes()
+    first = amend(record_path, who="Abe", reason="customer renamed",
+                  changes={"customer.name": "New Ltd", "item.description": "DMM"})
+    assert record_path.read_bytes() == original_bytes
+    amended = open_record(first)
+    assert amended.record_id == "R-2026-0001-A1"
+    assert amended.run["customer"]["name"] == "New Ltd"
+    assert amended.amends is not None
+    assert amended.amends["record_id"] == "R-2026-0001"
+    assert amended.amends["certificate_id"] == "R-2026-0001"
+    assert amended.amends["reason"] == "customer renamed"
+    assert amended.amends["changes"] == [
+        {"field": "customer.name", "old": "Example Ltd", "new": "New Ltd"},
+        {"field": "item.description", "old": "6½-digit DMM", "new": "DMM"}]
+    assert amended.review.state == "draft"
+    original = open_record(record_path)
+    assert original.run["customer"]["name"] == "Example Ltd"
+    assert (original.review.state, original.review.superseded_by) == ("approved",
+                                                                      "R-2026-0001-A1")
+    assert amended.points[1].readings.magnitude.tolist() == \
+        original.points[1].readings.magnitude.tolist()
+    assert verify(first).ok and verify(record_path).ok
+    with pytest.raises(ReviewError, match="replaced by amendment R-2026-0001-A1"):
+        amend(record_path, who="Abe", reason="again", changes={"location": "site"})
+    second = amend(first, who="Rita", reason="site visit", changes={"location": "customer site"})
+    chained = open_record(second)
+    assert chained.record_id == "R-2026-0001-A2"
+    assert chained.amends is not None and chained.amends["record_id"] == "R-2026-0001-A1"
+    assert chained.run["customer"]["name"] == "New Ltd"
+    assert chained.run["location"] == "customer site"
+
+
+def test_readings_and_identity_keys_cannot_be_amended(record_path: Path) -> None:
+    with pytest.raises(ReviewError, match="run_id cannot be amended"):
+        amend(record_path, who="A", reason="r", changes={"run_id": "X"})
+    with pytest.raises(ReviewError, match=r"no field 'points\.0\.value'"):
+        amend(record_path, who="A", reason="r", changes={"points.0.value": 1.0})
+    with pytest.raises(ReviewError, match="reason"):
+        amend(record_path, who="A", reason="", changes={"location": "x"})
+    assert sorted(p.name for p in record_path.parent.glob("*.h5")) == [record_path.name]
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as caught:
+        main(args)
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return int(caught.value.code or 0), out.out, out.err
+
+
+def test_the_command_line_walks_the_same_path(record_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(["review", str(record_path), "--by", "Rita"], capsys)
+    assert code == 0 and "reviewed by Rita" in out
+    code, _, err = _cli(["approve", str(record_path), "--by", "Rita"], capsys)
+    assert code == 2 and err.startswith("error: ") and "second person" in err
+    assert "Traceback" not in err
+    code, out, _ = _cli(["approve", str(record_path), "--by", "Abe"], capsys)
+    assert code == 0 and "approved by Abe" in out
+    code, out, _ = _cli(["amend", str(record_path), "--by", "Abe", "--reason", "typo",
+                         "--set", "customer.name=Example Ltd.", "--set", "item.serial=\"7\""],
+                        capsys)
+    assert code == 0 and "R-2026-0001-A1.h5" in out
+    amended = open_record(record_path.parent / "R-2026-0001-A1.h5")
+    assert amended.run["item"]["serial"] == "7"
+    code, out, _ = _cli(["show", str(record_path.parent / "R-2026-0001-A1.h5")], capsys)
+    assert code == 0
+    assert "amends      R-2026-0001: typo" in out
+    assert "customer    Example Ltd." in out
+    assert "dcv-10V" in out and "pass" in out
+    code, _, err = _cli(["amend", str(record_path), "--by", "A", "--reason", "r",
+                         "--set", "nonsense"], capsys)
+    assert code == 2 and "FIELD=VALUE" in err

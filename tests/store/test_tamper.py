@@ -1,0 +1,122 @@
+"""Tamper evidence: one changed byte of a dataset, an attribute, the file or the log is caught."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from metrolab.cli import main
+from metrolab.store import open_record, seal, verify
+from metrolab.store.durable import canonical_json
+from metrolab.store.errors import RecordIntegrityError
+from metrolab.store.integrity import content_hash, manifest
+
+
+@pytest.fixture
+def record_path(journal_path: Path) -> Path:
+    """Return a freshly sealed record of the sample run."""
+    return seal(journal_path)
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as caught:
+        main(args)
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return int(caught.value.code or 0), out.out, out.err
+
+
+def test_an_intact_record_verifies_in_one_line(record_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert verify(record_path).ok
+    code, out, err = _cli(["verify", str(record_path)], capsys)
+    assert code == 0 and err == ""
+    assert out.count("\n") == 1 and "intact" in out
+
+
+def test_a_changed_reading_is_named(record_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    with h5py.File(record_path, "r+") as f:
+        f["entry/points/point_0001/readings"][2] += 1e-6
+    report = verify(record_path)
+    assert not report.ok
+    assert "/entry/points/point_0001/readings was changed" in report.problems
+    assert any("file_sha256" in problem for problem in report.problems)
+    with pytest.raises(RecordIntegrityError, match="readings was changed"):
+        open_record(record_path)
+    code, _, err = _cli(["verify", str(record_path)], capsys)
+    assert code == 1
+    assert "NOT intact" in err and "/entry/points/point_0001/readings was changed" in err
+
+
+def test_a_changed_attribute_is_named(record_path: Path) -> None:
+    with h5py.File(record_path, "r+") as f:
+        f["entry/run/customer"].attrs["name"] = "Example Ltc"
+    assert "/entry/run/customer was changed" in verify(record_path).problems
+
+
+def test_a_forger_who_rehashes_the_file_is_caught_by_the_audit_log(record_path: Path) -> None:
+    with h5py.File(record_path, "r+") as f:
+        f["entry"].attrs["status"] = "completed "
+        digests = manifest(f)
+        del f["integrity/manifest_json"]
+        f["integrity"].create_dataset("manifest_json", data=canonical_json(digests),
+                                      dtype=h5py.string_dtype())
+        f["integrity"].attrs["content_sha256"] = content_hash(digests)
+    problems = verify(record_path).problems
+    assert "content_sha256 differs from the one in the audit log" in problems
+
+
+def test_every_flipped_byte_of_the_file_is_detected(record_path: Path) -> None:
+    original = record_path.read_bytes()
+    offsets = random.Random(4).sample(range(len(original)), 25)
+    reading = np.float64(open_record(record_path).points[1].readings.magnitude[0]).tobytes()
+    offsets.append(original.index(reading) + 3)
+    for offset in offsets:
+        damaged = bytearray(original)
+        damaged[offset] ^= 0x01
+        record_path.write_bytes(bytes(damaged))
+        report = verify(record_path)
+        assert not report.ok, f"flipping byte {offset} went unnoticed"
+    record_path.write_bytes(original)
+    assert verify(record_path).ok
+
+
+def _log_lines(record_path: Path) -> list[str]:
+    return (record_path.parent / "audit.log").read_text().splitlines()
+
+
+def test_a_changed_or_removed_log_entry_is_detected(record_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    log = record_path.parent / "audit.log"
+    lines = _log_lines(record_path)
+    entry = json.loads(lines[0])
+    lines[0] = lines[0].replace(entry["file_sha256"][:8], "0" * 8, 1)
+    log.write_text("\n".join(lines) + "\n")
+    problems = verify(record_path).problems
+    assert any("audit log: line 1 (sealed of R-2026-0001) was changed" in p for p in problems)
+    code, _, err = _cli(["verify", str(log)], capsys)
+    assert code == 1 and "line 1" in err
+
+
+def test_a_removed_log_line_breaks_the_chain(record_path: Path, sample: object) -> None:
+    from metrolab.store import review
+
+    review(record_path, "Reviewer")
+    log = record_path.parent / "audit.log"
+    lines = _log_lines(record_path)
+    log.write_text(lines[1] + "\n")
+    assert any("does not chain" in p for p in verify(log).problems)
+    log.write_text("\n".join(lines) + "\n")
+    assert verify(log).ok
+
+
+def test_a_record_without_its_audit_log_does_not_verify(record_path: Path) -> None:
+    (record_path.parent / "audit.log").unlink()
+    assert any("no audit log" in p for p in verify(record_path).problems)
+    assert open_record(record_path).review.state == "draft"
