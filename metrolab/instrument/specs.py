@@ -1,6 +1,7 @@
 """Published accuracy specifications held as data (one TOML file per instrument model).
 
-A file has ``model``, ``interval``, ``conditions`` and ``source`` at the top and one
+A file has ``model``, ``interval``, ``conditions``, ``source`` and ``provisional`` (a
+stand-in table awaiting the model's own datasheet) at the top and one
 ``[[spec]]`` table per function and range::
 
     [[spec]]
@@ -64,6 +65,8 @@ class AccuracySpec:
     conditions: str
     source: str
     rows: tuple[SpecRow, ...]
+    #: True when the table is a documented stand-in awaiting the model's own datasheet
+    provisional: bool = False
 
     @classmethod
     def load(cls, path: Path) -> AccuracySpec:
@@ -92,6 +95,7 @@ class AccuracySpec:
                 conditions=str(data.get("conditions", "")),
                 source=str(data.get("source", "")),
                 rows=rows,
+                provisional=bool(data.get("provisional", False)),
             )
         except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
             raise UserInputError(f"specification file {path}: cannot read it ({exc!r})") from exc

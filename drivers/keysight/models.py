@@ -1,0 +1,122 @@
+"""What differs between the Keysight DMM models, as data shared by drivers and simulators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from metrolab.instrument.functions import Function
+
+#: SCPI node of each function, as CONFigure and SENSe use it
+SCPI_FUNCTION = {
+    Function.DCV: "VOLT:DC",
+    Function.ACV: "VOLT:AC",
+    Function.DCI: "CURR:DC",
+    Function.ACI: "CURR:AC",
+    Function.RES2: "RES",
+    Function.RES4: "FRES",
+}
+#: the quoted name ``FUNCtion?`` answers with
+FUNCTION_QUERY_NAME = {
+    Function.DCV: "VOLT",
+    Function.ACV: "VOLT:AC",
+    Function.DCI: "CURR",
+    Function.ACI: "CURR:AC",
+    Function.RES2: "RES",
+    Function.RES4: "FRES",
+}
+#: functions whose integration time is set in power-line cycles
+NPLC_FUNCTIONS = frozenset({Function.DCV, Function.DCI, Function.RES2, Function.RES4})
+
+_VOLTS_DC = (0.1, 1.0, 10.0, 100.0, 1000.0)
+_VOLTS_AC = (0.1, 1.0, 10.0, 100.0, 750.0)
+_OHMS_401 = (1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8)
+_OHMS_465 = (1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9)
+_AMPS_465 = (1e-4, 1e-3, 1e-2, 0.1, 1.0, 3.0, 10.0)
+
+
+@dataclass(frozen=True)
+class DmmModel:
+    """One DMM model: identity, ranges, integration times, resolution and buffer limits."""
+
+    model: str
+    idn: str
+    ranges: dict[Function, tuple[float, ...]]
+    #: allowed NPLC settings, ascending
+    nplc_choices: tuple[float, ...]
+    #: resolution as a fraction of range for each NPLC (DC functions)
+    resolution_factor: dict[float, float]
+    #: resolution as a fraction of range for AC functions
+    ac_resolution_factor: float
+    #: whether FORMat:DATA REAL,64 binary transfer exists
+    binary: bool
+    max_samples: int
+    spec_file: str
+    #: power-line frequency in Hz the simulator reports
+    line_frequency: float = 50.0
+    serial_settings: dict[str, object] = field(default_factory=dict)
+
+
+KEYSIGHT_34401A = DmmModel(
+    model="34401A",
+    idn="HEWLETT-PACKARD,34401A,0,11-5-2",
+    ranges={
+        Function.DCV: _VOLTS_DC,
+        Function.ACV: _VOLTS_AC,
+        Function.DCI: (0.01, 0.1, 1.0, 3.0),
+        Function.ACI: (1.0, 3.0),
+        Function.RES2: _OHMS_401,
+        Function.RES4: _OHMS_401,
+    },
+    nplc_choices=(0.02, 0.2, 1.0, 10.0, 100.0),
+    # 6½ digits at 10 and 100 NPLC, 5½ at 1 and 0.2, 4½ at 0.02 (User's Guide, digits
+    # per NPLC) [P]; resolution = one count of that many digits on the range [D].
+    resolution_factor={0.02: 1e-4, 0.2: 1e-5, 1.0: 1e-5, 10.0: 1e-6, 100.0: 1e-6},
+    ac_resolution_factor=1e-6,
+    binary=False,
+    max_samples=50_000,
+    spec_file="34401a.toml",
+    # 34401A RS-232: 9600 baud, 8 data bits, no parity, 2 stop bits (same-family default)
+    serial_settings={"baudrate": 9600, "bytesize": 8, "parity": "N", "stopbits": 2},
+)
+
+KEYSIGHT_34465A = DmmModel(
+    model="34465A",
+    idn="Keysight Technologies,34465A,MY00000000,A.02.16-02.40-02.16-00.51-03-01",
+    ranges={
+        Function.DCV: _VOLTS_DC,
+        Function.ACV: _VOLTS_AC,
+        Function.DCI: _AMPS_465,
+        Function.ACI: _AMPS_465,
+        Function.RES2: _OHMS_465,
+        Function.RES4: _OHMS_465,
+    },
+    nplc_choices=(0.02, 0.06, 0.2, 1.0, 10.0, 100.0),
+    # Truevolt resolution factors x range for 0.02 ... 100 PLC (QCoDeS table) [S]
+    resolution_factor={
+        0.02: 3e-6,
+        0.06: 1.5e-6,
+        0.2: 0.7e-6,
+        1.0: 0.3e-6,
+        10.0: 0.1e-6,
+        100.0: 0.03e-6,
+    },
+    ac_resolution_factor=1e-6,
+    binary=True,
+    max_samples=1_000_000,
+    spec_file="34465a.toml",
+)
+
+
+def overload_limit(model: DmmModel, function: Function, range_value: float) -> float:
+    """Return the largest magnitude that reads on ``range_value``: 120 % of range, 100 % on
+    the highest range of a function."""
+    top = max(model.ranges[function])
+    return range_value if range_value >= top else 1.2 * range_value
+
+
+def range_for(model: DmmModel, function: Function, value: float) -> float | None:
+    """Return the smallest range of ``function`` that holds ``value`` at full scale, or None."""
+    for candidate in model.ranges[function]:
+        if abs(value) <= candidate * (1 + 1e-9):
+            return candidate
+    return None
