@@ -1,0 +1,107 @@
+"""Recovery of interrupted runs: sealing, registering a record sealed before a crash, refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import h5py
+import pytest
+
+from metrolab.cli import main
+from metrolab.store import Journal, open_record, recover, seal, verify
+from metrolab.store.assemble import assemble
+from metrolab.store.errors import JournalLockedError, SealError
+from metrolab.store.journal import read_journal
+from metrolab.store.layout import write_run
+from metrolab.store.sealing import write_sealed
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as caught:
+        main(args)
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return int(caught.value.code or 0), out.out, out.err
+
+
+def test_recover_seals_an_interrupted_run_once(tmp_path: Path, sample: SimpleNamespace,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    journal = sample.write_run(tmp_path / "r.journal", end=False)
+    stale = tmp_path / ".r.h5.999.tmp"
+    stale.write_bytes(b"half a file")
+    code, out, _ = _cli(["recover", str(journal)], capsys)
+    assert code == 0 and "sealed as" in out and "aborted" in out
+    assert not stale.exists()
+    assert verify(tmp_path / "r.h5").ok
+    assert open_record(tmp_path / "r.h5").status == "aborted"
+    assert recover(journal).action == "already sealed"
+
+
+def test_a_record_sealed_just_before_a_crash_is_registered(tmp_path: Path,
+                                                           sample: SimpleNamespace) -> None:
+    journal = sample.write_run(tmp_path / "r.journal")
+    data = assemble(read_journal(journal))
+    write_sealed(tmp_path / "r.h5", lambda handle: write_run(
+        handle, data, record_id=data.run_id, certificate_id=data.run_id,
+        sealed_at="2026-01-01T00:00:00+00:00", provenance={}))
+    assert not verify(tmp_path / "r.h5").ok  # no audit entry yet
+    done = recover(journal)
+    assert (done.action, done.status) == ("registered", "completed")
+    assert verify(tmp_path / "r.h5").ok
+    entry = json.loads((tmp_path / "audit.log").read_text().splitlines()[-1])
+    assert entry["action"] == "registered" and entry["record_id"] == sample.run_id
+
+
+def test_a_damaged_unregistered_record_is_not_registered(tmp_path: Path,
+                                                         sample: SimpleNamespace) -> None:
+    journal = sample.write_run(tmp_path / "r.journal")
+    data = assemble(read_journal(journal))
+    sealed = write_sealed(tmp_path / "r.h5", lambda handle: write_run(
+        handle, data, record_id=data.run_id, certificate_id=data.run_id,
+        sealed_at="2026-01-01T00:00:00+00:00", provenance={}))
+    with h5py.File(sealed.path, "r+") as f:
+        f["entry"].attrs["status"] = "aborted"
+    with pytest.raises(SealError, match="move it aside as evidence"):
+        recover(journal)
+
+
+def test_a_live_journal_is_not_recovered(tmp_path: Path) -> None:
+    path = tmp_path / "live.journal"
+    with Journal.create(path, "LIVE"), pytest.raises(JournalLockedError, match="live process"):
+        recover(path)
+    assert recover(path).action == "sealed"
+
+
+def test_recover_a_directory_and_show_the_result(tmp_path: Path, sample: SimpleNamespace,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    sample.write_run(tmp_path / "a.journal", end=False)
+    sample.write_run(tmp_path / "b.journal")
+    code, out, _ = _cli(["recover", str(tmp_path)], capsys)
+    assert code == 0 and out.count("sealed as") == 2
+    code, out, _ = _cli(["show", str(tmp_path / "a.h5")], capsys)
+    assert code == 0
+    assert "status      aborted: interrupted" in out
+    assert "performed   2026-01-01T00:00:00+00:00 .. 2026-01-01T00:00:05+00:00" in out
+    assert "standard     calibrator   Fluke 5522A sn F1 fw 1.0 cert C-77 due 2026-06-01" in out
+
+
+def test_command_line_input_errors_exit_2(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _cli(["verify", str(tmp_path / "missing.h5")], capsys)
+    assert code == 2 and "does not exist" in err
+    code, _, err = _cli(["recover", str(tmp_path)], capsys)
+    assert code == 2 and "no *.journal files" in err
+    not_record = tmp_path / "x.h5"
+    not_record.write_text("text")
+    code, _, err = _cli(["show", str(not_record)], capsys)
+    assert code == 2 and "not an HDF5 file" in err
+
+
+def test_seal_takes_an_explicit_output_path(tmp_path: Path, sample: SimpleNamespace) -> None:
+    journal = sample.write_run(tmp_path / "r.journal")
+    (tmp_path / "records").mkdir()
+    path = seal(journal, tmp_path / "records" / "cal.h5")
+    assert verify(path).ok
+    assert (tmp_path / "records" / "audit.log").exists()
