@@ -35,7 +35,7 @@ FloatArray = npt.NDArray[np.float64]
 #: probability left out in each tail of the prior and of the error distribution
 TAIL = 1e-14
 #: Gauss-Legendre nodes per panel
-NODES_PER_PANEL = 16
+NODES_PER_PANEL = 8
 #: panel edges around each acceptance limit, in units of the measurement error spread
 _ERROR_STEPS = np.array([-12.0, -6.0, -3.0, -1.5, 0.0, 1.5, 3.0, 6.0, 12.0])
 #: panel edges inside the prior, as cumulative probabilities
