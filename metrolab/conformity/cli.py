@@ -220,39 +220,48 @@ def _guard_widths(data: dict[str, Any]) -> list[float | None]:
     return [lower, upper]
 
 
+def _interval(limits: list[float | None]) -> str:
+    """Return [lower, upper] for people ("none" for a missing side)."""
+    return f"[{_number(limits[0])}, {_number(limits[1])}]"
+
+
 def _print_human(decision: Decision, result: dict[str, Any]) -> None:
-    """Print the result for people, one quantity a line."""
-    lines = [
-        f"tolerance limits      : [{_number(result['tolerance_limits'][0])}, "
-        f"{_number(result['tolerance_limits'][1])}]",
-        f"expanded uncertainty  : U = {_number(result['U'])} (k = {result['k']:g})",
-        "TUR                   : "
-        + ("n/a (one-sided tolerance)" if result["tur"] is None else f"{result['tur']:.4g} : 1"),
-        f"decision rule         : {result['rule']} (guard band w = "
-        f"{_number(result['guard_band'][0])} off the lower, "
-        f"{_number(result['guard_band'][1])} off the upper limit)",
-        f"acceptance limits     : [{_number(result['acceptance_limits'][0])}, "
-        f"{_number(result['acceptance_limits'][1])}]",
+    """Print the result for people, one quantity a line, labels aligned."""
+    tur = result["tur"]
+    rows = [
+        ("tolerance limits", _interval(result["tolerance_limits"])),
+        ("expanded uncertainty", f"U = {_number(result['U'])} (k = {result['k']:g})"),
+        ("TUR", "n/a (one-sided tolerance)" if tur is None else f"{tur:.4g} : 1"),
+        (
+            "decision rule",
+            f"{result['rule']} (guard band w = {_number(result['guard_band'][0])} off the "
+            f"lower, {_number(result['guard_band'][1])} off the upper limit)",
+        ),
+        ("acceptance limits", _interval(result["acceptance_limits"])),
     ]
     if result["statement"] is not None:
-        lines += [
-            f"measured              : {_number(decision.to_dict()['measured'])}",
-            f"statement             : {human(result['statement'])}",
-            f"probability of conformity: {_percent(result['probability_of_conformity'])} "
-            f"(specific risk {_percent(result['specific_risk'])})",
+        rows += [
+            ("measured", _number(decision.to_dict()["measured"])),
+            ("statement", human(result["statement"])),
+            (
+                "probability of conformity",
+                f"{_percent(result['probability_of_conformity'])} "
+                f"(specific risk {_percent(result['specific_risk'])})",
+            ),
         ]
     if result["pfa"] is not None:
-        lines.append(
-            f"global PFA / PFR      : {_percent(result['pfa'])} / {_percent(result['pfr'])}"
-        )
+        rows.append(("global PFA / PFR", f"{_percent(result['pfa'])} / {_percent(result['pfr'])}"))
     target = result["target_pfa"]
     if target is not None:
         widths = [w for w in target["guard_band"] if w is not None]
-        lines.append(
-            f"guard band for PFA {_percent(target['target'])}: w = {_number(widths[0])}, "
-            f"acceptance limits [{_number(target['acceptance_limits'][0])}, "
-            f"{_number(target['acceptance_limits'][1])}], PFA {_percent(target['pfa'])}, "
-            f"PFR {_percent(target['pfr'])}"
+        rows.append(
+            (
+                f"guard band for PFA {_percent(target['target'])}",
+                f"w = {_number(widths[0])}, acceptance limits "
+                f"{_interval(target['acceptance_limits'])}, PFA {_percent(target['pfa'])}, "
+                f"PFR {_percent(target['pfr'])}",
+            )
         )
-    for line in lines:
-        click.echo(line)
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        click.echo(f"{label:<{width}} : {value}")

@@ -123,12 +123,14 @@ def test_human_output_lists_every_quantity(capsys: pytest.CaptureFixture[str]) -
         capsys,
     )  # fmt: skip
     assert code == 0, err
-    assert "acceptance limits     : [-0.5, 0.5]" in out
-    assert "TUR                   : 2 : 1" in out
-    assert "statement             : conditional pass" in out
-    assert "probability of conformity: " in out
-    assert "global PFA / PFR      : " in out
-    assert "guard band for PFA 2 %: w = " in out
+    lines = dict(line.split(" : ", 1) for line in out.splitlines())
+    labels = {label.strip(): value for label, value in lines.items()}
+    assert labels["acceptance limits"] == "[-0.5, 0.5]"
+    assert labels["TUR"] == "2 : 1"
+    assert labels["statement"] == "conditional pass"
+    assert labels["probability of conformity"].startswith("57.93 %")
+    assert labels["global PFA / PFR"].endswith("%")
+    assert labels["guard band for PFA 2 %"].startswith("w = 0.0268")
     assert err == ""
 
 
