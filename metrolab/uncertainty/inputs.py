@@ -33,9 +33,7 @@ def _unit_of(unit: str | pint.Unit | None) -> pint.Unit:
         raise UncertaintyInputError(f"unknown unit {unit!r}: {exc}") from exc
 
 
-def _split(
-    value: Any, unit: Any, what: str, *, delta: bool = False
-) -> tuple[np.ndarray, Any]:
+def _split(value: Any, unit: Any, what: str, *, delta: bool = False) -> tuple[np.ndarray, Any]:
     """Return (magnitude array, unit) of ``value``; a Quantity is converted to ``unit`` if given.
 
     ``delta`` says the value is a difference (an uncertainty), so offset units convert by

@@ -22,9 +22,11 @@ def plain_dof(a: Any) -> Any:
     arr = np.asarray(a, dtype=float)
     if arr.ndim == 0:
         return None if math.isinf(float(arr)) else float(arr)
-    return [None if math.isinf(v) else v for v in arr.ravel().tolist()] if arr.ndim == 1 else [
-        plain_dof(row) for row in arr
-    ]
+    return (
+        [None if math.isinf(v) else v for v in arr.ravel().tolist()]
+        if arr.ndim == 1
+        else [plain_dof(row) for row in arr]
+    )
 
 
 def unit_text(unit: pint.Unit) -> str:

@@ -1,0 +1,239 @@
+"""``metrolab uncertainty MODEL.toml``: evaluate a model file, print a budget or JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+
+from metrolab.errors import UserInputError
+from metrolab.uncertainty.errors import UncertaintyInputError
+from metrolab.uncertainty.gum import GumResult, evaluate_gum
+from metrolab.uncertainty.modelfile import ModelSpec, parse_model_text
+from metrolab.uncertainty.montecarlo import McResult, evaluate_mc
+from metrolab.uncertainty.results import plain
+
+
+def _trials(text: str | int) -> int | str:
+    """Return a number of trials or ``"adaptive"`` from an option or setting."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        value = text
+    elif str(text).strip().lower() == "adaptive":
+        return "adaptive"
+    else:
+        try:
+            value = int(float(str(text)))
+        except ValueError:
+            raise UserInputError(
+                f"--trials: expected a number or 'adaptive', got {text!r}"
+            ) from None
+    if value < 2:
+        raise UserInputError(f"--trials: need at least 2 trials, got {value}")
+    return value
+
+
+def report(
+    spec: ModelSpec, method: str, trials: int | str, seed: int | None, coverage: float
+) -> dict[str, Any]:
+    """Return the JSON-safe report of evaluating ``spec`` (the shape ``--json`` prints).
+
+    ``method`` is ``gum``, ``mc`` or ``both``; with ``both`` the top-level value and
+    interval are the GUM ones. The budget is always the first-order GUM budget.
+    """
+    second_order = bool(spec.settings.get("second_order", False))
+    gum = evaluate_gum(
+        spec.model,
+        spec.inputs,
+        correlations=spec.correlations or None,
+        coverage=coverage,
+        output_units=spec.output_units,
+        second_order=second_order,
+    )
+    mc: McResult | None = None
+    if method in ("mc", "both"):
+        mc = evaluate_mc(
+            spec.model,
+            spec.inputs,
+            correlations=spec.correlations or None,
+            coverage=coverage,
+            trials=trials,
+            seed=seed,
+            output_units=spec.output_units,
+            ndig=int(spec.settings.get("ndig", 2)),
+        )
+    outputs: dict[str, Any] = {}
+    gum_dict = gum.to_dict()
+    for i, name in enumerate(gum.output_names):
+        entry = _gum_entry(gum, i) if method != "mc" else _mc_entry(mc, i)  # type: ignore[arg-type]
+        entry["unit"] = gum_dict["outputs"][name]["unit"]
+        if mc is not None:
+            entry["mc"] = {
+                "value": plain(mc.values[i]),
+                "u": plain(mc.u[i]),
+                "interval_symmetric": plain(mc.interval_symmetric[i]),
+                "interval_shortest": plain(mc.interval_shortest[i]),
+                "trials": mc.trials,
+                "seed": mc.seed,
+                "converged": mc.converged,
+            }
+        outputs[name] = entry
+    data: dict[str, Any] = {
+        "title": spec.title,
+        "method": method,
+        "outputs": outputs,
+        "budget": gum_dict["budget"],
+        "settings": gum_dict["settings"],
+        "model": gum_dict["model"],
+        "inputs": gum_dict["inputs"],
+        "correlations": gum_dict["correlations"],
+    }
+    if len(gum.output_names) > 1:
+        source = mc if method == "mc" and mc is not None else gum
+        data["correlation"] = {"names": list(gum.output_names), "matrix": plain(source.correlation)}
+    if mc is not None:
+        data["mc_settings"] = {**mc.settings, "seed": mc.seed, "adaptive": mc.adaptive}
+    return data
+
+
+def _gum_entry(gum: GumResult, i: int) -> dict[str, Any]:
+    value, U = float(gum.values[i]), float(gum.U[i])
+    dof = float(gum.dof[i])
+    return {
+        "value": value,
+        "u": float(gum.u[i]),
+        "dof": None if math.isinf(dof) else dof,
+        "k": float(gum.k[i]),
+        "U": U,
+        "coverage": gum.coverage,
+        "interval": [value - U, value + U],
+    }
+
+
+def _mc_entry(mc: McResult, i: int) -> dict[str, Any]:
+    lo, hi = (float(v) for v in mc.interval_symmetric[i])
+    u = float(mc.u[i])
+    half = 0.5 * (hi - lo)
+    return {
+        "value": float(mc.values[i]),
+        "u": u,
+        "dof": None,
+        "k": half / u if u > 0 else None,
+        "U": half,
+        "coverage": mc.coverage,
+        "interval": [lo, hi],
+    }
+
+
+def _print_table(data: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    results = Table(title=data.get("title") or "Result")
+    for column in ("output", "value", "u", "dof", "k", "U", "interval", "unit"):
+        results.add_column(column, justify="right" if column not in ("output", "unit") else "left")
+    for name, out in data["outputs"].items():
+        dof = "inf" if out["dof"] is None else f"{out['dof']:.1f}"
+        k = "-" if out["k"] is None else f"{out['k']:.3f}"
+        lo, hi = out["interval"]
+        results.add_row(
+            name,
+            f"{out['value']:.6g}",
+            f"{out['u']:.3g}",
+            dof,
+            k,
+            f"{out['U']:.3g}",
+            f"[{lo:.6g}, {hi:.6g}]",
+            out["unit"],
+        )
+        if "mc" in out:
+            mc = out["mc"]
+            s_lo, s_hi = mc["interval_shortest"]
+            results.add_row(
+                f"{name} (MC, {mc['trials']} trials)",
+                f"{mc['value']:.6g}",
+                f"{mc['u']:.3g}",
+                "",
+                "",
+                "",
+                f"[{s_lo:.6g}, {s_hi:.6g}] shortest",
+                out["unit"],
+            )
+    console.print(results)
+    budget = Table(title="Uncertainty budget (GUM, first order)")
+    for column in (
+        "output",
+        "input",
+        "value",
+        "u",
+        "unit",
+        "distribution",
+        "dof",
+        "sensitivity",
+        "contribution",
+        "share",
+    ):
+        budget.add_column(column)
+    for row in data["budget"]:
+        dof = "inf" if row["dof"] is None else f"{row['dof']:.0f}"
+        budget.add_row(
+            row["output"],
+            row["input"],
+            f"{row['value']:.6g}",
+            f"{row['u']:.3g}",
+            row["unit"],
+            row["distribution"],
+            dof,
+            f"{row['sensitivity']:.4g}",
+            f"{row['contribution']:.3g}",
+            f"{100 * row['share']:.1f} %",
+        )
+    console.print(budget)
+    if "mc_settings" in data:
+        console.print(f"Monte Carlo seed: {data['mc_settings']['seed']}")
+
+
+@click.command("uncertainty")
+@click.argument("model_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--method",
+    type=click.Choice(["gum", "mc", "both"]),
+    default=None,
+    help="GUM propagation, Monte Carlo (JCGM 101), or both [settings.method or gum].",
+)
+@click.option("--trials", default=None, help="Monte Carlo trials, or 'adaptive' (JCGM 101 7.9).")
+@click.option("--seed", type=int, default=None, help="Random seed (recorded in the output).")
+@click.option("--coverage", type=float, default=None, help="Coverage probability [0.95].")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+def uncertainty(
+    model_file: Path,
+    method: str | None,
+    trials: str | None,
+    seed: int | None,
+    coverage: float | None,
+    as_json: bool,
+) -> None:
+    """Evaluate the measurement model in MODEL_FILE (TOML; see docs/uncertainty.md)."""
+    try:
+        text = model_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserInputError(f"{model_file}: cannot read the model file: {exc.strerror}") from exc
+    spec = parse_model_text(text, str(model_file))
+    settings = spec.settings
+    chosen_method = method or str(settings.get("method", "gum"))
+    if chosen_method not in ("gum", "mc", "both"):
+        raise UserInputError(f"{model_file}: settings.method must be gum, mc or both")
+    chosen_trials = _trials(trials if trials is not None else settings.get("trials", 1_000_000))
+    chosen_seed = seed if seed is not None else settings.get("seed")
+    chosen_coverage = coverage if coverage is not None else settings.get("coverage", 0.95)
+    try:
+        data = report(spec, chosen_method, chosen_trials, chosen_seed, float(chosen_coverage))
+    except UncertaintyInputError as exc:
+        raise UncertaintyInputError(f"{model_file}: {exc}") from exc
+    if as_json:
+        click.echo(json.dumps(data))
+    else:
+        _print_table(data)
