@@ -72,7 +72,13 @@ def _builtin() -> list[Procedure]:
     package = importlib.import_module("metrolab.procedures")
     found = []
     for info in pkgutil.iter_modules(package.__path__, prefix="metrolab.procedures."):
-        module = importlib.import_module(info.name)
+        try:
+            module = importlib.import_module(info.name)
+        except ImportError as exc:
+            raise ProcedureDefinitionError(
+                f"built-in procedure {info.name} cannot be imported ({exc}): the metrolab "
+                "installation is incomplete; reinstall it"
+            ) from exc
         if _is_procedure(module):
             found.append(validate(module, "builtin"))
     return found

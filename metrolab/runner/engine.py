@@ -34,7 +34,18 @@ from metrolab.runner.journalling import (
     readings_entries,
 )
 from metrolab.runner.operator import Operator
-from metrolab.runner.procedure import Do, Message, Plan, PointOutcome, Prompt, Read, TestPoint, Wait
+from metrolab.runner.procedure import (
+    Do,
+    Message,
+    Note,
+    Plan,
+    PointOutcome,
+    Prompt,
+    Read,
+    StopRun,
+    TestPoint,
+    Wait,
+)
 from metrolab.runner.progress import Reporter
 from metrolab.runner.suspenders import Suspender
 from metrolab.units import Quantity
@@ -205,8 +216,8 @@ class Runner:
                     self._run_plan(module.adjust(self.ctx))
             self._between_points()
             if point.connection and point.connection != connection:
-                self._prompt(Prompt(f"connect-{_slug(point.connection)}",
-                                    f"Connect: {point.connection}. Confirm when done."))
+                self._do(Prompt(f"connect-{_slug(point.connection)}",
+                                f"Connect: {point.connection}. Confirm when done."))
                 connection = point.connection
             self.reporter.point(number, len(work), point, phase)
             self._measure(point, phase)
@@ -265,6 +276,8 @@ class Runner:
                     message = plan.send(reply)
                 except StopIteration as stop:
                     return stop.value
+                except StopRun as stop:
+                    raise _Abort(str(stop)) from stop
                 reply = self._do(message)
         finally:
             plan.close()
@@ -281,8 +294,14 @@ class Runner:
             if self.dry_run:
                 return None
             return message.action(self.instruments[message.role])
+        if isinstance(message, Note):
+            data = dict(message.data)
+            if self._point is not None:
+                data.update(point_id=self._point.point_id, phase=self._phase)
+            self._event("note", message.text, data)
+            return None
         raise TypeError(f"plan of {self.procedure.metadata.name} yielded {message!r}, "
-                        "not a Prompt, Wait, Do or Read")
+                        "not a Prompt, Wait, Do, Read or Note")
 
     def _prompt(self, prompt: Prompt) -> bool:
         if self.dry_run:

@@ -5,7 +5,7 @@ A procedure is a Python module with three names (format in ``docs/procedures.md`
 - ``METADATA``: a :class:`Metadata` (name, version, DUT models, instrument roles);
 - ``TEST_POINTS``: a sequence of :class:`TestPoint`;
 - ``measure_point(ctx, point)``: a *plan*, a generator that yields messages
-  (:class:`Prompt`, :class:`Wait`, :class:`Do`, :class:`Read`) and returns a
+  (:class:`Prompt`, :class:`Wait`, :class:`Do`, :class:`Read`, :class:`Note`) and returns a
   :class:`PointOutcome`.
 
 Optional plans with the same shape: ``prepare(ctx)`` (warm-up, reset, self-test),
@@ -79,11 +79,11 @@ class TestPoint:
 
     def label(self) -> str:
         """Return a short human label, e.g. ``DCV 10 V @ 10 V`` (for progress and dry runs)."""
-        text = f"{self.function} {self.nominal:~P}"
+        text = f"{self.function} {self.nominal:~#P}"
         if self.range is not None:
-            text += f" (range {self.range:~P})"
+            text += f" (range {self.range:~#P})"
         if self.frequency is not None:
-            text += f" at {self.frequency:~P}"
+            text += f" at {self.frequency:~#P}"
         return text
 
 
@@ -137,7 +137,21 @@ class Read:
     journal: bool = True
 
 
-Message = Prompt | Wait | Do | Read
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Have the runner journal ``text`` as an ``event`` of type ``note`` (a warning from
+    the evaluation, say), with ``data``."""
+
+    text: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+Message = Prompt | Wait | Do | Read | Note
+
+
+class StopRun(Exception):
+    """Raised by a plan to end the run cleanly (self-test failed, say): the runner makes the
+    instruments safe, journals the reason and seals the record as aborted."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from metrolab.runner.procedure import Do, Message, Prompt, Read, TestPoint, Wait
+from metrolab.runner.procedure import Do, Message, Note, Prompt, Read, TestPoint, Wait
 
 
 class Reporter(Protocol):
@@ -50,6 +50,8 @@ def describe(message: Message) -> str:
         return f"{message.role}: {message.description} ({message.count} readings)"
     if isinstance(message, Do):
         return f"{message.role}: {message.description}"
+    if isinstance(message, Note):
+        return f"note: {message.text}"
     raise TypeError(f"not a runner message: {message!r}")
 
 

@@ -10,6 +10,7 @@ a journal left by a crash and goes on at the first incomplete point.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import signal
 from collections.abc import Callable, Iterator, Mapping
@@ -87,8 +88,8 @@ class OpenInstrument:
     identity: dict[str, str]
 
 
-def open_instruments(procedure: Procedure, resources: Mapping[str, str],
-                     timeout_s: float) -> dict[str, OpenInstrument]:
+def open_instruments(procedure: Procedure, resources: Mapping[str, str], timeout_s: float,
+                     clock: Clock) -> dict[str, OpenInstrument]:
     """Open and identify the instrument of every role of ``procedure``; return them by role.
 
     Raises :class:`UserInputError` for a required role without a resource or a role the
@@ -109,18 +110,19 @@ def open_instruments(procedure: Procedure, resources: Mapping[str, str],
     opened: dict[str, OpenInstrument] = {}
     try:
         for role, resource in resources.items():
-            opened[role] = _open_one(procedure, role, resource, timeout_s)
+            opened[role] = _open_one(procedure, role, resource, timeout_s, clock)
     except BaseException:
         close_instruments(opened)
         raise
     return opened
 
 
-def _open_one(procedure: Procedure, role: str, resource: str, timeout_s: float) -> OpenInstrument:
+def _open_one(procedure: Procedure, role: str, resource: str, timeout_s: float,
+              clock: Clock) -> OpenInstrument:
     spec = procedure.metadata.instruments[role]
     drivers = dict(spec.drivers)
     first = next(iter(drivers.values()))
-    driver = _identify(first, role, resource, timeout_s)
+    driver = _identify(first, role, resource, timeout_s, clock)
     identity = _identity_dict(driver.identity)
     model = identity["model"]
     chosen = next((cls for name, cls in drivers.items() if name.upper() == model.upper()), None)
@@ -132,13 +134,16 @@ def _open_one(procedure: Procedure, role: str, resource: str, timeout_s: float) 
         )
     if chosen is not first:
         driver.close()
-        driver = _identify(chosen, role, resource, timeout_s)
+        driver = _identify(chosen, role, resource, timeout_s, clock)
     return OpenInstrument(role, spec.kind, driver, resource, identity)
 
 
-def _identify(cls: Any, role: str, resource: str, timeout_s: float) -> Any:
+def _identify(cls: Any, role: str, resource: str, timeout_s: float, clock: Clock) -> Any:
+    options: dict[str, Any] = {"timeout_s": timeout_s}
+    if "clock" in inspect.signature(cls.open).parameters:
+        options["clock"] = clock  # drivers that wait (settling) wait on the run's clock
     try:
-        driver = cls.open(resource, timeout_s=timeout_s)
+        driver = cls.open(resource, **options)
     except InstrumentError as exc:
         raise ResourceNotAnswering(f"{role} at {resource} cannot be opened: {exc}") from exc
     try:
@@ -268,7 +273,7 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
     procedure = find_procedure(config.procedure, config.procedures_dir)
     register = Register.load(config.register) if config.register else None
     clock = inputs.clock or make_clock(config.virtual_clock)
-    instruments = open_instruments(procedure, config.resources, config.timeout_s)
+    instruments = open_instruments(procedure, config.resources, config.timeout_s, clock)
     try:
         started = datetime.fromtimestamp(clock.now(), tz=UTC)
         trace = traceability(instruments, register, started, inputs.overrides)
@@ -386,7 +391,8 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
     config = RunConfig.from_dict(note)
     procedure = find_procedure(config.procedure, config.procedures_dir)
     journalled = {e.data["name"]: e.data for e in entries if e.kind == "instrument"}
-    instruments = open_instruments(procedure, config.resources, config.timeout_s)
+    clock = inputs.clock or _resume_clock(config, entries)
+    instruments = open_instruments(procedure, config.resources, config.timeout_s, clock)
     try:
         for role, instrument in instruments.items():
             before = journalled.get(role, {}).get("identity")
@@ -398,7 +404,6 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
                 )
         done = {(e.data["point_id"], e.data["phase"]) for e in entries
                 if e.kind == "point_result"}
-        clock = inputs.clock or _resume_clock(config, entries)
         journal = Journal.open_for_append(journal_path, clock=clock)
         try:
             journal.append("event", {"time": clock.now(), "type": "resume",

@@ -33,7 +33,7 @@ def _number(value: float | None, unit: str) -> str:
 def results_table(results: Sequence[Mapping[str, Any]], title: str) -> Table:
     """Return a rich table: point, phase, nominal, error, limits, U, TUR, statement."""
     table = Table(title=title)
-    for column in ("point", "phase", "nominal", "error", "± limit", "U (k=2)", "TUR", "decision"):
+    for column in ("point", "phase", "nominal", "error", "± limit", "U (95 %)", "TUR", "decision"):
         table.add_column(column, justify="left" if column in ("point", "phase") else "right")
     for result in results:
         error = result["error"]
