@@ -172,15 +172,16 @@ def _coerce_prior(prior: Any, unit: str | None, tolerance: Tolerance) -> Prior |
 
 
 def _guard_in_unit(guard: Any, unit: str | None) -> GuardBand:
-    """Return the GuardBand for ``guard`` with any Quantity widths converted to ``unit``."""
+    """Return the GuardBand for ``guard``; widths (numbers, arrays, Quantities, or a
+    (lower, upper) pair) are taken in ``unit`` like the other values."""
+    if guard is None or isinstance(guard, str | GuardBand):
+        return GuardBand.coerce(guard)
     if isinstance(guard, tuple) and len(guard) == 2:
         return GuardBand.width(
             _magnitude(guard[0], unit, "lower guard band"),
             _magnitude(guard[1], unit, "upper guard band"),
         )
-    if isinstance(guard, Quantity) or (unit is not None and isinstance(guard, int | float)):
-        return GuardBand.width(_magnitude(guard, unit, "guard band"))
-    return GuardBand.coerce(guard)
+    return GuardBand.width(_magnitude(guard, unit, "guard band"))
 
 
 def decide(

@@ -166,6 +166,18 @@ def test_quantities_are_converted_to_the_unit_of_the_measured_value() -> None:
     assert data["tur"] == pytest.approx(2.5)
 
 
+def test_guard_band_width_as_a_quantity() -> None:
+    q = ureg.Quantity
+    data = decide(
+        q(1.0, "V"), q(1.0, "mV"), lower=q(0.99, "V"), upper=q(1.01, "V"), rule="guarded",
+        guard=(q(2.0, "mV"), q(0.004, "V")),
+    ).to_dict()  # fmt: skip
+    assert data["acceptance_lower"] == pytest.approx(0.992)
+    assert data["acceptance_upper"] == pytest.approx(1.006)
+    with pytest.raises(ConformityInputError, match="plain number"):
+        decide(q(1.0, "V"), q(1.0, "mV"), upper=q(1.01, "V"), rule="guarded", guard=0.002)
+
+
 def test_plain_numbers_mixed_with_quantities_are_refused() -> None:
     with pytest.raises(ConformityInputError, match="unit"):
         decide(ureg.Quantity(1.0, "V"), 0.1, lower=0, upper=2)
