@@ -270,7 +270,7 @@ def decide(
             "the tolerance limits)"
         )
     al, au = tl + w_lower, tu - w_upper
-    ratio = tur((tu - tl) / 2.0, big_u)
+    ratio = tur((tu - tl) / 2.0, big_u)  # T = half-width; NaN where one-sided
 
     notes: list[str] = []
     low_tur = np.isfinite(ratio) & (ratio < MINIMUM_TUR)

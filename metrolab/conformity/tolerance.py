@@ -53,23 +53,6 @@ class Tolerance:
             )
         return cls(lower=lo, upper=hi)
 
-    @property
-    def two_sided(self) -> bool:
-        """Return True when every interval has both limits finite."""
-        return bool(np.all(np.isfinite(self.lower)) and np.all(np.isfinite(self.upper)))
-
-    @property
-    def half_width(self) -> FloatArray:
-        """Return T = (upper - lower) / 2 (unit of the limits); ``inf`` where one-sided."""
-        return (self.upper - self.lower) / 2.0
-
-    @property
-    def centre(self) -> FloatArray:
-        """Return the middle of the interval (unit of the limits); NaN where one-sided."""
-        with np.errstate(invalid="ignore"):
-            centre = (self.upper + self.lower) / 2.0
-        return np.where(np.isfinite(self.half_width), centre, np.nan)
-
 
 def tur(half_width: npt.ArrayLike, expanded_uncertainty: npt.ArrayLike) -> FloatArray:
     """Return the test uncertainty ratio TUR = T / U (dimensionless).

@@ -32,10 +32,12 @@ from scipy import integrate, stats
 
 from metrolab.conformity import (
     ConformityError,
+    ErrorModel,
     GuardBand,
     Prior,
     acceptance_half_width,
     decide,
+    global_risk,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::metrolab.conformity.errors.LowTURWarning")
@@ -54,6 +56,11 @@ def test_deaver_sl2_tur4_no_guard_band() -> None:
     assert pfa == pytest.approx(0.008, abs=1e-4)
     assert pfr == pytest.approx(0.015, abs=5e-4)
     assert decide(None, 0.5, lower=-2, upper=2).to_dict()["tur"] == pytest.approx(4.0)
+    # the prior puts 95.45 % of items within +/-2 sigma (Deaver's SL = 2)
+    limits = np.array([-2.0]), np.array([2.0])
+    risk = global_risk(STANDARD_NORMAL, *limits, *limits, ErrorModel.build(np.array([0.25])))
+    assert risk.itp[0] == pytest.approx(0.954500, abs=1e-6)
+    assert risk.pfa[0] == pytest.approx(pfa, rel=1e-12)
 
 
 def test_deaver_sl2p5_tur4_no_guard_band() -> None:
