@@ -45,7 +45,8 @@ def _operator(answers: Path | None, yes: bool, name: str | None) -> Operator:
 def procedures(procedures_dir: Path | None) -> None:
     """List the installed procedures (built-in, --procedures DIR, entry points)."""
     table = Table(title="procedures")
-    for column in ("name", "version", "title", "DUT models", "points", "source"):
+    table.add_column("name", no_wrap=True)
+    for column in ("version", "title", "DUT models", "points", "source"):
         table.add_column(column)
     for name, procedure in sorted(discover(procedures_dir).items()):
         meta = procedure.metadata
@@ -96,9 +97,8 @@ def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: P
         _dry_run(found, settings, console)
         return
     operator = _operator(answers, yes, operator_name)
-    resources = _pairs(standards, "--standard")
-    if dut:
-        resources["dut"] = dut
+    resources = {"dut": dut} if dut else {}
+    resources.update(_pairs(standards, "--standard"))
     config = RunConfig(procedure=procedure, resources=resources, out_dir=str(out_dir),
                        register=str(register) if register else None,
                        procedures_dir=str(procedures_dir) if procedures_dir else None,

@@ -1,0 +1,163 @@
+"""Bad input to the runner's commands: one clear line on stderr, exit code 2, no traceback."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from metrolab.cli import main
+from metrolab.clock import VirtualClock
+from metrolab.drivers.fluke.sim_5522a import Fluke5522ASimulator
+from metrolab.drivers.keysight.simulator import Keysight34401ASimulator
+from metrolab.instrument.simulation.server import serve_tcp
+from metrolab.runner.register import Standard, dumps_register
+
+PROCEDURE = "dmm-34401a-verification"
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    err = capsys.readouterr().err
+    return int(exit_info.value.code or 0), err
+
+
+def assert_one_line(err: str, *fragments: str) -> None:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture
+def bench() -> Iterator[dict[str, str]]:
+    """A 34401A measuring a 5522A, served on 127.0.0.1 (no environment monitor)."""
+    clock = VirtualClock()
+    calibrator = Fluke5522ASimulator(seed=3, clock=clock)
+    dmm = Keysight34401ASimulator(seed=3, clock=clock, source=calibrator)
+    with serve_tcp(calibrator) as cal_server, serve_tcp(dmm) as dmm_server:
+        yield {"dut": dmm_server.resource, "calibrator": cal_server.resource}
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A TCP port on 127.0.0.1 that accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    listener.close()
+
+
+def test_unknown_procedure(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run_cli(["run", "no-such-procedure", "--dry-run"], capsys)
+    assert code == 2
+    assert_one_line(err, "unknown procedure 'no-such-procedure'", PROCEDURE)
+
+
+def test_malformed_answers_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                bench: dict[str, str]) -> None:
+    answers = tmp_path / "answers.toml"
+    answers.write_text("[prompts]\nconnect = maybe\n")
+    code, err = run_cli(["run", PROCEDURE, "--dut", bench["dut"], "--standard",
+                         f"calibrator={bench['calibrator']}", "--answers", str(answers),
+                         "--out", str(tmp_path)], capsys)
+    assert code == 2
+    assert_one_line(err, f"answers file {answers}: not valid TOML")
+    assert not list(tmp_path.glob("*.journal"))
+
+
+def test_resource_that_does_not_answer(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       silent_port: int) -> None:
+    resource = f"TCPIP0::127.0.0.1::{silent_port}::SOCKET"
+    code, err = run_cli(["run", PROCEDURE, "--dut", resource, "--standard",
+                         f"calibrator={resource}", "--yes", "--timeout", "0.3",
+                         "--out", str(tmp_path)], capsys)
+    assert code == 2
+    assert_one_line(err, f"dut at {resource} does not answer *IDN? within 0.3 s")
+    assert not list(tmp_path.glob("*.journal"))
+
+
+def test_standard_missing_from_the_register(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            bench: dict[str, str]) -> None:
+    register = tmp_path / "register.toml"
+    register.write_text(dumps_register([Standard(
+        "OTHER", "calibrator", "FLUKE", "5522A", "999", "C-1", date(2025, 1, 1),
+        date(2030, 1, 1))]))
+    code, err = run_cli(["run", PROCEDURE, "--dut", bench["dut"], "--standard",
+                         f"calibrator={bench['calibrator']}", "--register", str(register),
+                         "--yes", "--out", str(tmp_path)], capsys)
+    assert code == 2
+    assert_one_line(err, "standard 'calibrator' (FLUKE 5522A, serial 1972905) is not in")
+    assert not list(tmp_path.glob("*.journal"))
+
+
+def test_expired_standard_stops_the_run_without_override(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], bench: dict[str, str]) -> None:
+    register = tmp_path / "register.toml"
+    register.write_text(dumps_register([Standard(
+        "CAL-1", "calibrator", "FLUKE", "5522A", "1972905", "C-1", date(2020, 1, 1),
+        date(2021, 1, 1))]))
+    code, err = run_cli(["run", PROCEDURE, "--dut", bench["dut"], "--standard",
+                         f"calibrator={bench['calibrator']}", "--register", str(register),
+                         "--yes", "--out", str(tmp_path)], capsys)
+    assert code == 2
+    assert_one_line(err, "'CAL-1'", "due for calibration on 2021-01-01",
+                    "--override CAL-1=REASON")
+
+
+def test_missing_role_and_bad_pairs(capsys: pytest.CaptureFixture[str],
+                                    bench: dict[str, str]) -> None:
+    code, err = run_cli(["run", PROCEDURE, "--dut", bench["dut"], "--yes"], capsys)
+    assert code == 2
+    assert_one_line(err, "no resource for role 'calibrator'", "--standard calibrator=RESOURCE")
+    code, err = run_cli(["run", PROCEDURE, "--dut", bench["dut"], "--standard", "calibrator",
+                         "--yes"], capsys)
+    assert code == 2
+    assert_one_line(err, "--standard 'calibrator': expected NAME=VALUE")
+
+
+def test_resume_of_a_missing_journal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run_cli(["resume", str(tmp_path / "nothing.journal")], capsys)
+    assert code == 2
+    assert_one_line(err, "nothing.journal: no such file")
+
+
+def test_procedures_lists_the_builtin_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["procedures"])
+    out = capsys.readouterr().out
+    assert PROCEDURE in out
+    assert "34401A" in out
+
+
+def test_dry_run_lists_points_and_prompts(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["run", PROCEDURE, "--dry-run"])
+    captured = capsys.readouterr()
+    assert "point 1/" in captured.out
+    assert "ask operator [confirm-output-DCV-1000V]" in captured.out
+    assert "dut: take readings (10 readings)" in captured.out
+    assert "nothing measured" in captured.err
