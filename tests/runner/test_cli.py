@@ -9,11 +9,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from metrolab.drivers.fluke.sim_5522a import Fluke5522ASimulator
+from metrolab.drivers.keysight.simulator import Keysight34401ASimulator
 
 from metrolab.cli import main
 from metrolab.clock import VirtualClock
-from metrolab.drivers.fluke.sim_5522a import Fluke5522ASimulator
-from metrolab.drivers.keysight.simulator import Keysight34401ASimulator
 from metrolab.instrument.simulation.server import serve_tcp
 from metrolab.runner.register import Standard, dumps_register
 
