@@ -33,7 +33,9 @@ def _unit_of(unit: str | pint.Unit | None) -> pint.Unit:
         raise UncertaintyInputError(f"unknown unit {unit!r}: {exc}") from exc
 
 
-def _split(value: Any, unit: Any, what: str, *, delta: bool = False) -> tuple[np.ndarray, Any]:
+def magnitude_and_unit(
+    value: Any, unit: Any, what: str, *, delta: bool = False
+) -> tuple[np.ndarray, Any]:
     """Return (magnitude array, unit) of ``value``; a Quantity is converted to ``unit`` if given.
 
     ``delta`` says the value is a difference (an uncertainty), so offset units convert by
@@ -137,7 +139,7 @@ class TypeA:
         autocorrelation of any row exceeds its approximate 95 % bound 2/sqrt(n).
         """
         target = _unit_of(unit) if unit is not None else None
-        data, found = _split(values, target, "readings")
+        data, found = magnitude_and_unit(values, target, "readings")
         the_unit = found or ureg.dimensionless
         if data.ndim == 0 or data.shape[-1] < 1:
             raise UncertaintyInputError("readings: give at least one reading (two for a Type A u)")
@@ -146,7 +148,7 @@ class TypeA:
         n = data.shape[-1]
         mean = data.mean(axis=-1)
         if pooled_sd is not None:
-            sd, _ = _split(pooled_sd, the_unit, "pooled_sd", delta=True)
+            sd, _ = magnitude_and_unit(pooled_sd, the_unit, "pooled_sd", delta=True)
             if np.any(sd < 0):
                 raise UncertaintyInputError(f"pooled_sd: negative standard deviation {sd}")
             u = sd / math.sqrt(n)
@@ -215,7 +217,7 @@ def TypeB(
     (and is the t distribution's degrees of freedom for ``distribution="t"``).
     """
     target = _unit_of(unit) if unit is not None else None
-    val, found = _split(value, target, "value")
+    val, found = magnitude_and_unit(value, target, "value")
     the_unit = found or ureg.dimensionless
     nu = math.inf if dof is None else float(dof)
     dist = make_distribution(distribution, dof=nu, beta=beta)
@@ -230,16 +232,16 @@ def TypeB(
         )
     hw: np.ndarray | None = None
     if u is not None:
-        std, _ = _split(u, the_unit, "u", delta=True)
+        std, _ = magnitude_and_unit(u, the_unit, "u", delta=True)
     elif half_width is not None:
-        hw, _ = _split(half_width, the_unit, "half_width", delta=True)
+        hw, _ = magnitude_and_unit(half_width, the_unit, "half_width", delta=True)
         std = hw * dist.half_width_factor()
     else:
         if k is None or not k > 0:
             raise UncertaintyInputError(
                 f"expanded uncertainty needs a coverage factor k > 0, got {k}"
             )
-        big, _ = _split(expanded, the_unit, "expanded", delta=True)
+        big, _ = magnitude_and_unit(expanded, the_unit, "expanded", delta=True)
         std = big / float(k)
     if np.any(~np.isfinite(std)) or np.any(std < 0):
         raise UncertaintyInputError(f"negative or non-finite uncertainty {std}")
