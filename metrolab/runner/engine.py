@@ -16,7 +16,7 @@ again from its start, so a record never holds a point twice: the journal's
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,8 @@ import numpy as np
 import pint
 
 from metrolab.clock import Clock, isoformat
-from metrolab.instrument.errors import InstrumentError
+from metrolab.errors import MetrolabError
+from metrolab.instrument.errors import InstrumentConnectionError, InstrumentError
 from metrolab.runner.discovery import Procedure
 from metrolab.runner.errors import RunAborted
 from metrolab.runner.journalling import (
@@ -122,6 +123,7 @@ class Runner:
         journal: Any = None,
         instruments: Mapping[str, Any] | None = None,
         environment_role: str | None = None,
+        reconnect: Callable[[str], Any] | None = None,
     ) -> None:
         self.procedure = procedure
         self.clock = clock
@@ -132,6 +134,7 @@ class Runner:
         self.journal = journal
         self.instruments = dict(instruments or {})
         self.environment_role = environment_role
+        self.reconnect = reconnect
         self.suspenders = self._suspenders()
         self._pause_requested = False
         self._abort_reason: str | None = None
@@ -250,6 +253,8 @@ class Runner:
                 if faults > self.settings.retries:
                     raise _Abort(f"instrument fault at point {point.point_id} ({phase}) "
                                  f"persisted after {self.settings.retries} retry: {exc}") from exc
+                if isinstance(exc, InstrumentConnectionError) and self._reconnect(exc):
+                    self._make_safe()
                 self._clear_instruments()
                 self._event("retry", f"point {point.point_id} ({phase}) measured again after "
                             "a fault", {"point_id": point.point_id, "phase": phase,
@@ -421,6 +426,28 @@ class Runner:
                 self._event("fault", f"safe state not reached: {message.description}: {exc}",
                             {"role": message.role, "error": type(exc).__name__})
                 self.reporter.note(f"[red]could not make {message.role} safe[/red]: {exc}")
+
+    def _reconnect(self, exc: InstrumentConnectionError) -> bool:
+        """Reopen the instrument whose connection was lost (every one if it cannot be told).
+
+        Returns True when at least one instrument was reopened; failures are journalled.
+        """
+        if self.reconnect is None:
+            return False
+        lost = [role for role, i in self.instruments.items()
+                if getattr(i, "name", None) == exc.instrument] or list(self.instruments)
+        reopened = False
+        for role in lost:
+            try:
+                self.instruments[role] = self.reconnect(role)
+            except MetrolabError as error:
+                self._event("fault", f"{role}: reconnecting failed: {error}",
+                            {"role": role, "error": type(error).__name__})
+                continue
+            reopened = True
+            self._event("note", f"{role}: connection reopened after it was lost",
+                        {"role": role})
+        return reopened
 
     def _clear_instruments(self) -> None:
         """Discard anything pending on every transport after a fault (errors are journalled)."""

@@ -9,6 +9,7 @@ a journal left by a crash and goes on at the first incomplete point.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -308,13 +309,26 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
 
 
 def _execute(procedure: Procedure, config: RunConfig, inputs: RunInputs, clock: Clock,
-             journal: Any, instruments: Mapping[str, OpenInstrument], context: RunContext,
+             journal: Any, instruments: dict[str, OpenInstrument], context: RunContext,
              done: Any) -> RunStatus:
+    def reconnect(role: str) -> Any:
+        old = instruments[role]
+        with contextlib.suppress(InstrumentError):  # the connection is gone: why we reconnect
+            old.driver.close()
+        new = _open_one(procedure, role, old.resource, config.timeout_s, clock)
+        if new.identity != old.identity:
+            new.driver.close()
+            raise ResumeError(f"{role} at {old.resource} is now {new.identity}, it was "
+                              f"{old.identity}")
+        instruments[role] = new  # closed at the end of the run with the others
+        return new.driver
+
     runner = Runner(procedure, clock=clock, operator=inputs.operator,
                     reporter=inputs.reporter, settings=config.settings, context=context,
                     journal=journal,
                     instruments={role: i.driver for role, i in instruments.items()},
-                    environment_role=_environment_role(procedure, instruments))
+                    environment_role=_environment_role(procedure, instruments),
+                    reconnect=reconnect)
     if inputs.on_runner is not None:
         inputs.on_runner(runner)
     with _signals(runner, inputs.operator.interactive):
