@@ -35,7 +35,7 @@ def _checked(path: str | os.PathLike[str], action: str, who: str) -> Record:
     if not report.ok:
         raise RecordIntegrityError(f"refusing the {action} of {path}: it is not intact "
                                    f"({'; '.join(report.problems[:3])})")
-    record = open_record(path)
+    record = open_record(path, check=False)  # verify has just checked the content
     if record.review.superseded_by:
         raise ReviewError(f"{action} of {record.record_id}: it was replaced by amendment "
                           f"{record.review.superseded_by}; work on that record instead")

@@ -2,8 +2,10 @@
 
 Every HDF5 object (the root group, each group, each dataset) outside ``/integrity`` gets
 a digest: SHA-256 of the canonical JSON of ``{"kind", "attrs", "value"}`` where
-attributes are sorted by name, text is UTF-8, and numbers and arrays are written as
-``{"dtype", "shape", "data"}`` with exact JSON numbers (float64 round-trips). The
+attributes are sorted by name, text is UTF-8 (an array of text becomes ``{"dtype": "str",
+"shape", "data": [texts]}``), and numbers and numeric arrays are written as ``{"dtype"
+(little-endian numpy type string, e.g. "<f8"), "shape", "sha256" (of the C-order
+little-endian bytes)}``. The
 manifest maps each object's path to its digest; the record's content hash is the
 SHA-256 of the manifest's canonical JSON. ``/integrity`` holds the manifest and the
 content hash and is itself not hashed.
@@ -31,8 +33,9 @@ def _plain(value: Any) -> Any:
     if array.dtype.kind in "OSU":
         flat = [_plain(item) for item in array.ravel().tolist()]
         return {"dtype": "str", "shape": list(array.shape), "data": flat}
-    return {"dtype": array.dtype.newbyteorder("<").str, "shape": list(array.shape),
-            "data": array.tolist()}
+    little = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+    return {"dtype": little.dtype.str, "shape": list(array.shape),
+            "sha256": sha256_hex(little.tobytes())}
 
 
 def object_digest(obj: h5py.Group | h5py.Dataset) -> str:

@@ -88,22 +88,18 @@ def _encode(prev_hash: str, seq: int, time: str, kind: str, data: Mapping[str, A
 
 def _decode(line: bytes, prev_hash: str, expected_seq: int) -> tuple[JournalEntry, str] | str:
     """Return (entry, checksum) for a good line, else a reason (str) why it is bad."""
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError:
-        return "not UTF-8"
-    checksum, _, body = text.partition(" ")
-    if len(checksum) != 64 or sha256_hex(f"{prev_hash} {body}".encode()) != checksum:
+    checksum, _, body = line.partition(b" ")
+    if len(checksum) != 64 or sha256_hex(prev_hash.encode() + b" " + body).encode() != checksum:
         return "checksum does not match"
     try:
         obj = json.loads(body)
         entry = JournalEntry(int(obj["seq"]), str(obj["time"]), str(obj["kind"]),
                              dict(obj["data"]))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
         return f"unreadable JSON ({exc})"
     if entry.seq != expected_seq:
         return f"sequence number {entry.seq} where {expected_seq} was expected"
-    return entry, checksum
+    return entry, checksum.decode()
 
 
 def read_journal(path: str | os.PathLike[str]) -> JournalContents:

@@ -155,11 +155,18 @@ def _quantity_column(values: Sequence[Any]) -> tuple[np.ndarray, str]:
     return column, _unit(unit)
 
 
-def _write_times(group: h5py.Group, times: Sequence[float], timestamps: Sequence[str]) -> None:
-    dataset = number_dataset(group, "time", np.asarray(times, dtype=np.float64), "s")
+def iso_timestamps(times: np.ndarray) -> np.ndarray:
+    """Return epoch seconds as ISO 8601 UTC text (``...T...ssssssZ``), fixed-length ASCII."""
+    micro = np.round(np.asarray(times, dtype=np.float64) * 1e6).astype("datetime64[us]")
+    return np.datetime_as_string(micro, unit="us", timezone="UTC").astype("S")
+
+
+def _write_times(group: h5py.Group, times: Sequence[float]) -> None:
+    seconds = np.asarray(times, dtype=np.float64)
+    dataset = number_dataset(group, "time", seconds, "s")
     dataset.attrs["start"] = EPOCH
     dataset.attrs["long_name"] = "seconds since the Unix epoch (UTC)"
-    text_dataset(group, "timestamp", timestamps)
+    group.create_dataset("timestamp", data=iso_timestamps(seconds))
 
 
 def _write_environment(group: h5py.Group, data: RunData) -> None:
@@ -170,7 +177,7 @@ def _write_environment(group: h5py.Group, data: RunData) -> None:
     rows = [entry.data for entry in data.environment]
     times = [to_epoch(row.get("time"), entry.time)
              for row, entry in zip(rows, data.environment, strict=True)]
-    _write_times(group, times, [to_iso(t, EPOCH) for t in times])
+    _write_times(group, times)
     for name in ("temperature", "humidity", "pressure"):
         column, unit = _quantity_column([row.get(name) for row in rows])
         number_dataset(group, name, column, unit)
@@ -188,9 +195,8 @@ def _write_point(group: h5py.Group, point: PointData) -> None:
     number_dataset(group, "index",
                    np.asarray([int(r.get("index", n)) for n, r in enumerate(readings)],
                               dtype=np.int64), DIMENSIONLESS)
-    times = [to_epoch(r.get("time"), e.time)
-             for r, e in zip(readings, point.readings, strict=True)]
-    _write_times(group, times, [to_iso(t, EPOCH) for t in times])
+    _write_times(group, [to_epoch(r.get("time"), e.time)
+                         for r, e in zip(readings, point.readings, strict=True)])
     number_dataset(group, "journal_seq",
                    np.asarray([e.seq for e in point.readings], dtype=np.int64), DIMENSIONLESS)
     if point.started is not None:
@@ -269,8 +275,7 @@ def write_decision(group: h5py.Group, decision: Mapping[str, Any], unit: str | N
 
 def _write_events(group: h5py.Group, data: RunData) -> None:
     events = data.events
-    times = [to_epoch(e.data.get("time"), e.time) for e in events]
-    _write_times(group, times, [to_iso(t, EPOCH) for t in times])
+    _write_times(group, [to_epoch(e.data.get("time"), e.time) for e in events])
     number_dataset(group, "journal_seq", np.asarray([e.seq for e in events], dtype=np.int64),
                    DIMENSIONLESS)
     text_dataset(group, "type", [str(e.data.get("type", "")) for e in events])

@@ -29,14 +29,14 @@ def test_a_completed_run_reads_back_whole(journal_path: Path, sample: SimpleName
     assert [i["role"] for i in record.instruments] == ["dut", "standard"]
     assert record.instruments[1]["traceability"]["certificate_id"] == "C-77"
     assert record.environment["temperature"].to("degC").magnitude.tolist() == [23.1]
-    assert record.environment["timestamps"] == ["2026-01-01T00:00:00+00:00"]
+    assert record.environment["timestamps"] == ["2026-01-01T00:00:00.000000Z"]
     first, second = record.points
     assert (first.point_id, first.phase, first.function) == ("dcv-1V", "as_found", "DCV")
     assert second.readings.units == ureg.V
     expected = [10.0 + 1e-6 * (i - 2) + 1e-5 for i in range(5)]
     assert second.readings.magnitude.tolist() == expected
     assert np.diff(second.times).tolist() == [0.5] * 4
-    assert second.timestamps[0] == "2026-01-01T00:00:03+00:00"
+    assert second.timestamps[0] == "2026-01-01T00:00:03.000000Z"
     assert second.value is not None and second.value.magnitude == pytest.approx(10.00001)
     assert second.nominal == ureg.Quantity(10.0, "V")
     mean = sum(expected) / 5
