@@ -11,13 +11,20 @@ from metrolab.store.journal import JournalContents, JournalEntry
 
 @dataclass
 class PointData:
-    """Everything the journal holds about one test point in one phase."""
+    """Everything the journal holds about one test point in one phase.
+
+    A new ``point_started`` for the same point and phase starts a new attempt: the
+    readings before it move to ``voided`` (kept as evidence, not used) and any earlier
+    result is dropped. ``attempts`` counts the ``point_started`` entries.
+    """
 
     point_id: str
     phase: str
     started: dict[str, Any] | None = None
     readings: list[JournalEntry] = field(default_factory=list)
     result: dict[str, Any] | None = None
+    voided: list[JournalEntry] = field(default_factory=list)
+    attempts: int = 0
 
 
 @dataclass
@@ -83,7 +90,11 @@ def assemble(contents: JournalContents) -> RunData:
         elif kind == "environment":
             data.environment.append(entry)
         elif kind == "point_started":
-            point(body).started = dict(body)
+            current = point(body)
+            current.voided += current.readings
+            current.readings, current.result = [], None
+            current.started = dict(body)
+            current.attempts += 1
         elif kind == "reading":
             point(body).readings.append(entry)
         elif kind == "point_result":

@@ -19,6 +19,7 @@ import numpy as np
 from metrolab import __version__
 from metrolab.store.assemble import PointData, RunData, to_epoch, to_iso
 from metrolab.store.durable import canonical_json
+from metrolab.store.journal import JournalEntry
 from metrolab.units import ureg
 
 SCHEMA_NAME = "metrolab-record"
@@ -183,22 +184,32 @@ def _write_environment(group: h5py.Group, data: RunData) -> None:
         number_dataset(group, name, column, unit)
 
 
-def _write_point(group: h5py.Group, point: PointData) -> None:
-    group.attrs["point_id"] = point.point_id
-    group.attrs["phase"] = point.phase
+def _write_readings(group: h5py.Group, entries: Sequence[JournalEntry]) -> None:
     group.attrs["signal"] = "readings"
     group.attrs["axes"] = "time"
     group.attrs["time_indices"] = 0
-    readings = [entry.data for entry in point.readings]
+    readings = [entry.data for entry in entries]
     values, unit = _quantity_column(readings)
     number_dataset(group, "readings", values, unit)
     number_dataset(group, "index",
                    np.asarray([int(r.get("index", n)) for n, r in enumerate(readings)],
                               dtype=np.int64), DIMENSIONLESS)
     _write_times(group, [to_epoch(r.get("time"), e.time)
-                         for r, e in zip(readings, point.readings, strict=True)])
+                         for r, e in zip(readings, entries, strict=True)])
     number_dataset(group, "journal_seq",
-                   np.asarray([e.seq for e in point.readings], dtype=np.int64), DIMENSIONLESS)
+                   np.asarray([e.seq for e in entries], dtype=np.int64), DIMENSIONLESS)
+
+
+def _write_point(group: h5py.Group, point: PointData) -> None:
+    group.attrs["point_id"] = point.point_id
+    group.attrs["phase"] = point.phase
+    group.attrs["attempts"] = point.attempts
+    _write_readings(group, point.readings)
+    if point.voided:
+        voided = new_group(group, "voided", "NXdata")
+        voided.attrs["description"] = ("readings of earlier attempts at this point, voided "
+                                       "by a later point_started; kept as evidence, not used")
+        _write_readings(voided, point.voided)
     if point.started is not None:
         settings = new_group(group, "setup", "NXcollection")
         write_mapping(settings, point.started)

@@ -27,7 +27,8 @@ class PointRecord:
     ``readings`` is a 1-D Quantity; ``times`` seconds since the Unix epoch (numpy float
     array) and ``timestamps`` the same as ISO 8601 text; ``value``, ``error``,
     ``reference``, ``range`` and ``nominal`` are Quantities (None if never recorded);
-    ``budget`` and ``decision`` are the dicts journalled in ``point_result`` ({} if none).
+    ``budget`` and ``decision`` are the dicts journalled in ``point_result`` ({} if none);
+    ``voided_readings`` holds readings of earlier attempts (None if the first counted).
     """
 
     point_id: str
@@ -46,6 +47,8 @@ class PointRecord:
     reference: pint.Quantity | None = None
     budget: dict[str, Any] = field(default_factory=dict)
     decision: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 1
+    voided_readings: pint.Quantity | None = None
 
     @property
     def U(self) -> pint.Quantity | None:
@@ -116,6 +119,10 @@ def _read_point(group: h5py.Group) -> PointRecord:
         times=group["time"][()], timestamps=[_text(t) for t in group["timestamp"][()]],
         journal_seq=group["journal_seq"][()], started=started, result=result_data,
         budget=result_data.get("budget") or {}, decision=result_data.get("decision") or {})
+    point.attempts = int(group.attrs.get("attempts", 1))
+    if "voided" in group:
+        voided = group["voided/readings"]
+        point.voided_readings = Quantity(voided[()], _text(voided.attrs["units"]))
     if setup is not None:
         point.range, point.nominal = _quantity(setup, "range"), _quantity(setup, "nominal")
     if result is not None:

@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
-from metrolab.store import open_record, read_journal, seal
+from metrolab.store import Journal, open_record, read_journal, seal
 from metrolab.store import sealing as sealing_module
 from metrolab.store.errors import RecordError, SealError
 from metrolab.units import ureg
@@ -136,3 +136,27 @@ def test_opening_something_else_is_a_named_error(tmp_path: Path, journal_path: P
         f["x"] = 1
     with pytest.raises(RecordError, match="not a metrolab record"):
         open_record(other, check=False)
+
+
+def test_a_new_point_started_voids_the_earlier_attempt(tmp_path: Path) -> None:
+    path = tmp_path / "retry.journal"
+    started = {"point_id": "p", "phase": "as_left", "function": "DCV",
+               "nominal": {"value": 1.0, "unit": "V"}}
+    with Journal.create(path, "RETRY") as journal:
+        journal.append("point_started", started)
+        for index in range(3):
+            journal.append("reading", {"point_id": "p", "phase": "as_left", "index": index,
+                                       "time": 10.0 + index, "value": 5.0, "unit": "V"})
+        journal.append("event", {"type": "retry", "message": "overload", "data": None})
+        journal.append("point_started", started)
+        for index in range(2):
+            journal.append("reading", {"point_id": "p", "phase": "as_left", "index": index,
+                                       "time": 20.0 + index, "value": 1.0, "unit": "mV"})
+    (point,) = open_record(seal(path)).points
+    assert point.attempts == 2
+    assert point.readings.magnitude.tolist() == [1.0, 1.0]
+    assert point.readings.units == ureg.mV
+    assert point.voided_readings is not None
+    assert point.voided_readings.magnitude.tolist() == [5.0, 5.0, 5.0]
+    assert point.times.tolist() == [20.0, 21.0]
+    assert point.journal_seq.tolist() == [7, 8]
