@@ -8,11 +8,12 @@ import click
 
 from metrolab.certificates.from_record import content_from_record
 from metrolab.certificates.issue import (
-    RENDERERS,
+    SUFFIXES,
     default_name,
     load_for_certificate,
     write_renderings,
 )
+from metrolab.errors import UserInputError
 
 
 @click.command("report")
@@ -30,10 +31,14 @@ def report(record: Path, pdf: Path | None, html: Path | None, dcc: Path | None,
     Without --pdf/--html/--dcc all three are written beside RECORD, named by the
     certificate ID. Refuses an unsealed, altered or unapproved record (exit 2).
     """
+    targets = {kind: path for kind, path in (("pdf", pdf), ("html", html), ("dcc", dcc)) if path}
+    for path in targets.values():
+        if not path.parent.is_dir():
+            raise UserInputError(f"report: folder {path.parent} for {path.name} does not "
+                                 "exist; create it or choose another path")
     opened = load_for_certificate(record, draft=draft)
     content = content_from_record(opened, draft=draft)
-    targets = {kind: path for kind, path in (("pdf", pdf), ("html", html), ("dcc", dcc)) if path}
     if not targets:
-        targets = {kind: record.parent / default_name(content, kind) for kind in RENDERERS}
+        targets = {kind: record.parent / default_name(content, kind) for kind in SUFFIXES}
     for kind, path in write_renderings(content, targets).items():
         click.echo(f"{kind}: {path}")

@@ -11,7 +11,7 @@ import jinja2
 from metrolab.certificates import wording
 from metrolab.certificates.atomic import write_atomically
 from metrolab.certificates.content import CertificateContent
-from metrolab.certificates.plots import error_plots
+from metrolab.certificates.plots import Plot, error_plots
 from metrolab.certificates.reported import reported_conditions, reported_points
 
 
@@ -26,15 +26,18 @@ def _template() -> jinja2.Template:
     return environment.get_template("certificate.html.j2")
 
 
-def html_text(content: CertificateContent) -> str:
-    """Return the certificate as HTML text (UTF-8, no external resources)."""
+def html_text(content: CertificateContent, plots: list[Plot] | None = None) -> str:
+    """Return the certificate as HTML text (UTF-8, no external resources).
+
+    ``plots`` are the error plots of ``content`` if the caller already drew them.
+    """
     points = reported_points(content)
     results = [
         (phase, [p for p in points if p.phase == phase]) for phase in content.phases()
     ]
-    plots = [
+    images = [
         {"title": plot.title, "data": base64.b64encode(plot.png).decode("ascii")}
-        for plot in error_plots(content, dpi=110)
+        for plot in (error_plots(content) if plots is None else plots)
     ]
     return _template().render(
         c=content,
@@ -47,7 +50,7 @@ def html_text(content: CertificateContent) -> str:
         uncertainty_statement=wording.UNCERTAINTY_STATEMENT,
         conditions=reported_conditions(content),
         results=results,
-        plots=plots,
+        plots=images,
         end_mark=wording.end_mark(content),
     )
 

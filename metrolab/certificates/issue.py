@@ -18,15 +18,12 @@ from metrolab.certificates.errors import RecordNotIssuableError
 from metrolab.certificates.from_record import content_from_record
 from metrolab.certificates.html import html_text
 from metrolab.certificates.pdf import pdf_bytes
+from metrolab.certificates.plots import error_plots
 from metrolab.errors import MetrolabError
 from metrolab.store import Record, open_record, verify
 
-#: output kind -> (file suffix, renderer returning the file's bytes)
-RENDERERS: dict[str, tuple[str, Callable[[CertificateContent], bytes]]] = {
-    "pdf": (".pdf", pdf_bytes),
-    "html": (".html", lambda content: html_text(content).encode("utf-8")),
-    "dcc": (".dcc.xml", dcc_bytes),
-}
+#: output kind -> file suffix
+SUFFIXES: dict[str, str] = {"pdf": ".pdf", "html": ".html", "dcc": ".dcc.xml"}
 
 
 def load_for_certificate(record_path: Path, *, draft: bool) -> Record:
@@ -46,8 +43,13 @@ def load_for_certificate(record_path: Path, *, draft: bool) -> Record:
             f"report: {path} is not a sealed record that can be verified ({exc}); seal the "
             "run's journal first (metrolab recover) and certify the sealed .h5"
         ) from exc
+    if report.record_id is None:  # verify() read it as something else (journal, log, ...)
+        raise RecordNotIssuableError(
+            f"report: {path} is not a sealed record ({'; '.join(report.problems[:1])}); "
+            "seal the run's journal first (metrolab recover) and certify the sealed .h5"
+        )
     if not report.ok:
-        problems = "; ".join(report.problems) or "verification failed"
+        problems = "; ".join(report.problems[:3]) or "verification failed"
         raise RecordNotIssuableError(
             f"report: {path} failed verification, it may have been altered: {problems}. "
             "No certificate is issued from a record that does not verify"
@@ -80,7 +82,7 @@ def load_for_certificate(record_path: Path, *, draft: bool) -> Record:
 
 def default_name(content: CertificateContent, kind: str) -> str:
     """Return the file name of one rendering: certificate ID plus the kind's suffix."""
-    return content.certificate_id.replace("/", "_") + RENDERERS[kind][0]
+    return content.certificate_id.replace("/", "_") + SUFFIXES[kind]
 
 
 def write_renderings(content: CertificateContent, targets: dict[str, Path]) -> dict[str, Path]:
@@ -89,7 +91,13 @@ def write_renderings(content: CertificateContent, targets: dict[str, Path]) -> d
     Every rendering is produced in memory (the DCC validated) before any file is
     written, so a failure leaves no partial set of certificates behind.
     """
-    rendered = {kind: RENDERERS[kind][1](content) for kind in targets}
+    plots = error_plots(content) if {"pdf", "html"} & set(targets) else []
+    renderers: dict[str, Callable[[], bytes]] = {
+        "pdf": lambda: pdf_bytes(content, plots),
+        "html": lambda: html_text(content, plots).encode("utf-8"),
+        "dcc": lambda: dcc_bytes(content),
+    }
+    rendered = {kind: renderers[kind]() for kind in targets}
     return {kind: write_atomically(Path(targets[kind]), data) for kind, data in rendered.items()}
 
 
@@ -103,5 +111,5 @@ def render_all(record_path: Path, out_dir: Path, *, draft: bool) -> dict[str, Pa
     """
     record = load_for_certificate(Path(record_path), draft=draft)
     content = content_from_record(record, draft=draft)
-    targets = {kind: Path(out_dir) / default_name(content, kind) for kind in RENDERERS}
+    targets = {kind: Path(out_dir) / default_name(content, kind) for kind in SUFFIXES}
     return write_renderings(content, targets)

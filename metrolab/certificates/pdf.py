@@ -234,9 +234,12 @@ def _layout(content: CertificateContent, plots: list[Plot],
     return buffer.getvalue(), document.page
 
 
-def pdf_bytes(content: CertificateContent) -> bytes:
-    """Return the certificate as PDF bytes (A4; reproducible for the same content)."""
-    plots = error_plots(content)
+def pdf_bytes(content: CertificateContent, plots: list[Plot] | None = None) -> bytes:
+    """Return the certificate as PDF bytes (A4; reproducible for the same content).
+
+    ``plots`` are the error plots of ``content`` if the caller already drew them.
+    """
+    plots = error_plots(content) if plots is None else plots
     _, pages = _layout(content, plots, total_pages=0)  # header and footer do not move text
     data, _ = _layout(content, plots, total_pages=pages)
     return data

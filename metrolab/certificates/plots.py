@@ -35,7 +35,7 @@ def _groups(content: CertificateContent) -> dict[str, list[ResultPoint]]:
     return groups
 
 
-def error_plots(content: CertificateContent, *, dpi: int = 150) -> list[Plot]:
+def error_plots(content: CertificateContent, *, dpi: int = 120) -> list[Plot]:
     """Return one error-versus-tolerance plot per (function, range), in recorded order.
 
     The x axis is the nominal value, the y axis the error, both in the unit of the

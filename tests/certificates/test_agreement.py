@@ -1,0 +1,120 @@
+"""The PDF and the DCC of one record agree: both are read back and every value compared."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+NS = {"dcc": "https://ptb.de/dcc", "si": "https://ptb.de/si"}
+UNIT_SYMBOL = {"\\volt": "V", "\\degreecelsius": "°C", "\\percent": "%"}
+STATEMENT_WORDS = {"pass": "Pass", "conditionalPass": "Conditional pass",
+                   "conditionalFail": "Conditional fail", "fail": "Fail"}
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def _real(quantity: ET.Element) -> dict[str, str]:
+    real = quantity.find("si:real", NS)
+    assert real is not None
+    values = {"value": real.findtext("si:value", namespaces=NS) or "",
+              "unit": real.findtext("si:unit", namespaces=NS) or ""}
+    expanded = real.find("si:measurementUncertaintyUnivariate/si:expandedMU", NS)
+    if expanded is not None:
+        values["U"] = expanded.findtext("si:valueExpandedMU", namespaces=NS) or ""
+        values["k"] = expanded.findtext("si:coverageFactor", namespaces=NS) or ""
+        values["p"] = expanded.findtext("si:coverageProbability", namespaces=NS) or ""
+    return values
+
+
+def _name(element: ET.Element) -> str:
+    return element.findtext("dcc:name/dcc:content", namespaces=NS) or ""
+
+
+def dcc_rows(path: Path) -> list[tuple[str, list[str]]]:
+    """Return (phase heading, expected PDF table tokens) for every result of the DCC."""
+    rows = []
+    for result_set in ET.parse(path).getroot().findall(".//dcc:measurementResult", NS):
+        heading = _name(result_set)
+        for result in result_set.findall("dcc:results/dcc:result", NS):
+            match = re.fullmatch(r"(\S+), range (.+), nominal .+", _name(result))
+            assert match is not None, _name(result)
+            function, range_text = match.groups()
+            quantities = {_name(q): q for q in result.findall("dcc:data/dcc:quantity", NS)}
+            nominal = _real(quantities["Nominal value"])
+            error = _real(quantities["Error"])
+            meta = quantities["Error"].find("dcc:measurementMetaData/dcc:metaData", NS)
+            assert meta is not None
+            conformity = meta.findtext("dcc:conformity", namespaces=NS) or ""
+            pc = {_name(q): _real(q)["value"] for q in meta.findall("dcc:data/dcc:quantity", NS)}
+            tokens = [function, *range_text.split(), nominal["value"],
+                      _real(quantities["Reference value"])["value"],
+                      _real(quantities["Indication"])["value"],
+                      error["value"], error["U"], error["k"], error["p"],
+                      _real(quantities["Lower tolerance limit of error"])["value"], "to",
+                      _real(quantities["Upper tolerance limit of error"])["value"],
+                      UNIT_SYMBOL[error["unit"]], *STATEMENT_WORDS[conformity].split(),
+                      pc["Probability of conformity"]]
+            rows.append((heading, tokens))
+    return rows
+
+
+def test_every_result_of_the_dcc_is_the_same_row_of_the_pdf(rendered: dict[str, Path],
+                                                            pdf_pages: list[str]) -> None:
+    text = _flat(" ".join(pdf_pages))
+    rows = dcc_rows(rendered["dcc"])
+    assert len(rows) == 4
+    found_at = text.index("As found results")
+    left_at = text.index("As left results")
+    for heading, tokens in rows:
+        row = " ".join(tokens)
+        assert text.count(row) == 1, f"{heading}: {row!r} is not a row of the PDF"
+        position = text.index(row)
+        if heading.startswith("As found"):
+            assert found_at < position < left_at
+        else:
+            assert position > left_at
+
+
+def test_influence_conditions_agree(rendered: dict[str, Path], pdf_pages: list[str]) -> None:
+    text = _flat(" ".join(pdf_pages))
+    root = ET.parse(rendered["dcc"]).getroot()
+    conditions = root.findall("dcc:measurementResults/dcc:influenceConditions/"
+                              "dcc:influenceCondition", NS)
+    assert [_name(c) for c in conditions] == ["Temperature", "Relative humidity"]
+    for condition in conditions:
+        values = [_real(q) for q in condition.findall("dcc:data/dcc:quantity", NS)]
+        row = " ".join([_name(condition), *(v["value"] for v in values),
+                        UNIT_SYMBOL[values[0]["unit"]]])
+        assert row in text
+
+
+def test_identity_dates_and_traceability_agree(rendered: dict[str, Path],
+                                               pdf_pages: list[str]) -> None:
+    text = _flat(" ".join(pdf_pages))
+    root = ET.parse(rendered["dcc"]).getroot()
+    admin = "dcc:administrativeData/"
+    core = admin + "dcc:coreData/"
+    pairs = [
+        (core + "dcc:uniqueIdentifier", "Certificate number: {}"),
+        (core + "dcc:issueDate", "Date of issue {}"),
+        (core + "dcc:beginPerformanceDate", "Calibration performed {} "),
+        (core + "dcc:performanceLocation", "Place of calibration: {}"),
+        (admin + "dcc:items/dcc:item/dcc:identifications/dcc:identification/dcc:value",
+         "Serial number {}"),
+        (admin + "dcc:items/dcc:item/dcc:model", "Model {}"),
+        (admin + "dcc:calibrationLaboratory/dcc:contact/dcc:name/dcc:content", "{}"),
+        (admin + "dcc:customer/dcc:name/dcc:content", "{}"),
+        ("dcc:measurementResults/dcc:measuringEquipments/dcc:measuringEquipment/"
+         "dcc:certificate/dcc:referralID", "{}"),
+    ]
+    for path, pattern in pairs:
+        value = root.findtext(path, namespaces=NS)
+        assert value, path
+        assert pattern.format(value) in text, f"{path} = {value!r} not in the PDF"
+    signer = [p for p in root.findall(admin + "dcc:respPersons/dcc:respPerson", NS)
+              if p.findtext("dcc:mainSigner", namespaces=NS) == "true"]
+    assert len(signer) == 1
+    assert f"Approved by {_name(signer[0].find('dcc:person', NS))}" in text  # type: ignore[arg-type]

@@ -1,0 +1,100 @@
+"""The Digital Calibration Certificate: DCC 3.3.0 valid, D-SI quantities, conformity, refusal."""
+
+from __future__ import annotations
+
+import dataclasses
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from metrolab.certificates.content import Conformity
+from metrolab.certificates.dcc import write_dcc
+from metrolab.certificates.errors import DccValidationError
+from metrolab.certificates.example import example_content
+from metrolab.certificates.schema import dcc_schema
+from metrolab.conformity import STATEMENTS
+
+NS = {"dcc": "https://ptb.de/dcc", "si": "https://ptb.de/si"}
+
+
+def _root(path: Path) -> ET.Element:
+    return ET.parse(path).getroot()
+
+
+def test_the_written_dcc_validates_against_the_packaged_xsd(rendered: dict[str, Path]) -> None:
+    dcc_schema().validate(str(rendered["dcc"]))  # raises on any error
+    root = _root(rendered["dcc"])
+    assert root.get("schemaVersion") == "3.3.0"
+    assert root.findtext("dcc:administrativeData/dcc:coreData/dcc:uniqueIdentifier",
+                         namespaces=NS) == "ECL-2026-0001"
+
+
+def test_results_are_dsi_reals_with_expanded_uncertainty(rendered: dict[str, Path]) -> None:
+    root = _root(rendered["dcc"])
+    errors = root.findall(".//dcc:result/dcc:data/dcc:quantity/si:real[si:label='error']", NS)
+    assert len(errors) == 4
+    for real in errors:
+        assert real.findtext("si:unit", namespaces=NS) == "\\volt"
+        expanded = real.find("si:measurementUncertaintyUnivariate/si:expandedMU", NS)
+        assert expanded is not None
+        assert float(expanded.findtext("si:valueExpandedMU", namespaces=NS) or "nan") > 0
+        assert float(expanded.findtext("si:coverageFactor", namespaces=NS) or "nan") >= 1.96
+        assert expanded.findtext("si:coverageProbability", namespaces=NS) == "0.95"
+
+
+def test_as_found_and_as_left_are_marked_before_and_after_adjustment(
+        rendered: dict[str, Path]) -> None:
+    root = _root(rendered["dcc"])
+    status = {
+        result.get("id"): result.findtext("dcc:influenceConditions/dcc:influenceCondition/"
+                                          "dcc:status", namespaces=NS)
+        for result in root.findall(".//dcc:measurementResult", NS)
+    }
+    assert status == {"as_found": "beforeAdjustment", "as_left": "afterAdjustment"}
+
+
+def test_equipment_and_influence_conditions_are_listed(rendered: dict[str, Path]) -> None:
+    root = _root(rendered["dcc"])
+    equipment = root.find(".//dcc:measuringEquipments/dcc:measuringEquipment", NS)
+    assert equipment is not None
+    assert equipment.findtext("dcc:certificate/dcc:referralID", namespaces=NS) == "PTB-2025-0815"
+    assert equipment.findtext("dcc:certificate/dcc:value", namespaces=NS) == "3f" * 32
+    assert equipment.findtext("dcc:certificate/dcc:inValidityRange", namespaces=NS) == "true"
+    units = [real.findtext("si:unit", namespaces=NS) for real in root.findall(
+        "dcc:measurementResults/dcc:influenceConditions//si:real", NS)]
+    assert units == ["\\degreecelsius"] * 3 + ["\\percent"] * 3
+
+
+def test_the_mismatched_dsi_version_is_stated_in_the_dcc(rendered: dict[str, Path]) -> None:
+    text = rendered["dcc"].read_text(encoding="utf-8")
+    assert "D-SI 2.2.0 standing in for the D-SI 2.2.1" in text
+
+
+@pytest.mark.parametrize("statement", STATEMENTS)
+def test_each_statement_maps_one_to_one_onto_the_dcc_vocabulary(statement: str,
+                                                                tmp_path: Path) -> None:
+    content = example_content()
+    point = content.results[0]
+    assert point.conformity is not None
+    changed: Conformity = dataclasses.replace(point.conformity,
+                                              statement=statement)  # type: ignore[arg-type]
+    content = dataclasses.replace(
+        content, results=(dataclasses.replace(point, conformity=changed),))
+    path = write_dcc(content, tmp_path / "c.xml")
+    conformity = _root(path).findtext(".//dcc:metaData/dcc:conformity", namespaces=NS)
+    expected = {"pass": "pass", "conditional_pass": "conditionalPass",
+                "conditional_fail": "conditionalFail", "fail": "fail"}[statement]
+    assert conformity == expected
+
+
+def test_an_invalid_dcc_is_not_written_and_the_error_names_the_element(tmp_path: Path) -> None:
+    content = example_content()
+    content = dataclasses.replace(
+        content, laboratory=dataclasses.replace(content.laboratory, country_code="Germany"))
+    target = tmp_path / "c.xml"
+    with pytest.raises(DccValidationError) as caught:
+        write_dcc(content, target)
+    assert "countryCodeISO3166_1" in caught.value.element
+    assert "countryCodeISO3166_1" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
