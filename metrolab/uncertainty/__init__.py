@@ -6,6 +6,7 @@ Public names: :class:`TypeA`, :func:`TypeB`, :func:`from_scipy`, :func:`observed
 no instruments, no files (the command line lives in :mod:`metrolab.uncertainty.cli`).
 """
 
+from metrolab.uncertainty.curves import CurveFit, fit_polynomial
 from metrolab.uncertainty.errors import (
     AutocorrelationWarning,
     ModelFileError,
@@ -13,13 +14,16 @@ from metrolab.uncertainty.errors import (
     UncertaintyComputationError,
     UncertaintyInputError,
 )
+from metrolab.uncertainty.expressions import compile_equations
 from metrolab.uncertainty.gum import GumResult, OutputEstimate, coverage_factor, evaluate_gum
 from metrolab.uncertainty.inputs import Input, TypeA, TypeB, from_scipy, observed_together
 from metrolab.uncertainty.model import Model
 from metrolab.uncertainty.montecarlo import McResult, evaluate_mc
+from metrolab.uncertainty.recompute import recompute
 
 __all__ = [
     "AutocorrelationWarning",
+    "CurveFit",
     "GumResult",
     "Input",
     "McResult",
@@ -31,9 +35,12 @@ __all__ = [
     "TypeB",
     "UncertaintyComputationError",
     "UncertaintyInputError",
+    "compile_equations",
     "coverage_factor",
     "evaluate_gum",
     "evaluate_mc",
+    "fit_polynomial",
     "from_scipy",
     "observed_together",
+    "recompute",
 ]

@@ -21,7 +21,9 @@ from metrolab.uncertainty.model import Model
 
 def _abs(x: Any) -> Any:
     """Absolute value that keeps the complex step: -x where Re(x) < 0, else x."""
-    return np.where(np.real(x) < 0, -x, x)
+    if getattr(x, "dtype", np.dtype(float)).kind == "c":  # a pint Quantity is never complex here
+        return np.where(x.real < 0, -x, x)
+    return np.abs(x)
 
 
 #: functions an equation may call (numpy maths only)

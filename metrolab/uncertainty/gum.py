@@ -185,6 +185,7 @@ class GumResult:
                         "distribution": inp.distribution.name,
                         "dof": plain_dof(inp.dof),
                         "sensitivity": plain(self.sensitivities[a, j]),
+                        "sensitivity_unit": unit_text(self.units[a] / inp.unit),
                         "contribution": plain(self.contributions[a, j]),
                         "share": plain(self.shares[a, j]),
                     }

@@ -21,7 +21,7 @@ from metrolab.uncertainty.results import plain, plain_dof, unit_text
 from metrolab.units import Quantity, ureg
 
 
-def _unit_of(unit: str | pint.Unit | None) -> pint.Unit:
+def unit_of(unit: str | pint.Unit | None) -> pint.Unit:
     """Return the pint unit for ``unit`` (dimensionless when None)."""
     if unit is None:
         return ureg.dimensionless
@@ -138,7 +138,7 @@ class TypeA:
         dof is ``pooled_dof``. Warns :class:`AutocorrelationWarning` when the lag-1
         autocorrelation of any row exceeds its approximate 95 % bound 2/sqrt(n).
         """
-        target = _unit_of(unit) if unit is not None else None
+        target = unit_of(unit) if unit is not None else None
         data, found = magnitude_and_unit(values, target, "readings")
         the_unit = found or ureg.dimensionless
         if data.ndim == 0 or data.shape[-1] < 1:
@@ -216,7 +216,7 @@ def TypeB(
     Values may be arrays over test points or pint Quantities. ``dof`` defaults to infinity
     (and is the t distribution's degrees of freedom for ``distribution="t"``).
     """
-    target = _unit_of(unit) if unit is not None else None
+    target = unit_of(unit) if unit is not None else None
     val, found = magnitude_and_unit(value, target, "value")
     the_unit = found or ureg.dimensionless
     nu = math.inf if dof is None else float(dof)
@@ -277,7 +277,7 @@ def from_scipy(
         np.asarray(std),
         np.asarray(nu),
         Distribution("scipy", frozen=frozen),
-        _unit_of(unit),
+        unit_of(unit),
         "B",
     )
 
