@@ -45,7 +45,8 @@ def _unit(text: Any) -> str:
 
 def number_dataset(group: h5py.Group, name: str, value: Any, units: str) -> h5py.Dataset:
     """Create dataset ``name`` holding a number or numeric array with a ``units`` attribute."""
-    data = np.asarray(value, dtype=np.int64 if isinstance(value, int) else np.float64)
+    whole = isinstance(value, int) or (isinstance(value, np.ndarray) and value.dtype.kind in "iu")
+    data = np.asarray(value, dtype=np.int64 if whole else np.float64)
     dataset = group.create_dataset(name, data=data)
     dataset.attrs["units"] = _unit(units)
     return dataset
@@ -131,7 +132,7 @@ def write_identity(entry: h5py.Group, run: Mapping[str, Any], *, record_id: str,
     entry.attrs["start_time"] = to_iso(run.get("started_at"), EPOCH) \
         if run.get("started_at") else ""
     group = new_group(entry, "run", "NXcollection")
-    write_mapping(group, run)
+    write_mapping(group, {**run, "started_at": entry.attrs["start_time"]})
     json_dataset(group, "run_json", dict(run))
 
 
@@ -159,7 +160,8 @@ def _quantity_column(values: Sequence[Any]) -> tuple[np.ndarray, str]:
 def iso_timestamps(times: np.ndarray) -> np.ndarray:
     """Return epoch seconds as ISO 8601 UTC text (``...T...ssssssZ``), fixed-length ASCII."""
     micro = np.round(np.asarray(times, dtype=np.float64) * 1e6).astype("datetime64[us]")
-    return np.datetime_as_string(micro, unit="us", timezone="UTC").astype("S")
+    text = np.datetime_as_string(micro, unit="us", timezone="UTC")
+    return text.astype(f"S{int(np.char.str_len(text).max(initial=1))}")
 
 
 def _write_times(group: h5py.Group, times: Sequence[float]) -> None:

@@ -81,6 +81,9 @@ def test_plain_h5py_can_follow_the_documented_layout(journal_path: Path,
         assert point["readings"].attrs["units"] == "V"
         assert point["readings"][()].shape == (5,)
         assert point["time"].attrs["units"] == "s"
+        assert point["index"].dtype.kind == "i" and point["index"][()].tolist() == [0, 1, 2, 3, 4]
+        assert point["timestamp"][0] == b"2026-01-01T00:00:03.000000Z"
+        assert entry["run"].attrs["started_at"] == "2026-01-01T00:00:00+00:00"
         stamp = point["timestamp"].asstr()[0]
         assert datetime.fromisoformat(stamp).utcoffset() is not None
         assert point["setup/range"][()] == 10.0 and point["setup/range"].attrs["units"] == "V"
