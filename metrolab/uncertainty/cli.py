@@ -132,6 +132,8 @@ def _print_table(data: dict[str, Any]) -> None:
     from rich.table import Table
 
     console = Console()
+    if not console.is_terminal:  # a pipe or a file: wide enough that no column is cut
+        console = Console(width=160)
     results = Table(title=data.get("title") or "Result")
     for column in ("output", "value", "u", "dof", "k", "U", "interval", "unit"):
         results.add_column(column, justify="right" if column not in ("output", "unit") else "left")
