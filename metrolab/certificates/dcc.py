@@ -34,6 +34,10 @@ ET.register_namespace("dcc", DCC_NS)
 ET.register_namespace("si", SI_NS)
 ET.register_namespace("metrolab", NOTE_NS)
 
+#: ISO 3166-1 user-assigned code conventionally meaning "unknown" (CLDR), written when the
+#: record holds no laboratory country; the DCC then says so in a statement
+UNKNOWN_COUNTRY = "ZZ"
+
 #: DCC performanceLocation values; any other recorded location is written as "other"
 _LOCATIONS = ("laboratory", "customer", "laboratoryBranch", "customerBranch", "other")
 
@@ -99,7 +103,7 @@ def _ncname(text: str) -> str:
 
 def _core_data(root: ET.Element, c: CertificateContent) -> None:
     core = _d(root, "coreData")
-    _d(core, "countryCodeISO3166_1", c.laboratory.country_code)
+    _d(core, "countryCodeISO3166_1", c.laboratory.country_code or UNKNOWN_COUNTRY)
     _d(core, "usedLangCodeISO639_1", "en")
     _d(core, "mandatoryLangCodeISO639_1", "en")
     _d(core, "uniqueIdentifier", c.certificate_id)
@@ -177,6 +181,10 @@ def _administrative_data(root: ET.Element, c: CertificateContent) -> None:
     _text(trace, "name", "Metrological traceability")
     _d(trace, "traceable", "true" if all(s.in_date for s in c.standards) else "false")
     _text(trace, "declaration", wording.traceability_statement(c))
+    if not c.laboratory.country_code:
+        _text(_d(statements, "statement"), "declaration",
+              f"The record does not state the laboratory's country; the country code "
+              f"{UNKNOWN_COUNTRY} (unknown) is given.")
     if c.draft:
         _text(_d(statements, "statement"), "declaration", wording.DRAFT_NOTICE)
     amendment = wording.amendment_statement(c)

@@ -98,3 +98,15 @@ def test_an_invalid_dcc_is_not_written_and_the_error_names_the_element(tmp_path:
     assert "countryCodeISO3166_1" in caught.value.element
     assert "countryCodeISO3166_1" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_record_without_laboratory_country_says_so(tmp_path: Path) -> None:
+    content = example_content()
+    content = dataclasses.replace(
+        content, laboratory=dataclasses.replace(content.laboratory, country_code=""))
+    root = _root(write_dcc(content, tmp_path / "c.xml"))
+    assert root.findtext("dcc:administrativeData/dcc:coreData/dcc:countryCodeISO3166_1",
+                         namespaces=NS) == "ZZ"
+    declarations = [e.text for e in root.findall(
+        "dcc:administrativeData/dcc:statements/dcc:statement/dcc:declaration/dcc:content", NS)]
+    assert any("does not state the laboratory's country" in (d or "") for d in declarations)
