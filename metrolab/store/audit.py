@@ -9,6 +9,8 @@ and ``hash`` = SHA-256 of the canonical JSON of the object without ``hash``. Act
 - ``registered``: a record sealed before a crash was entered by ``metrolab recover``
 - ``reviewed``, ``approved``: a review step (who, content_sha256)
 - ``amended``: a new record replaces ``amends`` (who, reason, changes, hashes)
+- ``torn_tail_removed``: an interrupted append was cut off (its bytes kept in
+  ``audit.log.torn``) before the next entry was written
 
 Review state therefore lives outside the sealed file, which is never edited.
 """
@@ -31,6 +33,8 @@ from metrolab.store.errors import AuditLogError
 AUDIT_LOG_NAME = "audit.log"
 GENESIS = "0" * 64
 RECORD_ACTIONS = ("sealed", "registered", "amended")
+TORN = ("the last line has no line end: an interrupted append (removed by the next append) "
+        "or an edit")
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
@@ -72,23 +76,49 @@ class AuditLog:
         """Append one entry chained to the last and make it durable; return the entry."""
         with self._locked() as fd:
             entries, problems = self._read()
+            if problems == [TORN]:
+                removed = self._cut_torn_tail(fd)
+                entries.append(self._write(fd, entries, "torn_tail_removed", record_id,
+                                           {"removed_bytes": len(removed),
+                                            "removed_sha256": sha256_hex(removed),
+                                            "note": "an append was interrupted (power loss?); "
+                                                    "its bytes are in audit.log.torn"}))
+                problems = []
             if problems:
                 raise AuditLogError(
                     f"audit log {self.path} is broken ({problems[0]}); nothing was added. "
                     "Keep it as evidence and start a new records directory")
-            prev = entries[-1]["hash"] if entries else GENESIS
-            entry = {"seq": len(entries) + 1, "time": isoformat(self.clock.now()),
-                     "action": action, "record_id": record_id, **fields, "prev": prev}
-            entry["hash"] = entry_hash(entry)
-            try:
-                write_all(fd, (canonical_json(entry) + "\n").encode())
-                os.fdatasync(fd)
-            except OSError as exc:
-                raise AuditLogError(
-                    f"cannot append {action} of {record_id} to audit log {self.path}: "
-                    f"{exc.strerror or exc}; free disk space or fix permissions and retry"
-                ) from exc
+            return self._write(fd, entries, action, record_id, fields)
+
+    def _write(self, fd: int, entries: list[dict[str, Any]], action: str, record_id: str,
+               fields: dict[str, Any]) -> dict[str, Any]:
+        prev = entries[-1]["hash"] if entries else GENESIS
+        entry = {"seq": len(entries) + 1, "time": isoformat(self.clock.now()),
+                 "action": action, "record_id": record_id, **fields, "prev": prev}
+        entry["hash"] = entry_hash(entry)
+        try:
+            write_all(fd, (canonical_json(entry) + "\n").encode())
+            os.fdatasync(fd)
+        except OSError as exc:
+            raise AuditLogError(
+                f"cannot append {action} of {record_id} to audit log {self.path}: "
+                f"{exc.strerror or exc}; free disk space or fix permissions and retry"
+            ) from exc
         return entry
+
+    def _cut_torn_tail(self, fd: int) -> bytes:
+        """Move the bytes after the last line end to ``audit.log.torn``; return them."""
+        raw = self.path.read_bytes()
+        keep = raw.rfind(b"\n") + 1
+        try:
+            with open(self.path.with_name(self.path.name + ".torn"), "ab") as torn:
+                torn.write(raw[keep:] + b"\n")
+            os.ftruncate(fd, keep)
+            os.fsync(fd)
+        except OSError as exc:
+            raise AuditLogError(f"cannot remove the torn last line of {self.path}: "
+                                f"{exc.strerror or exc}; fix permissions and retry") from exc
+        return raw[keep:]
 
     @contextmanager
     def _locked(self) -> Iterator[int]:
@@ -133,7 +163,7 @@ class AuditLog:
         prev = GENESIS
         lines = raw.split(b"\n")
         if lines[-1]:
-            problems.append(f"line {len(lines)} has no line end (torn or edited)")
+            problems.append(TORN)
         for number, line in enumerate(lines[:-1], start=1):
             try:
                 entry = json.loads(line.decode("utf-8"))

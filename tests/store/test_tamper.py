@@ -120,3 +120,17 @@ def test_a_record_without_its_audit_log_does_not_verify(record_path: Path) -> No
     (record_path.parent / "audit.log").unlink()
     assert any("no audit log" in p for p in verify(record_path).problems)
     assert open_record(record_path).review.state == "draft"
+
+
+def test_an_interrupted_log_append_is_cut_off_by_the_next_one(record_path: Path) -> None:
+    from metrolab.store import review
+
+    log = record_path.parent / "audit.log"
+    with open(log, "ab") as handle:
+        handle.write(b'{"seq":2,"action":"revi')
+    assert any("no line end" in p for p in verify(log).problems)
+    review(record_path, "Rita")
+    actions = [json.loads(line)["action"] for line in _log_lines(record_path)]
+    assert actions == ["sealed", "torn_tail_removed", "reviewed"]
+    assert (record_path.parent / "audit.log.torn").read_bytes() == b'{"seq":2,"action":"revi\n'
+    assert verify(log).ok and verify(record_path).ok
