@@ -139,9 +139,11 @@ class AuditLog:
     def entries(self) -> list[dict[str, Any]]:
         """Return every entry of the log as dicts, oldest first ([] if there is no log).
 
+        A torn last line (an interrupted append) is not an entry and is skipped.
         Raises :class:`AuditLogError` if the log is broken (see :meth:`problems`).
         """
         entries, problems = self._read()
+        problems = [problem for problem in problems if problem != TORN]  # not an entry yet
         if problems:
             raise AuditLogError(f"audit log {self.path} is broken: {'; '.join(problems)}")
         return entries
