@@ -23,7 +23,6 @@ from metrolab.certificates.reported import (
     report_point,
     reported_conditions,
 )
-from metrolab.certificates.rounding import format_trimmed
 from metrolab.certificates.schema import DCC_VERSION, VALIDATION_NOTE, dcc_schema
 from metrolab.conformity import dcc_conformity
 
@@ -40,12 +39,6 @@ UNKNOWN_COUNTRY = "ZZ"
 
 #: DCC performanceLocation values; any other recorded location is written as "other"
 _LOCATIONS = ("laboratory", "customer", "laboratoryBranch", "customerBranch", "other")
-
-#: quantity names of a result point in the DCC, in document order
-RESULT_QUANTITIES = (
-    "Nominal value", "Reference value", "Indication", "Error",
-    "Lower tolerance limit of error", "Upper tolerance limit of error",
-)
 
 
 def _d(parent: ET.Element, name: str, text: str | None = None) -> ET.Element:
@@ -231,29 +224,35 @@ def _influence_conditions(parent: ET.Element, c: CertificateContent) -> None:
             _real(_quantity(data, label), label, value, condition.dsi_unit)
 
 
-def _conformity(quantity: ET.Element, point: ResultPoint, row: ReportedPoint,
-                c: CertificateContent) -> None:
+def _conformity(quantity: ET.Element, point: ResultPoint, row: ReportedPoint) -> None:
+    """Add the statement of conformity of one result, its rule and its numbers."""
     conformity = point.conformity
     if conformity is None or row.statement is None:
         return
     meta = _d(_d(quantity, "measurementMetaData"), "metaData")
     _text(meta, "name", "Statement of conformity")
     _d(meta, "norm", "ILAC-G8:09/2019")
-    detail = wording.conformity_detail(conformity)
-    _text(meta, "declaration",
-          f"{row.statement_text} under rule {conformity.rule}"
-          + (f" ({wording.rule_parameters(conformity.parameters)})" if conformity.parameters
-             else "") + (f"; {detail}" if detail else ""))
+    parameters = wording.rule_parameters(conformity.parameters)
+    _text(meta, "declaration", f"{row.statement_text} under decision rule {conformity.rule}"
+          + (f" ({parameters})" if parameters else ""))
     _d(meta, "conformity", dcc_conformity(row.statement))
-    numbers = [("Probability of conformity", conformity.probability_of_conformity),
-               ("Specific risk", conformity.specific_risk),
-               ("Probability of false accept", conformity.pfa),
-               ("Probability of false reject", conformity.pfr)]
-    present = [(label, v) for label, v in numbers if v is not None]
-    if present:
-        data = _d(meta, "data")
-        for label, number in present:
-            _real(_quantity(data, label), label, format_trimmed(number, 4), "\\one")
+    data = _d(meta, "data")
+    for label, value, unit in decision_quantities(row):
+        if value is not None:
+            _real(_quantity(data, label), label, value, unit)
+
+
+def decision_quantities(row: ReportedPoint) -> list[tuple[str, str | None, str]]:
+    """Return (name, reported text, D-SI unit) of every number behind a statement."""
+    return [
+        ("Lower acceptance limit of error", row.acceptance_lower, row.dsi_unit),
+        ("Upper acceptance limit of error", row.acceptance_upper, row.dsi_unit),
+        ("Probability of conformity", row.probability_of_conformity, "\\one"),
+        ("Specific risk", row.specific_risk, "\\one"),
+        ("Probability of false accept", row.pfa, "\\one"),
+        ("Probability of false reject", row.pfr, "\\one"),
+        ("Test uncertainty ratio", row.tur, "\\one"),
+    ]
 
 
 def _measurement_results(root: ET.Element, c: CertificateContent) -> None:
@@ -292,7 +291,7 @@ def _measurement_results(root: ET.Element, c: CertificateContent) -> None:
             error = _quantity(data, "Error")
             _real(error, "error", row.error, row.dsi_unit, U=row.U, k=row.k,
                   p=row.coverage_probability)
-            _conformity(error, point, row, c)
+            _conformity(error, point, row)
             for label, limit in (("Lower tolerance limit of error", row.tolerance_lower),
                                  ("Upper tolerance limit of error", row.tolerance_upper)):
                 if limit is not None:

@@ -50,6 +50,7 @@ def html_text(content: CertificateContent, plots: list[Plot] | None = None) -> s
         uncertainty_statement=wording.UNCERTAINTY_STATEMENT,
         conditions=reported_conditions(content),
         results=results,
+        points=points,
         plots=images,
         end_mark=wording.end_mark(content),
     )

@@ -140,7 +140,7 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
         _p("Results", _H2), _p(wording.UNCERTAINTY_STATEMENT),
     ]
     points = reported_points(c)
-    widths = [11, 12, 10, 17, 17, 16, 14, 9, 8, 21, 8, 17, 11]
+    widths = [11, 11, 12, 17, 17, 16, 14, 9, 8, 21, 8, 17, 11]
     for phase in c.phases():
         rows = [r for r in points if r.phase == phase]
         story.append(_p(f"{rows[0].phase_text} results", _STYLES["Heading3"]))
@@ -153,6 +153,18 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
                 r.statement_text, r.probability_of_conformity or "—"] for r in rows],
             widths=[w * mm for w in widths],
         ))
+    story.append(_p("Decision details", _STYLES["Heading3"]))
+    story.append(_p("Acceptance limits of the error and the numbers behind each statement "
+                    "(probabilities as fractions; — where not evaluated).", _SMALL))
+    story.append(_table(
+        [["Phase", "Function", "Range", "Nominal", "Acceptance limits of error", "Unit",
+          "Statement", "P(conf.)", "Specific risk", "PFA", "PFR", "TUR"]]
+        + [[r.phase_text, r.function, r.range, r.nominal,
+            f"{r.acceptance_lower or '—'} to {r.acceptance_upper or '—'}", r.unit,
+            r.statement_text, r.probability_of_conformity or "—", r.specific_risk or "—",
+            r.pfa or "—", r.pfr or "—", r.tur or "—"] for r in points],
+        widths=[w * mm for w in (13, 11, 12, 11, 26, 8, 17, 13, 17, 13, 13, 11)],
+    ))
     for plot in plots:
         image = Image(io.BytesIO(plot.png), width=160 * mm, height=80 * mm)
         story.append(KeepTogether([

@@ -62,6 +62,12 @@ class ReportedPoint:
     statement: str | None
     statement_text: str
     probability_of_conformity: str | None
+    acceptance_lower: str | None
+    acceptance_upper: str | None
+    specific_risk: str | None
+    pfa: str | None
+    pfr: str | None
+    tur: str | None
 
     @property
     def range_label(self) -> str:
@@ -80,7 +86,13 @@ def report_point(point: ResultPoint) -> ReportedPoint:
     lower = _in(point.tolerance_lower, unit)
     upper = _in(point.tolerance_upper, unit)
     conformity = point.conformity
-    pc = conformity.probability_of_conformity if conformity else None
+
+    def number(name: str, significant: int) -> str | None:
+        value = getattr(conformity, name) if conformity else None
+        return None if value is None else format_trimmed(value, significant)
+
+    acceptance_lower = _in(conformity.acceptance_lower, unit) if conformity else None
+    acceptance_upper = _in(conformity.acceptance_upper, unit) if conformity else None
     return ReportedPoint(
         point_id=point.point_id,
         phase=point.phase,
@@ -100,7 +112,13 @@ def report_point(point: ResultPoint) -> ReportedPoint:
         tolerance_upper=None if upper is None else round_like(upper, err),
         statement=conformity.statement if conformity else None,
         statement_text=STATEMENT_TEXT[conformity.statement] if conformity else "—",
-        probability_of_conformity=None if pc is None else format_trimmed(pc, 4),
+        probability_of_conformity=number("probability_of_conformity", 4),
+        acceptance_lower=None if acceptance_lower is None else round_like(acceptance_lower, err),
+        acceptance_upper=None if acceptance_upper is None else round_like(acceptance_upper, err),
+        specific_risk=number("specific_risk", 3),
+        pfa=number("pfa", 3),
+        pfr=number("pfr", 3),
+        tur=number("tur", 3),
     )
 
 

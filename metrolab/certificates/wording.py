@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from metrolab.certificates.content import CertificateContent, Conformity, Standard
+from metrolab.certificates.content import CertificateContent, Standard
 
 UNCERTAINTY_STATEMENT = (
     "The reported expanded uncertainty U is the standard uncertainty of measurement "
@@ -56,22 +56,6 @@ def decision_rule_statement(content: CertificateContent) -> str:
     parameters = rule_parameters(rule.parameters)
     suffix = f" ({parameters})" if parameters else ""
     return f"Decision rule: {rule.description}{suffix}."
-
-
-def conformity_detail(conformity: Conformity) -> str:
-    """Return the numbers behind one statement: P(conformity), PFA/PFR, TUR where known."""
-    parts: list[str] = []
-    if conformity.probability_of_conformity is not None:
-        parts.append(f"probability of conformity {conformity.probability_of_conformity:.4g}")
-    if conformity.specific_risk is not None:
-        parts.append(f"specific risk {conformity.specific_risk:.3g}")
-    if conformity.pfa is not None:
-        parts.append(f"PFA {conformity.pfa:.3g}")
-    if conformity.pfr is not None:
-        parts.append(f"PFR {conformity.pfr:.3g}")
-    if conformity.tur is not None:
-        parts.append(f"TUR {conformity.tur:.3g}")
-    return ", ".join(parts)
 
 
 def amendment_statement(content: CertificateContent) -> str | None:

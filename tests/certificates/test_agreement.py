@@ -8,6 +8,9 @@ from pathlib import Path
 
 NS = {"dcc": "https://ptb.de/dcc", "si": "https://ptb.de/si"}
 UNIT_SYMBOL = {"\\volt": "V", "\\degreecelsius": "°C", "\\percent": "%"}
+DECISION_NUMBERS = ("Lower acceptance limit of error", "Upper acceptance limit of error",
+                    "Probability of conformity", "Specific risk", "Probability of false accept",
+                    "Probability of false reject", "Test uncertainty ratio")
 STATEMENT_WORDS = {"pass": "Pass", "conditionalPass": "Conditional pass",
                    "conditionalFail": "Conditional fail", "fail": "Fail"}
 
@@ -33,8 +36,8 @@ def _name(element: ET.Element) -> str:
     return element.findtext("dcc:name/dcc:content", namespaces=NS) or ""
 
 
-def dcc_rows(path: Path) -> list[tuple[str, list[str]]]:
-    """Return (phase heading, expected PDF table tokens) for every result of the DCC."""
+def dcc_rows(path: Path) -> list[tuple[str, list[str], list[str]]]:
+    """Return (phase heading, results-table tokens, decision-details tokens) per DCC result."""
     rows = []
     for result_set in ET.parse(path).getroot().findall(".//dcc:measurementResult", NS):
         heading = _name(result_set)
@@ -57,7 +60,13 @@ def dcc_rows(path: Path) -> list[tuple[str, list[str]]]:
                       _real(quantities["Upper tolerance limit of error"])["value"],
                       UNIT_SYMBOL[error["unit"]], *STATEMENT_WORDS[conformity].split(),
                       pc["Probability of conformity"]]
-            rows.append((heading, tokens))
+            numbers = {**dict.fromkeys(DECISION_NUMBERS, "—"), **pc}
+            details = [heading.removesuffix(" results"), function, *range_text.split(),
+                       nominal["value"], numbers["Lower acceptance limit of error"], "to",
+                       numbers["Upper acceptance limit of error"], UNIT_SYMBOL[error["unit"]],
+                       *STATEMENT_WORDS[conformity].split(),
+                       *(numbers[name] for name in DECISION_NUMBERS[2:])]
+            rows.append((heading, tokens, details))
     return rows
 
 
@@ -68,14 +77,18 @@ def test_every_result_of_the_dcc_is_the_same_row_of_the_pdf(rendered: dict[str, 
     assert len(rows) == 4
     found_at = text.index("As found results")
     left_at = text.index("As left results")
-    for heading, tokens in rows:
+    details_at = text.index("Decision details")
+    for heading, tokens, details in rows:
         row = " ".join(tokens)
         assert text.count(row) == 1, f"{heading}: {row!r} is not a row of the PDF"
         position = text.index(row)
         if heading.startswith("As found"):
             assert found_at < position < left_at
         else:
-            assert position > left_at
+            assert left_at < position < details_at
+        detail_row = " ".join(details)
+        assert text.count(detail_row) == 1, f"{detail_row!r} is not a decision row of the PDF"
+        assert text.index(detail_row) > details_at
 
 
 def test_influence_conditions_agree(rendered: dict[str, Path], pdf_pages: list[str]) -> None:
