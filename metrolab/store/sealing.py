@@ -108,6 +108,12 @@ def seal(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] 
     contents = read_journal(journal_path)
     data = assemble(contents)
     target = Path(out_path) if out_path is not None else record_path_for(journal_path)
+    log = AuditLog(target.resolve().parent / "audit.log", clock)
+    earlier = log.record_entry(data.run_id)
+    if earlier is not None:
+        raise SealError(f"run {data.run_id} of {journal_path} was already sealed as "
+                        f"{earlier['file']} in {log.path.parent}; a run is sealed once "
+                        "(amend that record to change it)")
     sealed_at = isoformat(clock.now())
     provenance = {
         "journal_file": journal_path.name,
@@ -122,7 +128,7 @@ def seal(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] 
     sealed = write_sealed(target, lambda handle: write_run(
         handle, data, record_id=data.run_id, certificate_id=data.run_id,
         sealed_at=sealed_at, provenance=provenance))
-    AuditLog(sealed.path.resolve().parent / "audit.log", clock).append(
+    log.append(
         "sealed", data.run_id, file=sealed.path.name, content_sha256=sealed.content_sha256,
         file_sha256=sealed.file_sha256, status=data.status, run_id=data.run_id,
         journal=journal_path.name, journal_sha256=provenance["journal_sha256"],

@@ -42,12 +42,12 @@ def decision(measured: float, U: float) -> dict[str, Any]:
 
 
 def write_run(path: Path, *, readings: int = 5, end: bool = True,
-              clock: VirtualClock | None = None) -> Path:
+              clock: VirtualClock | None = None, run_id: str = RUN_ID) -> Path:
     """Journal one run with two DCV points (as found) at ``path``; return the path."""
     clock = clock or VirtualClock()
-    with Journal.create(path, RUN_ID, clock=clock) as journal:
+    with Journal.create(path, run_id, clock=clock) as journal:
         journal.append("run_started", {
-            "run_id": RUN_ID, "procedure": {"name": "dmm-dcv", "version": "1.2"},
+            "run_id": run_id, "procedure": {"name": "dmm-dcv", "version": "1.2"},
             "software_version": "0.1.0", "config_hash": "ab" * 32, "operator": "A. Operator",
             "item": {"manufacturer": "Keysight", "model": "34401A", "serial": "MY123",
                      "description": "6½-digit DMM"},

@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
-from metrolab.store import Journal, open_record, read_journal, seal
+from metrolab.store import Journal, open_record, read_journal, seal, verify
 from metrolab.store import sealing as sealing_module
 from metrolab.store.errors import RecordError, SealError
 from metrolab.units import ureg
@@ -106,8 +106,10 @@ def test_plain_h5py_can_follow_the_documented_layout(journal_path: Path,
 def test_sealing_never_replaces_a_record(journal_path: Path) -> None:
     path = seal(journal_path)
     before = path.read_bytes()
+    other = journal_path.with_name("other.journal")
+    Journal.create(other, "OTHER").close()
     with pytest.raises(SealError, match="never replaced"):
-        seal(journal_path)
+        seal(other, path)
     assert path.read_bytes() == before
 
 
@@ -163,3 +165,19 @@ def test_a_new_point_started_voids_the_earlier_attempt(tmp_path: Path) -> None:
     assert point.voided_readings.magnitude.tolist() == [5.0, 5.0, 5.0]
     assert point.times.tolist() == [20.0, 21.0]
     assert point.journal_seq.tolist() == [7, 8]
+
+
+def test_a_run_is_sealed_once_per_records_directory(journal_path: Path) -> None:
+    seal(journal_path)
+    with pytest.raises(SealError, match=r"already sealed as R-2026-0001\.h5"):
+        seal(journal_path, journal_path.parent / "copy.h5")
+    assert not (journal_path.parent / "copy.h5").exists()
+
+
+def test_a_journal_with_only_its_header_seals_as_an_empty_aborted_run(tmp_path: Path) -> None:
+    path = tmp_path / "empty.journal"
+    Journal.create(path, "EMPTY").close()
+    record = open_record(seal(path))
+    assert (record.record_id, record.status, record.points) == ("EMPTY", "aborted", [])
+    assert record.environment["temperature"].magnitude.size == 0
+    assert verify(record.path).ok

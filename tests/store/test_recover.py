@@ -77,7 +77,7 @@ def test_a_live_journal_is_not_recovered(tmp_path: Path) -> None:
 def test_recover_a_directory_and_show_the_result(tmp_path: Path, sample: SimpleNamespace,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     sample.write_run(tmp_path / "a.journal", end=False)
-    sample.write_run(tmp_path / "b.journal")
+    sample.write_run(tmp_path / "b.journal", run_id="R-2026-0002")
     code, out, _ = _cli(["recover", str(tmp_path)], capsys)
     assert code == 0 and out.count("sealed as") == 2
     code, out, _ = _cli(["show", str(tmp_path / "a.h5")], capsys)
