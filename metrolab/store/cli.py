@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from metrolab.errors import UserInputError
+from metrolab.errors import MetrolabError, UserInputError
 
 EXISTING = click.Path(exists=True, path_type=Path)
 
@@ -45,10 +45,19 @@ def recover(path: Path, out: Path | None) -> None:
         raise UserInputError(f"recover: no *.journal files in {path}")
     if out is not None and len(journals) > 1:
         raise UserInputError("recover: --out needs a single journal, not a directory")
+    failures = []
     for journal in journals:
-        done = run_recover(journal, out)
+        try:
+            done = run_recover(journal, out)
+        except MetrolabError as exc:  # report it, go on with the other journals
+            click.echo(f"{journal}: not recovered: {exc}", err=True)
+            failures.append(journal.name)
+            continue
         click.echo(f"{journal}: {done.action} as {done.path} (run {done.run_id}, "
                    f"{done.status})")
+    if failures:
+        raise MetrolabError(f"recover: {len(failures)} of {len(journals)} journal(s) not "
+                            f"recovered ({', '.join(failures)}); see the reasons above")
 
 
 @click.command()

@@ -105,3 +105,14 @@ def test_seal_takes_an_explicit_output_path(tmp_path: Path, sample: SimpleNamesp
     path = seal(journal, tmp_path / "records" / "cal.h5")
     assert verify(path).ok
     assert (tmp_path / "records" / "audit.log").exists()
+
+
+def test_recover_goes_on_past_a_journal_it_cannot_recover(
+        tmp_path: Path, sample: SimpleNamespace, capsys: pytest.CaptureFixture[str]) -> None:
+    sample.write_run(tmp_path / "a.journal", end=False)
+    with Journal.create(tmp_path / "live.journal", "LIVE"):
+        code, out, err = _cli(["recover", str(tmp_path)], capsys)
+    assert code == 1
+    assert "a.journal: sealed as" in out
+    assert "live.journal: not recovered:" in err and "live process" in err
+    assert "1 of 2 journal(s) not recovered (live.journal)" in err
