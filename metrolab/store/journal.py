@@ -22,6 +22,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,8 +149,8 @@ def read_journal(path: str | os.PathLike[str]) -> JournalContents:
 class Journal:
     """An open journal that one process appends to; use :meth:`create` or :meth:`open_for_append`.
 
-    Holds an exclusive ``flock`` on the file while open, so a second writer is refused.
-    Usable as a context manager (closes on exit).
+    Holds an exclusive ``flock`` on the file while open, so a second writer is refused;
+    appends are thread-safe. Usable as a context manager (closes on exit).
     """
 
     def __init__(self, path: Path, fd: int, contents: JournalContents, clock: Clock) -> None:
@@ -160,6 +161,7 @@ class Journal:
         self._last_hash = contents.last_hash
         self._seq = contents.last_seq
         self._size = contents.valid_size
+        self._lock = threading.Lock()  # appends from several threads keep their order
 
     @property
     def last_seq(self) -> int:
@@ -247,6 +249,10 @@ class Journal:
 
         Nothing is acknowledged before all are durable; on failure none is recorded.
         """
+        with self._lock:
+            return self._append_locked(list(entries))
+
+    def _append_locked(self, entries: list[tuple[str, Mapping[str, Any]]]) -> list[int]:
         fd = self._require_open()
         chunks: list[bytes] = []
         seq, last_hash = self._seq, self._last_hash

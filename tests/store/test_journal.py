@@ -158,3 +158,15 @@ def test_permission_denied_on_create_says_which_file(tmp_path: Path,
         Journal.create(tmp_path / "run.journal", "R1")
     monkeypatch.undo()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_appends_from_several_threads_keep_one_unbroken_chain(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "run.journal"
+    with Journal.create(path, "R1") as journal, ThreadPoolExecutor(4) as pool:
+        numbers = list(pool.map(lambda i: journal.append("reading", _reading(i)), range(80)))
+    assert sorted(numbers) == list(range(1, 81))
+    contents = read_journal(path)
+    assert contents.problem is None
+    assert sorted(e.data["index"] for e in contents) == list(range(80))
