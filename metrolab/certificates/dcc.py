@@ -3,12 +3,14 @@
 Quantities are D-SI ``si:real`` elements: value, D-SI unit, and for results an
 ``expandedMU`` with coverage factor and probability. Conformity statements use the
 DCC vocabulary; the decision rule is written into each statement's declaration and
-norm, since the DCC has no element of its own for it. The document is validated
-against the XSD before it is written; an invalid document is never written.
+norm, since the DCC has no element of its own for it. The PDF certificate of the same
+content is embedded as the DCC's ``document``. The document is validated against the
+XSD before it is written; an invalid document is never written.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -18,6 +20,7 @@ from metrolab.certificates import wording
 from metrolab.certificates.atomic import write_atomically
 from metrolab.certificates.content import CertificateContent, ResultPoint
 from metrolab.certificates.errors import DccValidationError
+from metrolab.certificates.pdf import pdf_bytes
 from metrolab.certificates.reported import (
     ReportedPoint,
     report_point,
@@ -298,14 +301,22 @@ def _measurement_results(root: ET.Element, c: CertificateContent) -> None:
                     _real(_quantity(data, label), "tolerance", limit, row.dsi_unit)
 
 
-def dcc_tree(content: CertificateContent) -> ET.Element:
-    """Return the DCC of ``content`` as an ElementTree root element (not yet validated)."""
+def dcc_tree(content: CertificateContent, pdf: bytes) -> ET.Element:
+    """Return the DCC of ``content`` as an ElementTree root element (not yet validated).
+
+    ``pdf`` is the human-readable certificate, embedded as the DCC's ``document``.
+    """
     root = ET.Element(f"{{{DCC_NS}}}digitalCalibrationCertificate",
                       {"schemaVersion": DCC_VERSION})
     _administrative_data(root, content)
     _measurement_results(root, content)
     note = ET.SubElement(_d(root, "comment"), f"{{{NOTE_NS}}}validation")
     note.text = VALIDATION_NOTE
+    document = _d(root, "document")
+    _text(document, "name", f"{content.title} {content.certificate_id} (PDF)")
+    _d(document, "fileName", f"{content.certificate_id.replace('/', '_')}.pdf")
+    _d(document, "mimeType", "application/pdf")
+    _d(document, "dataBase64", base64.b64encode(pdf).decode("ascii"))
     return root
 
 
@@ -322,17 +333,22 @@ def validate_dcc(root: ET.Element) -> None:
         )
 
 
-def dcc_bytes(content: CertificateContent) -> bytes:
+def dcc_bytes(content: CertificateContent, pdf: bytes | None = None) -> bytes:
     """Return the validated DCC XML of ``content`` as UTF-8 bytes.
 
-    Raises :class:`DccValidationError` if the document does not validate.
+    The PDF certificate of the same content is embedded (``pdf`` if already rendered,
+    else it is rendered here). Raises :class:`DccValidationError` if the document does
+    not validate.
     """
-    root = dcc_tree(content)
+    root = dcc_tree(content, pdf_bytes(content) if pdf is None else pdf)
     ET.indent(root)
     validate_dcc(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def write_dcc(content: CertificateContent, path: Path) -> Path:
-    """Validate, then write the DCC XML to ``path`` atomically; return ``path``."""
-    return write_atomically(Path(path), dcc_bytes(content))
+def write_dcc(content: CertificateContent, path: Path, pdf: bytes | None = None) -> Path:
+    """Validate, then write the DCC XML to ``path`` atomically; return ``path``.
+
+    ``pdf`` is the already rendered PDF of ``content`` to embed (rendered here if None).
+    """
+    return write_atomically(Path(path), dcc_bytes(content, pdf))

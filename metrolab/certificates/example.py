@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from metrolab import store
 from metrolab.certificates.content import (
     Amendment,
     Approval,
@@ -32,6 +33,8 @@ from metrolab.certificates.content import (
     Standard,
 )
 from metrolab.clock import VirtualClock, isoformat
+from metrolab.conformity import decide
+from metrolab.uncertainty import TypeA, TypeB, evaluate_gum
 from metrolab.units import Quantity
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -149,9 +152,6 @@ def _point_entries(point_id: str, phase: str, nominal: float, rng_v: float, erro
                    half: float, rule: str, clock: VirtualClock,
                    rng: np.random.Generator) -> list[tuple[str, dict[str, Any]]]:
     """Return point_started, readings and point_result entries of one simulated point."""
-    from metrolab.conformity import decide
-    from metrolab.uncertainty import TypeA, TypeB, evaluate_gum
-
     volt = {"unit": "V"}
     readings = nominal + error + rng.normal(0.0, 2e-6, 10)
     entries: list[tuple[str, dict[str, Any]]] = [("point_started", {
@@ -238,8 +238,6 @@ def write_example_record(folder: Path, *, run_id: str = "ECL-2026-0001", review:
     Returns the sealed record's path (``folder/<run_id>.h5``); the journal and the
     audit log sit beside it. Reviewer and approver are two different people.
     """
-    from metrolab import store
-
     clock = VirtualClock(START.timestamp())
     journal_path = Path(folder) / f"{run_id}.journal"
     with store.Journal.create(journal_path, run_id, clock=clock) as journal:

@@ -126,25 +126,26 @@ def _uncertainty(point: PointRecord, where: str) -> tuple[pint.Quantity, float, 
 
 def _result(point: PointRecord) -> ResultPoint:
     where = f"point {point.point_id!r} ({point.phase})"
-    missing = [name for name in ("range", "nominal", "value", "error", "reference")
-               if getattr(point, name) is None]
-    if missing:
-        raise CertificateError(f"{where}: the record has no {', '.join(missing)}; the point "
-                               "has no result to report")
-    assert point.error is not None and point.range is not None and point.nominal is not None
-    assert point.value is not None and point.reference is not None
-    unit = str(point.error.units)
+    quantities = {"range": point.range, "nominal": point.nominal, "value": point.value,
+                  "error": point.error, "reference": point.reference}
+    present = {name: q for name, q in quantities.items() if q is not None}
+    if len(present) != len(quantities):
+        missing = ", ".join(name for name in quantities if name not in present)
+        raise CertificateError(f"{where}: the record has no {missing}; the point has no "
+                               "result to report")
+    if point.phase not in ("as_found", "as_left"):
+        raise CertificateError(f"{where}: phase must be as_found or as_left")
+    error = present["error"]
+    unit = str(error.units)
     U, k, coverage = _uncertainty(point, where)
     tolerance = point.result.get("tolerance") or {}
     tolerance_unit = tolerance.get("unit") or unit
     lower, upper = _number(tolerance.get("lower")), _number(tolerance.get("upper"))
-    if point.phase not in ("as_found", "as_left"):
-        raise CertificateError(f"{where}: phase must be as_found or as_left")
     return ResultPoint(
         point_id=point.point_id, phase=point.phase,
-        function=point.function, range=point.range, nominal=point.nominal,
-        reference=point.reference, value=point.value, error=point.error,
-        U=U.to(point.error.units), k=k, coverage_probability=coverage,
+        function=point.function, range=present["range"], nominal=present["nominal"],
+        reference=present["reference"], value=present["value"], error=error,
+        U=U.to(error.units), k=k, coverage_probability=coverage,
         tolerance_lower=None if lower is None else Quantity(lower, tolerance_unit),
         tolerance_upper=None if upper is None else Quantity(upper, tolerance_unit),
         conformity=_conformity(point.decision, unit),

@@ -91,11 +91,12 @@ def write_renderings(content: CertificateContent, targets: dict[str, Path]) -> d
     Every rendering is produced in memory (the DCC validated) before any file is
     written, so a failure leaves no partial set of certificates behind.
     """
-    plots = error_plots(content) if {"pdf", "html"} & set(targets) else []
+    plots = error_plots(content)
+    pdf = pdf_bytes(content, plots)  # also embedded in the DCC
     renderers: dict[str, Callable[[], bytes]] = {
-        "pdf": lambda: pdf_bytes(content, plots),
+        "pdf": lambda: pdf,
         "html": lambda: html_text(content, plots).encode("utf-8"),
-        "dcc": lambda: dcc_bytes(content),
+        "dcc": lambda: dcc_bytes(content, pdf),
     }
     rendered = {kind: renderers[kind]() for kind in targets}
     return {kind: write_atomically(Path(targets[kind]), data) for kind, data in rendered.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -16,6 +17,7 @@ from metrolab.certificates.schema import dcc_schema
 from metrolab.conformity import STATEMENTS
 
 NS = {"dcc": "https://ptb.de/dcc", "si": "https://ptb.de/si"}
+STAND_IN_PDF = b"%PDF-1.4 stand-in: these tests look at the XML only"
 
 
 def _root(path: Path) -> ET.Element:
@@ -81,7 +83,7 @@ def test_each_statement_maps_one_to_one_onto_the_dcc_vocabulary(statement: str,
                                               statement=statement)  # type: ignore[arg-type]
     content = dataclasses.replace(
         content, results=(dataclasses.replace(point, conformity=changed),))
-    path = write_dcc(content, tmp_path / "c.xml")
+    path = write_dcc(content, tmp_path / "c.xml", pdf=STAND_IN_PDF)
     conformity = _root(path).findtext(".//dcc:metaData/dcc:conformity", namespaces=NS)
     expected = {"pass": "pass", "conditional_pass": "conditionalPass",
                 "conditional_fail": "conditionalFail", "fail": "fail"}[statement]
@@ -94,7 +96,7 @@ def test_an_invalid_dcc_is_not_written_and_the_error_names_the_element(tmp_path:
         content, laboratory=dataclasses.replace(content.laboratory, country_code="Germany"))
     target = tmp_path / "c.xml"
     with pytest.raises(DccValidationError) as caught:
-        write_dcc(content, target)
+        write_dcc(content, target, pdf=STAND_IN_PDF)
     assert "countryCodeISO3166_1" in caught.value.element
     assert "countryCodeISO3166_1" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
@@ -104,9 +106,18 @@ def test_a_record_without_laboratory_country_says_so(tmp_path: Path) -> None:
     content = example_content()
     content = dataclasses.replace(
         content, laboratory=dataclasses.replace(content.laboratory, country_code=""))
-    root = _root(write_dcc(content, tmp_path / "c.xml"))
+    root = _root(write_dcc(content, tmp_path / "c.xml", pdf=STAND_IN_PDF))
     assert root.findtext("dcc:administrativeData/dcc:coreData/dcc:countryCodeISO3166_1",
                          namespaces=NS) == "ZZ"
     declarations = [e.text for e in root.findall(
         "dcc:administrativeData/dcc:statements/dcc:statement/dcc:declaration/dcc:content", NS)]
     assert any("does not state the laboratory's country" in (d or "") for d in declarations)
+
+
+def test_the_dcc_embeds_the_very_pdf_that_was_written(rendered: dict[str, Path]) -> None:
+    document = _root(rendered["dcc"]).find("dcc:document", NS)
+    assert document is not None
+    assert document.findtext("dcc:mimeType", namespaces=NS) == "application/pdf"
+    assert document.findtext("dcc:fileName", namespaces=NS) == "ECL-2026-0001.pdf"
+    embedded = base64.b64decode(document.findtext("dcc:dataBase64", namespaces=NS) or "")
+    assert embedded == rendered["pdf"].read_bytes()
