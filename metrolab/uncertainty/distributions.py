@@ -74,6 +74,20 @@ class Distribution:
             return rng.standard_t(self.dof, size)
         return self.ppf(rng.random(size))
 
+    def draw(
+        self, rng: np.random.Generator, loc: np.ndarray, scale: np.ndarray, size: tuple[int, ...]
+    ) -> np.ndarray:
+        """Return samples of loc + scale x Z (Z standardised) of shape ``size``, in loc's unit.
+
+        Normal and rectangular inputs are drawn in one pass by the generator itself.
+        """
+        if self.name == "normal":
+            return rng.normal(loc, scale, size)
+        if self.name == "rectangular":
+            half = math.sqrt(3.0) * scale
+            return rng.uniform(loc - half, loc + half, size)
+        return loc + scale * self.sample(rng, size)
+
     def ppf(self, p: np.ndarray) -> np.ndarray:
         """Return the standardised quantile at probabilities ``p`` (dimensionless)."""
         from scipy import special

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -78,8 +79,13 @@ def as_model(model: Model | Callable[..., Any], outputs: Sequence[str] | None = 
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY) for p in params):
         raise UncertaintyInputError("the model must name each input as an ordinary parameter")
     names = tuple(p.name for p in params)
+    return Model(model, names, tuple(outputs) if outputs else None, _source_of(model))
+
+
+@lru_cache(maxsize=256)
+def _source_of(func: Callable[..., Any]) -> str | None:
+    """Return the source text of ``func`` (its qualified name when there is none), cached."""
     try:
-        source: str | None = inspect.getsource(model)
+        return inspect.getsource(func)
     except (OSError, TypeError):
-        source = getattr(model, "__qualname__", None)
-    return Model(model, names, tuple(outputs) if outputs else None, source)
+        return getattr(func, "__qualname__", None)

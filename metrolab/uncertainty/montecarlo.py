@@ -133,8 +133,8 @@ class _Sampler:
         for b, members in enumerate(self.blocks):
             if len(members) == 1:
                 i = members[0]
-                z = prep.inputs[i].distribution.sample(self.rng, (count, *shape))
-                samples[i] = prep.x[i] + prep.u[i] * z
+                dist = prep.inputs[i].distribution
+                samples[i] = dist.draw(self.rng, prep.x[i], prep.u[i], (count, *shape))
                 continue
             from scipy.special import ndtr
 

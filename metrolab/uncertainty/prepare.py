@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -47,14 +48,21 @@ class Prepared:
     correlation: np.ndarray | None
 
 
+@lru_cache(maxsize=512)
+def base_scale(unit: pint.Unit) -> tuple[float, float]:
+    """Return (scale, offset) with value_in_base = value x scale + offset for ``unit``."""
+    if unit == ureg.dimensionless:
+        return 1.0, 0.0
+    one = float(Quantity(1.0, unit).to_base_units().magnitude)
+    two = float(Quantity(2.0, unit).to_base_units().magnitude)
+    return two - one, 2.0 * one - two
+
+
 def _to_base(value: np.ndarray, unit: pint.Unit) -> tuple[np.ndarray, float]:
     """Return (value in base units, scale of a difference) for ``unit``."""
-    if unit == ureg.dimensionless:
+    scale, offset = base_scale(unit)
+    if scale == 1.0 and offset == 0.0:
         return value, 1.0
-    one = Quantity(1.0, unit).to_base_units()
-    two = Quantity(2.0, unit).to_base_units()
-    scale = float(two.magnitude - one.magnitude)
-    offset = float(one.magnitude) - scale
     return value * scale + offset, scale
 
 
@@ -169,12 +177,10 @@ def _output_units(
                     f"output {name!r}: its unit {q.units:~P} cannot be expressed "
                     f"in {requested[name]!r}"
                 ) from exc
-        one = Quantity(1.0, unit).to_base_units().magnitude
-        two = Quantity(2.0, unit).to_base_units().magnitude
-        scale = float(two - one)
+        scale, offset = base_scale(unit)
         units.append(unit)
         scales.append(scale)
-        offsets.append(float(one) - scale)
+        offsets.append(offset)
     return tuple(names), tuple(units), np.array(scales), np.array(offsets)
 
 

@@ -161,3 +161,16 @@ def test_non_analytic_model_falls_back_to_central_differences():
     r = evaluate_gum(lambda x: np.abs(x) * 2, {"x": TypeB(np.array([-3.0, 2.0]), u=0.1)})
     assert r.settings["derivative"] == "central-difference"
     assert r.sensitivities[0, 0] == pytest.approx([-2.0, 2.0], rel=1e-6)
+
+
+@pytest.mark.parametrize("coverage", [0.6827, 0.95, 0.99, 0.999])
+def test_coverage_factor_is_students_t_at_the_truncated_dof(coverage):
+    """GUM G.3, G.6.4: k = t_p(floor(nu)); exact for small nu, asymptotic series for large nu."""
+    from scipy.special import stdtrit
+
+    from metrolab.uncertainty import coverage_factor
+
+    nu = np.array([1.0, 2.5, 9.99999999999, 16.7, 199.0, 200.0, 1234.5, 1e7, np.inf])
+    expected = stdtrit(np.where(np.isinf(nu), np.inf, np.floor(nu + 1e-6)), 0.5 * (1 + coverage))
+    assert coverage_factor(nu, coverage) == pytest.approx(expected, rel=1e-9)
+    assert float(coverage_factor(16.7, 0.99)) == pytest.approx(2.92, abs=0.005)  # GUM H.1.6
