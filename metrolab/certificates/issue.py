@@ -91,8 +91,8 @@ def write_renderings(content: CertificateContent, targets: dict[str, Path]) -> d
     Every rendering is produced in memory (the DCC validated) before any file is
     written, so a failure leaves no partial set of certificates behind.
     """
-    plots = error_plots(content)
-    pdf = pdf_bytes(content, plots)  # also embedded in the DCC
+    plots = error_plots(content) if {"pdf", "html", "dcc"} & set(targets) else []
+    pdf = pdf_bytes(content, plots) if {"pdf", "dcc"} & set(targets) else b""  # DCC embeds it
     renderers: dict[str, Callable[[], bytes]] = {
         "pdf": lambda: pdf,
         "html": lambda: html_text(content, plots).encode("utf-8"),

@@ -35,12 +35,20 @@ def approved_record(approved_folder: Path, tmp_path: Path) -> Path:
     return folder / f"{RUN_ID}.h5"
 
 
+@pytest.fixture(scope="session")
+def reviewed_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a folder holding the example record reviewed but not approved."""
+    folder = tmp_path_factory.mktemp("reviewed")
+    write_example_record(folder, run_id=RUN_ID, approve=False)
+    return folder
+
+
 @pytest.fixture
-def reviewed_record(tmp_path: Path) -> Path:
-    """Return an example record that was reviewed but not approved."""
+def reviewed_record(reviewed_folder: Path, tmp_path: Path) -> Path:
+    """Return a private copy of the reviewed, unapproved example record."""
     folder = tmp_path / "reviewed"
-    folder.mkdir()
-    return write_example_record(folder, run_id=RUN_ID, approve=False)
+    shutil.copytree(reviewed_folder, folder)
+    return folder / f"{RUN_ID}.h5"
 
 
 @pytest.fixture(scope="session")

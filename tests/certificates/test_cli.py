@@ -36,11 +36,14 @@ def test_report_without_targets_writes_all_three_beside_the_record(
 
 
 @pytest.mark.parametrize("tamper", ["unapproved", "tampered", "missing"])
-def test_refusals_are_one_line_with_exit_code_2(tamper: str, reviewed_record: Path,
-                                                approved_record: Path, tmp_path: Path,
+def test_refusals_are_one_line_with_exit_code_2(tamper: str, request: pytest.FixtureRequest,
+                                                tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    record = {"unapproved": reviewed_record, "tampered": approved_record,
-              "missing": tmp_path / "missing.h5"}[tamper]
+    if tamper == "missing":
+        record = tmp_path / "missing.h5"
+    else:
+        fixture = "reviewed_record" if tamper == "unapproved" else "approved_record"
+        record = request.getfixturevalue(fixture)
     if tamper == "tampered":
         with record.open("r+b") as stream:
             stream.seek(-1, 2)

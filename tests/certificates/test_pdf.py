@@ -10,7 +10,9 @@ import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
+from metrolab import store
 from metrolab.certificates.example import example_content
+from metrolab.certificates.from_record import content_from_record
 from metrolab.certificates.issue import render_all
 from metrolab.certificates.pdf import pdf_bytes
 from metrolab.certificates.plots import error_plots
@@ -122,6 +124,7 @@ def test_a_draft_is_marked_on_every_page_and_has_no_issue_date(reviewed_record: 
     assert "Approved by not approved" in flat
 
 
-def test_the_same_content_gives_the_same_pdf() -> None:
-    content = example_content()
-    assert pdf_bytes(content) == pdf_bytes(content)
+def test_the_same_record_gives_the_same_pdf_again(approved_folder: Path,
+                                                 rendered: dict[str, Path]) -> None:
+    record = store.open_record(approved_folder / f"{CERTIFICATE_ID}.h5")
+    assert pdf_bytes(content_from_record(record)) == rendered["pdf"].read_bytes()

@@ -18,14 +18,6 @@ def _outputs(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-def test_an_approved_record_renders_all_three(approved_record: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    paths = render_all(approved_record, out, draft=False)
-    assert _outputs(out) == ["ECL-2026-0001.dcc.xml", "ECL-2026-0001.html", "ECL-2026-0001.pdf"]
-    assert paths["pdf"].read_bytes().startswith(b"%PDF")
-
-
 def test_a_journal_is_not_a_sealed_record(approved_record: Path, tmp_path: Path) -> None:
     journal = approved_record.with_suffix(".journal")
     assert journal.exists()
