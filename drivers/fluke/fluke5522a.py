@@ -1,0 +1,221 @@
+"""Driver for the Fluke 5522A multi-product calibrator (and its 5520A/5500A relatives).
+
+The 5522A speaks IEEE 488.2 common commands plus its own command set (not SCPI):
+``OUT``, ``OPER``/``STBY``, ``ISR?``, ``ERR?``, ``ZCOMP``. Over TCP or GPIB replies end in
+LF; commands are sent with LF.
+
+Safety interlock: an output above 30 V needs ``confirm_high_voltage=True`` in
+:meth:`Fluke5522A.set_output`, otherwise :class:`SafetyInterlockError` is raised and
+nothing is sent. When the calibrator itself asks for the operator's confirmation before
+operating above 30 V (error 540 on the simulator), :meth:`Fluke5522A.operate` answers it
+only for an output that was confirmed through the API.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar, Self
+
+import pint
+
+from metrolab.clock import Clock, WallClock
+from metrolab.errors import UserInputError
+from metrolab.instrument.errors import (
+    InstrumentError,
+    InstrumentReplyError,
+    InstrumentTimeout,
+    SafetyInterlockError,
+    SCPIError,
+)
+from metrolab.instrument.readings import parse_number
+from metrolab.instrument.scpi import SCPIInstrument
+from metrolab.instrument.transport import Transport
+from metrolab.units import Quantity, ureg
+
+from .interlock import HIGH_VOLTAGE_LIMIT_V, HV_CONFIRM_CODE
+from .spec_5522a import SPEC, CalibratorSpecification
+
+#: ISR? bits used by the driver (5522A Operators Manual Fig. 5-11)
+ISR_OPER = 1 << 0
+ISR_SETTLED = 1 << 12
+#: how often wait_settled polls ISR?, seconds
+POLL_INTERVAL_S = 0.1
+
+_UNIT_WORDS = {"V": "V", "A": "A", "ohm": "OHM"}
+_REPLY_UNITS = {"V": "V", "A": "A", "OHM": "ohm"}
+
+
+class Fluke5522A(SCPIInstrument):
+    """A Fluke 5522A used as the reference source: set an output, operate, wait to settle."""
+
+    READ_TERMINATION: ClassVar[str] = "\n"
+    WRITE_TERMINATION: ClassVar[str] = "\n"
+    TIMEOUT_S: ClassVar[float] = 5.0
+    ERROR_QUERY: ClassVar[str] = "ERR?"
+    ERROR_QUEUE_DEPTH: ClassVar[int] = 20
+    SERIAL_SETTINGS: ClassVar[dict[str, Any]] = {"baudrate": 9600}
+    #: 1-year accuracy specification of the output
+    spec: ClassVar[CalibratorSpecification] = SPEC
+
+    def __init__(self, transport: Transport, *, name: str | None = None,
+                 clock: Clock | None = None) -> None:
+        super().__init__(transport, name=name or f"Fluke 5522A at {transport.resource}")
+        self.clock: Clock = clock if clock is not None else WallClock()
+        self._confirmed: pint.Quantity | None = None
+
+    @classmethod
+    def open(cls, resource: str, *, name: str | None = None, timeout_s: float | None = None,
+             clock: Clock | None = None, **transport_options: Any) -> Self:
+        """Open ``resource`` and return the driver; ``clock`` paces :meth:`wait_settled`."""
+        driver = super().open(resource, name=name, timeout_s=timeout_s, **transport_options)
+        if clock is not None:
+            driver.clock = clock
+        return driver
+
+    # -- output ------------------------------------------------------------------------
+    def set_output(self, value: pint.Quantity, frequency: pint.Quantity | None = None, *,
+                   confirm_high_voltage: bool = False) -> None:
+        """Select ``value`` (V, A or Ω) at ``frequency`` (AC; None for DC). Returns nothing.
+
+        Raises SafetyInterlockError (nothing sent) for more than 30 V without
+        ``confirm_high_voltage=True``, UserInputError for a value without a V/A/Ω unit,
+        SCPIError when the calibrator refuses the setting (e.g. -222 out of range).
+        Selecting more than 30 V while operating puts the calibrator in standby: call
+        :meth:`operate` again.
+        """
+        magnitude, unit = _split(value)
+        hertz = None
+        if frequency is not None:
+            if not isinstance(frequency, pint.Quantity) or not frequency.is_compatible_with("Hz"):
+                raise UserInputError(f"5522A set_output: frequency {frequency!r} must be in Hz")
+            hertz = float(frequency.to("Hz").magnitude)
+            if unit == "ohm":
+                raise UserInputError("5522A set_output: a resistance output has no frequency")
+        high_voltage = unit == "V" and abs(magnitude) > HIGH_VOLTAGE_LIMIT_V
+        if high_voltage and not confirm_high_voltage:
+            raise SafetyInterlockError(
+                f"output {value:~P} is above {HIGH_VOLTAGE_LIMIT_V:g} V",
+                instrument=self.name,
+                hint="pass confirm_high_voltage=True once the operator has confirmed "
+                "that the terminals are safe to energise",
+            )
+        command = f"OUT {magnitude:.7E} {_UNIT_WORDS[unit]}"
+        if hertz is not None:
+            command += f", {hertz:.6E} HZ"
+        with self.lock:
+            self.write(command)
+            self.check_errors(command)
+            self._confirmed = Quantity(magnitude, unit) if high_voltage else None
+
+    def output(self) -> tuple[pint.Quantity, pint.Quantity | None]:
+        """Return the selected output and its frequency (None for DC), from ``OUT?``."""
+        reply = self.query("OUT?")
+        fields = [field.strip() for field in reply.split(",")]
+        if len(fields) != 5 or fields[1].upper() not in _REPLY_UNITS:
+            raise InstrumentReplyError(
+                "OUT? reply is not amplitude,unit,secondary,unit,frequency",
+                instrument=self.name, command="OUT?", reply=reply,
+            )
+        amplitude = parse_number(fields[0], instrument=self.name, command="OUT?")
+        hertz = parse_number(fields[4], instrument=self.name, command="OUT?")
+        frequency = Quantity(hertz, "Hz") if hertz > 0 else None
+        return Quantity(amplitude, _REPLY_UNITS[fields[1].upper()]), frequency
+
+    def operate(self) -> None:
+        """Connect the output (``OPER``); returns once the calibrator reports operate.
+
+        Raises SafetyInterlockError when the selected output is above 30 V and was not
+        confirmed through :meth:`set_output`, SCPIError for any other refusal,
+        InstrumentError when ``OPER?`` still answers 0 afterwards.
+        """
+        with self.lock:
+            present, _ = self.output()
+            high_voltage = (present.units == ureg.V
+                            and abs(present.magnitude) > HIGH_VOLTAGE_LIMIT_V)
+            if high_voltage and not self._is_confirmed(present):
+                raise SafetyInterlockError(
+                    f"the calibrator is set to {present:~P}, above {HIGH_VOLTAGE_LIMIT_V:g} V, "
+                    "and that output was not confirmed",
+                    instrument=self.name, command="OPER",
+                    hint="call set_output(..., confirm_high_voltage=True) first",
+                )
+            self.write("OPER")
+            errors = self.drain_errors()
+            if errors and errors[0][0] == HV_CONFIRM_CODE:
+                # the calibrator asks for the confirmation the operator gave in set_output
+                errors = errors[1:]
+                self.write("OPER")
+                errors += self.drain_errors()
+            if errors:
+                raise SCPIError(*errors[0], instrument=self.name, command="OPER", errors=errors)
+            if self.query("OPER?").strip() != "1":
+                raise InstrumentError(
+                    "OPER was accepted but OPER? does not report operate",
+                    instrument=self.name, command="OPER?",
+                    hint="check the front panel for a fault or a prompt",
+                )
+
+    def _is_confirmed(self, present: pint.Quantity) -> bool:
+        confirmed = self._confirmed
+        return confirmed is not None and math.isclose(
+            float(confirmed.to(present.units).magnitude), float(present.magnitude),
+            rel_tol=1e-6,
+        )
+
+    def standby(self) -> None:
+        """Disconnect the output (``STBY``). Returns nothing; raises SCPIError on refusal."""
+        self.configure_with("STBY")
+
+    def is_operating(self) -> bool:
+        """Return True when the output is connected (``OPER?`` answers 1)."""
+        return self.query("OPER?").strip() == "1"
+
+    def instrument_status(self) -> int:
+        """Return the Instrument Status Register (``ISR?``) as an int (bit 12 = settled)."""
+        reply = self.query("ISR?")
+        try:
+            return int(reply.strip())
+        except ValueError:
+            raise InstrumentReplyError(
+                "ISR? reply is not an integer", instrument=self.name, command="ISR?",
+                reply=reply,
+            ) from None
+
+    def wait_settled(self, timeout_s: float = 30.0) -> float:
+        """Poll ``ISR?`` until the output is settled; return the seconds waited (clock time).
+
+        Raises InstrumentError when the calibrator is not operating and InstrumentTimeout
+        when it has not settled within ``timeout_s`` seconds.
+        """
+        start = self.clock.now()
+        while True:
+            status = self.instrument_status()
+            if not status & ISR_OPER:
+                raise InstrumentError(
+                    "the output is in standby, it will never settle", instrument=self.name,
+                    command="ISR?", reply=str(status), hint="call operate() first",
+                )
+            waited = self.clock.now() - start
+            if status & ISR_SETTLED:
+                return waited
+            if waited >= timeout_s - 1e-9:
+                raise InstrumentTimeout(
+                    f"output not settled after {waited:.1f} s", instrument=self.name,
+                    command="ISR?", reply=str(status),
+                    hint="check the load on the output terminals",
+                )
+            self.clock.sleep(POLL_INTERVAL_S)
+
+    def set_four_wire(self, four_wire: bool) -> None:
+        """Set resistance lead compensation for a 4-wire (``ZCOMP WIRE4``) or 2-wire
+        (``ZCOMP WIRE2``) measurement. Returns nothing; raises SCPIError on refusal."""
+        self.configure_with(f"ZCOMP {'WIRE4' if four_wire else 'WIRE2'}")
+
+
+def _split(value: pint.Quantity) -> tuple[float, str]:
+    """Return ``(magnitude, unit)`` of an output in V, A or ohm."""
+    if isinstance(value, pint.Quantity):
+        for unit in ("V", "A", "ohm"):
+            if value.is_compatible_with(unit):
+                return float(value.to(unit).magnitude), unit
+    raise UserInputError(f"5522A set_output: {value!r} is not a voltage, current or resistance")
