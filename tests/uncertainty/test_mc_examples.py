@@ -209,3 +209,30 @@ def test_invalid_trials_are_refused():
         warnings.simplefilter("error")
         with pytest.raises(UncertaintyInputError, match="trials"):
             evaluate_mc(additive, {f"X{i}": TypeB(0.0, u=1.0) for i in range(1, 5)}, trials="many")
+
+
+def test_nist_tn1900_e13_thermal_expansion_coefficient():
+    """NIST TN 1900 (2015) Example E13, thermal expansion coefficient of a copper bar.
+
+    alpha = (L1 - L0) / (L0 (T1 - T0)), each input a Student t with 3 dof and the given
+    standard deviation. Published (as also checked in sandialabs/suncal test_examples.py):
+    GUM alpha = 1.7266e-5 /K, u = 1.76e-6 /K; Monte Carlo mean 1.7268e-5 /K, u = 1.74e-6 /K.
+    t3 inputs have heavy tails: over seeds our MC u at 10^6 trials spreads by 0.007e-6 /K
+    and the mean by 0.0002e-5 /K; tolerances are rounding + 3 of those.
+    """
+    inputs = {
+        "L0": TypeB(1.4999, u=0.0001, distribution="t", dof=3, unit="m"),
+        "T0": TypeB(288.15, u=0.02, distribution="t", dof=3, unit="K"),
+        "L1": TypeB(1.5021, u=0.0002, distribution="t", dof=3, unit="m"),
+        "T1": TypeB(373.10, u=0.05, distribution="t", dof=3, unit="K"),
+    }
+
+    def alpha(L0, T0, L1, T1):
+        return (L1 - L0) / (L0 * (T1 - T0))
+
+    g = evaluate_gum(alpha, inputs, output_units={"y": "1/K"})
+    assert float(g.values[0]) == pytest.approx(1.7266e-5, abs=0.00005e-5)
+    assert float(g.u[0]) == pytest.approx(1.76e-6, abs=0.005e-6)
+    r = evaluate_mc(alpha, inputs, trials=10**6, seed=1900, output_units={"y": "1/K"})
+    assert float(r.values[0]) == pytest.approx(1.7268e-5, abs=0.00005e-5 + 3 * 0.0002e-5)
+    assert float(r.u[0]) == pytest.approx(1.74e-6, abs=0.005e-6 + 3 * 0.007e-6)
