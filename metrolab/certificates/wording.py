@@ -51,11 +51,21 @@ def rule_parameters(parameters: tuple[tuple[str, str], ...]) -> str:
 
 
 def decision_rule_statement(content: CertificateContent) -> str:
-    """Return the statement of the decision rule applied (7.8.6.2 c)."""
+    """Return the statement of the decision rule applied (7.8.6.2 c).
+
+    Besides the rule agreed for the job it gives the parameters the decisions were made
+    with (guard band, treatment of a value on a limit, risk method), when they are the
+    same for every point.
+    """
     rule = content.decision_rule
     parameters = rule_parameters(rule.parameters)
-    suffix = f" ({parameters})" if parameters else ""
-    return f"Decision rule: {rule.description}{suffix}."
+    text = f"Decision rule: {rule.description}" + (f" ({parameters})" if parameters else "")
+    applied = {p.conformity.parameters for p in content.results if p.conformity is not None}
+    if len(applied) == 1:
+        (only,) = applied
+        if only:
+            text += f". Applied with: {rule_parameters(only)}"
+    return text + "."
 
 
 def amendment_statement(content: CertificateContent) -> str | None:
