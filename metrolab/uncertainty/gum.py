@@ -18,7 +18,7 @@ import numpy as np
 import pint
 
 from metrolab.uncertainty.differentiate import jacobian, second_and_third
-from metrolab.uncertainty.errors import UncertaintyInputError
+from metrolab.uncertainty.errors import UncertaintyComputationError, UncertaintyInputError
 from metrolab.uncertainty.inputs import Input
 from metrolab.uncertainty.model import Model, as_model
 from metrolab.uncertainty.prepare import CorrelationSpec, Prepared, prepare
@@ -272,6 +272,15 @@ def _propagate(prep: Prepared, coverage: float, second_order: bool) -> GumResult
     shape = prep.shape
     with np.errstate(all="ignore"):
         y = np.stack([np.broadcast_to(o, shape) for o in prep.model(*prep.x)])
+    bad = ~np.isfinite(y)
+    if np.any(bad):
+        names = [
+            n for n, b in zip(prep.out_names, bad.reshape(len(y), -1).any(axis=1), strict=True) if b
+        ]
+        raise UncertaintyComputationError(
+            f"output(s) {', '.join(names)}: the model gives NaN or infinity at "
+            f"{int(bad.sum())} test point(s) (a log or sqrt of a negative, a division by zero?)"
+        )
     jac, method = jacobian(prep.model, prep.x, prep.u, shape)
     u_in = np.stack([np.broadcast_to(ui, shape) for ui in prep.u])  # (n, *S)
     g = jac * u_in[None]  # (m, n, *S)

@@ -174,3 +174,11 @@ def test_coverage_factor_is_students_t_at_the_truncated_dof(coverage):
     expected = stdtrit(np.where(np.isinf(nu), np.inf, np.floor(nu + 1e-6)), 0.5 * (1 + coverage))
     assert coverage_factor(nu, coverage) == pytest.approx(expected, rel=1e-9)
     assert float(coverage_factor(16.7, 0.99)) == pytest.approx(2.92, abs=0.005)  # GUM H.1.6
+
+
+def test_a_model_that_gives_nan_is_a_named_failure():
+    """sqrt of a negative estimate: UncertaintyComputationError naming the output."""
+    from metrolab.uncertainty import UncertaintyComputationError
+
+    with pytest.raises(UncertaintyComputationError, match=r"output\(s\) y: .* 1 test point"):
+        evaluate_gum(lambda x: np.sqrt(x), {"x": TypeB(np.array([4.0, -1.0]), u=0.1)})
