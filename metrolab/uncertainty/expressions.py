@@ -146,6 +146,7 @@ def compile_equations(equations: Mapping[str, str], input_names: Sequence[str]) 
     namespace: dict[str, Any] = {"__builtins__": {}, **FUNCTIONS, **CONSTANTS}
 
     def evaluate(**values: Any) -> dict[str, Any]:
+        """Return each output's value (same unit arithmetic as the inputs)."""
         scope = {**namespace, **values}
         return {out: eval(code, scope) for out, code in codes.items()}  # checked above
 

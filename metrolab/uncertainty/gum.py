@@ -86,6 +86,7 @@ def correlated_blocks(n: int, corr: np.ndarray | None) -> list[list[int]]:
     parent = list(range(n))
 
     def root(i: int) -> int:
+        """Return the representative of i's group (path halving)."""
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]

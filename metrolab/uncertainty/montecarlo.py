@@ -219,6 +219,7 @@ class _Accumulator:
         width = self.width.reshape(-1)
 
         def quantile(probs: np.ndarray) -> np.ndarray:
+            """Return the quantiles at ``probs`` of every row (output x point), interpolated."""
             # vectorised search over rows: offset each row's cdf by its row number
             nrow = rows.shape[0]
             offset = np.arange(nrow)[:, None]
@@ -326,6 +327,7 @@ def evaluate_mc(
     block = max(math.ceil(100.0 / (1.0 - coverage)), 10_000)
 
     def run(count: int, acc: _Accumulator) -> None:
+        """Draw ``count`` trials chunk by chunk into ``acc``."""
         done = 0
         while done < count:
             c = min(chunk, count - done)
