@@ -1,0 +1,148 @@
+"""Command-line tools of the instrument layer: ``metrolab sim``, ``metrolab idn``,
+``metrolab list``."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import tomllib
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from metrolab.errors import MetrolabError, UserInputError
+
+
+@click.group()
+def sim() -> None:
+    """Serve simulated instruments over real transports (TCP on 127.0.0.1, pseudo-terminals)."""
+
+
+def _wait_for_interrupt() -> None:
+    """Block until Ctrl-C (SIGINT) or SIGTERM arrives."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@sim.command("serve")
+@click.argument("instrument")
+@click.option("--port", default=0, show_default=True, help="TCP port (0 = pick a free one).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the simulator's noise.")
+def serve_command(instrument: str, port: int, seed: int) -> None:
+    """Serve one simulated INSTRUMENT until Ctrl-C; the first line printed is its resource.
+
+    INSTRUMENT is one of the registered simulators, e.g. keysight-34401a.
+    """
+    from metrolab.clock import WallClock
+    from metrolab.instrument.simulation import create_simulator, serve
+
+    if not 0 <= port <= 65535:
+        raise UserInputError(f"--port {port}: use 0 (any free port) or 1-65535")
+    simulator = create_simulator(instrument, seed=seed, clock=WallClock())
+    try:
+        server = serve(simulator, port)
+    except OSError as exc:
+        raise MetrolabError(f"cannot serve {instrument} on port {port}: {exc.strerror}") from exc
+    with server:
+        click.echo(server.resource)
+        _wait_for_interrupt()
+
+
+@sim.command("bench")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='TOML file: seed = N, dut_errors = ["DCV 10V gain=+60ppm", ...].',
+)
+def bench_command(config_path: Path | None) -> None:
+    """Serve the coupled simulated bench until Ctrl-C; print NAME RESOURCE per instrument."""
+    config = _read_bench_config(config_path)
+    try:
+        from metrolab.drivers.bench import SimulatedBench
+    except ImportError as exc:
+        raise MetrolabError(
+            f"the simulated bench (metrolab.drivers.bench) is not available: {exc}"
+        ) from exc
+    from metrolab.clock import WallClock
+
+    bench = SimulatedBench(seed=int(config.get("seed", 0)), clock=WallClock())
+    for text in config.get("dut_errors", []):
+        bench.inject_dut_error(str(text))
+    with bench.serve() as resources:
+        for name, resource in resources.items():
+            click.echo(f"{name} {resource}")
+        _wait_for_interrupt()
+
+
+def _read_bench_config(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        config = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserInputError(f"--config {path}: cannot read it ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise UserInputError(f"--config {path}: not valid TOML ({exc})") from exc
+    unknown = set(config) - {"seed", "dut_errors"}
+    if unknown:
+        raise UserInputError(
+            f"--config {path}: unknown keys {sorted(unknown)}; allowed: seed, dut_errors"
+        )
+    if not isinstance(config.get("seed", 0), int) or not isinstance(
+        config.get("dut_errors", []), list
+    ):
+        raise UserInputError(f"--config {path}: seed must be an integer, dut_errors a list")
+    return config
+
+
+@click.command("idn")
+@click.argument("resource")
+@click.option("--timeout", default=5.0, show_default=True, help="Seconds to wait for a reply.")
+@click.option("--backend", default=None, help="VISA library (default @py) or 'serial'.")
+def idn(resource: str, timeout: float, backend: str | None) -> None:
+    """Print the parsed identity (*IDN?) of the instrument at RESOURCE."""
+    from metrolab.instrument.scpi import SCPIInstrument
+
+    options = {"backend": backend} if backend else {}
+    with SCPIInstrument.open(resource, timeout_s=timeout, **options) as instrument:
+        identity = instrument.identity
+    click.echo(f"manufacturer: {identity.manufacturer}")
+    click.echo(f"model:        {identity.model}")
+    click.echo(f"serial:       {identity.serial}")
+    click.echo(f"firmware:     {identity.firmware}")
+
+
+@click.command("list")
+@click.option("--backend", default="@py", show_default=True, help="VISA library to ask.")
+@click.option(
+    "--query", default="?*::INSTR", show_default=True, help="VISA resource pattern to match."
+)
+def list_resources(backend: str, query: str) -> None:
+    """List the VISA resources the VISA library finds (one per line).
+
+    pyvisa-py also probes the local network for LXI instruments, which can take
+    a while.
+    """
+    from metrolab.instrument.visa import resource_manager
+
+    try:
+        found = resource_manager(backend).list_resources(query)
+    except Exception as exc:  # the library's own failure types vary per backend
+        raise MetrolabError(f"listing VISA resources with {backend} failed: {exc}") from exc
+    if not found:
+        click.echo("no VISA resources found", err=True)
+    for resource in found:
+        click.echo(resource)
