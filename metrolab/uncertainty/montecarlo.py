@@ -149,10 +149,17 @@ class _Sampler:
 
 
 class _Accumulator:
-    """Streaming mean/covariance and either kept samples or fixed-size histograms."""
+    """Streaming mean/covariance, with the output samples kept while they fit.
 
-    def __init__(self, m: int, shape: tuple[int, ...], keep: bool, bins: int) -> None:
-        self.m, self.shape, self.keep, self.bins = m, shape, keep, bins
+    Samples are kept (exact order statistics) until more than ``limit`` values would be
+    held; then they are moved, chunk by chunk, into fixed-size histograms whose range
+    comes from the samples seen so far, and later chunks are binned as they arrive.
+    """
+
+    def __init__(self, m: int, shape: tuple[int, ...], limit: int, bins: int) -> None:
+        self.m, self.shape, self.limit, self.bins = m, shape, limit, bins
+        self.points = int(np.prod(shape)) if shape else 1
+        self.keep = True
         self.count = 0
         self.shift: np.ndarray | None = None
         self.sum1 = np.zeros((m, *shape))
@@ -166,20 +173,27 @@ class _Accumulator:
         """Add a chunk of outputs of shape (m, trials, *points)."""
         if self.shift is None:
             self.shift = y.mean(axis=1)
-            if not self.keep:
-                ymin, ymax = y.min(axis=1), y.max(axis=1)
-                span = np.where(ymax > ymin, ymax - ymin, np.abs(ymax) * 1e-12 + 1e-300)
-                self.lo = ymin - 0.5 * span
-                self.width = 2.0 * span / self.bins
-                self.counts = np.zeros((self.m, *self.shape, self.bins + 2), dtype=np.int64)
         d = y - self.shift[:, None]
         self.sum1 += d.sum(axis=1)
         self.sum2 += np.einsum("at...,bt...->ab...", d, d)
         self.count += y.shape[1]
-        if self.keep:
-            self.kept.append(y)
-        else:
+        if not self.keep:
             self._bin(y)
+            return
+        self.kept.append(y)
+        if self.count * self.m * self.points > self.limit:
+            self._switch_to_histograms()
+
+    def _switch_to_histograms(self) -> None:
+        ymin = np.min([k.min(axis=1) for k in self.kept], axis=0)
+        ymax = np.max([k.max(axis=1) for k in self.kept], axis=0)
+        span = np.where(ymax > ymin, ymax - ymin, np.abs(ymax) * 1e-12 + 1e-300)
+        self.lo = ymin - 0.5 * span
+        self.width = 2.0 * span / self.bins
+        self.counts = np.zeros((self.m, *self.shape, self.bins + 2), dtype=np.int64)
+        self.keep = False
+        while self.kept:
+            self._bin(self.kept.pop())
 
     def _bin(self, y: np.ndarray) -> None:
         assert self.lo is not None and self.width is not None and self.counts is not None
@@ -210,8 +224,8 @@ class _Accumulator:
         outside = counts[..., 0] + counts[..., -1]
         if np.any(outside > 0.25 * (1.0 - p) * self.count):
             raise UncertaintyComputationError(
-                "Monte Carlo: the output distribution has tails far beyond its first chunk; "
-                "run with fewer trials (samples kept) or a larger chunk"
+                "Monte Carlo: the output distribution has tails far beyond the range of the "
+                "trials kept before binning; raise store_limit or run fewer trials"
             )
         cdf = np.cumsum(counts, axis=-1) / self.count  # cdf at the upper edge of each bin
         rows = cdf.reshape(-1, cdf.shape[-1])
@@ -334,18 +348,14 @@ def evaluate_mc(
             acc.add(_outputs(prep, sampler.draw(c)))
             done += c
 
-    expected = max_trials if adaptive else int(trials)
-    keep = expected * m * points <= store_limit
     bins = int(min(65536, max(1024, store_limit // (m * points))))
-    acc = _Accumulator(m, prep.shape, keep, bins)
+    acc = _Accumulator(m, prep.shape, store_limit, bins)
     converged = True
     if adaptive:
-        if not keep:
-            acc = _Accumulator(m, prep.shape, False, bins)
         estimates: list[np.ndarray] = []
         converged = False
         while acc.count + block <= max_trials:
-            part = _Accumulator(m, prep.shape, True, bins)
+            part = _Accumulator(m, prep.shape, block * m * points, bins)
             run(block, part)
             mean, cov = part.mean_cov()
             sym, _ = part.intervals(coverage)
