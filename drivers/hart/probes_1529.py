@@ -1,0 +1,86 @@
+"""What the simulated 1529's probes sit in and how their indications deviate.
+
+* :class:`Bath`: a stirred comparison bath. Once given a set point it approaches it
+  exponentially (time constant ``time_constant_s``) with a small fluctuation that every
+  probe in the bath shares, as in a real comparison calibration.
+* :class:`ProbeChannel`: one probe: where it is (``"bath"`` or ``"air"``), its sensor
+  type, a fixed offset, its noise and, for a device under test, a polynomial error
+  ``deviation(T) = c0 + c1·T + c2·T² + ...`` (°C, T in °C).
+
+Temperatures are plain floats in °C (these run inside the simulator).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .spec_1529 import SensorType
+
+
+class Bath:
+    """A comparison bath on the simulator's clock; ``None`` until a set point is given."""
+
+    def __init__(self, seed: int, *, time_constant_s: float = 120.0,
+                 stability_c: float = 0.0005) -> None:
+        phases = np.random.default_rng([seed, 1529, 0]).uniform(0.0, 2 * math.pi, 2)
+        self._phases = (float(phases[0]), float(phases[1]))
+        self.time_constant_s = time_constant_s
+        self.stability_c = stability_c
+        self.set_point_c: float | None = None
+        self._start_c = 0.0
+        self._since = 0.0
+
+    def set(self, value_c: float, now: float, present_c: float) -> None:
+        """Start moving from ``present_c`` towards the set point ``value_c`` at ``now``."""
+        self.set_point_c = float(value_c)
+        self._start_c = present_c
+        self._since = now
+
+    def temperature(self, now: float) -> float | None:
+        """Return the bath temperature (°C) at ``now``, or None when it has no set point."""
+        if self.set_point_c is None:
+            return None
+        elapsed = max(0.0, now - self._since)
+        approach = (self._start_c - self.set_point_c) * math.exp(-elapsed / self.time_constant_s)
+        slow, fast = self._phases
+        fluctuation = self.stability_c * (0.7 * math.sin(2 * math.pi * now / 47.0 + slow)
+                                          + 0.3 * math.sin(2 * math.pi * now / 13.0 + fast))
+        return self.set_point_c + approach + fluctuation
+
+
+@dataclass
+class ProbeChannel:
+    """One probe on one channel of the readout."""
+
+    sensor: SensorType
+    location: str
+    offset_c: float = 0.0
+    noise_c: float = 0.0005
+    error_polynomial: tuple[float, ...] = ()
+
+    def deviation(self, true_c: float) -> float:
+        """Return the probe's systematic error (°C) at ``true_c``: offset plus polynomial."""
+        return self.offset_c + sum(c * true_c**power
+                                   for power, c in enumerate(self.error_polynomial))
+
+    def indication(self, true_c: float, rng: np.random.Generator) -> float:
+        """Return what the readout shows (°C) for a probe at ``true_c``, noise included."""
+        return true_c + self.deviation(true_c) + float(rng.normal(0.0, self.noise_c))
+
+
+def default_channels() -> dict[int, ProbeChannel | None]:
+    """Return the standard simulated set-up.
+
+    1: reference PRT in the bath; 2: a device-under-test PRT in the bath whose error is
+    ``0.03 - 4e-4·T + 2e-6·T²`` °C; 3: a thermistor in the laboratory air; 4: no probe.
+    """
+    return {
+        1: ProbeChannel(SensorType.PRT, "bath", offset_c=0.001, noise_c=0.0005),
+        2: ProbeChannel(SensorType.PRT, "bath", noise_c=0.001,
+                        error_polynomial=(0.03, -4e-4, 2e-6)),
+        3: ProbeChannel(SensorType.THERMISTOR, "air", noise_c=0.002),
+        4: None,
+    }
