@@ -136,7 +136,8 @@ class ResultPoint:
     ``value`` is the indication of the item, ``reference`` the value applied by the
     standard, ``error`` = value - reference; ``U`` is the expanded uncertainty of the
     error with coverage factor ``k`` for ``coverage_probability``. Tolerance limits
-    are limits of the error. All quantities share the measurand's unit.
+    are limits of the error. All quantities share the measurand's unit, except
+    ``range`` and the AC ``frequency``.
     """
 
     point_id: str
@@ -153,6 +154,7 @@ class ResultPoint:
     tolerance_lower: pint.Quantity | None
     tolerance_upper: pint.Quantity | None
     conformity: Conformity | None
+    frequency: pint.Quantity | None = None  # of an AC stimulus; None for DC
 
 
 @dataclass(frozen=True, slots=True)

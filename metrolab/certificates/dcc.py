@@ -285,10 +285,14 @@ def _measurement_results(root: ET.Element, c: CertificateContent) -> None:
         for point, row in zip(points, rows, strict=True):
             result = _d(listing, "result")
             result.set("id", _ncname(f"{phase}-{row.point_id}"))
+            at = f" at {row.frequency} {row.frequency_unit}" if row.frequency else ""
             _text(result, "name", f"{row.function}, range {row.range}, nominal "
-                                  f"{row.nominal} {row.unit}")
+                                  f"{row.nominal} {row.unit}{at}")
             data = _d(result, "data")
             _real(_quantity(data, "Nominal value"), "nominal", row.nominal, row.dsi_unit)
+            if row.frequency and row.frequency_dsi_unit:
+                _real(_quantity(data, "Frequency"), "frequency", row.frequency,
+                      row.frequency_dsi_unit)
             _real(_quantity(data, "Reference value"), "reference", row.reference, row.dsi_unit)
             _real(_quantity(data, "Indication"), "indication", row.value, row.dsi_unit)
             error = _quantity(data, "Error")

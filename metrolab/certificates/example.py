@@ -10,6 +10,7 @@ approves it through metrolab.store.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -62,12 +63,40 @@ STANDARD_TRACEABILITY: dict[str, str | None] = {
     "override_reason": None,
 }
 
-#: (point id, phase, nominal V, range V, error V, U V, tolerance half-width V, statement, P(c))
-POINTS: tuple[tuple[str, str, float, float, float, float, float, str, float], ...] = (
-    ("dcv-1v", "as_found", 1.0, 1.0, 12e-6, 7.4e-6, 40e-6, "pass", 0.99999),
-    ("dcv-10v", "as_found", 10.0, 10.0, 355e-6, 52e-6, 350e-6, "conditional_fail", 0.4618),
-    ("dcv-m10v", "as_found", -10.0, 10.0, -41e-6, 52e-6, 350e-6, "pass", 1.0),
-    ("dcv-10v", "as_left", 10.0, 10.0, 18e-6, 52e-6, 350e-6, "pass", 1.0),
+@dataclass(frozen=True, slots=True)
+class ExamplePoint:
+    """One point of the example job; values in V (frequency in Hz, None for DC).
+
+    ``error``, ``U``, ``statement`` and ``pc`` feed :func:`example_content` directly; the
+    journal example simulates readings around ``nominal + error`` and lets the real
+    uncertainty and conformity engines find U and the statement.
+    """
+
+    point_id: str
+    phase: str
+    function: str
+    nominal: float
+    range: float
+    frequency: float | None
+    error: float
+    U: float
+    half_width: float  # tolerance of the error, ±
+    statement: str
+    pc: float
+    calibrator_half_width: float  # the calibrator's 1-year specification, rectangular
+
+
+POINTS: tuple[ExamplePoint, ...] = (
+    ExamplePoint("dcv-1v", "as_found", "DCV", 1.0, 1.0, None, 12e-6, 7.4e-6, 40e-6, "pass",
+                 0.99999, 5e-6),
+    ExamplePoint("dcv-10v", "as_found", "DCV", 10.0, 10.0, None, 355e-6, 52e-6, 350e-6,
+                 "conditional_fail", 0.4618, 25e-6),
+    ExamplePoint("dcv-m10v", "as_found", "DCV", -10.0, 10.0, None, -41e-6, 52e-6, 350e-6, "pass",
+                 1.0, 25e-6),
+    ExamplePoint("acv-1v-1khz", "as_found", "ACV", 1.0, 1.0, 1000.0, 150e-6, 110e-6, 1e-3,
+                 "pass", 1.0, 80e-6),
+    ExamplePoint("dcv-10v", "as_left", "DCV", 10.0, 10.0, None, 18e-6, 52e-6, 350e-6, "pass",
+                 1.0, 25e-6),
 )
 
 
@@ -85,21 +114,25 @@ def example_content(*, approved: bool = True, amendment: Amendment | None = None
     """Return the example job as :class:`CertificateContent` (values in V, °C, %, hPa)."""
     volt = "V"
     results = []
-    for point_id, phase, nominal, rng, error, U, half, statement, pc in POINTS:
-        decision = _decision(statement, pc, error, U, half)
+    for point in POINTS:
+        decision = _decision(point.statement, point.pc, point.error, point.U, point.half_width)
+        nominal = point.nominal
         results.append(ResultPoint(
-            point_id=point_id, phase=phase,  # type: ignore[arg-type]
-            function="DCV", range=Quantity(rng, volt), nominal=Quantity(nominal, volt),
-            reference=Quantity(nominal + 1e-6, volt), value=Quantity(nominal + 1e-6 + error, volt),
-            error=Quantity(error, volt), U=Quantity(U, volt), k=2.0, coverage_probability=0.95,
-            tolerance_lower=Quantity(-half, volt), tolerance_upper=Quantity(half, volt),
+            point_id=point.point_id, phase=point.phase,  # type: ignore[arg-type]
+            function=point.function, range=Quantity(point.range, volt),
+            nominal=Quantity(nominal, volt), reference=Quantity(nominal + 1e-6, volt),
+            value=Quantity(nominal + 1e-6 + point.error, volt),
+            error=Quantity(point.error, volt), U=Quantity(point.U, volt), k=2.0,
+            coverage_probability=0.95, tolerance_lower=Quantity(-point.half_width, volt),
+            tolerance_upper=Quantity(point.half_width, volt),
             conformity=Conformity(
-                statement=statement,  # type: ignore[arg-type]
-                rule="nonbinary", parameters=(("w", "U"),), probability_of_conformity=pc,
+                statement=point.statement,  # type: ignore[arg-type]
+                rule="nonbinary", parameters=(("w", "U"),), probability_of_conformity=point.pc,
                 tur=decision["tur"],
                 acceptance_lower=Quantity(decision["acceptance_lower"], volt),
                 acceptance_upper=Quantity(decision["acceptance_upper"], volt),
             ),
+            frequency=None if point.frequency is None else Quantity(point.frequency, "Hz"),
         ))
     approval = Approval(
         state="approved" if approved else "draft", performed_by="A. Operator",
@@ -144,42 +177,40 @@ def example_content(*, approved: bool = True, amendment: Amendment | None = None
     )
 
 
-#: half-width of the calibrator's 1-year specification at each nominal value, V (example)
-_CALIBRATOR_HALF_WIDTH = {1.0: 5e-6, 10.0: 25e-6, -10.0: 25e-6}
-
-
-def _point_entries(point_id: str, phase: str, nominal: float, rng_v: float, error: float,
-                   half: float, rule: str, clock: VirtualClock,
+def _point_entries(point: ExamplePoint, rule: str, clock: VirtualClock,
                    rng: np.random.Generator) -> list[tuple[str, dict[str, Any]]]:
     """Return point_started, readings and point_result entries of one simulated point."""
     volt = {"unit": "V"}
-    readings = nominal + error + rng.normal(0.0, 2e-6, 10)
-    entries: list[tuple[str, dict[str, Any]]] = [("point_started", {
-        "point_id": point_id, "phase": phase, "function": "DCV",
-        "range": {"value": rng_v, **volt}, "nominal": {"value": nominal, **volt},
-        "settings": {"nplc": {"value": 10.0, "unit": ""}},
-    })]
+    ids = {"point_id": point.point_id, "phase": point.phase}
+    readings = point.nominal + point.error + rng.normal(0.0, 2e-6, 10)
+    settings: dict[str, Any] = {"nplc": {"value": 10.0, "unit": ""}}
+    if point.frequency is not None:
+        settings["frequency"] = {"value": point.frequency, "unit": "Hz"}
+    setup = {"function": point.function, "range": {"value": point.range, **volt},
+             "nominal": {"value": point.nominal, **volt}}
+    entries: list[tuple[str, dict[str, Any]]] = [
+        ("point_started", {**ids, **setup, "settings": settings})]
     for index, value in enumerate(readings):
         clock.sleep(1.0)
-        entries.append(("reading", {"point_id": point_id, "phase": phase, "index": index,
-                                    "time": clock.now(), "value": float(value), "unit": "V"}))
+        entries.append(("reading", {**ids, "index": index, "time": clock.now(),
+                                    "value": float(value), "unit": "V"}))
     budget = evaluate_gum(
         lambda indication, reference: indication - reference,
         {"indication": TypeA.from_readings(readings, "V"),
-         "reference": TypeB(nominal, half_width=_CALIBRATOR_HALF_WIDTH[nominal],
+         "reference": TypeB(point.nominal, half_width=point.calibrator_half_width,
                             distribution="rectangular", unit="V")},
         outputs=("error",),
     ).to_dict()
     output = budget["outputs"]["error"]
+    half = point.half_width
     decision = decide(Quantity(output["value"], "V"), Quantity(output["U"], "V"),
                       lower=Quantity(-half, "V"), upper=Quantity(half, "V"),
                       k=float(output["k"]), rule=rule).to_dict()
-    mean = float(readings.mean())
     entries.append(("point_result", {
-        "point_id": point_id, "phase": phase, "function": "DCV",
-        "range": {"value": rng_v, **volt}, "nominal": {"value": nominal, **volt},
-        "value": {"value": mean, **volt}, "error": {"value": output["value"], **volt},
-        "reference": {"value": nominal, **volt},
+        **ids, **setup,
+        "value": {"value": float(readings.mean()), **volt},
+        "error": {"value": output["value"], **volt},
+        "reference": {"value": point.nominal, **volt},
         "tolerance": {"lower": -half, "upper": half, "unit": "V"},
         "budget": budget, "decision": decision,
     }))
@@ -224,8 +255,8 @@ def example_journal_entries(run_id: str = "ECL-2026-0001", *,
             "humidity": {"value": humidity, "unit": "%"}, "pressure": None,
         }))
         clock.sleep(60.0)
-    for point_id, phase, nominal, rng_v, error, _U, half, _statement, _pc in POINTS:
-        entries += _point_entries(point_id, phase, nominal, rng_v, error, half, rule, clock, rng)
+    for point in POINTS:
+        entries += _point_entries(point, rule, clock, rng)
     entries.append(("run_ended", {"status": "completed", "ended_at": isoformat(clock.now()),
                                   "reason": ""}))
     return entries

@@ -149,7 +149,16 @@ def _result(point: PointRecord) -> ResultPoint:
         tolerance_lower=None if lower is None else Quantity(lower, tolerance_unit),
         tolerance_upper=None if upper is None else Quantity(upper, tolerance_unit),
         conformity=_conformity(point.decision, unit),
+        frequency=_frequency(point),
     )
+
+
+def _frequency(point: PointRecord) -> pint.Quantity | None:
+    """Return the AC frequency of the point's stimulus from its settings, or None."""
+    setting = (point.started.get("settings") or {}).get("frequency")
+    if not isinstance(setting, Mapping) or setting.get("value") is None:
+        return None
+    return Quantity(float(setting["value"]), setting.get("unit") or "Hz")
 
 
 def _environment(environment: Mapping[str, Any]) -> tuple[InfluenceCondition, ...]:

@@ -147,7 +147,7 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
         story.append(_table(
             [["Function", "Range", "Nominal", "Reference", "Indication", "Error", "U", "k", "p",
               "Tolerance of error", "Unit", "Statement", "P(conf.)"]]
-            + [[r.function, r.range, r.nominal, r.reference, r.value, r.error, r.U, r.k,
+            + [[r.function, r.range, r.nominal_text, r.reference, r.value, r.error, r.U, r.k,
                 r.coverage_probability,
                 f"{r.tolerance_lower or '—'} to {r.tolerance_upper or '—'}", r.unit,
                 r.statement_text, r.probability_of_conformity or "—"] for r in rows],
@@ -159,7 +159,7 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
     story.append(_table(
         [["Phase", "Function", "Range", "Nominal", "Acceptance limits of error", "Unit",
           "Statement", "P(conf.)", "Specific risk", "PFA", "PFR", "TUR"]]
-        + [[r.phase_text, r.function, r.range, r.nominal,
+        + [[r.phase_text, r.function, r.range, r.nominal_text,
             f"{r.acceptance_lower or '—'} to {r.acceptance_upper or '—'}", r.unit,
             r.statement_text, r.probability_of_conformity or "—", r.specific_risk or "—",
             r.pfa or "—", r.pfr or "—", r.tur or "—"] for r in points],

@@ -1,4 +1,4 @@
-"""Plots of error against tolerance, one per function and range.
+"""Plots of error against tolerance, one per function and range (and AC frequency).
 
 Each plot shows the error of every point (as found and as left) with its expanded
 uncertainty as an error bar, and the tolerance limits of the error as dashed steps.
@@ -30,8 +30,7 @@ class Plot:
 def _groups(content: CertificateContent) -> dict[str, list[ResultPoint]]:
     groups: dict[str, list[ResultPoint]] = {}
     for point in content.results:
-        row = report_point(point)
-        groups.setdefault(f"{row.function}, range {row.range}", []).append(point)
+        groups.setdefault(report_point(point).group, []).append(point)
     return groups
 
 

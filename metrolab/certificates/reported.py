@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pint
+from pint.facets.plain import PlainQuantity
 
 from metrolab.certificates.content import (
     PHASE_TEXT,
@@ -27,7 +28,7 @@ from metrolab.certificates.rounding import (
 )
 
 
-def unit_symbol(quantity: pint.Quantity) -> str:
+def unit_symbol(quantity: PlainQuantity[Any]) -> str:
     """Return the short printable unit of ``quantity`` (``V``, ``mV``, ``°C``, ``%``)."""
     text = f"{quantity.units:~P}"
     return text or "1"
@@ -48,6 +49,9 @@ class ReportedPoint:
     phase_text: str
     function: str
     range: str
+    frequency: str | None
+    frequency_unit: str | None
+    frequency_dsi_unit: str | None
     unit: str
     dsi_unit: str
     nominal: str
@@ -70,9 +74,16 @@ class ReportedPoint:
     tur: str | None
 
     @property
-    def range_label(self) -> str:
-        """Return "FUNCTION RANGE", the key results are grouped and plotted by."""
-        return f"{self.function} {self.range}"
+    def group(self) -> str:
+        """Return "FUNCTION, range RANGE[, FREQUENCY]", the key plots are grouped by."""
+        at = f", {self.frequency} {self.frequency_unit}" if self.frequency else ""
+        return f"{self.function}, range {self.range}{at}"
+
+    @property
+    def nominal_text(self) -> str:
+        """Return the nominal value as printed: the number, and "at F unit" for AC."""
+        at = f" at {self.frequency} {self.frequency_unit}" if self.frequency else ""
+        return f"{self.nominal}{at}"
 
 
 def report_point(point: ResultPoint) -> ReportedPoint:
@@ -91,6 +102,7 @@ def report_point(point: ResultPoint) -> ReportedPoint:
         value = getattr(conformity, name) if conformity else None
         return None if value is None else format_trimmed(value, significant)
 
+    frequency = None if point.frequency is None else point.frequency.to_compact()
     acceptance_lower = _in(conformity.acceptance_lower, unit) if conformity else None
     acceptance_upper = _in(conformity.acceptance_upper, unit) if conformity else None
     return ReportedPoint(
@@ -99,6 +111,9 @@ def report_point(point: ResultPoint) -> ReportedPoint:
         phase_text=PHASE_TEXT[point.phase],
         function=point.function,
         range=f"{format_trimmed(float(point.range.magnitude), 6)} {unit_symbol(point.range)}",
+        frequency=None if frequency is None else format_trimmed(float(frequency.magnitude), 6),
+        frequency_unit=None if frequency is None else unit_symbol(frequency),
+        frequency_dsi_unit=None if frequency is None else dsi_unit(str(frequency.units)),
         unit=unit_symbol(point.error),
         dsi_unit=dsi_unit(str(unit)),
         nominal=format_trimmed(float(point.nominal.to(unit).magnitude), 9),

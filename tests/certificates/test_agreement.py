@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 NS = {"dcc": "https://ptb.de/dcc", "si": "https://ptb.de/si"}
-UNIT_SYMBOL = {"\\volt": "V", "\\degreecelsius": "°C", "\\percent": "%"}
+UNIT_SYMBOL = {"\\volt": "V", "\\degreecelsius": "°C", "\\percent": "%",
+               "\\kilo\\hertz": "kHz"}
 DECISION_NUMBERS = ("Lower acceptance limit of error", "Upper acceptance limit of error",
                     "Probability of conformity", "Specific risk", "Probability of false accept",
                     "Probability of false reject", "Test uncertainty ratio")
@@ -47,12 +48,16 @@ def dcc_rows(path: Path) -> list[tuple[str, list[str], list[str]]]:
             function, range_text = match.groups()
             quantities = {_name(q): q for q in result.findall("dcc:data/dcc:quantity", NS)}
             nominal = _real(quantities["Nominal value"])
+            nominal_tokens = [nominal["value"]]
+            if "Frequency" in quantities:
+                frequency = _real(quantities["Frequency"])
+                nominal_tokens += ["at", frequency["value"], UNIT_SYMBOL[frequency["unit"]]]
             error = _real(quantities["Error"])
             meta = quantities["Error"].find("dcc:measurementMetaData/dcc:metaData", NS)
             assert meta is not None
             conformity = meta.findtext("dcc:conformity", namespaces=NS) or ""
             pc = {_name(q): _real(q)["value"] for q in meta.findall("dcc:data/dcc:quantity", NS)}
-            tokens = [function, *range_text.split(), nominal["value"],
+            tokens = [function, *range_text.split(), *nominal_tokens,
                       _real(quantities["Reference value"])["value"],
                       _real(quantities["Indication"])["value"],
                       error["value"], error["U"], error["k"], error["p"],
@@ -62,7 +67,7 @@ def dcc_rows(path: Path) -> list[tuple[str, list[str], list[str]]]:
                       pc["Probability of conformity"]]
             numbers = {**dict.fromkeys(DECISION_NUMBERS, "—"), **pc}
             details = [heading.removesuffix(" results"), function, *range_text.split(),
-                       nominal["value"], numbers["Lower acceptance limit of error"], "to",
+                       *nominal_tokens, numbers["Lower acceptance limit of error"], "to",
                        numbers["Upper acceptance limit of error"], UNIT_SYMBOL[error["unit"]],
                        *STATEMENT_WORDS[conformity].split(),
                        *(numbers[name] for name in DECISION_NUMBERS[2:])]
@@ -74,7 +79,7 @@ def test_every_result_of_the_dcc_is_the_same_row_of_the_pdf(rendered: dict[str, 
                                                             pdf_pages: list[str]) -> None:
     text = _flat(" ".join(pdf_pages))
     rows = dcc_rows(rendered["dcc"])
-    assert len(rows) == 4
+    assert len(rows) == 5
     found_at = text.index("As found results")
     left_at = text.index("As left results")
     details_at = text.index("Decision details")

@@ -35,7 +35,7 @@ def test_the_written_dcc_validates_against_the_packaged_xsd(rendered: dict[str, 
 def test_results_are_dsi_reals_with_expanded_uncertainty(rendered: dict[str, Path]) -> None:
     root = _root(rendered["dcc"])
     errors = root.findall(".//dcc:result/dcc:data/dcc:quantity/si:real[si:label='error']", NS)
-    assert len(errors) == 4
+    assert len(errors) == 5
     for real in errors:
         assert real.findtext("si:unit", namespaces=NS) == "\\volt"
         expanded = real.find("si:measurementUncertaintyUnivariate/si:expandedMU", NS)

@@ -44,9 +44,11 @@ def test_the_content_of_the_example_record(approved_folder: Path) -> None:
     assert content.dates.issue is not None and content.dates.issue.isoformat() == "2026-03-03"
     assert [(p.point_id, p.phase) for p in content.results] == [
         ("dcv-1v", "as_found"), ("dcv-10v", "as_found"), ("dcv-m10v", "as_found"),
-        ("dcv-10v", "as_left")]
+        ("acv-1v-1khz", "as_found"), ("dcv-10v", "as_left")]
     statements = [p.conformity.statement for p in content.results if p.conformity]
-    assert statements == ["pass", "conditional_fail", "pass", "pass"]
+    assert statements == ["pass", "conditional_fail", "pass", "pass", "pass"]
+    frequencies = [None if p.frequency is None else f"{p.frequency:~P}" for p in content.results]
+    assert frequencies == [None, None, None, "1000.0 Hz", None]
     assert all(p.coverage_probability == 0.95 and p.k > 1.9 for p in content.results)
     assert [c.name for c in content.environment] == ["Temperature", "Relative humidity"]
     assert content.standards[0].in_date

@@ -14,7 +14,7 @@ def test_the_html_is_self_contained(rendered: dict[str, Path]) -> None:
     text = rendered["html"].read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=["'](https?:|//|file:)""", text)
     assert "<link" not in text and "<script" not in text
-    assert text.count('src="data:image/png;base64,') == 2  # one plot per function and range
+    assert text.count('src="data:image/png;base64,') == 3  # per function, range, frequency
 
 
 def test_the_html_carries_id_end_mark_and_results(rendered: dict[str, Path]) -> None:

@@ -103,12 +103,13 @@ def test_results_state_U_k_and_p_in_the_measurand_unit(pdf_pages: list[str]) -> 
 
 def test_the_pdf_holds_one_plot_per_function_and_range(rendered: dict[str, Path]) -> None:
     images = [image for page in PdfReader(rendered["pdf"]).pages for image in page.images]
-    assert len(images) == 2  # DCV 1 V and DCV 10 V
+    assert len(images) == 3  # DCV 1 V, DCV 10 V, ACV 1 V at 1 kHz
 
 
 def test_plots_are_png_per_function_and_range() -> None:
     plots = error_plots(example_content())
-    assert [plot.title for plot in plots] == ["DCV, range 1 V", "DCV, range 10 V"]
+    assert [plot.title for plot in plots] == ["DCV, range 1 V", "DCV, range 10 V",
+                                              "ACV, range 1 V, 1 kHz"]
     assert all(plot.png.startswith(b"\x89PNG") for plot in plots)
 
 
