@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from metrolab.certificates.dsi_units import dsi_unit
 from metrolab.certificates.errors import CertificateError
@@ -49,3 +53,16 @@ def test_pint_units_become_dsi_strings(unit: str, expected: str) -> None:
 def test_a_unit_without_dsi_notation_is_refused() -> None:
     with pytest.raises(CertificateError, match="no D-SI notation"):
         dsi_unit("inch")
+
+
+@given(value=st.floats(-1e6, 1e6, allow_nan=False),
+       U=st.floats(1e-9, 1e5, allow_nan=False))
+def test_rounding_properties_hold_for_any_value(value: float, U: float) -> None:
+    reported = round_reported(value, U)
+    u = Decimal(reported.uncertainty)
+    digits = reported.uncertainty.lstrip("0.").replace(".", "").rstrip("0") or "0"
+    assert 1 <= len(digits) <= 2  # at most two significant digits
+    assert Decimal(reported.value).as_tuple().exponent == u.as_tuple().exponent  # same place
+    quantum = Decimal(1).scaleb(u.adjusted() - 1)  # one unit of U's second digit
+    assert abs(u - Decimal(repr(U))) <= quantum / 2
+    assert abs(Decimal(reported.value) - Decimal(repr(value))) <= quantum / 2
