@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import h5py
@@ -85,3 +87,10 @@ def test_an_aborted_run_gives_only_a_draft(tmp_path: Path) -> None:
         render_all(record, tmp_path, draft=False)
     paths = render_all(record, tmp_path, draft=True)
     assert paths["pdf"].exists()
+
+
+def test_written_certificates_have_ordinary_file_permissions(rendered: dict[str, Path]) -> None:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    for path in rendered.values():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
