@@ -10,6 +10,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -27,10 +28,16 @@ def unit_of(unit: str | pint.Unit | None) -> pint.Unit:
         return ureg.dimensionless
     if isinstance(unit, pint.Unit):
         return unit
+    return _parse_unit(str(unit))
+
+
+@lru_cache(maxsize=512)
+def _parse_unit(text: str) -> pint.Unit:
+    """Return the pint unit spelled ``text`` (parsing is slow: cached)."""
     try:
-        return ureg.Unit(unit)
+        return ureg.Unit(text)
     except (pint.errors.UndefinedUnitError, ValueError, AttributeError) as exc:
-        raise UncertaintyInputError(f"unknown unit {unit!r}: {exc}") from exc
+        raise UncertaintyInputError(f"unknown unit {text!r}: {exc}") from exc
 
 
 def magnitude_and_unit(

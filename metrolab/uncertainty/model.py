@@ -75,11 +75,16 @@ def as_model(model: Model | Callable[..., Any], outputs: Sequence[str] | None = 
         return model
     if not callable(model):
         raise UncertaintyInputError(f"the model must be a function of named inputs, got {model!r}")
-    params = inspect.signature(model).parameters.values()
+    return Model(model, _input_names(model), tuple(outputs) if outputs else None, _source_of(model))
+
+
+@lru_cache(maxsize=256)
+def _input_names(func: Callable[..., Any]) -> tuple[str, ...]:
+    """Return the parameter names of ``func``, which must all be ordinary parameters."""
+    params = inspect.signature(func).parameters.values()
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY) for p in params):
         raise UncertaintyInputError("the model must name each input as an ordinary parameter")
-    names = tuple(p.name for p in params)
-    return Model(model, names, tuple(outputs) if outputs else None, _source_of(model))
+    return tuple(p.name for p in params)
 
 
 @lru_cache(maxsize=256)

@@ -135,6 +135,9 @@ def _first(a: np.ndarray) -> float:
     return float(np.asarray(a).flat[0])
 
 
+_UNITS_CACHE: dict[Any, tuple[tuple[str, ...], tuple[pint.Unit, ...], np.ndarray, np.ndarray]] = {}
+
+
 def _output_units(
     model: Model,
     ordered: tuple[Input, ...],
@@ -142,7 +145,32 @@ def _output_units(
     shape: tuple[int, ...],
     requested: Mapping[str, str] | None,
 ) -> tuple[tuple[str, ...], tuple[pint.Unit, ...], np.ndarray, np.ndarray]:
-    """Find output names and units by one pint evaluation at the first test point."""
+    """Find output names and units by one pint evaluation at the first test point.
+
+    Without offset units (°C) the answer depends only on the units, so it is cached per
+    model function, input units and requested output units.
+    """
+    requested_key = tuple(sorted((requested or {}).items()))
+    key = (model.func, model.output_names, tuple(i.unit for i in ordered), requested_key)
+    if key in _UNITS_CACHE:
+        found = _UNITS_CACHE[key]
+        if model.output_names is None:
+            model.output_names = found[0]
+        return found
+    found = _find_output_units(model, ordered, x, requested)
+    if all(base_scale(i.unit)[1] == 0.0 for i in ordered):
+        if len(_UNITS_CACHE) >= 256:
+            _UNITS_CACHE.clear()
+        _UNITS_CACHE[key] = found
+    return found
+
+
+def _find_output_units(
+    model: Model,
+    ordered: tuple[Input, ...],
+    x: list[np.ndarray],
+    requested: Mapping[str, str] | None,
+) -> tuple[tuple[str, ...], tuple[pint.Unit, ...], np.ndarray, np.ndarray]:
     quantities = [Quantity(_first(i.value), i.unit) for i in ordered]
     try:
         with np.errstate(all="ignore"):
@@ -162,7 +190,7 @@ def _output_units(
     for name, raw, p in zip(names, q_out, plain, strict=True):
         q = raw if isinstance(raw, Quantity) else Quantity(raw, ureg.dimensionless)
         base = q.to_base_units()
-        if not np.isclose(float(base.magnitude), _first(p), rtol=1e-9, atol=0.0):
+        if not np.isclose(float(base.magnitude), _first(p), rtol=1e-9, atol=0.0, equal_nan=True):
             raise UncertaintyInputError(
                 f"output {name!r}: the model mixes offset units (e.g. °C) with arithmetic "
                 "that changes their meaning; use delta_degC for temperature differences"
