@@ -1,18 +1,33 @@
-"""A run writer for the crash tests, run as a subprocess and killed with SIGKILL.
+"""A run writer for the crash tests, forked by a small server and killed with SIGKILL.
 
-Usage: ``python crash_writer.py JOURNAL RUN_ID [SEAL_AFTER]``. It creates the journal
-(or resumes it: the readings continue from the last index in the journal), appends one
-reading after another, and prints ``ack INDEX`` after each append has returned, i.e. once
-the reading is durable. With SEAL_AFTER it ends the run after that many readings in
-total, prints ``sealing`` and seals the journal. Readings carry their index as value.
+``python crash_writer.py`` reads commands on stdin, so Python starts only once and each
+writer is a cheap ``fork``:
+
+- ``start JOURNAL RUN_ID [SEAL_AFTER]`` forks a writer and prints ``pid PID``. The writer
+  creates the journal (or resumes it: readings continue from the last index journalled),
+  appends one reading after another and prints ``ack INDEX`` after each append has
+  returned, i.e. once the reading is durable. With SEAL_AFTER it ends the run after that
+  many readings in total, prints ``sealing`` and seals the journal.
+- ``reap PID`` waits for that (killed) writer and prints ``reaped``: everything the writer
+  printed comes before that line.
+
+A writer that fails prints ``error ...``. Readings carry their index as value. Only one
+writer runs at a time.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from pathlib import Path
 
 from metrolab.store.journal import Journal, read_journal
+
+
+def say(line: str) -> None:
+    """Write one line to stdout with a single write: a kill cannot leave half of it."""
+    os.write(1, f"{line}\n".encode())
 
 
 def main(journal_path: Path, run_id: str, seal_after: int | None) -> None:
@@ -36,16 +51,40 @@ def main(journal_path: Path, run_id: str, seal_after: int | None) -> None:
     while seal_after is None or index < seal_after:
         journal.append("reading", {"point_id": "p1", "phase": "as_found", "index": index,
                                    "value": float(index), "unit": "V"})
-        print(f"ack {index}", flush=True)
+        say(f"ack {index}")
         index += 1
     journal.append("run_ended", {"status": "completed", "reason": ""})
     journal.close()
-    print("sealing", flush=True)
+    say("sealing")
     from metrolab.store.sealing import seal
 
     seal(journal_path)
-    print("sealed", flush=True)
+    say("sealed")
+
+
+def serve() -> None:
+    """Fork a writer per ``start`` command and reap it per ``reap`` command (see above)."""
+    from metrolab.store import sealing  # noqa: F401  (imported once, before the forks)
+
+    for line in sys.stdin:
+        command, *args = line.split()
+        if command == "start":
+            pid = os.fork()
+            if pid == 0:
+                code = 0
+                try:
+                    main(Path(args[0]), args[1], int(args[2]) if len(args) > 2 else None)
+                except BaseException as exc:
+                    traceback.print_exc()
+                    say(f"error {type(exc).__name__}: {exc}")
+                    code = 1
+                finally:
+                    os._exit(code)
+            print(f"pid {pid}", flush=True)
+        elif command == "reap":
+            os.waitpid(int(args[0]), 0)
+            print("reaped", flush=True)
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else None)
+    serve()

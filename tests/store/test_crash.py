@@ -1,18 +1,21 @@
 """Crash safety: writers killed with SIGKILL at random moments lose no acknowledged reading.
 
-Each writer subprocess appends readings and prints each acknowledged index; the test
-kills it (SIGKILL) after a random number of acknowledgements, so the kill lands at a
-random point of the next append (mid-write, mid-fsync, between entries), restarts it on
-the same journal, and kills it again. After ``metrolab recover`` every record opens,
-verifies, and holds every acknowledged reading exactly once, in order.
+Each writer process (forked by crash_writer.py, so Python starts once) appends readings
+and prints each acknowledged index; the test kills it (SIGKILL) after a random number of
+acknowledgements, so the kill lands at a random point of the next append (mid-write,
+mid-fsync, between entries), starts a new writer on the same journal, and kills it
+again. After ``metrolab recover`` every record opens, verifies, and holds every
+acknowledged reading exactly once, in order.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,37 +26,71 @@ from metrolab.store import open_record, verify
 WRITER = Path(__file__).with_name("crash_writer.py")
 
 
-def _start(journal: Path, run_id: str, seal_after: int | None = None) -> subprocess.Popen[str]:
-    args = [sys.executable, str(WRITER), str(journal), run_id]
-    if seal_after is not None:
-        args.append(str(seal_after))
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+class WriterServer:
+    """The crash_writer.py server: forks writers on request; the test kills them."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, str(WRITER)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+
+    def _send(self, command: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+
+    def _line(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        assert line, "the writer server died"
+        assert not line.startswith("error"), f"a writer failed: {line}"
+        return line.strip()
+
+    def run_and_kill(self, journal: Path, run_id: str, *, acks: int = 0,
+                     seal_after: int | None = None) -> list[int]:
+        """Start a writer, SIGKILL it after ``acks`` acknowledgements (or once it starts
+        sealing); return every index it acknowledged, including those printed before the
+        kill landed."""
+        self._send(f"start {journal} {run_id}" + (f" {seal_after}" if seal_after else ""))
+        seen: list[int] = []
+        pid = None
+        sealing = False
+        while pid is None or (len(seen) < acks if seal_after is None else not sealing):
+            line = self._line()
+            if line.startswith("pid "):
+                pid = int(line.split()[1])
+            elif line.startswith("ack "):
+                seen.append(int(line.split()[1]))
+            sealing = sealing or line == "sealing"
+        os.kill(pid, signal.SIGKILL)
+        self._send(f"reap {pid}")
+        while (line := self._line()) != "reaped":
+            if line.startswith("ack "):
+                seen.append(int(line.split()[1]))
+        return seen
+
+    def close(self) -> None:
+        """Stop the server (end of its input) and wait for it."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
 
 
-def _kill_after(process: subprocess.Popen[str], acks: int) -> tuple[list[int], str]:
-    """Kill ``process`` after ``acks`` acknowledgements; return every index it acknowledged
-    (including any printed before the kill landed) and its stderr."""
-    assert process.stdout is not None
-    seen: list[int] = []
-    while len(seen) < acks:
-        line = process.stdout.readline()
-        if not line.startswith("ack "):
-            break
-        seen.append(int(line.split()[1]))
-    process.send_signal(signal.SIGKILL)
-    rest, err = process.communicate(timeout=30)
-    seen += [int(line.split()[1]) for line in rest.splitlines() if line.startswith("ack ")]
-    return seen, err
+@pytest.fixture
+def writers() -> Iterator[WriterServer]:
+    """Yield a running writer server; stop it afterwards."""
+    server = WriterServer()
+    yield server
+    server.close()
 
 
-def _crash_loop(directory: Path, run_id: str, kills: int, rng: random.Random) -> list[int]:
+def _crash_loop(writers: WriterServer, directory: Path, run_id: str, kills: int,
+                rng: random.Random) -> list[int]:
     """Start and kill a writer ``kills`` times on one journal; return acknowledged indices."""
     journal = directory / f"{run_id}.journal"
     acknowledged: list[int] = []
     for _ in range(kills):
-        seen, err = _kill_after(_start(journal, run_id), rng.choice([0, 1, 2, 5, 20, 60]))
-        assert "Traceback" not in err, err
-        acknowledged += seen
+        acknowledged += writers.run_and_kill(journal, run_id,
+                                             acks=rng.choice([0, 1, 2, 4, 8, 16]))
     return acknowledged
 
 
@@ -73,33 +110,24 @@ def _check_recovered(directory: Path, acknowledged: dict[str, list[int]],
         assert set(map(float, acks)) <= set(values), f"{run_id} lost acknowledged readings"
 
 
-def test_killed_writers_lose_no_acknowledged_reading(tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_killed_writers_lose_no_acknowledged_reading(
+        tmp_path: Path, writers: WriterServer, capsys: pytest.CaptureFixture[str]) -> None:
     rng = random.Random(20260101)
-    acks = {"Q1": _crash_loop(tmp_path, "Q1", 10, rng)}
+    acks = {"Q1": _crash_loop(writers, tmp_path, "Q1", 10, rng)}
     assert acks["Q1"], "the writers never acknowledged anything: the test would prove nothing"
     _check_recovered(tmp_path, acks, capsys)
 
 
 @pytest.mark.slow
-def test_a_hundred_kills_and_kills_while_sealing(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_hundred_kills_and_kills_while_sealing(
+        tmp_path: Path, writers: WriterServer, capsys: pytest.CaptureFixture[str]) -> None:
     rng = random.Random(17025)
-    acks = {f"S{n}": _crash_loop(tmp_path, f"S{n}", 25, rng) for n in range(4)}
-    for n in range(8):  # killed once sealing has begun: a record is whole or absent
+    acks = {f"S{n}": _crash_loop(writers, tmp_path, f"S{n}", 25, rng) for n in range(4)}
+    for n in range(10):  # killed once sealing has begun: a record is whole or absent
         run_id = f"X{n}"
-        process = _start(tmp_path / f"{run_id}.journal", run_id, seal_after=rng.randint(1, 400))
-        assert process.stdout is not None
-        seen = []
-        for line in process.stdout:
-            if line.startswith("ack "):
-                seen.append(int(line.split()[1]))
-            if line.startswith("sealing"):
-                break
-        process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=30)
-        acks[run_id] = seen
+        acks[run_id] = writers.run_and_kill(tmp_path / f"{run_id}.journal", run_id,
+                                            seal_after=rng.randint(1, 30))
     _check_recovered(tmp_path, acks, capsys)
-    for n in range(8):
+    for n in range(10):
         assert open_record(tmp_path / f"X{n}.h5").status == "completed"
     assert not list(tmp_path.glob(".*.tmp"))
