@@ -182,3 +182,27 @@ def test_a_model_that_gives_nan_is_a_named_failure():
 
     with pytest.raises(UncertaintyComputationError, match=r"output\(s\) y: .* 1 test point"):
         evaluate_gum(lambda x: np.sqrt(x), {"x": TypeB(np.array([4.0, -1.0]), u=0.1)})
+
+
+def test_celsius_inputs_follow_pint_semantics():
+    """Differences of °C are delta_degC; a multiplied °C value counts from absolute zero."""
+    diff = evaluate_gum(
+        lambda t1, t2: t1 - t2,
+        {"t1": TypeB(25.0, u=0.1, unit="degC"), "t2": TypeB(20.0, u=0.1, unit="degC")},
+    )
+    assert diff["y"].value.to("delta_degC").magnitude == pytest.approx(5.0)
+    assert diff["y"].u.to("delta_degC").magnitude == pytest.approx(math.sqrt(0.02))
+    shifted = evaluate_gum(
+        lambda t, d: t + d,
+        {"t": TypeB(25.0, u=0.1, unit="degC"), "d": TypeB(0.5, u=0.1, unit="delta_degC")},
+    )
+    assert shifted["y"].value.to("degC").magnitude == pytest.approx(25.5)
+    product = evaluate_gum(
+        lambda a, t: a * t,
+        {"a": TypeB(1e-3, u=1e-5, unit="1/K"), "t": TypeB(20.0, u=0.1, unit="degC")},
+    )
+    assert float(product.values[0]) == pytest.approx(0.29315)
+    with pytest.raises(UncertaintyInputError, match="units do not combine"):
+        evaluate_gum(
+            compile_equations({"y": "t - 20"}, ["t"]), {"t": TypeB(25.0, u=0.1, unit="degC")}
+        )
