@@ -65,12 +65,11 @@ class SerialTransport:
 
     def write(self, message: str) -> None:
         """Send ``message`` plus the write termination."""
-        import serial
 
         try:
             self._port.write(message.encode("ascii") + self._write_term)
             self._port.flush()
-        except (serial.SerialException, OSError) as exc:
+        except _port_errors() as exc:
             raise self._lost(exc, message) from exc
 
     def read(self) -> str:
@@ -113,24 +112,25 @@ class SerialTransport:
 
     def clear(self) -> None:
         """Discard everything waiting in the input and output buffers."""
-        import serial
 
         try:
             self._port.reset_output_buffer()
             self._port.reset_input_buffer()
-        except (serial.SerialException, OSError) as exc:
+        except _port_errors() as exc:
             raise self._lost(exc, "clear") from exc
 
     def close(self) -> None:
         """Close the port (idempotent)."""
-        self._port.close()
+        try:
+            self._port.close()
+        except _port_errors() as exc:
+            raise self._lost(exc, "close") from exc
 
     def _read_line(self) -> bytes:
-        import serial
 
         try:
             data = self._port.read_until(self._read_term)
-        except (serial.SerialException, OSError) as exc:
+        except _port_errors() as exc:
             raise self._lost(exc, None) from exc
         if not data.endswith(self._read_term):
             raise InstrumentTimeout(
@@ -142,11 +142,10 @@ class SerialTransport:
         return data[: -len(self._read_term)]
 
     def _read_exactly(self, count: int) -> bytes:
-        import serial
 
         try:
             data = self._port.read(count)
-        except (serial.SerialException, OSError) as exc:
+        except _port_errors() as exc:
             raise self._lost(exc, None) from exc
         if len(data) != count:
             raise InstrumentTimeout(
@@ -162,3 +161,15 @@ class SerialTransport:
             command=command,
             hint="the port was closed or unplugged: reopen it",
         )
+
+
+def _port_errors() -> tuple[type[BaseException], ...]:
+    """Return the exception types pyserial lets escape when a port fails or goes away."""
+    import serial
+
+    errors: tuple[type[BaseException], ...] = (serial.SerialException, OSError)
+    try:
+        import termios
+    except ImportError:  # not a POSIX system
+        return errors
+    return (*errors, termios.error)

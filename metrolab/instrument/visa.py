@@ -18,6 +18,7 @@ from metrolab.instrument.errors import (
 from metrolab.instrument.transport import resource_lock
 
 _CHUNK_BYTES = 1 << 20
+_MAX_DRAINED_MESSAGES = 10_000
 
 
 @functools.cache
@@ -130,12 +131,14 @@ class VisaTransport:
             raise self._translate(exc, None) from exc
 
     def clear(self) -> None:
-        """Discard pending input: device clear (pyvisa-py drains a socket for 0.1 s), or
-        flush the buffers of a serial port."""
+        """Discard pending input: a raw socket is drained until quiet for 0.1 s, a serial
+        port's buffers are flushed, other interfaces get a VISA device clear."""
         import pyvisa
 
         try:
-            if self._res.interface_type == pyvisa.constants.InterfaceType.asrl:
+            if self.resource.upper().endswith("::SOCKET"):
+                self._drain()
+            elif self._res.interface_type == pyvisa.constants.InterfaceType.asrl:
                 self._res.flush(
                     pyvisa.constants.BufferOperation.discard_read_buffer
                     | pyvisa.constants.BufferOperation.discard_write_buffer
@@ -144,6 +147,24 @@ class VisaTransport:
                 self._res.clear()
         except Exception as exc:
             raise self._translate(exc, "device clear") from exc
+
+    def _drain(self) -> None:
+        # pyvisa-py's own clear() never returns once the peer has closed the socket,
+        # so read (and drop) whole messages until none arrives within 0.1 s.
+        import pyvisa
+
+        saved = self._res.timeout
+        self._res.timeout = 100
+        try:
+            for _ in range(_MAX_DRAINED_MESSAGES):
+                try:
+                    self._res.read_raw()
+                except pyvisa.errors.VisaIOError as exc:
+                    if exc.error_code == pyvisa.constants.StatusCode.error_timeout:
+                        return
+                    raise
+        finally:
+            self._res.timeout = saved
 
     def close(self) -> None:
         """Close the resource (idempotent)."""
