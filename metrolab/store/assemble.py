@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from metrolab.store.errors import SealError
 from metrolab.store.journal import JournalContents, JournalEntry
 
 
@@ -47,11 +48,16 @@ def to_epoch(value: Any, fallback_iso: str) -> float:
 
     ``value`` may be seconds since the epoch (a number) or ISO 8601 text (naive text is
     taken as UTC); when it is missing, ``fallback_iso`` (the journal entry time) is used.
+    Raises :class:`SealError` for anything else.
     """
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     text = value if isinstance(value, str) and value else fallback_iso
-    moment = datetime.fromisoformat(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise SealError(f"time {text!r} in the journal is neither epoch seconds nor ISO 8601 "
+                        "text; fix the code that journalled it") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()

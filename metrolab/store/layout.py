@@ -15,10 +15,12 @@ from typing import Any
 
 import h5py
 import numpy as np
+import pint
 
 from metrolab import __version__
 from metrolab.store.assemble import PointData, RunData, to_epoch, to_iso
 from metrolab.store.durable import canonical_json
+from metrolab.store.errors import SealError
 from metrolab.store.journal import JournalEntry
 from metrolab.units import ureg
 
@@ -152,7 +154,11 @@ def _quantity_column(values: Sequence[Any]) -> tuple[np.ndarray, str]:
         if isinstance(value, Mapping) and value.get("value") is not None:
             number = float(value["value"])
             if value.get("unit") != unit:
-                number = ureg.Quantity(number, value.get("unit")).to(unit).magnitude
+                try:
+                    number = ureg.Quantity(number, value.get("unit")).to(unit).magnitude
+                except pint.PintError as exc:
+                    raise SealError(f"a value in {value.get('unit')!r} cannot join values in "
+                                    f"{unit!r} ({exc}): {dict(value)}") from exc
             column[row] = number
     return column, _unit(unit)
 

@@ -181,3 +181,19 @@ def test_a_journal_with_only_its_header_seals_as_an_empty_aborted_run(tmp_path: 
     assert (record.record_id, record.status, record.points) == ("EMPTY", "aborted", [])
     assert record.environment["temperature"].magnitude.size == 0
     assert verify(record.path).ok
+
+
+@pytest.mark.parametrize(("reading", "message"), [
+    ({"value": 1.0, "unit": "A"}, r"a value in 'A' cannot join values in 'V'"),
+    ({"value": 1.0, "unit": "V", "time": "yesterday"}, r"'yesterday' .* neither epoch"),
+])
+def test_a_journal_the_store_cannot_make_sense_of_is_refused_by_name(
+        tmp_path: Path, reading: dict[str, object], message: str) -> None:
+    path = tmp_path / "odd.journal"
+    with Journal.create(path, "ODD") as journal:
+        journal.append("reading", {"point_id": "p", "phase": "as_found", "value": 2.0,
+                                   "unit": "V", "time": 0.0})
+        journal.append("reading", {"point_id": "p", "phase": "as_found", **reading})
+    with pytest.raises(SealError, match=message):
+        seal(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["odd.journal"]
