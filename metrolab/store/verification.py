@@ -10,7 +10,7 @@ from pathlib import Path
 import h5py
 
 from metrolab.store.audit import AUDIT_LOG_NAME, AuditLog
-from metrolab.store.durable import file_sha256
+from metrolab.store.durable import file_sha256, sha256_hex
 from metrolab.store.errors import AuditLogError
 from metrolab.store.integrity import INTEGRITY_GROUP, content_hash, manifest
 from metrolab.store.layout import SCHEMA_NAME
@@ -64,8 +64,9 @@ def verify(path: str | os.PathLike[str]) -> VerifyReport:
     """Check a record (or an ``audit.log``) and return a :class:`VerifyReport`.
 
     For a record: every object against the sealed manifest, the manifest against the
-    content hash, the audit log's chain, and the log's entry for this record against the
-    content hash and the SHA-256 of the whole file.
+    content hash, the journal it was sealed from (if it is beside the record) against the
+    journal hash sealed in it, the audit log's chain, and the log's entry for this record
+    against the content hash and the SHA-256 of the whole file.
     """
     path = Path(path)
     if path.name == AUDIT_LOG_NAME or (path.is_file() and not h5py.is_hdf5(path)):
@@ -78,9 +79,14 @@ def verify(path: str | os.PathLike[str]) -> VerifyReport:
         with h5py.File(path, "r") as handle:
             report.record_id = str(handle["entry"].attrs["record_id"])
             report.content_sha256 = str(handle[INTEGRITY_GROUP].attrs["content_sha256"])
+            provenance = handle["entry/provenance"]
+            journal = (str(provenance.attrs.get("journal_file", "")),
+                       int(provenance["journal_bytes"][()]) if "journal_bytes" in provenance
+                       else 0, str(provenance.attrs.get("journal_sha256", "")))
     except (OSError, RuntimeError, KeyError) as exc:
         report.problems.append(f"cannot read the record's ID and hash: {exc}")
         return report
+    report.problems += _journal_problems(path.parent, *journal)
     log = AuditLog.for_record(path)
     if not log.path.exists():
         report.problems.append(f"no audit log {log.path} beside the record")
@@ -98,6 +104,19 @@ def verify(path: str | os.PathLike[str]) -> VerifyReport:
                                        "(file_sha256 in the audit log)")
     report.ok = not report.problems
     return report
+
+
+def _journal_problems(directory: Path, name: str, size: int, digest: str) -> list[str]:
+    """Compare the journal beside a record (if it is there) with the part that was sealed."""
+    journal = directory / name
+    if not name or not digest or not journal.is_file():
+        return []  # journals may be archived elsewhere; the record stands on its own
+    with open(journal, "rb") as handle:
+        sealed_part = handle.read(size)
+    if len(sealed_part) < size or sha256_hex(sealed_part) != digest:
+        return [f"journal {name} no longer matches the {size} bytes sealed from it "
+                "(journal_sha256 in /entry/provenance)"]
+    return []
 
 
 def _verify_log(path: Path) -> VerifyReport:

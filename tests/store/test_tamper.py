@@ -134,3 +134,13 @@ def test_an_interrupted_log_append_is_cut_off_by_the_next_one(record_path: Path)
     assert actions == ["sealed", "torn_tail_removed", "reviewed"]
     assert (record_path.parent / "audit.log.torn").read_bytes() == b'{"seq":2,"action":"revi\n'
     assert verify(log).ok and verify(record_path).ok
+
+
+def test_a_changed_journal_beside_the_record_is_detected(record_path: Path,
+                                                        journal_path: Path) -> None:
+    raw = journal_path.read_bytes()
+    journal_path.write_bytes(raw.replace(b'"operator":"A. Operator"', b'"operator":"B. Operator"'))
+    assert any("journal R-2026-0001.journal no longer matches" in p
+               for p in verify(record_path).problems)
+    journal_path.write_bytes(raw + b"more after sealing is fine\n")
+    assert verify(record_path).ok
