@@ -58,6 +58,7 @@ class Item:
     serial: str
     description: str = ""
     condition: str = ""
+    firmware: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,23 @@ class Standard:
     issuer: str
     in_date: bool  # was the calibration valid on every day of the performance?
     override_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Equipment:
+    """An instrument used besides the item: a standard or an environment sensor.
+
+    ``role`` is ``standard`` or ``environment``; ``standard`` holds its calibration when
+    the record gives one (always for a standard).
+    """
+
+    role: str
+    name: str
+    manufacturer: str
+    model: str
+    serial: str
+    firmware: str = ""
+    standard: Standard | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +224,7 @@ class CertificateContent:
     dates: Dates
     method: Method
     environment: tuple[InfluenceCondition, ...]
-    standards: tuple[Standard, ...]
+    equipment: tuple[Equipment, ...]
     results: tuple[ResultPoint, ...]
     decision_rule: DecisionRule
     approval: Approval
@@ -222,6 +240,11 @@ class CertificateContent:
             "No calibration interval is recommended on this certificate.",
         )
     )
+
+    @property
+    def standards(self) -> tuple[Standard, ...]:
+        """Return the calibrations of the equipment that makes the results traceable."""
+        return tuple(e.standard for e in self.equipment if e.standard is not None)
 
     def phases(self) -> tuple[Phase, ...]:
         """Return the phases present in the results, as-found first."""

@@ -138,6 +138,11 @@ def _administrative_data(root: ET.Element, c: CertificateContent) -> None:
     _text(item, "name", c.item.description or f"{c.item.manufacturer} {c.item.model}")
     if c.item.condition:
         _text(item, "description", f"Condition on receipt: {c.item.condition}")
+    if c.item.firmware:
+        firmware = _d(_d(item, "installedSoftwares"), "software")
+        _text(firmware, "name", "Firmware")
+        _d(firmware, "release", c.item.firmware)
+        _d(firmware, "type", "firmware")
     _text(_d(item, "manufacturer"), "name", c.item.manufacturer)
     _d(item, "model", c.item.model)
     serial = _d(_d(item, "identifications"), "identification")
@@ -189,27 +194,31 @@ def _administrative_data(root: ET.Element, c: CertificateContent) -> None:
 
 
 def _equipment(parent: ET.Element, c: CertificateContent) -> None:
-    if not c.standards:
+    if not c.equipment:
         return
     equipments = _d(parent, "measuringEquipments")
-    for standard in c.standards:
+    for item in c.equipment:
         equipment = _d(equipments, "measuringEquipment")
-        _text(equipment, "name", standard.name)
-        certificate = _d(equipment, "certificate")
-        _text(certificate, "referral", standard.issuer)
-        _d(certificate, "referralID", standard.certificate_id)
-        _d(certificate, "procedure", "SHA-256")
-        _d(certificate, "value", standard.certificate_sha256)
-        validity = f"calibrated {wording.when(standard.calibration_date)}, due " \
-                   f"{wording.when(standard.due_date)}: {wording.standard_validity(standard)}"
-        _text(certificate, "description", validity)
-        _d(certificate, "inValidityRange", "true" if standard.in_date else "false")
-        _d(certificate, "traceable", "true")
-        _text(_d(equipment, "manufacturer"), "name", standard.manufacturer)
-        _d(equipment, "model", standard.model)
+        _text(equipment, "name", item.name)
+        _text(equipment, "description", f"Role: {item.role}"
+              + (f"; firmware {item.firmware}" if item.firmware else ""))
+        standard = item.standard
+        if standard is not None:
+            certificate = _d(equipment, "certificate")
+            _text(certificate, "referral", standard.issuer)
+            _d(certificate, "referralID", standard.certificate_id)
+            _d(certificate, "procedure", "SHA-256")
+            _d(certificate, "value", standard.certificate_sha256)
+            _text(certificate, "description",
+                  f"calibrated {wording.when(standard.calibration_date)}, due "
+                  f"{wording.when(standard.due_date)}: {wording.standard_validity(standard)}")
+            _d(certificate, "inValidityRange", "true" if standard.in_date else "false")
+            _d(certificate, "traceable", "true")
+        _text(_d(equipment, "manufacturer"), "name", item.manufacturer)
+        _d(equipment, "model", item.model)
         serial = _d(_d(equipment, "identifications"), "identification")
         _d(serial, "issuer", "manufacturer")
-        _d(serial, "value", standard.serial)
+        _d(serial, "value", item.serial)
         _text(serial, "name", "Serial number")
 
 

@@ -25,6 +25,7 @@ from metrolab.certificates.content import (
     Conformity,
     Dates,
     DecisionRule,
+    Equipment,
     InfluenceCondition,
     Item,
     Laboratory,
@@ -147,7 +148,7 @@ def example_content(*, approved: bool = True, amendment: Amendment | None = None
                               LABORATORY["accreditation"], LABORATORY["country"]),
         customer=Party(CUSTOMER["name"], CUSTOMER["address"]),
         location="laboratory",
-        item=Item(**ITEM, condition="no visible damage"),
+        item=Item(**ITEM, condition="no visible damage", firmware="11-5-2"),
         dates=Dates(performance_start=START, performance_end=END,
                     issue=date(2026, 3, 3) if approved else None),
         method=Method(procedure="dmm-dcv-verification", version="1.0", software_version="0.1.0",
@@ -158,13 +159,16 @@ def example_content(*, approved: bool = True, amendment: Amendment | None = None
             InfluenceCondition("Relative humidity", Quantity(45.0, "percent"),
                                Quantity(43.0, "percent"), Quantity(47.0, "percent")),
         ),
-        standards=(Standard(
-            name="Multifunction calibrator", manufacturer="Fluke", model="5522A",
-            serial="1234567", certificate_id=str(STANDARD_TRACEABILITY["certificate_id"]),
-            certificate_sha256=str(STANDARD_TRACEABILITY["certificate_sha256"]),
-            calibration_date=date(2025, 6, 1), due_date=date(2026, 6, 1),
-            issuer=str(STANDARD_TRACEABILITY["issuer"]), in_date=True,
-        ),),
+        equipment=(
+            Equipment("standard", "Multifunction calibrator", "Fluke", "5522A", "1234567",
+                      "1.4", Standard(
+                name="Multifunction calibrator", manufacturer="Fluke", model="5522A",
+                serial="1234567", certificate_id=str(STANDARD_TRACEABILITY["certificate_id"]),
+                certificate_sha256=str(STANDARD_TRACEABILITY["certificate_sha256"]),
+                calibration_date=date(2025, 6, 1), due_date=date(2026, 6, 1),
+                issuer=str(STANDARD_TRACEABILITY["issuer"]), in_date=True)),
+            Equipment("environment", "Hygrometer", "Vaisala", "HMT330", "V1230045", "5.16"),
+        ),
         results=tuple(results),
         decision_rule=DecisionRule(
             rule="nonbinary", parameters=(("w", "U"),),
@@ -247,6 +251,11 @@ def example_journal_entries(run_id: str = "ECL-2026-0001", *,
             "identity": {"manufacturer": "Fluke", "model": "5522A", "serial": "1234567",
                          "firmware": "1.4"},
             "traceability": dict(STANDARD_TRACEABILITY),
+        }),
+        ("instrument", {
+            "role": "environment", "name": "Hygrometer", "resource": "ASRL/dev/pts/7::INSTR",
+            "identity": {"manufacturer": "Vaisala", "model": "HMT330", "serial": "V1230045",
+                         "firmware": "5.16"},
         }),
     ]
     for temperature, humidity in ((22.9, 44.0), (23.1, 45.5), (23.3, 46.0)):

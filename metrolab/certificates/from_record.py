@@ -22,6 +22,7 @@ from metrolab.certificates.content import (
     Conformity,
     Dates,
     DecisionRule,
+    Equipment,
     InfluenceCondition,
     Item,
     Laboratory,
@@ -178,30 +179,54 @@ def _environment(environment: Mapping[str, Any]) -> tuple[InfluenceCondition, ..
     return tuple(conditions)
 
 
-def _standards(instruments: list[dict[str, Any]], start: date, end: date) -> tuple[Standard, ...]:
-    standards = []
-    for instrument in instruments:
-        if instrument.get("role") != "standard":
-            continue
-        identity = instrument.get("identity") or {}
-        trace = instrument.get("traceability") or {}
-        if not trace.get("certificate_id"):
+def _standard(instrument: Mapping[str, Any], start: date, end: date) -> Standard | None:
+    """Return the calibration of an instrument from its traceability, or None if it has none."""
+    identity = instrument.get("identity") or {}
+    trace = instrument.get("traceability") or {}
+    if not trace.get("certificate_id"):
+        if instrument.get("role") == "standard":
             raise CertificateError(
                 f"standard {instrument.get('name')!r} has no traceability certificate in the "
                 "record; a certificate cannot state how its results are traceable"
             )
-        calibrated, due = _day(trace.get("calibration_date")), _day(trace.get("due_date"))
-        in_date = (calibrated is None or calibrated <= start) and (due is None or end <= due)
-        standards.append(Standard(
-            name=str(instrument.get("name", "")),
+        return None
+    calibrated, due = _day(trace.get("calibration_date")), _day(trace.get("due_date"))
+    in_date = (calibrated is None or calibrated <= start) and (due is None or end <= due)
+    return Standard(
+        name=str(instrument.get("name", "")),
+        manufacturer=str(identity.get("manufacturer", "")),
+        model=str(identity.get("model", "")), serial=str(identity.get("serial", "")),
+        certificate_id=str(trace["certificate_id"]),
+        certificate_sha256=str(trace.get("certificate_sha256") or "not recorded"),
+        calibration_date=calibrated, due_date=due, issuer=str(trace.get("issuer", "")),
+        in_date=in_date, override_reason=str(trace.get("override_reason") or ""),
+    )
+
+
+def _equipment(instruments: list[dict[str, Any]], start: date, end: date) -> tuple[
+        Equipment, ...]:
+    """Return every instrument but the item (role ``dut``), with its calibration if any."""
+    equipment = []
+    for instrument in instruments:
+        if instrument.get("role") == "dut":
+            continue
+        identity = instrument.get("identity") or {}
+        equipment.append(Equipment(
+            role=str(instrument.get("role", "")), name=str(instrument.get("name", "")),
             manufacturer=str(identity.get("manufacturer", "")),
             model=str(identity.get("model", "")), serial=str(identity.get("serial", "")),
-            certificate_id=str(trace["certificate_id"]),
-            certificate_sha256=str(trace.get("certificate_sha256") or "not recorded"),
-            calibration_date=calibrated, due_date=due, issuer=str(trace.get("issuer", "")),
-            in_date=in_date, override_reason=str(trace.get("override_reason") or ""),
+            firmware=str(identity.get("firmware", "")),
+            standard=_standard(instrument, start, end),
         ))
-    return tuple(standards)
+    return tuple(equipment)
+
+
+def _dut_firmware(instruments: list[dict[str, Any]]) -> str:
+    """Return the firmware the item reported when identified, or an empty string."""
+    for instrument in instruments:
+        if instrument.get("role") == "dut":
+            return str((instrument.get("identity") or {}).get("firmware", ""))
+    return ""
 
 
 def _approval(record: Record) -> Approval:
@@ -272,7 +297,7 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
         location=str(run.get("location") or "laboratory"),
         item=Item(str(item.get("manufacturer", "")), str(item.get("model", "")),
                   str(item.get("serial", "")), str(item.get("description", "")),
-                  str(item.get("condition", ""))),
+                  str(item.get("condition", "")), _dut_firmware(record.instruments)),
         dates=Dates(
             performance_start=start, performance_end=end,
             issue=None if is_draft or approval.approved_at is None
@@ -285,7 +310,7 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
             config_hash=str(run.get("config_hash", "")),
         ),
         environment=_environment(record.environment),
-        standards=_standards(record.instruments, start.date(), end.date()),
+        equipment=_equipment(record.instruments, start.date(), end.date()),
         results=results,
         decision_rule=DecisionRule(
             rule=rule_name, parameters=flatten_parameters(rule.get("parameters")),

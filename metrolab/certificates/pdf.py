@@ -107,6 +107,7 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
             ("Manufacturer", c.item.manufacturer),
             ("Model", c.item.model),
             ("Serial number", c.item.serial),
+            ("Firmware", c.item.firmware or "—"),
             ("Condition", c.item.condition or "—"),
         ]),
         _p("Dates", _H2),
@@ -123,6 +124,11 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
            + (f" (configuration {c.method.config_hash})" if c.method.config_hash else "") + "."),
         _p("Deviations from the method: "
            + ("; ".join(c.method.deviations) if c.method.deviations else "none") + "."),
+        _p("Equipment used", _H2),
+        _table([["Role", "Equipment", "Manufacturer / model", "Serial", "Firmware"]]
+               + [[e.role, e.name, f"{e.manufacturer} {e.model}", e.serial, e.firmware or "—"]
+                  for e in c.equipment],
+               widths=[22 * mm, 45 * mm, 45 * mm, 30 * mm, 28 * mm]),
         _p("Environmental conditions", _H2),
         _table([["Quantity", "Mean", "Minimum", "Maximum", "Unit"]]
                + [[e.name, e.mean, e.minimum, e.maximum, e.unit]

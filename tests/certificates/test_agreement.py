@@ -132,6 +132,15 @@ def test_identity_dates_and_traceability_agree(rendered: dict[str, Path],
         value = root.findtext(path, namespaces=NS)
         assert value, path
         assert pattern.format(value) in text, f"{path} = {value!r} not in the PDF"
+    for equipment in root.findall("dcc:measurementResults/dcc:measuringEquipments/"
+                                  "dcc:measuringEquipment", NS):
+        row = " ".join([_name(equipment),
+                        equipment.findtext("dcc:manufacturer/dcc:name/dcc:content",
+                                           namespaces=NS) or "",
+                        equipment.findtext("dcc:model", namespaces=NS) or "",
+                        equipment.findtext("dcc:identifications/dcc:identification/dcc:value",
+                                           namespaces=NS) or ""])
+        assert row in text, f"equipment {row!r} not in the PDF"
     signer = [p for p in root.findall(admin + "dcc:respPersons/dcc:respPerson", NS)
               if p.findtext("dcc:mainSigner", namespaces=NS) == "true"]
     assert len(signer) == 1

@@ -63,6 +63,11 @@ def test_equipment_and_influence_conditions_are_listed(rendered: dict[str, Path]
     assert equipment.findtext("dcc:certificate/dcc:referralID", namespaces=NS) == "PTB-2025-0815"
     assert equipment.findtext("dcc:certificate/dcc:value", namespaces=NS) == "3f" * 32
     assert equipment.findtext("dcc:certificate/dcc:inValidityRange", namespaces=NS) == "true"
+    names = [e.findtext("dcc:name/dcc:content", namespaces=NS) for e in root.findall(
+        ".//dcc:measuringEquipments/dcc:measuringEquipment", NS)]
+    assert names == ["Multifunction calibrator", "Hygrometer"]
+    firmware = root.find(".//dcc:items/dcc:item/dcc:installedSoftwares/dcc:software", NS)
+    assert firmware is not None and firmware.findtext("dcc:release", namespaces=NS) == "11-5-2"
     units = [real.findtext("si:unit", namespaces=NS) for real in root.findall(
         "dcc:measurementResults/dcc:influenceConditions//si:real", NS)]
     assert units == ["\\degreecelsius"] * 3 + ["\\percent"] * 3
