@@ -16,6 +16,7 @@ _EXPORTS: dict[str, str] = {
     "read_journal": "metrolab.store.journal",
     "seal": "metrolab.store.sealing",
     "recover": "metrolab.store.sealing",
+    "sealed_record": "metrolab.store.sealing",
     "open_record": "metrolab.store.record",
     "Record": "metrolab.store.record",
     "PointRecord": "metrolab.store.record",

@@ -136,6 +136,20 @@ def seal(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] 
     return sealed.path
 
 
+def sealed_record(journal_path: str | os.PathLike[str],
+                  records_dir: str | os.PathLike[str] | None = None) -> Path | None:
+    """Return the record the journal's run was sealed as, or None if it was not sealed.
+
+    Looks in the audit log of ``records_dir`` (default: the journal's directory). A runner
+    asks this before resuming: a sealed run is final and cannot be resumed.
+    """
+    journal_path = Path(journal_path)
+    directory = Path(records_dir) if records_dir is not None else journal_path.parent
+    entry = AuditLog(directory.resolve() / "audit.log").record_entry(
+        read_journal(journal_path).run_id)
+    return directory / entry["file"] if entry is not None else None
+
+
 @dataclass(frozen=True)
 class Recovery:
     """What :func:`recover` did: ``action`` is sealed, registered or already sealed."""

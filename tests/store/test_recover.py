@@ -116,3 +116,14 @@ def test_recover_goes_on_past_a_journal_it_cannot_recover(
     assert "a.journal: sealed as" in out
     assert "live.journal: not recovered:" in err and "live process" in err
     assert "1 of 2 journal(s) not recovered (live.journal)" in err
+
+
+def test_a_runner_can_ask_whether_a_journal_was_sealed(tmp_path: Path,
+                                                      sample: SimpleNamespace) -> None:
+    from metrolab.store import sealed_record
+
+    journal = sample.write_run(tmp_path / "r.journal", end=False)
+    assert sealed_record(journal) is None
+    path = recover(journal).path
+    assert sealed_record(journal) == path
+    assert sealed_record(journal, tmp_path / "elsewhere") is None
