@@ -27,9 +27,7 @@ def test_reading_big_endian_as_little_endian_is_not_silently_equal() -> None:
     assert not np.array_equal(decode_float64(payload, big_endian=False), [1.0, 2.0])
 
 
-@pytest.mark.parametrize(
-    "data", [b"", b"12", b"#0abc", b"#3", b"#2x4abcd", b"#15abc", b"#13abc!!"]
-)
+@pytest.mark.parametrize("data", [b"", b"12", b"#0abc", b"#3", b"#2x4abcd", b"#15abc", b"#13abc!!"])
 def test_malformed_blocks_are_refused(data: bytes) -> None:
     with pytest.raises(BlockFormatError):
         block_payload(data)

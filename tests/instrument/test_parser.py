@@ -24,7 +24,13 @@ def make_tree() -> tuple[CommandTree, dict[str, object], list[tuple[int, str]]]:
 
 @pytest.mark.parametrize(
     "header",
-    ["MEAS:VOLT:DC?", "MEASure:VOLTage:DC?", "meas:volt:dc?", "MeAsUrE:vOlTaGe:Dc?", ":MEAS:VOLT:DC?"],
+    [
+        "MEAS:VOLT:DC?",
+        "MEASure:VOLTage:DC?",
+        "meas:volt:dc?",
+        "MeAsUrE:vOlTaGe:Dc?",
+        ":MEAS:VOLT:DC?",
+    ],
 )
 def test_short_and_long_forms_in_any_case_are_the_same_command(header: str) -> None:
     tree, _, errors = make_tree()
@@ -49,7 +55,9 @@ def test_optional_nodes_may_be_left_out() -> None:
 
 def test_chain_continues_from_the_previous_branch_and_colon_returns_to_root() -> None:
     tree, _, errors = make_tree()
-    reply = tree.execute("VOLT:DC:RANG 100;RANG?;NPLC?;:MEAS:VOLT:DC?;*IDN?", lambda c, m: errors.append((c, m)))
+    reply = tree.execute(
+        "VOLT:DC:RANG 100;RANG?;NPLC?;:MEAS:VOLT:DC?;*IDN?", lambda c, m: errors.append((c, m))
+    )
     assert reply == "100;10;+1.0E+00;ACME,X,1,2"
     assert errors == []
 
@@ -70,7 +78,12 @@ def test_relative_header_after_a_branch_is_not_taken_from_the_root() -> None:
 
 @pytest.mark.parametrize(
     ("message", "code"),
-    [("VOLT:RANG 5000", -222), ("VOLT:RANG abc", -104), ("VOLT:RANG", -109), ("VOLT:RANG 1,2", -108)],
+    [
+        ("VOLT:RANG 5000", -222),
+        ("VOLT:RANG abc", -104),
+        ("VOLT:RANG", -109),
+        ("VOLT:RANG 1,2", -108),
+    ],
 )
 def test_parameter_errors_have_their_scpi_codes(message: str, code: int) -> None:
     tree, state, errors = make_tree()

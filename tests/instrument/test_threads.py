@@ -29,13 +29,15 @@ def test_eight_threads_by_a_thousand_queries_in_process() -> None:
 
 def test_eight_threads_over_tcp() -> None:
     sim = toy()
-    with serve_tcp(sim) as server:
-        with SCPIInstrument.open(server.resource, timeout_s=5.0) as driver:
-            assert hammer(driver, threads=8, queries=100) == []
+    with serve_tcp(sim) as server, SCPIInstrument.open(server.resource, timeout_s=5.0) as driver:
+        assert hammer(driver, threads=8, queries=100) == []
 
 
 def test_two_drivers_on_one_resource_share_one_lock() -> None:
     sim = toy()
-    with serve_tcp(sim) as server:
-        with SCPIInstrument.open(server.resource) as a, SCPIInstrument.open(server.resource) as b:
-            assert a.lock is b.lock
+    with (
+        serve_tcp(sim) as server,
+        SCPIInstrument.open(server.resource) as a,
+        SCPIInstrument.open(server.resource) as b,
+    ):
+        assert a.lock is b.lock
