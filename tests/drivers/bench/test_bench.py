@@ -12,8 +12,14 @@ from metrolab.drivers.vaisala import VaisalaHMT330
 
 from metrolab.clock import VirtualClock
 from metrolab.errors import UserInputError
-from metrolab.instrument.errors import InstrumentReplyError, InstrumentTimeout, SCPIError
+from metrolab.instrument.errors import (
+    InstrumentConnectionError,
+    InstrumentReplyError,
+    InstrumentTimeout,
+    SCPIError,
+)
 from metrolab.instrument.functions import Function
+from metrolab.instrument.simulation import create_simulator
 from metrolab.units import Quantity
 
 START = 1_767_225_600.0
@@ -147,3 +153,34 @@ def test_config_file_problems_are_named(tmp_path: Path, text: str, message: str)
     path.write_text(text + "\n", encoding="utf-8")
     with pytest.raises(UserInputError, match=message):
         BenchConfig.from_toml(path)
+
+
+def test_a_dropped_connection_is_a_connection_error_on_every_instrument() -> None:
+    clock = VirtualClock(start=START)
+    bench = SimulatedBench(seed=0, clock=clock)
+    with bench.serve() as resources, \
+            Fluke5522A.open(resources["calibrator"], clock=clock, timeout_s=0.2) as cal, \
+            Hart1529.open(resources["thermometer"], timeout_s=0.2) as thermometer, \
+            VaisalaHMT330.open(resources["hygrometer"], timeout_s=0.2) as hygrometer:
+        thermometer.read_temperature(1)
+        hygrometer.read()
+        bench.inject_fault("calibrator", "drop")
+        with pytest.raises(InstrumentTimeout):
+            cal.is_operating()  # a closed socket looks like silence to pyvisa-py ...
+        with pytest.raises(InstrumentConnectionError):
+            cal.is_operating()  # ... until the re-synchronisation finds nobody there
+        bench.inject_fault("thermometer", "drop")
+        with pytest.raises(InstrumentConnectionError):
+            thermometer.read_temperature(1)
+        bench.inject_fault("hygrometer", "drop")
+        with pytest.raises(InstrumentConnectionError):
+            hygrometer.read()
+
+
+def test_the_three_simulators_are_registered_under_their_names() -> None:
+    clock = VirtualClock(start=START)
+    for name, model in (("fluke-5522a", "5522A"), ("hart-1529", "1529"),
+                        ("vaisala-hmt330", "HMT330")):
+        simulator = create_simulator(name, seed=1, clock=clock)
+        assert simulator.clock is clock
+        assert model in simulator.IDN
