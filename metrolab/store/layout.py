@@ -76,9 +76,13 @@ def new_group(parent: h5py.Group, name: str, nx_class: str) -> h5py.Group:
 
 
 def write_mapping(group: h5py.Group, mapping: Mapping[str, Any]) -> None:
-    """Write plain metadata into ``group``: text, flags and whole numbers become attributes,
-    ``{value, unit}``-like dicts become datasets with units, other dicts subgroups,
-    lists JSON-text attributes; None is left out (the JSON copy keeps it)."""
+    """Write plain metadata into ``group``; return nothing.
+
+    Text and flags become attributes; a ``{value, unit}``-like dict (numbers plus a
+    ``unit``) becomes datasets with that unit (``key``, ``key_lower``...); other numbers
+    dimensionless datasets; other dicts subgroups; lists JSON-text attributes. None is
+    left out (the exact JSON copy beside it keeps it).
+    """
     for key, value in mapping.items():
         if isinstance(value, Mapping):
             if isinstance(value.get("unit"), str) and all(
@@ -130,7 +134,9 @@ def write_identity(entry: h5py.Group, run: Mapping[str, Any], *, record_id: str,
     """Write the run's identity (run_started data) as entry attributes and /entry/run."""
     entry.attrs["record_id"] = record_id
     entry.attrs["certificate_id"] = certificate_id
-    entry.attrs["title"] = str((run.get("procedure") or {}).get("name", "calibration run"))
+    procedure = run.get("procedure")
+    name = procedure.get("name") if isinstance(procedure, Mapping) else procedure
+    entry.attrs["title"] = str(name or "calibration run")
     entry.attrs["start_time"] = to_iso(run.get("started_at"), EPOCH) \
         if run.get("started_at") else ""
     group = new_group(entry, "run", "NXcollection")
@@ -141,7 +147,7 @@ def write_identity(entry: h5py.Group, run: Mapping[str, Any], *, record_id: str,
 def _write_instruments(group: h5py.Group, instruments: Sequence[Mapping[str, Any]]) -> None:
     for number, instrument in enumerate(instruments):
         role = str(instrument.get("role", "instrument"))
-        sub = new_group(group, f"{role}_{number:02d}", "NXcollection")
+        sub = new_group(group, safe_name(f"{role}_{number:02d}"), "NXcollection")
         write_mapping(sub, instrument)
         json_dataset(sub, "instrument_json", dict(instrument))
 
@@ -240,56 +246,83 @@ def _write_result(group: h5py.Group, result: Mapping[str, Any]) -> None:
                        unit or (result.get("value") or {}).get("unit"))
 
 
+def _numeric(value: Any, none: float = np.nan) -> np.ndarray | None:
+    """Return a number or a (nested) list of numbers/None as a float array, else None."""
+    if _is_number(value):
+        return np.asarray(float(value))
+    if not isinstance(value, list) or not value:
+        return None
+    try:
+        array = np.asarray(value, dtype=object)
+        if not all(_is_number(v) or v is None for v in array.ravel()):
+            return None
+        return np.where(array == None, none, array).astype(np.float64)  # noqa: E711
+    except ValueError:  # ragged lists
+        return None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _write_fields(group: h5py.Group, fields: Mapping[str, Any], units: Mapping[str, str],
+                  default_unit: str = DIMENSIONLESS) -> None:
+    """Write numbers (and lists of them) as datasets with ``units[key]`` (else
+    ``default_unit``; ``dof`` None means infinite), text as attributes, and anything else
+    (dicts, other lists) as JSON-text attributes; return nothing."""
+    for key, value in fields.items():
+        numbers = _numeric(value, np.inf if key == "dof" else np.nan)
+        if key == "dof" and value is None:
+            numbers = np.asarray(np.inf)
+        if numbers is not None:
+            number_dataset(group, safe_name(key), numbers, units.get(key, default_unit))
+        elif isinstance(value, str | bool):
+            group.attrs[key] = value
+        elif value is not None:
+            group.attrs[key] = json.dumps(value)
+
+
 def write_budget(group: h5py.Group, budget: Mapping[str, Any]) -> None:
-    """Write an uncertainty budget (``GumResult.to_dict()``) with units on every number."""
+    """Write an uncertainty budget (``GumResult.to_dict()`` or ``McResult.to_dict()``)
+    with a unit on every number; return nothing. The exact dict is in ``budget_json``."""
     json_dataset(group, "budget_json", dict(budget))
-    outputs = budget.get("outputs") or {}
+    outputs = _mapping(budget.get("outputs"))
     output_units = {name: _unit(out.get("unit")) for name, out in outputs.items()}
-    for key in ("method", "model"):
-        if isinstance(budget.get(key), str):
-            group.attrs[key] = budget[key]
-    if _is_number(budget.get("coverage")):
-        number_dataset(group, "coverage", float(budget["coverage"]), DIMENSIONLESS)
+    _write_fields(group, {k: v for k, v in budget.items()
+                          if k not in ("outputs", "budget", "inputs")}, {})
     out_group = new_group(group, "outputs", "NXcollection")
     for name, out in outputs.items():
-        sub = new_group(out_group, safe_name(name), "NXcollection")
-        for key in ("value", "u", "U"):
-            if _is_number(out.get(key)):
-                number_dataset(sub, key, float(out[key]), output_units[name])
-        number_dataset(sub, "k", float(out.get("k") or np.nan), DIMENSIONLESS)
-        dof = out.get("dof")
-        number_dataset(sub, "dof", np.inf if dof is None else float(dof), DIMENSIONLESS)
+        unit = output_units[name]
+        _write_fields(new_group(out_group, safe_name(name), "NXcollection"), out,
+                      {key: unit for key in ("value", "u", "U", "interval_symmetric",
+                                             "interval_shortest")})
+    inputs = _mapping(budget.get("inputs"))
+    in_group = new_group(group, "inputs", "NXcollection")
+    for name, item in inputs.items():
+        if isinstance(item, Mapping):
+            unit = _unit(item.get("unit"))
+            _write_fields(new_group(in_group, safe_name(name), "NXcollection"), item,
+                          {key: unit for key in ("value", "u", "half_width", "readings")})
     rows = new_group(group, "contributions", "NXcollection")
     for number, row in enumerate(budget.get("budget") or []):
         sub = new_group(rows, safe_name(f"{number:03d}_{row.get('input', '')}"), "NXcollection")
         in_unit = _unit(row.get("unit"))
         out_unit = output_units.get(row.get("output"), DIMENSIONLESS)
-        for key in ("output", "input", "distribution"):
-            if row.get(key) is not None:
-                sub.attrs[key] = str(row[key])
-        units = {"value": in_unit, "u": in_unit, "sensitivity": f"({out_unit})/({in_unit})",
-                 "contribution": out_unit, "share": DIMENSIONLESS}
-        for key, key_unit in units.items():
-            if _is_number(row.get(key)):
-                number_dataset(sub, key, float(row[key]), key_unit)
-        dof = row.get("dof")
-        number_dataset(sub, "dof", np.inf if dof is None else float(dof), DIMENSIONLESS)
+        sensitivity = row.get("sensitivity_unit") or f"({out_unit})/({in_unit})"
+        _write_fields(sub, row, {"value": in_unit, "u": in_unit, "sensitivity": sensitivity,
+                                 "contribution": out_unit})
 
 
 def write_decision(group: h5py.Group, decision: Mapping[str, Any], unit: str | None) -> None:
-    """Write a conformity decision (``Decision.to_dict()``); limits in the tolerance unit."""
+    """Write a conformity decision (``Decision.to_dict()``); return nothing.
+
+    Measured value, U, limits and acceptance limits carry the decision's own ``unit``
+    (else ``unit``, the tolerance's); probabilities, k and TUR are dimensionless.
+    """
     json_dataset(group, "decision_json", dict(decision))
-    for key in ("rule", "statement"):
-        if decision.get(key) is not None:
-            group.attrs[key] = str(decision[key])
-    if decision.get("parameters") is not None:
-        group.attrs["parameters"] = json.dumps(decision["parameters"])
-    measurand = ("measured", "U", "lower_limit", "upper_limit", "acceptance_lower",
-                 "acceptance_upper")
-    for key, value in decision.items():
-        if _is_number(value) or (isinstance(value, list) and all(map(_is_number, value))):
-            number_dataset(group, key, np.asarray(value, dtype=np.float64),
-                           _unit(unit) if key in measurand else DIMENSIONLESS)
+    measurand = _unit(decision.get("unit") or unit)
+    _write_fields(group, decision, {key: measurand for key in (
+        "measured", "U", "lower_limit", "upper_limit", "acceptance_lower", "acceptance_upper")})
 
 
 def _write_events(group: h5py.Group, data: RunData) -> None:

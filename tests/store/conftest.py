@@ -30,6 +30,11 @@ def budget(value: float, u_ref: float) -> dict[str, Any]:
              "contribution": u_ref, "share": 0.8},
         ],
         "correlations": [], "settings": {"samples": None},
+        "inputs": {"indication": {"kind": "A", "value": 10.00001, "u": 1e-6, "dof": 9,
+                                  "distribution": "t-scaled", "unit": "V",
+                                  "readings": [10.000009, 10.000011]},
+                   "reference": {"kind": "B", "value": 10.0, "u": u_ref, "dof": None,
+                                 "distribution": "rectangular", "unit": "V"}},
     }
 
 

@@ -91,6 +91,11 @@ def test_plain_h5py_can_follow_the_documented_layout(journal_path: Path,
         assert result["tolerance_upper"][()] == 4e-5
         assert result["budget/outputs/error/U"].attrs["units"] == "V"
         assert result["budget/outputs/error/dof"][()] == np.inf
+        readings = result["budget/inputs/indication/readings"]
+        assert readings[()].tolist() == [10.000009, 10.000011]
+        assert readings.attrs["units"] == "V"
+        assert result["budget/inputs/reference/dof"][()] == np.inf
+        assert json.loads(result["budget"].attrs["settings"]) == {"samples": None}
         sensitivity = result["budget/contributions/001_reference/sensitivity"]
         assert ureg.parse_units(sensitivity.attrs["units"]) == ureg.dimensionless
         assert result["decision"].attrs["statement"] == "pass"
