@@ -177,13 +177,10 @@ def recover(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[st
     contents = read_journal(journal_path)
     if not target.exists():
         path = seal(journal_path, target, clock=clock)
-        return Recovery(path, "sealed", assemble(contents).status, contents.run_id)
+        return Recovery(path, "sealed", _status(path), contents.run_id)
     log = AuditLog(target.resolve().parent / "audit.log", clock or WallClock())
-    with h5py.File(target, "r") as handle:
-        record_id = str(handle["entry"].attrs["record_id"])
-        status = str(handle["entry"].attrs["status"])
-    if log.record_entry(record_id) is not None:
-        return Recovery(target, "already sealed", status, record_id)
+    if log.record_entry(contents.run_id) is not None:
+        return Recovery(target, "already sealed", _status(target), contents.run_id)
     problems = content_problems(target)
     if problems:
         raise SealError(f"record {target} exists, is not in the audit log and does not "
@@ -191,10 +188,19 @@ def recover(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[st
                         "run `metrolab recover` again")
     with h5py.File(target, "r") as handle:
         digest = str(handle[INTEGRITY_GROUP].attrs["content_sha256"])
+        record_id = str(handle["entry"].attrs["record_id"])
+    if record_id != contents.run_id:
+        raise SealError(f"{target} holds record {record_id}, not run {contents.run_id} of "
+                        f"{journal_path}; give `metrolab recover` another --out path")
     log.append("registered", record_id, file=target.name, content_sha256=digest,
-               file_sha256=file_sha256(target), status=status, run_id=contents.run_id,
+               file_sha256=file_sha256(target), status=_status(target), run_id=record_id,
                journal=journal_path.name, note="sealed before a crash; entered by recover")
-    return Recovery(target, "registered", status, record_id)
+    return Recovery(target, "registered", _status(target), record_id)
+
+
+def _status(record: Path) -> str:
+    with h5py.File(record, "r") as handle:
+        return str(handle["entry"].attrs["status"])
 
 
 def _refuse_live_journal(journal_path: Path) -> None:

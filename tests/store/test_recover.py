@@ -127,3 +127,12 @@ def test_a_runner_can_ask_whether_a_journal_was_sealed(tmp_path: Path,
     path = recover(journal).path
     assert sealed_record(journal) == path
     assert sealed_record(journal, tmp_path / "elsewhere") is None
+
+
+def test_recover_will_not_register_a_foreign_file(tmp_path: Path,
+                                                  sample: SimpleNamespace) -> None:
+    journal = sample.write_run(tmp_path / "r.journal")
+    (tmp_path / "r.h5").write_bytes(b"not a record")
+    with pytest.raises(SealError, match="move it aside as evidence"):
+        recover(journal)
+    assert (tmp_path / "r.h5").read_bytes() == b"not a record"
