@@ -148,6 +148,8 @@ def open_record(path: str | os.PathLike[str], *, check: bool = True) -> Record:
                           "`metrolab recover`")
     if check:
         problems = content_problems(path)
+        if problems and problems[0].startswith("not a metrolab record"):
+            raise RecordError(f"{path} is an HDF5 file but {problems[0]}")
         if problems:
             raise RecordIntegrityError(f"record {path} does not match its sealed hash: "
                                        f"{'; '.join(problems[:5])}; run `metrolab verify`")

@@ -145,7 +145,7 @@ def test_opening_something_else_is_a_named_error(tmp_path: Path, journal_path: P
     with h5py.File(other, "w") as f:
         f["x"] = 1
     with pytest.raises(RecordError, match="not a metrolab record"):
-        open_record(other, check=False)
+        open_record(other)
 
 
 def test_a_new_point_started_voids_the_earlier_attempt(tmp_path: Path) -> None:
