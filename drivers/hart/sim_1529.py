@@ -24,6 +24,7 @@ from typing import ClassVar
 import numpy as np
 
 from metrolab.clock import Clock
+from metrolab.errors import UserInputError
 from metrolab.instrument.simulation import (
     CommandTree,
     LabEnvironment,
@@ -74,7 +75,8 @@ class Hart1529Simulator(SimulatedInstrument):
         """Set the polynomial error (°C; c0 + c1·T + ...) of the probe on ``channel``."""
         probe = self.channels.get(channel)
         if probe is None:
-            raise ValueError(f"1529 simulator: no probe on channel {channel}")
+            raise UserInputError(f"1529 simulator: no probe on channel {channel} to give an "
+                                 f"error to (channels with probes: {self._connected()})")
         probe.error_polynomial = tuple(float(c) for c in coefficients)
 
     def true_temperature(self, channel: int, now: float) -> float:

@@ -5,6 +5,7 @@ from metrolab.drivers.hart.protocol_1529 import parse_fetch_reply
 from metrolab.drivers.hart.sim_1529 import Hart1529Simulator
 
 from metrolab.clock import VirtualClock
+from metrolab.errors import UserInputError
 from metrolab.instrument.simulation import LabEnvironment
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
@@ -85,3 +86,8 @@ def test_errors_compound_commands_and_bad_channels(sim: Hart1529Simulator) -> No
         '-102,"Syntax error"', '-222,"Data out of range"', '-113,"Undefined header"',
         '+0,"No error"',
     ]
+
+
+def test_an_error_for_an_empty_channel_is_refused(sim: Hart1529Simulator) -> None:
+    with pytest.raises(UserInputError, match="no probe on channel 4"):
+        sim.set_dut_error((0.1,), channel=4)
