@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import errno
 import os
+import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from metrolab.clock import VirtualClock
 from metrolab.store import journal as journal_module
@@ -170,3 +173,21 @@ def test_appends_from_several_threads_keep_one_unbroken_chain(tmp_path: Path) ->
     contents = read_journal(path)
     assert contents.problem is None
     assert sorted(e.data["index"] for e in contents) == list(range(80))
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(st.text(max_size=8), _json_values, max_size=5))
+def test_any_json_safe_data_comes_back_unchanged(tmp_path: Path, data: dict[str, object]) -> None:
+    path = tmp_path / f"{uuid.uuid4().hex}.journal"
+    with Journal.create(path, "R1") as journal:
+        journal.append("event", data)
+    assert read_journal(path)[0].data == data
