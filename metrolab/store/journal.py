@@ -40,6 +40,7 @@ from metrolab.store.errors import (
 FORMAT = "metrolab-journal"
 FORMAT_VERSION = 1
 GENESIS = "0" * 64
+_DECODER = json.JSONDecoder()
 
 #: the entry kinds of docs/interfaces.md, section "Store"
 ENTRY_KINDS: frozenset[str] = frozenset(
@@ -93,7 +94,7 @@ def _decode(line: bytes, prev_hash: str, expected_seq: int) -> tuple[JournalEntr
     if len(checksum) != 64 or sha256_hex(prev_hash.encode() + b" " + body).encode() != checksum:
         return "checksum does not match"
     try:
-        obj = json.loads(body)
+        obj = _DECODER.decode(body.decode("utf-8"))
         entry = JournalEntry(int(obj["seq"]), str(obj["time"]), str(obj["kind"]),
                              dict(obj["data"]))
     except (ValueError, KeyError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
