@@ -32,7 +32,7 @@ _RECALLED = "[U] 5522A Extended Specifications (recollection, check the datashee
 
 
 @dataclass(frozen=True, slots=True)
-class SpecRow:
+class CalibratorSpecRow:
     """One range of one function: tolerance = ppm_of_output * |value| / 1e6 + floor."""
 
     function: Function
@@ -60,13 +60,14 @@ class SpecRow:
 
 
 def _dc(function: Function, table: Sequence[tuple[float, float, float]], source: str,
-        verified: bool) -> list[SpecRow]:
-    return [SpecRow(function, top, ppm, floor, source, verified) for top, ppm, floor in table]
+        verified: bool) -> list[CalibratorSpecRow]:
+    return [CalibratorSpecRow(function, top, ppm, floor, source, verified)
+            for top, ppm, floor in table]
 
 
 def _ac(function: Function, table: Sequence[tuple[float, float, float, tuple[float, float]]],
-        source: str) -> list[SpecRow]:
-    return [SpecRow(function, top, ppm, floor, source, False, band)
+        source: str) -> list[CalibratorSpecRow]:
+    return [CalibratorSpecRow(function, top, ppm, floor, source, False, band)
             for top, ppm, floor, band in table]
 
 
@@ -80,13 +81,13 @@ _RESISTANCE_1Y = [
 ]
 
 #: 90-day DC-voltage rows, checked against the manual's verification limits
-SPEC_90_DAY: tuple[SpecRow, ...] = tuple(_dc(Function.DCV, [
+SPEC_90_DAY: tuple[CalibratorSpecRow, ...] = tuple(_dc(Function.DCV, [
     (329.9999e-3, 15, 1e-6), (3.299999, 9, 2e-6), (32.99999, 10, 20e-6),
     (329.9999, 15, 150e-6), (1020.0, 15, 1.5e-3),
 ], _MANUAL, True))
 
 #: 1-year rows for every function the driver can source
-SPEC_1_YEAR: tuple[SpecRow, ...] = tuple(
+SPEC_1_YEAR: tuple[CalibratorSpecRow, ...] = tuple(
     _dc(Function.DCV, [
         (329.9999e-3, 20, 1e-6), (3.299999, 11, 2e-6), (32.99999, 12, 20e-6),
         (329.9999, 18, 150e-6), (1020.0, 18, 1.5e-3),
@@ -113,9 +114,9 @@ SPEC_1_YEAR: tuple[SpecRow, ...] = tuple(
 
 
 class CalibratorSpecification:
-    """Accuracy lookups over a table of :class:`SpecRow` (one calibration interval)."""
+    """Accuracy lookups over a table of :class:`CalibratorSpecRow` (one calibration interval)."""
 
-    def __init__(self, rows: tuple[SpecRow, ...], interval: str) -> None:
+    def __init__(self, rows: tuple[CalibratorSpecRow, ...], interval: str) -> None:
         self.rows = rows
         self.interval = interval
 
@@ -125,7 +126,7 @@ class CalibratorSpecification:
         return [Quantity(top, function.unit) for top in tops]
 
     def find_row(self, function: Function, range: pint.Quantity | None, value: pint.Quantity,
-                 frequency: pint.Quantity | None = None) -> SpecRow | None:
+                 frequency: pint.Quantity | None = None) -> CalibratorSpecRow | None:
         """Return the row that specifies ``value`` at ``frequency`` on ``range``, or None.
 
         ``range`` None means the range the calibrator selects itself (the smallest that
@@ -145,7 +146,7 @@ class CalibratorSpecification:
         return None
 
     def row(self, function: Function, range: pint.Quantity | None, value: pint.Quantity,
-            frequency: pint.Quantity | None = None) -> SpecRow:
+            frequency: pint.Quantity | None = None) -> CalibratorSpecRow:
         """Return the row that specifies ``value``; :class:`SpecificationUnavailable` if none."""
         found = self.find_row(function, range, value, frequency)
         if found is not None:

@@ -159,9 +159,9 @@ def test_a_dropped_connection_is_a_connection_error_on_every_instrument() -> Non
     clock = VirtualClock(start=START)
     bench = SimulatedBench(seed=0, clock=clock)
     with bench.serve() as resources, \
-            Fluke5522A.open(resources["calibrator"], clock=clock, timeout_s=0.2) as cal, \
-            Hart1529.open(resources["thermometer"], timeout_s=0.2) as thermometer, \
-            VaisalaHMT330.open(resources["hygrometer"], timeout_s=0.2) as hygrometer:
+            Fluke5522A.open(resources["calibrator"], clock=clock, timeout_s=0.5) as cal, \
+            Hart1529.open(resources["thermometer"], timeout_s=0.5) as thermometer, \
+            VaisalaHMT330.open(resources["hygrometer"], timeout_s=0.5) as hygrometer:
         thermometer.read_temperature(1)
         hygrometer.read()
         bench.inject_fault("calibrator", "drop")

@@ -23,7 +23,7 @@ def bench() -> Iterator[tuple[Fluke5522A, Fluke5522ASimulator, VirtualClock]]:
     clock = VirtualClock(start=0.0)
     sim = Fluke5522ASimulator(seed=2, clock=clock)
     with serve_tcp(sim) as server, Fluke5522A.open(
-        server.resource, clock=clock, timeout_s=0.5
+        server.resource, clock=clock, timeout_s=1.0
     ) as cal:
         yield cal, sim, clock
 

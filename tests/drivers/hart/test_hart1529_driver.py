@@ -54,7 +54,7 @@ def served() -> Iterator[tuple[Hart1529, Hart1529Simulator, VirtualClock]]:
     environment = LabEnvironment(seed=1, clock=clock)
     environment.set_temperature(22.0)
     sim = Hart1529Simulator(seed=1, clock=clock, environment=environment)
-    with serve_pty(sim) as server, Hart1529.open(server.resource, timeout_s=0.3) as readout:
+    with serve_pty(sim) as server, Hart1529.open(server.resource, timeout_s=1.0) as readout:
         yield readout, sim, clock
 
 

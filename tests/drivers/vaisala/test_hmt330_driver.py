@@ -58,7 +58,7 @@ def served() -> Iterator[tuple[VaisalaHMT330, VaisalaHMT330Simulator, VirtualClo
     sim = VaisalaHMT330Simulator(seed=2, clock=clock, environment=environment,
                                  barometer=True, power_up_mode="RUN")
     with serve_pty(sim) as server, VaisalaHMT330.open(server.resource,
-                                                      timeout_s=0.3) as hygrometer:
+                                                      timeout_s=1.0) as hygrometer:
         yield hygrometer, sim, clock
 
 
