@@ -76,6 +76,8 @@ def procedures(procedures_dir: Path | None) -> None:
 @click.option("--guard", default="u", show_default=True,
               help="Guard band method for --rule guarded: u, rss, rp10 or dobbert.")
 @click.option("--adjust", is_flag=True, help="Adjust after as-found and measure as-left.")
+@click.option("--points", "points", multiple=True, metavar="GLOB",
+              help="Only the points whose id matches, e.g. 'DCV-*' (repeat).")
 @click.option("--override", "overrides", multiple=True, metavar="ID=REASON",
               help="Use an expired standard, recording the reason (repeat).")
 @click.option("--operator", "operator_name", help="Operator name for the record.")
@@ -86,12 +88,14 @@ def procedures(procedures_dir: Path | None) -> None:
 def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: Path | None,
         out_dir: Path, answers: Path | None, yes: bool, dry_run: bool,
         procedures_dir: Path | None, readings: int | None, rule: str, guard: str,
-        adjust: bool, overrides: tuple[str, ...], operator_name: str | None,
+        adjust: bool, points: tuple[str, ...], overrides: tuple[str, ...],
+        operator_name: str | None,
         virtual_clock: bool, timeout_s: float) -> None:
     """Run PROCEDURE against the DUT and the standards; seal the record."""
     found = find_procedure(procedure, procedures_dir)
     settings = RunSettings(readings=readings or found.metadata.readings_per_point, rule=rule,
-                           guard=guard if rule == "guarded" else None, adjust=adjust)
+                           guard=guard if rule == "guarded" else None, adjust=adjust,
+                           points=points)
     console = Console(stderr=True)
     if dry_run:
         _dry_run(found, settings, console)

@@ -16,6 +16,7 @@ again from its start, so a record never holds a point twice: the journal's
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ import numpy as np
 import pint
 
 from metrolab.clock import Clock, isoformat
-from metrolab.errors import MetrolabError
+from metrolab.errors import MetrolabError, UserInputError
 from metrolab.instrument.errors import InstrumentConnectionError, InstrumentError
 from metrolab.runner.discovery import Procedure
 from metrolab.runner.errors import RunAborted
@@ -66,6 +67,8 @@ class RunSettings:
     #: suspenders poll every ``suspend_poll_s`` and give up after ``suspend_max_s`` (clock seconds)
     suspend_poll_s: float = 60.0
     suspend_max_s: float = 4 * 3600.0
+    #: only the points whose id matches one of these shell patterns (all when empty)
+    points: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -175,8 +178,14 @@ class Runner:
         return PHASES if self.settings.adjust else PHASES[:1]
 
     def work(self) -> list[tuple[str, TestPoint]]:
-        """Return every (phase, point) of the run in order."""
-        return [(phase, point) for phase in self.phases() for point in self.procedure.points]
+        """Return every (phase, point) of the run in order (restricted by ``settings.points``)."""
+        patterns = self.settings.points
+        points = [p for p in self.procedure.points
+                  if not patterns or any(fnmatch.fnmatchcase(p.point_id, g) for g in patterns)]
+        if not points:
+            raise UserInputError(f"no point of {self.procedure.metadata.name} matches "
+                                 f"{', '.join(patterns)}; `metrolab run ... --dry-run` lists them")
+        return [(phase, point) for phase in self.phases() for point in points]
 
     def execute(self, done: Iterable[tuple[str, str]] = ()) -> RunStatus:
         """Run every point not in ``done`` (pairs of point_id, phase); return how the run ended.

@@ -59,7 +59,9 @@ class RunConfig:
     def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
         """Return the config written by :meth:`to_dict`."""
         values = dict(data)
-        values["settings"] = RunSettings(**values.get("settings", {}))
+        settings = dict(values.get("settings", {}))
+        settings["points"] = tuple(settings.get("points", ()))
+        values["settings"] = RunSettings(**settings)
         return cls(**values)
 
     def config_hash(self) -> str:
