@@ -33,8 +33,9 @@ if TYPE_CHECKING:
     from metrolab.instrument.specs import AccuracySpec
 
 SPEC_DIR = Path(__file__).parent / "specs"
-#: extra seconds allowed for a buffer transfer beyond its integration time
-_TRANSFER_MARGIN_S = 5.0
+#: seconds allowed to move one reading: ASCII (16 characters at 9600 baud) or REAL,64
+_ASCII_TRANSFER_S = 0.02
+_BINARY_TRANSFER_S = 1e-6
 
 
 class KeysightDMM(SCPIInstrument):
@@ -232,10 +233,12 @@ class KeysightDMM(SCPIInstrument):
         return reject_special_values(values, instrument=self.name, command=command)
 
     def _timeout_for(self, count: int) -> _Timeout:
+        """Allow the integration time of ``count`` readings and their transfer (ASCII over
+        RS-232 is the slow case) on top of the transport's own timeout."""
         aperture = (self.nplc or 5.0) / 50.0
-        return _Timeout(
-            self.transport, self.TIMEOUT_S + count * aperture * 1.5 + _TRANSFER_MARGIN_S
-        )
+        transfer = _BINARY_TRANSFER_S if self._binary else _ASCII_TRANSFER_S
+        extra = count * (aperture * 1.5 + transfer)
+        return _Timeout(self.transport, self.transport.timeout_s + extra)
 
 
 class _Timeout:

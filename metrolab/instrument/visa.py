@@ -61,7 +61,7 @@ class VisaTransport:
                 write_termination=write_termination,
                 timeout=timeout_s * 1000.0,
                 encoding="ascii",
-                **options,
+                **_visa_options(options),
             )
         except (pyvisa.errors.VisaIOError, ValueError, OSError) as exc:
             raise InstrumentConnectionError(
@@ -200,3 +200,33 @@ class VisaTransport:
                 hint="the connection was lost: reopen the resource",
             )
         return exc
+
+
+_PYSERIAL_TO_VISA = {"baudrate": "baud_rate", "bytesize": "data_bits"}
+
+
+def _visa_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Return ``options`` with pyserial-style serial settings renamed for pyvisa.
+
+    ``baudrate``, ``bytesize``, ``parity`` ("N"/"E"/"O"/"M"/"S") and ``stopbits``
+    (1, 1.5, 2) become ``baud_rate``, ``data_bits``, ``parity`` and ``stop_bits``.
+    """
+    from pyvisa.constants import Parity, StopBits
+
+    parities = {
+        "N": Parity.none,
+        "E": Parity.even,
+        "O": Parity.odd,
+        "M": Parity.mark,
+        "S": Parity.space,
+    }
+    stops = {1: StopBits.one, 1.5: StopBits.one_and_a_half, 2: StopBits.two}
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        if key == "parity" and isinstance(value, str):
+            out["parity"] = parities[value.upper()]
+        elif key == "stopbits":
+            out["stop_bits"] = stops[value]
+        else:
+            out[_PYSERIAL_TO_VISA.get(key, key)] = value
+    return out
