@@ -154,7 +154,7 @@ class SerialTransport:
             )
         return bytes(data)
 
-    def _lost(self, exc: Exception, command: str | None) -> InstrumentConnectionError:
+    def _lost(self, exc: BaseException, command: str | None) -> InstrumentConnectionError:
         return InstrumentConnectionError(
             f"serial I/O failed: {exc}",
             instrument=self.resource,
@@ -163,11 +163,11 @@ class SerialTransport:
         )
 
 
-def _port_errors() -> tuple[type[BaseException], ...]:
+def _port_errors() -> tuple[type[Exception], ...]:
     """Return the exception types pyserial lets escape when a port fails or goes away."""
     import serial
 
-    errors: tuple[type[BaseException], ...] = (serial.SerialException, OSError)
+    errors: tuple[type[Exception], ...] = (serial.SerialException, OSError)
     try:
         import termios
     except ImportError:  # not a POSIX system
