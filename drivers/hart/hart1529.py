@@ -67,12 +67,26 @@ class Hart1529(SCPIInstrument):
                     command=command, reply=reply, hint="is a probe connected and configured?",
                 )
             parsed = parse_fetch_reply(reply, instrument=self.name, command=command)
+            if parsed.channel is None:
+                self._stamped = False
+                raise InstrumentReplyError(
+                    "the reply carries no channel stamp (was the readout reset?)",
+                    instrument=self.name, command=command, reply=reply,
+                    hint="the next reading turns the stamped format on again",
+                )
             if parsed.channel != channel:
                 raise InstrumentReplyError(
                     f"asked for channel {channel}, the reply is for channel {parsed.channel}",
                     instrument=self.name, command=command, reply=reply,
                 )
             return parsed
+
+    def reset(self) -> None:
+        """Send ``*RST`` (plain replies, °C) and wait for it; the next reading turns the
+        stamped format on again."""
+        with self.lock:
+            super().reset()
+            self._stamped = False
 
     def read_temperature(self, channel: int) -> pint.Quantity:
         """Return the most recent temperature of ``channel`` (1-4) in the readout's unit

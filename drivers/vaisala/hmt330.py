@@ -102,6 +102,14 @@ class VaisalaHMT330(SCPIInstrument):
             command=command, hint="check that this is an HMT330 on the right port",
         )
 
+    def reset(self) -> None:
+        """Restart the transmitter (``RESET``) and prepare it again; it comes back in its
+        power-up serial mode, which may be the run mode."""
+        with self.lock:
+            self.transport.write("RESET")
+            self._prepared = False
+            self.prepare()
+
     def _ensure_prepared(self) -> None:
         if not self._prepared:
             self.prepare()

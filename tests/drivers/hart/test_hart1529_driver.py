@@ -109,3 +109,16 @@ def test_flooded_error_queue_is_a_typed_error_then_the_driver_recovers(
     assert caught.value.errors[-1] == (-350, "Queue overflow")
     assert readout.drain_errors() == []
     assert readout.read_temperature(3).to("degC").magnitude == pytest.approx(22.0, abs=0.01)
+
+
+def test_a_reset_readout_is_noticed_and_the_stamp_turned_on_again(
+    served: tuple[Hart1529, Hart1529Simulator, VirtualClock],
+) -> None:
+    readout, sim, _ = served
+    readout.read_temperature(3)
+    sim.handle("*RST")  # someone reset the readout behind the driver's back
+    with pytest.raises(InstrumentReplyError, match="no channel stamp"):
+        readout.read_temperature(3)
+    assert readout.read_temperature(3).to("degC").magnitude == pytest.approx(22.0, abs=0.01)
+    readout.reset()
+    assert readout.read_temperature(3).to("degC").magnitude == pytest.approx(22.0, abs=0.01)

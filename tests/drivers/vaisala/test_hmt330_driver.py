@@ -111,3 +111,13 @@ def test_flood_shows_in_errs_and_is_cleared(
     errors = hygrometer.drain_errors()
     assert errors[-1] == (-350, "Queue overflow")
     assert hygrometer.drain_errors() == []
+
+
+def test_reset_comes_back_streaming_and_is_prepared_again(
+    served: tuple[VaisalaHMT330, VaisalaHMT330Simulator, VirtualClock],
+) -> None:
+    hygrometer, sim, _ = served
+    hygrometer.read()
+    hygrometer.reset()  # the simulator powers up in RUN mode
+    assert hygrometer.read().humidity.magnitude == pytest.approx(50.0, abs=1.0)
+    assert sim.running is False
