@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import h5py
 
@@ -65,8 +66,9 @@ def verify(path: str | os.PathLike[str]) -> VerifyReport:
 
     For a record: every object against the sealed manifest, the manifest against the
     content hash, the journal it was sealed from (if it is beside the record) against the
-    journal hash sealed in it, the audit log's chain, and the log's entry for this record
-    against the content hash and the SHA-256 of the whole file.
+    journal hash sealed in it, the audit log's chain, the log's entry for this record
+    against the content hash and the SHA-256 of the whole file, and for an amendment the
+    log's entry for the record it replaces against the hash it names.
     """
     path = Path(path)
     if path.name == AUDIT_LOG_NAME or (path.is_file() and not h5py.is_hdf5(path)):
@@ -83,7 +85,9 @@ def verify(path: str | os.PathLike[str]) -> VerifyReport:
             journal = (str(provenance.attrs.get("journal_file", "")),
                        int(provenance["journal_bytes"][()]) if "journal_bytes" in provenance
                        else 0, str(provenance.attrs.get("journal_sha256", "")))
-    except (OSError, RuntimeError, KeyError) as exc:
+            amends = (json.loads(handle["entry/amends/amends_json"][()])
+                      if "amends" in handle["entry"] else None)
+    except (OSError, RuntimeError, KeyError, ValueError) as exc:
         report.problems.append(f"cannot read the record's ID and hash: {exc}")
         return report
     report.problems += _journal_problems(path.parent, *journal)
@@ -102,8 +106,21 @@ def verify(path: str | os.PathLike[str]) -> VerifyReport:
             if entry.get("file_sha256") != file_sha256(path):
                 report.problems.append("the file's bytes differ from those sealed "
                                        "(file_sha256 in the audit log)")
+        if not chain and amends is not None:
+            report.problems += _amendment_problems(log, amends)
     report.ok = not report.problems
     return report
+
+
+def _amendment_problems(log: AuditLog, amends: dict[str, Any]) -> list[str]:
+    """Check that the record an amendment replaces is in the log with the hash it names."""
+    original = log.record_entry(str(amends.get("record_id")))
+    if original is None:
+        return [f"the record it amends, {amends.get('record_id')}, is not in the audit log"]
+    if original.get("content_sha256") != amends.get("replaced_sha256"):
+        return [f"the record it amends, {amends.get('record_id')}, was sealed with another "
+                "hash than the one this amendment names (replaced_sha256)"]
+    return []
 
 
 def _journal_problems(directory: Path, name: str, size: int, digest: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import h5py
@@ -124,3 +125,20 @@ def test_the_command_line_walks_the_same_path(record_path: Path,
     code, _, err = _cli(["amend", str(record_path), "--by", "A", "--reason", "r",
                          "--set", "nonsense"], capsys)
     assert code == 2 and "FIELD=VALUE" in err
+
+
+def test_an_amendment_names_the_hash_of_what_it_replaced(record_path: Path) -> None:
+    from metrolab.store.audit import GENESIS, entry_hash
+
+    amended = amend(record_path, who="Abe", reason="typo", changes={"location": "lab 2"})
+    log = record_path.parent / "audit.log"
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    entries[0]["content_sha256"] = "f" * 64  # a forger rewrites the log, chain and all
+    prev = GENESIS
+    for entry in entries:
+        entry["prev"] = prev
+        entry["hash"] = prev = entry_hash(entry)
+    log.write_text("".join(json.dumps(e) + "\n" for e in entries))
+    assert verify(log).ok
+    problems = verify(amended).problems
+    assert any("was sealed with another hash" in p for p in problems)
