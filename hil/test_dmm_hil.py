@@ -7,7 +7,6 @@ exercises the same code path. See hil/README.md for every variable.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -31,7 +30,6 @@ class Setup:
 
     dmm: KeysightDMM
     apply_known: Callable[[], Quantity] | None
-    real: bool
 
 
 def driver_for(resource: str) -> KeysightDMM:
@@ -71,38 +69,21 @@ def setup() -> Iterator[Setup]:
             elif os.environ.get("METROLAB_HIL_KNOWN_DCV"):
                 known = ureg.Quantity(os.environ["METROLAB_HIL_KNOWN_DCV"]).to("V")
                 apply = lambda: known  # noqa: E731
-            yield Setup(dmm, apply, real=True)
+            yield Setup(dmm, apply)
             return
         yield stack.enter_context(simulated_setup())
 
 
 @contextmanager
 def simulated_setup() -> Iterator[Setup]:
-    """Yield the coupled simulated bench (or a DMM simulator with a hand-set source) over TCP."""
+    """Yield the coupled simulated bench (5522A wired to a 34401A) served over real transports."""
+    from metrolab.drivers.bench import SimulatedBench
+
     clock = VirtualClock()
     with ExitStack() as stack:
-        if importlib.util.find_spec("metrolab.drivers.bench") is not None:
-            from metrolab.drivers.bench import SimulatedBench
-
-            bench = SimulatedBench(seed=0, clock=clock)
-            resources = stack.enter_context(bench.serve())
-            dmm = stack.enter_context(driver_for(resources["dut"]))
-            yield Setup(dmm, calibrator_source(stack, resources["calibrator"], clock), real=False)
-            return
-        from metrolab.drivers.keysight.simulator import Keysight34401ASimulator
-
-        from metrolab.instrument.simulation import ManualSource, serve_tcp
-
-        source = ManualSource()
-        sim = Keysight34401ASimulator(seed=0, clock=clock, source=source)
-        server = stack.enter_context(serve_tcp(sim))
-        dmm = stack.enter_context(driver_for(server.resource))
-
-        def apply() -> Quantity:
-            source.apply(Function.DCV, KNOWN_DCV.magnitude)
-            return KNOWN_DCV
-
-        yield Setup(dmm, apply, real=False)
+        resources = stack.enter_context(SimulatedBench(seed=0, clock=clock).serve())
+        dmm = stack.enter_context(driver_for(resources["dut"]))
+        yield Setup(dmm, calibrator_source(stack, resources["calibrator"], clock))
 
 
 def test_identity_names_a_supported_model(setup: Setup) -> None:
