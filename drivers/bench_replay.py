@@ -1,7 +1,8 @@
 """A scripted transport for protocol-replay tests of drivers.
 
 ``ReplayTransport([(command, reply), ...])`` expects exactly those commands in that
-order and answers each with its reply (None for a command without one). A command
+order and answers each with its reply (None for a command without one; a reply of
+several lines, separated by ``\n``, is read one line at a time). A command
 that differs from the script fails at once with the position and both texts;
 :meth:`ReplayTransport.assert_done` fails if any step was never reached, so a test
 checks that the driver sent exactly the script: nothing more, nothing less.
@@ -47,7 +48,7 @@ class ReplayTransport:
             )
         self._position += 1
         if reply is not None:
-            self._pending.append(reply)
+            self._pending.extend(reply.split("\n"))
 
     def read(self) -> str:
         """Return the queued reply; InstrumentTimeout when the script has none here."""

@@ -14,6 +14,7 @@ only for an output that was confirmed through the API.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, ClassVar, Self
 
 import pint
@@ -29,7 +30,7 @@ from metrolab.instrument.errors import (
 )
 from metrolab.instrument.readings import parse_number
 from metrolab.instrument.scpi import SCPIInstrument
-from metrolab.instrument.transport import Transport
+from metrolab.instrument.transport import Transport, open_transport
 from metrolab.units import Quantity, ureg
 
 from .interlock import HIGH_VOLTAGE_LIMIT_V, HV_CONFIRM_CODE
@@ -41,6 +42,7 @@ ISR_SETTLED = 1 << 12
 #: how often wait_settled polls ISR?, seconds
 POLL_INTERVAL_S = 0.1
 
+_ECHO = re.compile(r"\s*\d+>\s?(.*)")
 _UNIT_WORDS = {"V": "V", "A": "A", "ohm": "OHM"}
 _REPLY_UNITS = {"V": "V", "A": "A", "OHM": "ohm"}
 
@@ -53,24 +55,84 @@ class Fluke5522A(SCPIInstrument):
     TIMEOUT_S: ClassVar[float] = 5.0
     ERROR_QUERY: ClassVar[str] = "ERR?"
     ERROR_QUEUE_DEPTH: ClassVar[int] = 20
-    SERIAL_SETTINGS: ClassVar[dict[str, Any]] = {"baudrate": 9600}
     #: 1-year accuracy specification of the output
     spec: ClassVar[CalibratorSpecification] = SPEC
 
     def __init__(self, transport: Transport, *, name: str | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, echo: bool = False) -> None:
         super().__init__(transport, name=name or f"Fluke 5522A at {transport.resource}")
         self.clock: Clock = clock if clock is not None else WallClock()
+        #: True on an RS-232 port in ``REMOTE I/F term`` mode: every command line comes back
+        #: as ``N> command`` before its answer
+        self.echo = echo
         self._confirmed: pint.Quantity | None = None
 
     @classmethod
     def open(cls, resource: str, *, name: str | None = None, timeout_s: float | None = None,
-             clock: Clock | None = None, **transport_options: Any) -> Self:
-        """Open ``resource`` and return the driver; ``clock`` paces :meth:`wait_settled`."""
-        driver = super().open(resource, name=name, timeout_s=timeout_s, **transport_options)
-        if clock is not None:
-            driver.clock = clock
-        return driver
+             clock: Clock | None = None, echo: bool = False,
+             **transport_options: Any) -> Self:
+        """Open ``resource`` and return the driver; ``clock`` paces :meth:`wait_settled`.
+
+        On the RS-232 port (9600 baud 8-N-1, the default of pyvisa and pyserial; answers
+        end in CR LF) pass ``echo=True`` when the calibrator's ``REMOTE I/F`` is ``term``
+        (the factory setting); ``comp`` answers like GPIB and needs nothing.
+        """
+        serial = transport_options.get("backend") == "serial" or not resource.upper().startswith(
+            ("TCPIP", "GPIB", "USB", "VXI", "PXI"))
+        transport = open_transport(
+            resource,
+            read_termination="\r\n" if serial else cls.READ_TERMINATION,
+            write_termination=cls.WRITE_TERMINATION,
+            timeout_s=timeout_s if timeout_s is not None else cls.TIMEOUT_S,
+            **transport_options,
+        )
+        return cls(transport, name=name, clock=clock, echo=echo)
+
+    # -- exchanges (term mode echoes every command line) ------------------------------
+    def write(self, command: str) -> None:
+        """Send ``command``; in term mode read back its echo."""
+        with self.lock:
+            super().write(command)
+            if self.echo:
+                self._consume_echo(command)
+
+    def query(self, command: str) -> str:
+        """Send ``command`` and return its answer (in term mode, after its echo)."""
+        with self.lock:
+            if not self.echo:
+                return super().query(command)
+            self._consume_echo(command, first=super().query(command))
+            return self._read_line(command)
+
+    def _read_line(self, command: str) -> str:
+        try:
+            line = self.transport.read()
+        except (InstrumentTimeout, InstrumentReplyError):
+            self._out_of_step = True
+            raise
+        if not line.isprintable():
+            self._out_of_step = True
+            raise InstrumentReplyError("reply has control characters (garbled)",
+                                       instrument=self.name, command=command, reply=line)
+        return line
+
+    def _consume_echo(self, command: str, first: str | None = None) -> None:
+        line = self._read_line(command) if first is None else first
+        match = _ECHO.fullmatch(line)
+        if match is None or match.group(1).strip() != command.strip():
+            self._out_of_step = True
+            raise InstrumentReplyError(
+                "expected the calibrator's echo of the command", instrument=self.name,
+                command=command, reply=line,
+                hint="is REMOTE I/F set to term? pass echo=False for comp",
+            )
+
+    def resynchronise(self) -> None:
+        """Re-synchronise as the SCPI base does; in term mode also read the last echo."""
+        with self.lock:
+            super().resynchronise()
+            if self.echo:
+                self._consume_echo("*ESE 0")
 
     # -- output ------------------------------------------------------------------------
     def set_output(self, value: pint.Quantity, frequency: pint.Quantity | None = None, *,

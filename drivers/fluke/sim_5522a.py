@@ -33,6 +33,7 @@ from typing import ClassVar
 import numpy as np
 
 from metrolab.clock import Clock
+from metrolab.errors import UserInputError
 from metrolab.instrument.functions import Function
 from metrolab.instrument.simulation import (
     CommandError,
@@ -44,7 +45,7 @@ from metrolab.instrument.simulation import (
     number,
     one_param,
 )
-from metrolab.instrument.simulation.parser import ERROR_TEXT
+from metrolab.instrument.simulation.parser import ERROR_TEXT, Reply
 
 from .interlock import HV_CONFIRM_CODE, HV_CONFIRM_TEXT
 from .output_5522a import CalibratorOutput, CommandRejected, OutputKind
@@ -215,3 +216,33 @@ class Fluke5522ASimulator(SimulatedInstrument):
         no_params(params)
         return "1" if value else "0"
 
+
+
+class Fluke5522ASerialSimulator(Fluke5522ASimulator):
+    """The 5522A on its RS-232 port (served on a pty), in either ``REMOTE I/F`` mode.
+
+    ``comp`` (computer) answers like the GPIB/TCP interface, lines ending in CR LF.
+    ``term`` (terminal, the factory setting) echoes each command line after an ``N> ``
+    prompt before the answer; the number counts the commands received (its meaning on
+    the real calibrator was not verified).
+    """
+
+    SERVE_OVER: ClassVar[str] = "pty"
+    REPLY_TERMINATOR: ClassVar[str] = "\r\n"
+
+    def __init__(self, *, seed: int = 0, clock: Clock | None = None, latency_s: float = 0.0,
+                 mode: str = "term") -> None:
+        if mode not in ("comp", "term"):
+            raise UserInputError(f"5522A serial simulator: mode {mode!r} is not comp or term")
+        self.mode = mode
+        self._received = 0
+        super().__init__(seed=seed, clock=clock, latency_s=latency_s)
+
+    def handle(self, message: str) -> Reply:
+        """Run one command line; in ``term`` mode the prompt and echo come first."""
+        reply = super().handle(message)
+        if self.mode == "comp":
+            return reply
+        self._received += 1
+        echo = f"{self._received % 100}> {message.strip()}"
+        return echo if reply is None else f"{echo}\r\n{reply!s}"
