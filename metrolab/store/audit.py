@@ -17,6 +17,7 @@ Review state therefore lives outside the sealed file, which is never edited.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -96,10 +97,13 @@ class AuditLog:
         entry = {"seq": len(entries) + 1, "time": isoformat(self.clock.now()),
                  "action": action, "record_id": record_id, **fields, "prev": prev}
         entry["hash"] = entry_hash(entry)
+        size = os.fstat(fd).st_size
         try:
             write_all(fd, (canonical_json(entry) + "\n").encode())
             os.fdatasync(fd)
         except OSError as exc:
+            with contextlib.suppress(OSError):  # best effort; a torn line is cut off later
+                os.ftruncate(fd, size)
             raise AuditLogError(
                 f"cannot append {action} of {record_id} to audit log {self.path}: "
                 f"{exc.strerror or exc}; free disk space or fix permissions and retry"

@@ -22,7 +22,7 @@ from metrolab.clock import Clock, WallClock, isoformat
 from metrolab.store.assemble import assemble
 from metrolab.store.audit import AuditLog
 from metrolab.store.durable import file_sha256, fsync_directory, sha256_hex
-from metrolab.store.errors import JournalLockedError, SealError
+from metrolab.store.errors import AuditLogError, JournalLockedError, SealError
 from metrolab.store.integrity import INTEGRITY_GROUP, content_hash, manifest
 from metrolab.store.journal import read_journal
 from metrolab.store.layout import json_dataset, new_group, write_run
@@ -128,11 +128,16 @@ def seal(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] 
     sealed = write_sealed(target, lambda handle: write_run(
         handle, data, record_id=data.run_id, certificate_id=data.run_id,
         sealed_at=sealed_at, provenance=provenance))
-    log.append(
-        "sealed", data.run_id, file=sealed.path.name, content_sha256=sealed.content_sha256,
-        file_sha256=sealed.file_sha256, status=data.status, run_id=data.run_id,
-        journal=journal_path.name, journal_sha256=provenance["journal_sha256"],
-        journal_last_seq=contents.last_seq)
+    try:
+        log.append(
+            "sealed", data.run_id, file=sealed.path.name, content_sha256=sealed.content_sha256,
+            file_sha256=sealed.file_sha256, status=data.status, run_id=data.run_id,
+            journal=journal_path.name, journal_sha256=provenance["journal_sha256"],
+            journal_last_seq=contents.last_seq)
+    except AuditLogError as exc:
+        raise SealError(f"record {sealed.path} was written but is not yet in the audit log "
+                        f"({exc}); once that is fixed, `metrolab recover {journal_path}` "
+                        "enters it") from exc
     return sealed.path
 
 

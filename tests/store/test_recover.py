@@ -136,3 +136,25 @@ def test_recover_will_not_register_a_foreign_file(tmp_path: Path,
     with pytest.raises(SealError, match="move it aside as evidence"):
         recover(journal)
     assert (tmp_path / "r.h5").read_bytes() == b"not a record"
+
+
+def test_a_full_disk_at_the_audit_log_is_mended_by_recover(
+        tmp_path: Path, sample: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from metrolab.store import audit as audit_module
+
+    journal = sample.write_run(tmp_path / "r.journal")
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(audit_module.os, "fdatasync", no_space)
+    with pytest.raises(SealError) as caught:
+        seal(journal)
+    monkeypatch.undo()
+    message = str(caught.value)
+    assert "not yet in the audit log" in message and "No space left on device" in message
+    assert f"metrolab recover {journal}" in message
+    assert recover(journal).action == "registered"
+    assert verify(tmp_path / "r.h5").ok
