@@ -257,8 +257,8 @@ def _conformity(quantity: ET.Element, point: ResultPoint, row: ReportedPoint) ->
 def decision_quantities(row: ReportedPoint) -> list[tuple[str, str | None, str]]:
     """Return (name, reported text, D-SI unit) of every number behind a statement."""
     return [
-        ("Lower acceptance limit of error", row.acceptance_lower, row.dsi_unit),
-        ("Upper acceptance limit of error", row.acceptance_upper, row.dsi_unit),
+        ("Lower acceptance limit of error", row.acceptance_lower, row.error_dsi_unit),
+        ("Upper acceptance limit of error", row.acceptance_upper, row.error_dsi_unit),
         ("Probability of conformity", row.probability_of_conformity, "\\one"),
         ("Specific risk", row.specific_risk, "\\one"),
         ("Probability of false accept", row.pfa, "\\one"),
@@ -305,13 +305,13 @@ def _measurement_results(root: ET.Element, c: CertificateContent) -> None:
             _real(_quantity(data, "Reference value"), "reference", row.reference, row.dsi_unit)
             _real(_quantity(data, "Indication"), "indication", row.value, row.dsi_unit)
             error = _quantity(data, "Error")
-            _real(error, "error", row.error, row.dsi_unit, U=row.U, k=row.k,
+            _real(error, "error", row.error, row.error_dsi_unit, U=row.U, k=row.k,
                   p=row.coverage_probability)
             _conformity(error, point, row)
             for label, limit in (("Lower tolerance limit of error", row.tolerance_lower),
                                  ("Upper tolerance limit of error", row.tolerance_upper)):
                 if limit is not None:
-                    _real(_quantity(data, label), "tolerance", limit, row.dsi_unit)
+                    _real(_quantity(data, label), "tolerance", limit, row.error_dsi_unit)
 
 
 def dcc_tree(content: CertificateContent, pdf: bytes) -> ET.Element:

@@ -45,6 +45,7 @@ def html_text(content: CertificateContent, plots: list[Plot] | None = None) -> s
         validity=wording.standard_validity,
         amendment=wording.amendment_statement(content),
         draft_notice=wording.DRAFT_NOTICE,
+        no_environment=wording.NO_ENVIRONMENT,
         traceability=wording.traceability_statement(content),
         decision_rule=wording.decision_rule_statement(content),
         uncertainty_statement=wording.UNCERTAINTY_STATEMENT,

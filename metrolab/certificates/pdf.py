@@ -132,7 +132,8 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
         _p("Environmental conditions", _H2),
         _table([["Quantity", "Mean", "Minimum", "Maximum", "Unit"]]
                + [[e.name, e.mean, e.minimum, e.maximum, e.unit]
-                  for e in reported_conditions(c)]),
+                  for e in reported_conditions(c)]) if c.environment
+        else _p(wording.NO_ENVIRONMENT),
         _p("Traceability", _H2), _p(wording.traceability_statement(c)),
         _table([["Standard", "Manufacturer / model", "Serial", "Certificate", "Issuer",
                  "Calibrated", "Due", "Validity"]]
@@ -146,16 +147,16 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
         _p("Results", _H2), _p(wording.UNCERTAINTY_STATEMENT),
     ]
     points = reported_points(c)
-    widths = [11, 11, 12, 17, 17, 16, 14, 9, 8, 21, 8, 17, 11]
+    widths = [11, 12, 12, 17, 17, 7, 12, 10, 9, 8, 8, 20, 16, 11]
     for phase in c.phases():
         rows = [r for r in points if r.phase == phase]
         story.append(_p(f"{rows[0].phase_text} results", _STYLES["Heading3"]))
         story.append(_table(
-            [["Function", "Range", "Nominal", "Reference", "Indication", "Error", "U", "k", "p",
-              "Tolerance of error", "Unit", "Statement", "P(conf.)"]]
-            + [[r.function, r.range, r.nominal_text, r.reference, r.value, r.error, r.U, r.k,
-                r.coverage_probability,
-                f"{r.tolerance_lower or '—'} to {r.tolerance_upper or '—'}", r.unit,
+            [["Function", "Range", "Nominal", "Reference", "Indication", "Unit", "Error", "U",
+              "Error unit", "k", "p", "Tolerance of error", "Statement", "P(conf.)"]]
+            + [[r.function, r.range, r.nominal_text, r.reference, r.value, r.unit, r.error, r.U,
+                r.error_unit, r.k, r.coverage_probability,
+                f"{r.tolerance_lower or '—'} to {r.tolerance_upper or '—'}",
                 r.statement_text, r.probability_of_conformity or "—"] for r in rows],
             widths=[w * mm for w in widths],
         ))
@@ -163,10 +164,10 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
     story.append(_p("Acceptance limits of the error and the numbers behind each statement "
                     "(probabilities as fractions; — where not evaluated).", _SMALL))
     story.append(_table(
-        [["Phase", "Function", "Range", "Nominal", "Acceptance limits of error", "Unit",
+        [["Phase", "Function", "Range", "Nominal", "Acceptance limits of error", "Error unit",
           "Statement", "P(conf.)", "Specific risk", "PFA", "PFR", "TUR"]]
         + [[r.phase_text, r.function, r.range, r.nominal_text,
-            f"{r.acceptance_lower or '—'} to {r.acceptance_upper or '—'}", r.unit,
+            f"{r.acceptance_lower or '—'} to {r.acceptance_upper or '—'}", r.error_unit,
             r.statement_text, r.probability_of_conformity or "—", r.specific_risk or "—",
             r.pfa or "—", r.pfr or "—", r.tur or "—"] for r in points],
         widths=[w * mm for w in (13, 11, 12, 11, 26, 8, 17, 13, 17, 13, 13, 11)],

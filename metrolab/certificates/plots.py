@@ -14,7 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from metrolab.certificates.content import PHASE_TEXT, CertificateContent, ResultPoint
-from metrolab.certificates.reported import report_point, unit_symbol
+from metrolab.certificates.reported import error_unit, report_point, unit_symbol
 
 _MARKERS = {"as_found": ("o", "tab:red"), "as_left": ("s", "tab:blue")}
 
@@ -37,12 +37,14 @@ def _groups(content: CertificateContent) -> dict[str, list[ResultPoint]]:
 def error_plots(content: CertificateContent, *, dpi: int = 120) -> list[Plot]:
     """Return one error-versus-tolerance plot per (function, range), in recorded order.
 
-    The x axis is the nominal value, the y axis the error, both in the unit of the
-    error of the first point of the group.
+    The x axis is the nominal value in the unit of the group's first point, the y axis
+    the error in the error unit of the point with the largest U (µV, mA, ...).
     """
     plots: list[Plot] = []
     for title, points in _groups(content).items():
-        unit = points[0].error.units
+        largest = max(points, key=lambda p: float(p.U.to(p.error.units).magnitude))
+        unit = error_unit(largest.U.to(largest.error.units))
+        x_unit = points[0].nominal.units
         figure = Figure(figsize=(6.4, 3.2), dpi=dpi)
         canvas = FigureCanvasAgg(figure)
         axes = figure.add_subplot()
@@ -52,7 +54,7 @@ def error_plots(content: CertificateContent, *, dpi: int = 120) -> list[Plot]:
                 continue
             marker, colour = _MARKERS[phase]
             axes.errorbar(
-                [float(p.nominal.to(unit).magnitude) for p in chosen],
+                [float(p.nominal.to(x_unit).magnitude) for p in chosen],
                 [float(p.error.to(unit).magnitude) for p in chosen],
                 yerr=[float(p.U.to(unit).magnitude) for p in chosen],
                 fmt=marker,
@@ -60,17 +62,16 @@ def error_plots(content: CertificateContent, *, dpi: int = 120) -> list[Plot]:
                 capsize=3,
                 label=f"{PHASE_TEXT[phase]} error ± U",
             )
-        ordered = sorted(points, key=lambda p: float(p.nominal.to(unit).magnitude))
-        x = [float(p.nominal.to(unit).magnitude) for p in ordered]
+        ordered = sorted(points, key=lambda p: float(p.nominal.to(x_unit).magnitude))
+        x = [float(p.nominal.to(x_unit).magnitude) for p in ordered]
         for attribute, label in (("tolerance_upper", "Tolerance"), ("tolerance_lower", None)):
             limits = [getattr(p, attribute) for p in ordered]
             if all(limit is not None for limit in limits):
                 y = [float(limit.to(unit).magnitude) for limit in limits]
                 axes.plot(x, y, "k--", marker="_", markersize=14, linewidth=1, label=label)
         axes.axhline(0.0, color="grey", linewidth=0.5)
-        symbol = unit_symbol(points[0].error)
-        axes.set_xlabel(f"Nominal value / {symbol}")
-        axes.set_ylabel(f"Error / {symbol}")
+        axes.set_xlabel(f"Nominal value / {unit_symbol(points[0].nominal)}")
+        axes.set_ylabel(f"Error / {unit_symbol(largest.U.to(unit))}")
         axes.set_title(title)
         axes.legend(fontsize="small")
         axes.grid(True, linewidth=0.3)

@@ -6,6 +6,7 @@ by construction and a test can still check it by reading both back.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +23,12 @@ from metrolab.certificates.content import (
 from metrolab.certificates.dsi_units import dsi_unit
 from metrolab.certificates.rounding import (
     format_plain,
+    format_probability,
     format_trimmed,
     round_like,
     round_reported,
 )
+from metrolab.units import ureg
 
 
 def unit_symbol(quantity: PlainQuantity[Any]) -> str:
@@ -54,6 +57,8 @@ class ReportedPoint:
     frequency_dsi_unit: str | None
     unit: str
     dsi_unit: str
+    error_unit: str
+    error_dsi_unit: str
     nominal: str
     reference: str
     value: str
@@ -86,36 +91,69 @@ class ReportedPoint:
         return f"{self.nominal}{at}"
 
 
+#: units whose SI-prefixed forms have D-SI macros (the error column may use any of them)
+_PREFIXABLE = frozenset({"volt", "ampere", "ohm", "siemens", "hertz", "second", "meter",
+                         "gram", "pascal", "watt", "farad", "henry"})
+_DSI_PREFIXES = frozenset({"", "pico", "nano", "micro", "milli", "kilo", "mega", "giga"})
+
+
+def error_unit(U: pint.Quantity) -> Any:
+    """Return the unit the error of a point is printed in: U's unit with the SI prefix
+    that puts U between 1 and 1000 (2.3e-9 A -> nA), or U's own unit when it takes none.
+    """
+    container = U.units._units
+    if len(container) != 1 or not math.isfinite(float(U.magnitude)) or U.magnitude <= 0:
+        return U.units
+    ((name, exponent),) = container.items()
+    _prefix, base, _suffix = ureg.parse_unit_name(name)[0]
+    if exponent != 1 or base not in _PREFIXABLE:
+        return U.units
+    compact = U.to(base).to_compact()
+    chosen = next(iter(compact.units._units))
+    if ureg.parse_unit_name(chosen)[0][0] not in _DSI_PREFIXES:
+        return U.units
+    return compact.units
+
+
 def report_point(point: ResultPoint) -> ReportedPoint:
-    """Return the reported text of ``point``, all values in the unit of its error."""
+    """Return the reported text of ``point``.
+
+    Nominal, reference and indication are in the unit of the point's error (the
+    measurand's unit) to the decimal place of U; error, U and the limits are in
+    :func:`error_unit`, U to two significant digits.
+    """
     unit = point.error.units
-    error = float(point.error.magnitude)
-    U = float(point.U.to(unit).magnitude)
-    err = round_reported(error, U)
-    value = round_reported(float(point.value.to(unit).magnitude), U)
-    reference = round_reported(float(point.reference.to(unit).magnitude), U)
-    lower = _in(point.tolerance_lower, unit)
-    upper = _in(point.tolerance_upper, unit)
+    U_value = float(point.U.to(unit).magnitude)
+    value = round_reported(float(point.value.to(unit).magnitude), U_value)
+    reference = round_reported(float(point.reference.to(unit).magnitude), U_value)
+    e_unit = error_unit(point.U.to(unit))
+    err = round_reported(float(point.error.to(e_unit).magnitude),
+                         float(point.U.to(e_unit).magnitude))
+    lower = _in(point.tolerance_lower, e_unit)
+    upper = _in(point.tolerance_upper, e_unit)
     conformity = point.conformity
 
     def number(name: str, significant: int) -> str | None:
         value = getattr(conformity, name) if conformity else None
-        return None if value is None else format_trimmed(value, significant)
+        return None if value is None else format_probability(value, significant)
 
     frequency = None if point.frequency is None else point.frequency.to_compact()
-    acceptance_lower = _in(conformity.acceptance_lower, unit) if conformity else None
-    acceptance_upper = _in(conformity.acceptance_upper, unit) if conformity else None
+    compact_range = point.range.to(error_unit(point.range))
+    acceptance_lower = _in(conformity.acceptance_lower, e_unit) if conformity else None
+    acceptance_upper = _in(conformity.acceptance_upper, e_unit) if conformity else None
     return ReportedPoint(
         point_id=point.point_id,
         phase=point.phase,
         phase_text=PHASE_TEXT[point.phase],
         function=point.function,
-        range=f"{format_trimmed(float(point.range.magnitude), 6)} {unit_symbol(point.range)}",
+        range=f"{format_trimmed(float(compact_range.magnitude), 6)} {unit_symbol(compact_range)}",
         frequency=None if frequency is None else format_trimmed(float(frequency.magnitude), 6),
         frequency_unit=None if frequency is None else unit_symbol(frequency),
         frequency_dsi_unit=None if frequency is None else dsi_unit(str(frequency.units)),
         unit=unit_symbol(point.error),
         dsi_unit=dsi_unit(str(unit)),
+        error_unit=unit_symbol(point.U.to(e_unit)),
+        error_dsi_unit=dsi_unit(str(e_unit)),
         nominal=format_trimmed(float(point.nominal.to(unit).magnitude), 9),
         reference=reference.value,
         value=value.value,
@@ -133,7 +171,8 @@ def report_point(point: ResultPoint) -> ReportedPoint:
         specific_risk=number("specific_risk", 3),
         pfa=number("pfa", 3),
         pfr=number("pfr", 3),
-        tur=number("tur", 3),
+        tur=None if conformity is None or conformity.tur is None
+        else format_trimmed(conformity.tur, 3),
     )
 
 

@@ -74,6 +74,13 @@ def format_trimmed(value: float, significant: int) -> str:
     return _plain(Decimal(format_plain(value, significant)).normalize())
 
 
+def format_probability(value: float, significant: int) -> str:
+    """Return a probability (a fraction) as text: plain digits, or ``1.28e-13`` below 1e-4."""
+    if math.isfinite(value) and 0 < abs(value) < 1e-4:
+        return f"{value:.{significant}g}"
+    return format_trimmed(value, significant)
+
+
 def _plain(number: Decimal) -> str:
     if number.is_zero():
         number = abs(number)  # no "-0.000" on a certificate

@@ -13,6 +13,8 @@ UNCERTAINTY_STATEMENT = (
     "Values and uncertainties are in the unit of the measurand."
 )
 
+NO_ENVIRONMENT = "No environmental conditions were recorded during the calibration."
+
 DRAFT_NOTICE = "DRAFT: this record is not approved; this document is not a certificate."
 
 

@@ -7,8 +7,17 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 NS = {"dcc": "https://ptb.de/dcc", "si": "https://ptb.de/si"}
-UNIT_SYMBOL = {"\\volt": "V", "\\degreecelsius": "°C", "\\percent": "%",
-               "\\kilo\\hertz": "kHz"}
+PREFIXES = {"\\nano": "n", "\\micro": "µ", "\\milli": "m", "\\kilo": "k", "\\mega": "M"}
+UNITS = {"\\volt": "V", "\\ampere": "A", "\\ohm": "Ω", "\\hertz": "Hz",
+         "\\degreecelsius": "°C", "\\percent": "%"}
+
+
+def symbol(dsi: str) -> str:
+    """Return the printed symbol of a D-SI unit with at most one prefix (\\micro\\volt: µV)."""
+    prefix = next((p for p in PREFIXES if dsi.startswith(p + "\\")), "")
+    return PREFIXES.get(prefix, "") + UNITS[dsi.removeprefix(prefix)]
+
+
 DECISION_NUMBERS = ("Lower acceptance limit of error", "Upper acceptance limit of error",
                     "Probability of conformity", "Specific risk", "Probability of false accept",
                     "Probability of false reject", "Test uncertainty ratio")
@@ -51,24 +60,24 @@ def dcc_rows(path: Path) -> list[tuple[str, list[str], list[str]]]:
             nominal_tokens = [nominal["value"]]
             if "Frequency" in quantities:
                 frequency = _real(quantities["Frequency"])
-                nominal_tokens += ["at", frequency["value"], UNIT_SYMBOL[frequency["unit"]]]
+                nominal_tokens += ["at", frequency["value"], symbol(frequency["unit"])]
             error = _real(quantities["Error"])
             meta = quantities["Error"].find("dcc:measurementMetaData/dcc:metaData", NS)
             assert meta is not None
             conformity = meta.findtext("dcc:conformity", namespaces=NS) or ""
             pc = {_name(q): _real(q)["value"] for q in meta.findall("dcc:data/dcc:quantity", NS)}
+            indication = _real(quantities["Indication"])
             tokens = [function, *range_text.split(), *nominal_tokens,
-                      _real(quantities["Reference value"])["value"],
-                      _real(quantities["Indication"])["value"],
-                      error["value"], error["U"], error["k"], error["p"],
+                      _real(quantities["Reference value"])["value"], indication["value"],
+                      symbol(indication["unit"]), error["value"], error["U"],
+                      symbol(error["unit"]), error["k"], error["p"],
                       _real(quantities["Lower tolerance limit of error"])["value"], "to",
                       _real(quantities["Upper tolerance limit of error"])["value"],
-                      UNIT_SYMBOL[error["unit"]], *STATEMENT_WORDS[conformity].split(),
-                      pc["Probability of conformity"]]
+                      *STATEMENT_WORDS[conformity].split(), pc["Probability of conformity"]]
             numbers = {**dict.fromkeys(DECISION_NUMBERS, "—"), **pc}
             details = [heading.removesuffix(" results"), function, *range_text.split(),
                        *nominal_tokens, numbers["Lower acceptance limit of error"], "to",
-                       numbers["Upper acceptance limit of error"], UNIT_SYMBOL[error["unit"]],
+                       numbers["Upper acceptance limit of error"], symbol(error["unit"]),
                        *STATEMENT_WORDS[conformity].split(),
                        *(numbers[name] for name in DECISION_NUMBERS[2:])]
             rows.append((heading, tokens, details))
@@ -105,7 +114,7 @@ def test_influence_conditions_agree(rendered: dict[str, Path], pdf_pages: list[s
     for condition in conditions:
         values = [_real(q) for q in condition.findall("dcc:data/dcc:quantity", NS)]
         row = " ".join([_name(condition), *(v["value"] for v in values),
-                        UNIT_SYMBOL[values[0]["unit"]]])
+                        symbol(values[0]["unit"])])
         assert row in text
 
 

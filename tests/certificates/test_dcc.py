@@ -37,10 +37,10 @@ def test_results_are_dsi_reals_with_expanded_uncertainty(rendered: dict[str, Pat
     errors = root.findall(".//dcc:result/dcc:data/dcc:quantity/si:real[si:label='error']", NS)
     assert len(errors) == 5
     for real in errors:
-        assert real.findtext("si:unit", namespaces=NS) == "\\volt"
+        assert real.findtext("si:unit", namespaces=NS) == "\\micro\\volt"  # U of µV size
         expanded = real.find("si:measurementUncertaintyUnivariate/si:expandedMU", NS)
         assert expanded is not None
-        assert float(expanded.findtext("si:valueExpandedMU", namespaces=NS) or "nan") > 0
+        assert 1 <= float(expanded.findtext("si:valueExpandedMU", namespaces=NS) or "nan") < 1000
         assert float(expanded.findtext("si:coverageFactor", namespaces=NS) or "nan") >= 1.96
         assert expanded.findtext("si:coverageProbability", namespaces=NS) == "0.95"
 

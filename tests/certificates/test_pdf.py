@@ -95,13 +95,14 @@ def test_a_required_field_is_on_the_certificate(pdf_pages: list[str], clause: st
 
 def test_results_state_U_k_and_p_in_the_measurand_unit(pdf_pages: list[str]) -> None:
     text = _flat(" ".join(pdf_pages))
-    # the as-left 10 V row: k from the GUM budget (finite dof), p = 0.95, unit V
-    row = re.search(r"DCV 10 V 10 10\.000000 (\S+) (\S+) (\S+) (\S+) 0\.95 -0\.000350 to "
-                    r"0\.000350 V Pass", text)
+    # the as-left 10 V row: values in V, error and U in µV, k from the GUM budget
+    row = re.search(r"As left results .*?DCV 10 V 10 10\.000000 (\S+) V (\S+) (\S+) µV (\S+) "
+                    r"0\.95 -350 to 350 Pass", text)
     assert row is not None, text
-    _indication, error, U, k = row.groups()
-    assert float(U) > 0 and float(k) >= 1.96
-    assert abs(float(error)) < 0.000350
+    indication, error, U, k = row.groups()
+    assert 10 < float(U) < 100 and float(k) >= 1.96
+    assert abs(float(error)) < 350
+    assert abs((float(indication) - 10.0) * 1e6 - float(error)) <= 0.5
 
 
 def test_the_pdf_holds_one_plot_per_function_and_range(rendered: dict[str, Path]) -> None:
