@@ -1,6 +1,7 @@
 """The 1529 driver: protocol replay, and against its simulator over a real pty (pyvisa-py ASRL)."""
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from metrolab.drivers.bench_replay import ReplayTransport
@@ -122,3 +123,16 @@ def test_a_reset_readout_is_noticed_and_the_stamp_turned_on_again(
     assert readout.read_temperature(3).to("degC").magnitude == pytest.approx(22.0, abs=0.01)
     readout.reset()
     assert readout.read_temperature(3).to("degC").magnitude == pytest.approx(22.0, abs=0.01)
+
+
+def test_threads_sharing_the_readout_each_get_their_own_channel(
+    served: tuple[Hart1529, Hart1529Simulator, VirtualClock],
+) -> None:
+    readout, _, _ = served
+
+    def read_many(channel: int) -> set[int]:
+        return {readout.fetch(channel).channel or 0 for _ in range(50)}
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        seen = list(pool.map(read_many, [1, 2, 3, 1, 2, 3]))
+    assert seen == [{1}, {2}, {3}, {1}, {2}, {3}]
