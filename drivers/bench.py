@@ -144,7 +144,8 @@ class SimulatedBench:
             if value is not None:
                 pin(value)
         latency = config.latency_s
-        self.calibrator = Fluke5522ASimulator(seed=seed, clock=self.clock, latency_s=latency)
+        self.calibrator = Fluke5522ASimulator(seed=seed, clock=self.clock, latency_s=latency,
+                                              environment=self.environment)
         self.dut = _DMM_MODELS[config.dut_model](
             seed=seed, clock=self.clock, latency_s=latency, source=self.calibrator,
             environment=self.environment,

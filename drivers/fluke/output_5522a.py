@@ -33,6 +33,8 @@ from metrolab.units import Quantity
 from .interlock import HIGH_VOLTAGE_LIMIT_V, HV_CONFIRM_CODE, HV_CONFIRM_TEXT
 from .spec_5522a import SPEC
 
+#: ambient temperature (°C) of the simulated calibrator's last adjustment
+TCAL_C = 23.0
 #: lead resistance (Ω, both leads) a 2-wire measurement sees without 2-wire compensation
 LEAD_RESISTANCE_OHM = 0.1
 
@@ -94,6 +96,7 @@ class CommandRejected(MetrolabError):
 class _Errors:
     gain_ppm: dict[OutputKind, float]
     offset_fraction: dict[OutputKind, float]
+    tempco_sign: dict[OutputKind, float]
 
 
 class CalibratorOutput:
@@ -109,7 +112,11 @@ class CalibratorOutput:
         self._errors = _Errors(
             gain_ppm={kind: float(rng.normal(0.0, 1.0)) for kind in OutputKind},
             offset_fraction={kind: float(rng.normal(0.0, 0.1)) for kind in OutputKind},
+            tempco_sign={kind: float(rng.choice([-1.0, 1.0])) for kind in OutputKind},
         )
+        #: ambient temperature (°C) at the calibrator's last adjustment, and now
+        self.tcal_c = TCAL_C
+        self.ambient_c = TCAL_C
         self.kind = OutputKind.DCV
         self.value = 0.0
         self.frequency: float | None = None
@@ -200,12 +207,18 @@ class CalibratorOutput:
         return abs(self._residual_step(now)) <= 0.1 * self._spec_half_width()
 
     def applied_value(self, now: float) -> float:
-        """Return the value on the terminals (base unit): NaN in standby, noisy while operating."""
+        """Return the value on the terminals (base unit): NaN in standby, noisy while operating.
+
+        Outside tcal ± 5 °C the error grows by a tenth of the specification per °C
+        (the usual Fluke temperature coefficient), in a seeded direction.
+        """
         if not self.operating:
             return math.nan
         half_width = self._spec_half_width()
         gain = 1.0 + self._errors.gain_ppm[self.kind] * 1e-6 * _gain_scale(self.kind)
-        offset = self._errors.offset_fraction[self.kind] * half_width
+        outside = max(0.0, abs(self.ambient_c - self.tcal_c) - 5.0)
+        drift = self._errors.tempco_sign[self.kind] * 0.1 * outside * half_width
+        offset = self._errors.offset_fraction[self.kind] * half_width + drift
         noise = float(self._rng.normal(0.0, 0.02 * half_width))
         return (self.value + self._residual_step(now)) * gain + offset + noise
 

@@ -38,6 +38,7 @@ from metrolab.instrument.functions import Function
 from metrolab.instrument.simulation import (
     CommandError,
     CommandTree,
+    LabEnvironment,
     SimulatedInstrument,
     Stimulus,
     choice,
@@ -98,14 +99,18 @@ class Fluke5522ASimulator(SimulatedInstrument):
     SERVE_OVER: ClassVar[str] = "tcp"
 
     def __init__(self, *, seed: int = 0, clock: Clock | None = None,
-                 latency_s: float = 0.0) -> None:
+                 latency_s: float = 0.0, environment: LabEnvironment | None = None) -> None:
         self.output = CalibratorOutput(np.random.default_rng([seed, 5522]))
+        #: the laboratory whose temperature adds the temperature coefficient (None: tcal)
+        self.environment = environment
         super().__init__(seed=seed, clock=clock, latency_s=latency_s)
 
     # -- SignalSource ------------------------------------------------------------------
     def stimulus(self, function: Function, now: float) -> Stimulus:
         """Return what a meter measuring ``function`` sees at ``now`` (NaN when nothing)."""
         with self.lock:
+            if self.environment is not None:
+                self.output.ambient_c = self.environment.temperature(now)
             value, frequency = self.output.terminal_value(function, now)
         return Stimulus(value, frequency)
 
@@ -231,12 +236,12 @@ class Fluke5522ASerialSimulator(Fluke5522ASimulator):
     REPLY_TERMINATOR: ClassVar[str] = "\r\n"
 
     def __init__(self, *, seed: int = 0, clock: Clock | None = None, latency_s: float = 0.0,
-                 mode: str = "term") -> None:
+                 environment: LabEnvironment | None = None, mode: str = "term") -> None:
         if mode not in ("comp", "term"):
             raise UserInputError(f"5522A serial simulator: mode {mode!r} is not comp or term")
         self.mode = mode
         self._received = 0
-        super().__init__(seed=seed, clock=clock, latency_s=latency_s)
+        super().__init__(seed=seed, clock=clock, latency_s=latency_s, environment=environment)
 
     def handle(self, message: str) -> Reply:
         """Run one command line; in ``term`` mode the prompt and echo come first."""

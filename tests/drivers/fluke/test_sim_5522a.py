@@ -2,12 +2,13 @@
 
 import math
 
+import numpy as np
 import pytest
 from metrolab.drivers.fluke.sim_5522a import Fluke5522ASimulator, parse_argument
 
 from metrolab.clock import VirtualClock
 from metrolab.instrument.functions import Function
-from metrolab.instrument.simulation import CommandError
+from metrolab.instrument.simulation import CommandError, LabEnvironment
 
 
 @pytest.fixture
@@ -141,3 +142,19 @@ def test_same_seed_same_output_errors() -> None:
         clock.advance(10.0)
         readings.append(sim.stimulus(Function.DCV, clock.now()).value)
     assert readings[0] == readings[1]
+
+
+def test_outside_tcal_plus_minus_5_c_the_output_drifts_with_the_laboratory() -> None:
+    values = {}
+    for ambient in (23.0, 27.0, 38.0):
+        clock = VirtualClock(start=0.0)
+        environment = LabEnvironment(seed=0, clock=clock)
+        environment.set_temperature(ambient)
+        sim = Fluke5522ASimulator(seed=5, clock=clock, environment=environment)
+        sim.handle("OUT 10 V;OPER")
+        clock.advance(10.0)
+        values[ambient] = np.mean([sim.stimulus(Function.DCV, clock.now()).value
+                                   for _ in range(200)])
+    assert values[27.0] == pytest.approx(values[23.0], abs=1e-6)  # within tcal ± 5 °C
+    # 10 °C outside: a tenth of the 140 µV specification per °C
+    assert abs(values[38.0] - values[23.0]) == pytest.approx(140e-6, rel=0.05)
