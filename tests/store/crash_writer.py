@@ -23,6 +23,7 @@ import traceback
 from pathlib import Path
 
 from metrolab.store.journal import Journal, read_journal
+from metrolab.store.sealing import seal  # imported once, before the forks
 
 
 def say(line: str) -> None:
@@ -56,16 +57,12 @@ def main(journal_path: Path, run_id: str, seal_after: int | None) -> None:
     journal.append("run_ended", {"status": "completed", "reason": ""})
     journal.close()
     say("sealing")
-    from metrolab.store.sealing import seal
-
     seal(journal_path)
     say("sealed")
 
 
 def serve() -> None:
     """Fork a writer per ``start`` command and reap it per ``reap`` command (see above)."""
-    from metrolab.store import sealing  # noqa: F401  (imported once, before the forks)
-
     for line in sys.stdin:
         command, *args = line.split()
         if command == "start":

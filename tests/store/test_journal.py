@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -164,8 +165,6 @@ def test_permission_denied_on_create_says_which_file(tmp_path: Path,
 
 
 def test_appends_from_several_threads_keep_one_unbroken_chain(tmp_path: Path) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     path = tmp_path / "run.journal"
     with Journal.create(path, "R1") as journal, ThreadPoolExecutor(4) as pool:
         numbers = list(pool.map(lambda i: journal.append("reading", _reading(i)), range(80)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -10,7 +11,8 @@ import h5py
 import pytest
 
 from metrolab.cli import main
-from metrolab.store import Journal, open_record, recover, seal, verify
+from metrolab.store import Journal, open_record, recover, seal, sealed_record, verify
+from metrolab.store import audit as audit_module
 from metrolab.store.assemble import assemble
 from metrolab.store.errors import JournalLockedError, SealError
 from metrolab.store.journal import read_journal
@@ -120,8 +122,6 @@ def test_recover_goes_on_past_a_journal_it_cannot_recover(
 
 def test_a_runner_can_ask_whether_a_journal_was_sealed(tmp_path: Path,
                                                       sample: SimpleNamespace) -> None:
-    from metrolab.store import sealed_record
-
     journal = sample.write_run(tmp_path / "r.journal", end=False)
     assert sealed_record(journal) is None
     path = recover(journal).path
@@ -140,10 +140,6 @@ def test_recover_will_not_register_a_foreign_file(tmp_path: Path,
 
 def test_a_full_disk_at_the_audit_log_is_mended_by_recover(
         tmp_path: Path, sample: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
-    import errno
-
-    from metrolab.store import audit as audit_module
-
     journal = sample.write_run(tmp_path / "r.journal")
 
     def no_space(fd: int) -> None:

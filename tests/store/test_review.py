@@ -10,6 +10,7 @@ import pytest
 
 from metrolab.cli import main
 from metrolab.store import amend, approve, open_record, review, seal, verify
+from metrolab.store.audit import GENESIS, entry_hash
 from metrolab.store.errors import RecordIntegrityError, ReviewError
 
 
@@ -128,8 +129,6 @@ def test_the_command_line_walks_the_same_path(record_path: Path,
 
 
 def test_an_amendment_names_the_hash_of_what_it_replaced(record_path: Path) -> None:
-    from metrolab.store.audit import GENESIS, entry_hash
-
     amended = amend(record_path, who="Abe", reason="typo", changes={"location": "lab 2"})
     log = record_path.parent / "audit.log"
     entries = [json.loads(line) for line in log.read_text().splitlines()]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from metrolab.cli import main
-from metrolab.store import open_record, seal, verify
+from metrolab.store import open_record, review, seal, verify
 from metrolab.store.durable import canonical_json
 from metrolab.store.errors import RecordIntegrityError
 from metrolab.store.integrity import content_hash, manifest
@@ -105,8 +105,6 @@ def test_a_changed_or_removed_log_entry_is_detected(record_path: Path,
 
 
 def test_a_removed_log_line_breaks_the_chain(record_path: Path, sample: object) -> None:
-    from metrolab.store import review
-
     review(record_path, "Reviewer")
     log = record_path.parent / "audit.log"
     lines = _log_lines(record_path)
@@ -123,8 +121,6 @@ def test_a_record_without_its_audit_log_does_not_verify(record_path: Path) -> No
 
 
 def test_an_interrupted_log_append_is_cut_off_by_the_next_one(record_path: Path) -> None:
-    from metrolab.store import review
-
     log = record_path.parent / "audit.log"
     with open(log, "ab") as handle:
         handle.write(b'{"seq":2,"action":"revi')
