@@ -17,6 +17,7 @@ _EXPORTS: dict[str, str] = {
     "seal": "metrolab.store.sealing",
     "recover": "metrolab.store.sealing",
     "sealed_record": "metrolab.store.sealing",
+    "Recovery": "metrolab.store.sealing",
     "open_record": "metrolab.store.record",
     "Record": "metrolab.store.record",
     "PointRecord": "metrolab.store.record",
