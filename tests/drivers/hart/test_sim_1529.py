@@ -91,3 +91,14 @@ def test_errors_compound_commands_and_bad_channels(sim: Hart1529Simulator) -> No
 def test_an_error_for_an_empty_channel_is_refused(sim: Hart1529Simulator) -> None:
     with pytest.raises(UserInputError, match="no probe on channel 4"):
         sim.set_dut_error((0.1,), channel=4)
+
+
+def test_fetch_without_a_channel_gives_the_channel_scanned_last(
+    sim: Hart1529Simulator, clock: VirtualClock
+) -> None:
+    sim.handle("FORM:STAM ON")
+    channels = []
+    for _ in range(3):
+        clock.advance(1.0)
+        channels.append(parse_fetch_reply(sim.handle("FETC?") or "").channel)
+    assert sorted(channels) == [1, 2, 3]  # one per second, in turn
