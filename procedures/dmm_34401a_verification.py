@@ -43,6 +43,7 @@ import numpy as np
 import pint
 from metrolab.drivers.fluke import SPEC_5522A, Fluke5522A
 from metrolab.drivers.keysight import SPEC_34401A, Keysight34401A
+from metrolab.drivers.vaisala import VaisalaHMT330
 
 from metrolab.conformity import decide
 from metrolab.conformity.errors import LowTURWarning
@@ -87,6 +88,8 @@ METADATA = Metadata(
         "dut": InstrumentRole("dut", "6½-digit DMM under test", {"34401A": Keysight34401A}),
         "calibrator": InstrumentRole("standard", "multi-product calibrator (5522A class)",
                                      {"5522A": Fluke5522A}),
+        "hygrometer": InstrumentRole("environment", "lab temperature/humidity monitor",
+                                     {"HMT330": VaisalaHMT330}, required=False),
     },
     readings_per_point=10,
     temperature_band_c=(21.0, 25.0),

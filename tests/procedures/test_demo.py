@@ -1,0 +1,53 @@
+"""The whole DMM verification against the simulated bench over TCP and ptys (``metrolab demo``).
+
+One full run carries two injected DUT errors: exactly the points they affect fail, every
+other point passes, and the record, its approval and the certificate are all there.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from metrolab.cli import main
+from metrolab.runner.demo import run_demo
+from metrolab.store import open_record, verify
+
+#: +60 ppm on the 10 V range: 600 µV at ±10 V against a ±400 µV limit, nothing at 0 V.
+#: +2 Ω offset on the 4-wire 10 kΩ range: fails its gain point (±1.1 Ω) and its zero
+#: (±0.1 Ω); 2-wire resistance on the same range is another function and still passes.
+ERRORS = ("DCV 10V gain=+60ppm", "RES4 10kohm offset=2ohm")
+AFFECTED = {"DCV-10V", "DCV--10V", "RES4-10kohm", "ZERO-RES4-10kohm"}
+
+
+@pytest.mark.slow
+def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: Path) -> None:
+    start = time.perf_counter()
+    result = run_demo(tmp_path, ERRORS, seed=11, console=Console(quiet=True))
+    wall = time.perf_counter() - start
+    assert result.status.status == "completed"
+    assert verify(result.record).ok
+    record = open_record(result.record)
+    statements = {p.point_id: p.decision["statement"] for p in record.points}
+    assert len(statements) >= 30
+    assert {p for p, s in statements.items() if s != "pass"} == AFFECTED
+    assert all(p.readings.shape == (10,) for p in record.points)
+    assert record.review.state == "approved"
+    standards = [i for i in record.instruments if i.get("role") == "standard"]
+    assert standards and standards[0]["traceability"]["certificate_id"].startswith("DEMO-CERT")
+    for suffix in (".pdf", ".html", ".dcc.xml"):
+        assert len(list(tmp_path.glob(f"*{suffix}"))) == 1
+    assert wall < 60 * 3, f"demo took {wall:.0f} s of wall time"
+
+
+def test_bad_dut_error_syntax_is_one_line_and_exit_2(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--out", str(tmp_path), "--dut-error", "DCV 7V gain=+60ppm"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert "no 7 V range" in err
