@@ -107,9 +107,16 @@ class Fluke5522A(SCPIInstrument):
     def _read_line(self, command: str) -> str:
         try:
             line = self.transport.read()
-        except (InstrumentTimeout, InstrumentReplyError):
+        except InstrumentTimeout as exc:
             self._out_of_step = True
-            raise
+            raise InstrumentTimeout(
+                exc.detail, instrument=self.name, command=command,
+                hint="a late reply will be discarded before the next command",
+            ) from exc
+        except InstrumentReplyError as exc:
+            self._out_of_step = True
+            raise InstrumentReplyError(exc.detail, instrument=self.name, command=command,
+                                       reply=exc.reply) from exc
         if not line.isprintable():
             self._out_of_step = True
             raise InstrumentReplyError("reply has control characters (garbled)",
