@@ -144,10 +144,10 @@ def _administrative_data(root: ET.Element, c: CertificateContent) -> None:
         _d(firmware, "release", c.item.firmware)
         _d(firmware, "type", "firmware")
     _text(_d(item, "manufacturer"), "name", c.item.manufacturer)
-    _d(item, "model", c.item.model)
+    _d(item, "model", wording.shown(c.item.model))
     serial = _d(_d(item, "identifications"), "identification")
     _d(serial, "issuer", "manufacturer")
-    _d(serial, "value", c.item.serial)
+    _d(serial, "value", wording.shown(c.item.serial))
     _text(serial, "name", "Serial number")
     lab = _d(admin, "calibrationLaboratory")
     if c.laboratory.accreditation:
@@ -182,6 +182,9 @@ def _administrative_data(root: ET.Element, c: CertificateContent) -> None:
     _text(trace, "name", "Metrological traceability")
     _d(trace, "traceable", "true" if all(s.in_date for s in c.standards) else "false")
     _text(trace, "declaration", wording.traceability_statement(c))
+    missing = wording.missing_statement(c)
+    if missing:
+        _text(_d(statements, "statement"), "declaration", missing)
     if not c.laboratory.country_code:
         _text(_d(statements, "statement"), "declaration",
               f"The record does not state the laboratory's country; the country code "
@@ -215,10 +218,10 @@ def _equipment(parent: ET.Element, c: CertificateContent) -> None:
             _d(certificate, "inValidityRange", "true" if standard.in_date else "false")
             _d(certificate, "traceable", "true")
         _text(_d(equipment, "manufacturer"), "name", item.manufacturer)
-        _d(equipment, "model", item.model)
+        _d(equipment, "model", wording.shown(item.model))
         serial = _d(_d(equipment, "identifications"), "identification")
         _d(serial, "issuer", "manufacturer")
-        _d(serial, "value", item.serial)
+        _d(serial, "value", wording.shown(item.serial))
         _text(serial, "name", "Serial number")
 
 

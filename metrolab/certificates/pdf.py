@@ -90,11 +90,15 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
     amendment = wording.amendment_statement(c)
     if amendment:
         story.append(_p(amendment, _BOXED))
+    missing = wording.missing_statement(c)
+    if missing:
+        story.append(_p(missing, _BOXED))
     lab = c.laboratory
-    lab_text = f"{lab.name}\n{lab.address}"
+    show = wording.shown
+    lab_text = f"{show(lab.name)}\n{show(lab.address)}"
     if lab.accreditation:
         lab_text += f"\nAccreditation: {lab.accreditation}"
-    customer_text = f"{c.customer.name}\n{c.customer.address}"
+    customer_text = f"{show(c.customer.name)}\n{show(c.customer.address)}"
     if c.customer.contact:
         customer_text += f"\n{c.customer.contact}"
     story += [
@@ -104,9 +108,9 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
         _p("Item calibrated", _H2),
         _key_values([
             ("Description", c.item.description or "—"),
-            ("Manufacturer", c.item.manufacturer),
-            ("Model", c.item.model),
-            ("Serial number", c.item.serial),
+            ("Manufacturer", show(c.item.manufacturer)),
+            ("Model", show(c.item.model)),
+            ("Serial number", show(c.item.serial)),
             ("Firmware", c.item.firmware or "—"),
             ("Condition", c.item.condition or "—"),
         ]),
@@ -173,7 +177,7 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
         widths=[w * mm for w in (13, 11, 12, 11, 26, 8, 17, 13, 17, 13, 13, 11)],
     ))
     for plot in plots:
-        image = Image(io.BytesIO(plot.png), width=160 * mm, height=80 * mm)
+        image = Image(io.BytesIO(plot.png), width=160 * mm, height=67.5 * mm)
         story.append(KeepTogether([
             image, _p(f"Error against tolerance: {plot.title}. Bars show U.", _SMALL),
         ]))
@@ -185,16 +189,16 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
     approved = approval.approved_by or "not approved"
     if approval.approved_at:
         approved += f" on {wording.when(approval.approved_at)}"
-    story += [
+    story.append(KeepTogether([
         _p("Authorisation", _H2),
         _key_values([
-            ("Calibrated by", approval.performed_by),
+            ("Calibrated by", wording.shown(approval.performed_by)),
             ("Checked by", checked),
             ("Approved by", approved),
             ("Record", f"SHA-256 {c.record_sha256}"),
         ]),
         _p(wording.end_mark(c), _END),
-    ]
+    ]))
     return story
 
 

@@ -45,7 +45,7 @@ def error_plots(content: CertificateContent, *, dpi: int = 120) -> list[Plot]:
         largest = max(points, key=lambda p: float(p.U.to(p.error.units).magnitude))
         unit = error_unit(largest.U.to(largest.error.units))
         x_unit = points[0].nominal.units
-        figure = Figure(figsize=(6.4, 3.2), dpi=dpi)
+        figure = Figure(figsize=(6.4, 2.7), dpi=dpi)
         canvas = FigureCanvasAgg(figure)
         axes = figure.add_subplot()
         for phase in ("as_found", "as_left"):

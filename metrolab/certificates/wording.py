@@ -27,6 +27,32 @@ def when(moment: datetime | date | None) -> str:
     return moment.isoformat()
 
 
+def missing_fields(content: CertificateContent) -> list[str]:
+    """Return the ISO/IEC 17025 7.8.2.1 fields the record left empty, in words."""
+    c = content
+    fields = [
+        ("laboratory name", c.laboratory.name), ("laboratory address", c.laboratory.address),
+        ("customer name", c.customer.name), ("customer address", c.customer.address),
+        ("item manufacturer", c.item.manufacturer), ("item model", c.item.model),
+        ("item serial number", c.item.serial), ("procedure", c.method.procedure),
+        ("procedure version", c.method.version), ("operator", c.approval.performed_by),
+    ]
+    return [name for name, value in fields if not value.strip()]
+
+
+def missing_statement(content: CertificateContent) -> str | None:
+    """Return the notice naming the fields the record lacks, or None if nothing is missing."""
+    missing = missing_fields(content)
+    if not missing:
+        return None
+    return f"Not recorded (amend the record to complete them): {', '.join(missing)}."
+
+
+def shown(text: str) -> str:
+    """Return ``text``, or "not recorded" when it is empty."""
+    return text if text.strip() else "not recorded"
+
+
 def traceability_statement(content: CertificateContent) -> str:
     """Return the statement of how the results are metrologically traceable (7.8.4.1 c)."""
     if not content.standards:

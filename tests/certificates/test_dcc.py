@@ -126,3 +126,18 @@ def test_the_dcc_embeds_the_very_pdf_that_was_written(rendered: dict[str, Path])
     assert document.findtext("dcc:fileName", namespaces=NS) == "ECL-2026-0001.pdf"
     embedded = base64.b64decode(document.findtext("dcc:dataBase64", namespaces=NS) or "")
     assert embedded == rendered["pdf"].read_bytes()
+
+
+def test_empty_identity_fields_are_named_and_the_dcc_stays_valid(tmp_path: Path) -> None:
+    content = example_content()
+    content = dataclasses.replace(
+        content, customer=dataclasses.replace(content.customer, name="", address=""),
+        item=dataclasses.replace(content.item, serial="", model=""))
+    root = _root(write_dcc(content, tmp_path / "c.xml", pdf=STAND_IN_PDF))
+    item = root.find("dcc:administrativeData/dcc:items/dcc:item", NS)
+    assert item is not None
+    assert item.findtext("dcc:model", namespaces=NS) == "not recorded"
+    declarations = " ".join(e.text or "" for e in root.findall(
+        "dcc:administrativeData/dcc:statements/dcc:statement/dcc:declaration/dcc:content", NS))
+    assert ("Not recorded (amend the record to complete them): customer name, customer "
+            "address, item model, item serial number.") in declarations

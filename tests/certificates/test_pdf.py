@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -133,3 +135,13 @@ def test_the_same_record_gives_the_same_pdf_again(approved_folder: Path,
                                                  rendered: dict[str, Path]) -> None:
     record = store.open_record(approved_folder / f"{CERTIFICATE_ID}.h5")
     assert pdf_bytes(content_from_record(record)) == rendered["pdf"].read_bytes()
+
+
+def test_fields_the_record_left_empty_are_named_on_the_certificate() -> None:
+    content = example_content()
+    content = replace(content, customer=replace(content.customer, name="", address=""))
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf_bytes(content))).pages]
+    text = _flat(" ".join(pages))
+    assert "Not recorded (amend the record to complete them): customer name, customer " \
+           "address." in text
+    assert "Customer not recorded not recorded" in text
