@@ -64,6 +64,14 @@ class RunConfig:
         values["settings"] = RunSettings(**settings)
         return cls(**values)
 
+    @staticmethod
+    def out_dir_of(entries: list[Any]) -> str | None:
+        """Return the ``out_dir`` in the runner note of journal ``entries`` (None if absent)."""
+        note = next((e.data["data"]["runner"] for e in entries if e.kind == "event"
+                     and e.data.get("type") == "note" and "runner" in e.data.get("data", {})),
+                    None)
+        return None if note is None else str(note.get("out_dir"))
+
     def config_hash(self) -> str:
         """Return the SHA-256 (hex) of the canonical JSON of this config."""
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
@@ -389,6 +397,7 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
     """
     from metrolab.store import Journal, read_journal
     from metrolab.store.errors import JournalError
+    from metrolab.store.sealing import sealed_record
 
     journal_path = Path(journal_path)
     try:
@@ -396,6 +405,10 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
     except JournalError as exc:
         raise ResumeError(f"cannot resume {journal_path}: {exc}") from exc
     entries = list(contents)
+    sealed = sealed_record(journal_path, Path(RunConfig.out_dir_of(entries) or journal_path.parent))
+    if sealed is not None:
+        raise ResumeError(f"journal {journal_path} was already sealed as {sealed}: a sealed run "
+                          "is final; start a new run")
     if any(e.kind == "run_ended" for e in entries):
         raise ResumeError(f"journal {journal_path} already ended (run_ended is in it); its "
                           "record can be sealed with `metrolab recover`, not resumed")

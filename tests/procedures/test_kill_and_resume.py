@@ -1,0 +1,112 @@
+"""SIGKILL the runner in the middle of the DMM verification, then ``metrolab resume``.
+
+The simulated bench runs in its own process (as a real bench outlives the runner), on a
+virtual clock that a thread moves forward quickly so the calibrator settles. The runner
+runs as ``metrolab run`` in another process and is killed once a few points are in the
+journal; ``metrolab resume JOURNAL`` finishes the run and the sealed record holds every
+point exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from metrolab.runner.register import Standard, dumps_register
+from metrolab.store import open_record, read_journal
+
+SERVE_BENCH = textwrap.dedent('''
+    import json, sys, threading
+    from metrolab.clock import VirtualClock
+    from metrolab.drivers.bench import SimulatedBench
+
+    clock = VirtualClock()
+    done = threading.Event()
+
+    def run_clock():  # simulated time runs 100 times faster than the wall clock
+        while not done.wait(0.005):
+            clock.advance(0.5)
+
+    threading.Thread(target=run_clock, daemon=True).start()
+    with SimulatedBench(seed=7, clock=clock).serve() as resources:
+        print(json.dumps(resources), flush=True)
+        sys.stdin.read()  # until the test closes stdin
+    done.set()
+''')
+
+POINTS = ["--points", "ZERO-DCV-*", "--points", "DCV-*"]
+N_POINTS = 11
+
+
+@pytest.fixture
+def bench_process() -> Iterator[dict[str, str]]:
+    process = subprocess.Popen([sys.executable, "-c", SERVE_BENCH], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        yield json.loads(process.stdout.readline())
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(timeout=30)
+
+
+def metrolab(*args: str) -> list[str]:
+    return [sys.executable, "-m", "metrolab", *args]
+
+
+def results_in(out: Path) -> int:
+    journals = list(out.glob("*.journal"))
+    if not journals:
+        return 0
+    return sum(e.kind == "point_result" for e in read_journal(journals[0]))
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_records_every_point_once(tmp_path: Path,
+                                                      bench_process: dict[str, str]) -> None:
+    register = tmp_path / "register.toml"
+    register.write_text(dumps_register([Standard(
+        "CAL-1", "calibrator", "FLUKE", "5522A", "1972905", "C-1", date(2025, 1, 1),
+        date(2099, 1, 1))]))
+    out = tmp_path / "out"
+    runner = subprocess.Popen(metrolab(
+        "run", "dmm-34401a-verification", "--dut", bench_process["dut"],
+        "--standard", f"calibrator={bench_process['calibrator']}",
+        "--standard", f"hygrometer={bench_process['hygrometer']}",
+        "--register", str(register), "--out", str(out), "--yes", "--virtual-clock",
+        "--readings", "4", "--timeout", "5", *POINTS),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 100
+    while results_in(out) < 3:
+        assert runner.poll() is None, runner.communicate()[1]
+        assert time.monotonic() < deadline, "the run did not get going"
+        time.sleep(0.05)
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.wait()
+    (journal,) = out.glob("*.journal")
+    before = results_in(out)
+    assert 3 <= before < N_POINTS
+    assert not [e for e in read_journal(journal) if e.kind == "run_ended"]
+
+    resumed = subprocess.run(metrolab("resume", str(journal), "--yes"), capture_output=True,
+                             text=True, timeout=110)
+    assert resumed.returncode == 0, resumed.stderr
+    record = open_record(out / journal.with_suffix(".h5").name)
+    assert record.run["status"] == "completed"
+    ids = [p.point_id for p in record.points]
+    assert len(ids) == len(set(ids)) == N_POINTS
+    assert all(p.readings.shape == (4,) for p in record.points)
+    assert all(p.decision["statement"] == "pass" for p in record.points)
+    kinds = [e.data["type"] for e in read_journal(journal) if e.kind == "event"]
+    assert "resume" in kinds
