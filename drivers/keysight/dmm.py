@@ -9,6 +9,7 @@ pint and numpy are imported on first use, so importing a driver stays cheap.
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -36,6 +37,7 @@ SPEC_DIR = Path(__file__).parent / "specs"
 #: seconds allowed to move one reading: ASCII (16 characters at 9600 baud) or REAL,64
 _ASCII_TRANSFER_S = 0.02
 _BINARY_TRANSFER_S = 1e-6
+_NO_CHANGE = nullcontext()
 
 
 class KeysightDMM(SCPIInstrument):
@@ -159,13 +161,17 @@ class KeysightDMM(SCPIInstrument):
 
         Raises OverloadError when the input is beyond the range.
         """
-        from metrolab.units import ureg
-
         function = self._configured()
         with self.lock:
-            self.set_sample_count(1)
-            values = self._read_values("READ?", 1)
-        return ureg.Quantity(float(values[0]), function.unit)
+            if self._samples != 1:
+                self.set_sample_count(1)
+            if self._binary:
+                value = float(self._read_values("READ?", 1)[0])
+            else:
+                with self._timeout_for(1):
+                    reply = self.query("READ?")
+                value = parse_number(reply, instrument=self.name, command="READ?")
+        return self._quantity(value, self._units[function])
 
     def read_many(self, count: int) -> Quantity:
         """Trigger ``count`` readings and return them as a 1-D Quantity array.
@@ -178,7 +184,7 @@ class KeysightDMM(SCPIInstrument):
         with self.lock:
             self.set_sample_count(count)
             values = self._read_values("READ?", count)
-        return ureg.Quantity(values, function.unit)
+        return ureg.Quantity(values, self._units[function])
 
     def initiate(self) -> None:
         """Start a measurement (``INIT``); readings go to memory for :meth:`fetch`."""
@@ -193,7 +199,7 @@ class KeysightDMM(SCPIInstrument):
         from metrolab.units import ureg
 
         function = self._configured()
-        return ureg.Quantity(self._read_values("FETC?", count), function.unit)
+        return ureg.Quantity(self._read_values("FETC?", count), self._units[function])
 
     def _configured(self) -> Function:
         if self.function is None:
@@ -232,13 +238,30 @@ class KeysightDMM(SCPIInstrument):
             )
         return reject_special_values(values, instrument=self.name, command=command)
 
-    def _timeout_for(self, count: int) -> _Timeout:
+    @cached_property
+    def _quantity(self) -> Any:
+        """Return the pint Quantity class of the one registry (imported on first use)."""
+        from metrolab.units import Quantity
+
+        return Quantity
+
+    @cached_property
+    def _units(self) -> dict[Function, Any]:
+        """Return the pint unit of each function's readings (built once: parsing is slow)."""
+        from metrolab.units import ureg
+
+        return {function: ureg.Unit(function.unit) for function in Function}
+
+    def _timeout_for(self, count: int) -> _Timeout | nullcontext[None]:
         """Allow the integration time of ``count`` readings and their transfer (ASCII over
         RS-232 is the slow case) on top of the transport's own timeout."""
         aperture = (self.nplc or 5.0) / 50.0
         transfer = _BINARY_TRANSFER_S if self._binary else _ASCII_TRANSFER_S
         extra = count * (aperture * 1.5 + transfer)
-        return _Timeout(self.transport, self.transport.timeout_s + extra)
+        base = self.transport.timeout_s
+        if extra <= 0.5 * base:
+            return _NO_CHANGE  # fits the timeout as it is (setting it costs a VISA call)
+        return _Timeout(self.transport, base + extra)
 
 
 class _Timeout:
@@ -250,12 +273,10 @@ class _Timeout:
         self._saved = transport.timeout_s
 
     def __enter__(self) -> None:
-        if self._seconds > self._saved:
-            self._transport.timeout_s = self._seconds
+        self._transport.timeout_s = self._seconds
 
     def __exit__(self, *exc: object) -> None:
-        if self._transport.timeout_s != self._saved:
-            self._transport.timeout_s = self._saved
+        self._transport.timeout_s = self._saved
 
 
 class Keysight34401A(KeysightDMM):

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
@@ -144,10 +142,13 @@ class SCPIInstrument:
         before its next exchange), InstrumentReplyError for a garbled reply.
         """
         with self.lock:
-            self._resync_if_needed()
+            if self._out_of_step:
+                self.resynchronise()
             self.transport.write(command)
-            with self._exchange(command):
+            try:
                 reply = self.transport.read()
+            except InstrumentError as exc:
+                raise self._exchange_failed(exc, command) from exc
             if not reply.isprintable():
                 self._out_of_step = True
                 raise InstrumentReplyError(
@@ -166,8 +167,10 @@ class SCPIInstrument:
         with self.lock:
             self._resync_if_needed()
             self.transport.write(command)
-            with self._exchange(command):
+            try:
                 data = self.transport.read_raw()
+            except InstrumentError as exc:
+                raise self._exchange_failed(exc, command) from exc
             try:
                 return block_payload(data)
             except BlockFormatError as exc:
@@ -179,27 +182,27 @@ class SCPIInstrument:
                     reply=data[:40],
                 ) from exc
 
-    @contextmanager
-    def _exchange(self, command: str) -> Iterator[None]:
-        try:
-            yield
-        except InstrumentTimeout as exc:
+    def _exchange_failed(self, exc: InstrumentError, command: str) -> InstrumentError:
+        """Return ``exc`` restated for this driver and ``command``; a timeout or a garbled
+        reply leaves the driver out of step until it re-synchronises."""
+        if isinstance(exc, InstrumentTimeout):
             self._out_of_step = True
-            raise InstrumentTimeout(
+            return InstrumentTimeout(
                 exc.detail,
                 instrument=self.name,
                 command=command,
                 hint="a late reply will be discarded before the next command",
-            ) from exc
-        except InstrumentReplyError as exc:
+            )
+        if isinstance(exc, InstrumentReplyError):
             self._out_of_step = True
-            raise InstrumentReplyError(
+            return InstrumentReplyError(
                 exc.detail, instrument=self.name, command=command, reply=exc.reply
-            ) from exc
-        except InstrumentConnectionError as exc:
-            raise InstrumentConnectionError(
+            )
+        if isinstance(exc, InstrumentConnectionError):
+            return InstrumentConnectionError(
                 exc.detail, instrument=self.name, command=command, hint="reopen the resource"
-            ) from exc
+            )
+        return exc
 
     def _resync_if_needed(self) -> None:
         if self._out_of_step:

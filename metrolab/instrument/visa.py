@@ -119,16 +119,27 @@ class VisaTransport:
             digits = int(head[1:2]) if head[1:2].isdigit() else 0
             length_text = self._res.read_bytes(digits) if digits else b""
             _, length = block_header_size(head + length_text)
-            payload = self._res.read_bytes(length) if length else b""
-            if self._read_termination:
-                self._res.read_bytes(len(self._read_termination))
-            return head + length_text + payload
+            return head + length_text + self._read_payload(length)
         except BlockFormatError as exc:
             raise InstrumentReplyError(
                 f"bad binary block: {exc}", instrument=self.resource
             ) from exc
         except Exception as exc:
             raise self._translate(exc, None) from exc
+
+    def _read_payload(self, length: int) -> bytes:
+        """Read ``length`` block bytes and the terminator after them, with the termination
+        character switched off (a payload byte equal to it must not end the read)."""
+        from pyvisa import constants
+
+        self._res.set_visa_attribute(constants.ResourceAttribute.termchar_enabled, False)
+        try:
+            payload = self._res.read_bytes(length) if length else b""
+            if self._read_termination:
+                self._res.read_bytes(len(self._read_termination))
+        finally:
+            self._res.set_visa_attribute(constants.ResourceAttribute.termchar_enabled, True)
+        return bytes(payload)
 
     def clear(self) -> None:
         """Discard pending input: a raw socket is drained until quiet for 0.1 s, a serial
