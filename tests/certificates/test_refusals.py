@@ -10,7 +10,8 @@ import h5py
 import pytest
 
 from metrolab import store
-from metrolab.certificates.errors import RecordNotIssuableError
+from metrolab.certificates import issue
+from metrolab.certificates.errors import DccValidationError, RecordNotIssuableError
 from metrolab.certificates.example import example_journal_entries
 from metrolab.certificates.issue import render_all
 from metrolab.clock import VirtualClock
@@ -94,3 +95,16 @@ def test_written_certificates_have_ordinary_file_permissions(rendered: dict[str,
     os.umask(mask)
     for path in rendered.values():
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+def test_nothing_is_written_when_the_dcc_does_not_validate(
+        approved_record: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def invalid(*args: object) -> bytes:
+        raise DccValidationError("DCC 3.3.0 validation failed at /dcc:x", element="/dcc:x")
+
+    monkeypatch.setattr(issue, "dcc_bytes", invalid)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(DccValidationError):
+        render_all(approved_record, out, draft=False)
+    assert _outputs(out) == []  # the PDF and HTML were rendered, but not written
