@@ -19,12 +19,6 @@ class Reported:
     value: str
     uncertainty: str
 
-    @property
-    def decimals(self) -> int:
-        """Return the number of digits after the decimal point of the reported value."""
-        exponent = Decimal(self.value).as_tuple().exponent
-        return max(0, -int(exponent))
-
 
 def _quantum(uncertainty: float, significant: int) -> Decimal:
     magnitude = math.floor(math.log10(abs(uncertainty)))
