@@ -81,6 +81,8 @@ def procedures(procedures_dir: Path | None) -> None:
 @click.option("--override", "overrides", multiple=True, metavar="ID=REASON",
               help="Use an expired standard, recording the reason (repeat).")
 @click.option("--operator", "operator_name", help="Operator name for the record.")
+@click.option("--item", "item", metavar="MANUFACTURER,MODEL,SERIAL[,DESCRIPTION]",
+              help="The item calibrated, when it is not an instrument (a sensor).")
 @click.option("--virtual-clock", is_flag=True,
               help="Run waits on a virtual clock (simulated instruments only).")
 @click.option("--timeout", "timeout_s", type=float, default=5.0, show_default=True,
@@ -89,10 +91,11 @@ def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: P
         out_dir: Path, answers: Path | None, yes: bool, dry_run: bool,
         procedures_dir: Path | None, readings: int | None, rule: str, guard: str,
         adjust: bool, points: tuple[str, ...], overrides: tuple[str, ...],
-        operator_name: str | None,
+        operator_name: str | None, item: str | None,
         virtual_clock: bool, timeout_s: float) -> None:
     """Run PROCEDURE against the DUT and the standards; seal the record."""
     found = find_procedure(procedure, procedures_dir)
+    item_identity = _item(item)
     settings = RunSettings(readings=readings or found.metadata.readings_per_point, rule=rule,
                            guard=guard if rule == "guarded" else None, adjust=adjust,
                            points=points)
@@ -106,10 +109,20 @@ def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: P
     config = RunConfig(procedure=procedure, resources=resources, out_dir=str(out_dir),
                        register=str(register) if register else None,
                        procedures_dir=str(procedures_dir) if procedures_dir else None,
-                       settings=settings, virtual_clock=virtual_clock, timeout_s=timeout_s)
+                       settings=settings, virtual_clock=virtual_clock, timeout_s=timeout_s,
+                       item=item_identity)
     all_overrides = {**operator.answers.overrides, **_pairs(overrides, "--override")}
     inputs = RunInputs(operator, ProgressReporter(console), overrides=all_overrides)
     _finish(start_run(config, inputs))
+
+
+def _item(text: str | None) -> dict[str, str]:
+    if text is None:
+        return {}
+    fields = [f.strip() for f in text.split(",", 3)]
+    if len(fields) < 3 or not all(fields[:3]):
+        raise UserInputError(f"--item {text!r}: expected MANUFACTURER,MODEL,SERIAL[,DESCRIPTION]")
+    return dict(zip(("manufacturer", "model", "serial", "description"), fields, strict=False))
 
 
 def _dry_run(procedure: Procedure, settings: RunSettings, console: Console) -> None:

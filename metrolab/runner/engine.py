@@ -88,7 +88,8 @@ class RunContext:
     dry_run: bool = False
     resumed: bool = False
     lab_temperature: pint.Quantity | None = None
-    notes: dict[str, Any] = field(default_factory=dict)
+    #: the ``point_result`` data of every point measured so far (journal order, resumes too)
+    results: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +234,8 @@ class Runner:
                 connection = point.connection
             self.reporter.point(number, len(work), point, phase)
             self._measure(point, phase)
+        if hasattr(module, "conclude"):
+            self._run_plan(module.conclude(self.ctx))
         self._make_safe()
         if not self.dry_run:
             self.journal.append("run_ended", {"status": "completed",
@@ -272,8 +275,10 @@ class Runner:
             if not isinstance(outcome, PointOutcome):
                 raise TypeError(f"measure_point of {self.procedure.metadata.name} returned "
                                 f"{outcome!r}, not a PointOutcome")
+            result = point_result_data(point, phase, outcome)
             if not self.dry_run:
-                self.journal.append("point_result", point_result_data(point, phase, outcome))
+                self.journal.append("point_result", result)
+            self.ctx.results.append(result)
             self.reporter.point_done(str(outcome.decision.get("statement", "")))
             self._point = None
             return

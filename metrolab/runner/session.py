@@ -47,12 +47,16 @@ class RunConfig:
     timeout_s: float = 5.0
     customer: Mapping[str, str] = field(default_factory=dict)
     location: str = ""
+    #: the item calibrated when it is not an instrument (a sensor): manufacturer, model,
+    #: serial, description
+    item: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the config as JSON-safe data (what the journal's runner note holds)."""
         data = asdict(self)
         data["resources"] = dict(self.resources)
         data["customer"] = dict(self.customer)
+        data["item"] = dict(self.item)
         return data
 
     @classmethod
@@ -288,7 +292,7 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
     try:
         started = datetime.fromtimestamp(clock.now(), tz=UTC)
         trace = traceability(instruments, register, started, inputs.overrides)
-        dut = instruments["dut"].identity
+        dut = _item(procedure, config, instruments)
         run_id = new_run_id(procedure, dut["serial"], clock)
         out_dir = Path(config.out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -316,6 +320,18 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
     finally:
         close_instruments(instruments)
     return RunResult(status, run_id, journal_path, _seal(journal_path, out_dir, run_id, clock))
+
+
+def _item(procedure: Procedure, config: RunConfig,
+          instruments: Mapping[str, OpenInstrument]) -> dict[str, str]:
+    """Return the identity of the item calibrated: the DUT instrument's, or ``config.item``."""
+    if "dut" in instruments:
+        return dict(instruments["dut"].identity)
+    if not config.item.get("serial"):
+        raise UserInputError(f"procedure {procedure.metadata.name} calibrates an item that is "
+                             "not an instrument: give --item MANUFACTURER,MODEL,SERIAL")
+    return {key: config.item.get(key, "") for key in ("manufacturer", "model", "serial",
+                                                       "description")}
 
 
 def _execute(procedure: Procedure, config: RunConfig, inputs: RunInputs, clock: Clock,
@@ -367,7 +383,8 @@ def _run_started(procedure: Procedure, config: RunConfig, inputs: RunInputs, run
         "operator": inputs.operator.name,
         "item": {"manufacturer": dut["manufacturer"], "model": dut["model"],
                  "serial": dut["serial"],
-                 "description": inputs.item_description or meta.title},
+                 "description": dut.get("description") or inputs.item_description
+                 or meta.title},
         "customer": {"name": config.customer.get("name", ""),
                      "address": config.customer.get("address", "")},
         "location": config.location,
@@ -441,6 +458,9 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
                                      "data": {"last_seq": contents.last_seq,
                                               "problem": contents.problem or ""}})
             context = _context(procedure, config.settings, clock, instruments, resumed=True)
+            results = {(e.data["point_id"], e.data["phase"]): e.data for e in entries
+                       if e.kind == "point_result"}
+            context.results.extend(results.values())
             status = _execute(procedure, config, inputs, clock, journal, instruments, context,
                               done)
         finally:

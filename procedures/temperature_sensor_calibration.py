@@ -1,0 +1,187 @@
+"""Calibration of a platinum resistance thermometer by comparison in a bath.
+
+The sensor under calibration (channel 2 of a 1529-class readout) and the reference PRT
+(channel 1, the standard, in the register) sit together in a stirred comparison bath.
+At each set point the operator sets the bath; the runner waits until the reference
+reads stable, then takes alternating readings of both channels. Per point the error of
+the sensor, E = indication - reference temperature, gets a GUM budget:
+
+- ``indication`` and ``reference``: Type A, means of the readings (n-1 dof);
+- ``readout_sensor``, ``readout_reference``: rectangular, the 1529 readout's published
+  accuracy at that temperature (``SPEC_1529``, PRT input);
+- ``reference_calibration``: normal, U = 10 mK (k = 2), the reference PRT's certificate
+  uncertainty assumed for a working-standard PRT (replace with the lab's certificate);
+- ``bath``: rectangular, ±5 mK, the axial and radial uniformity of a stirred bath.
+
+Errors and their uncertainties are in kelvin. Conformity is judged against the IEC 60751
+class A tolerance ±(0.15 + 0.002 |t|) °C. After the last point the calibration curve
+E(t) = c0 + c1 t + c2 t² (t in °C) is fitted by the uncertainty engine (weighted least
+squares with the points' standard uncertainties) and journalled as a ``note`` event with
+the coefficients and their covariance.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from metrolab.drivers.hart import SPEC_1529, Hart1529, SensorType
+from metrolab.drivers.vaisala import VaisalaHMT330
+
+from metrolab.conformity import decide
+from metrolab.conformity.errors import LowTURWarning
+from metrolab.runner.engine import RunContext
+from metrolab.runner.procedure import (
+    Do,
+    InstrumentRole,
+    Metadata,
+    Note,
+    PointOutcome,
+    PointPlan,
+    Prompt,
+    Read,
+    StopRun,
+    TestPoint,
+    Wait,
+)
+from metrolab.uncertainty import TypeA, TypeB, evaluate_gum
+from metrolab.uncertainty.curves import fit_polynomial
+from metrolab.units import Quantity
+
+REFERENCE_CHANNEL = 1
+SENSOR_CHANNEL = 2
+#: seconds between readings of one channel: the 1529 scans 3 channels, 1 s each
+READING_INTERVAL_S = 3.0
+#: stability: the reference must change by less than this (K) over one check interval
+STABLE_K = 0.01
+STABILITY_CHECK_S = 60.0
+STABILITY_CHECKS = 60
+REFERENCE_U_K = 0.010
+BATH_UNIFORMITY_K = 0.005
+SET_POINTS_C = (0.0, 25.0, 50.0, 75.0, 100.0)
+
+METADATA = Metadata(
+    name="temperature-sensor-calibration",
+    version="1.0",
+    title="Calibration of a platinum resistance thermometer by comparison",
+    dut_models=("PRT (Pt100)",),
+    instruments={
+        "thermometer": InstrumentRole("standard", "thermometer readout with reference PRT "
+                                      "(1529 class)", {"1529": Hart1529}),
+        "hygrometer": InstrumentRole("environment", "lab temperature/humidity monitor",
+                                     {"HMT330": VaisalaHMT330}, required=False),
+    },
+    readings_per_point=10,
+)
+
+_BATH = (f"reference PRT in readout channel {REFERENCE_CHANNEL} and the sensor under "
+         f"calibration in channel {SENSOR_CHANNEL}, both immersed side by side in the bath")
+
+TEST_POINTS = tuple(
+    TestPoint(f"T{t:+04.0f}C", "comparison in bath", "TEMP", Quantity(t, "degC"),
+              connection=_BATH)
+    for t in SET_POINTS_C
+)
+
+
+def class_a_tolerance(t_c: float) -> float:
+    """Return the IEC 60751 class A tolerance (K) at ``t_c`` °C: 0.15 + 0.002 |t|."""
+    return 0.15 + 0.002 * abs(t_c)
+
+
+def _channel(channel: int) -> Any:
+    return lambda t, n: Quantity(
+        np.array([t.read_temperature(channel).to("degC").magnitude for _ in range(n)]), "degC")
+
+
+def prepare(ctx: RunContext) -> PointPlan:
+    """Reset the readout."""
+    yield Do("thermometer", "reset (*RST) and clear status", lambda t: t.reset())
+
+
+def measure_point(ctx: RunContext, point: TestPoint) -> PointPlan:
+    """Set the bath, wait until stable, read both channels in turn; return the sensor's error."""
+    set_point = float(point.nominal.to("degC").magnitude)
+    yield Prompt(f"set-bath-{point.point_id}",
+                 f"Set the comparison bath to {set_point:g} °C; confirm when it is set")
+    previous: float | None = None
+    for _ in range(STABILITY_CHECKS):
+        yield Wait(STABILITY_CHECK_S, "bath stabilisation")
+        now = yield Read("thermometer", 1, "reference (stability check)",
+                         _channel(REFERENCE_CHANNEL), point.nominal, journal=False)
+        value = float(now.to("degC").magnitude[0])
+        if previous is not None and abs(value - previous) < STABLE_K:
+            break
+        previous = value
+    else:
+        raise StopRun(f"the bath did not settle at {set_point:g} °C within "
+                      f"{STABILITY_CHECKS * STABILITY_CHECK_S:g} s")
+    reference: list[float] = []
+    indication: list[float] = []
+    for _ in range(ctx.settings.readings):
+        yield Wait(READING_INTERVAL_S, "next scan of the readout")
+        ref = yield Read("thermometer", 1, "reference", _channel(REFERENCE_CHANNEL),
+                         point.nominal, journal=False)
+        reading = yield Read("thermometer", 1, "sensor under calibration",
+                             _channel(SENSOR_CHANNEL), point.nominal)
+        reference.append(float(ref.to("degC").magnitude[0]))
+        indication.append(float(reading.to("degC").magnitude[0]))
+    yield Note("reference readings of this point", {"reference_readings": reference,
+                                                    "unit": "°C"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outcome = evaluate(ctx, set_point, np.array(indication), np.array(reference))
+    for warning in caught:
+        yield Note(f"{warning.category.__name__}: {warning.message}")
+    return outcome
+
+
+def evaluate(ctx: RunContext, set_point: float, indication: np.ndarray,
+             reference: np.ndarray) -> PointOutcome:
+    """Return the sensor's error (K) from readings in °C, with its GUM budget and decision."""
+    kelvin = 273.15
+    mean_ref = Quantity(float(reference.mean()), "degC")
+    readout = SPEC_1529.tolerance(SensorType.PRT, None, mean_ref.to("K")).to("K")
+    zero = Quantity(0.0, "K")
+    inputs = {
+        "indication": TypeA.from_readings(Quantity(indication + kelvin, "K")),
+        "reference": TypeA.from_readings(Quantity(reference + kelvin, "K")),
+        "readout_sensor": TypeB(zero, half_width=readout, distribution="rectangular"),
+        "readout_reference": TypeB(zero, half_width=readout, distribution="rectangular"),
+        "reference_calibration": TypeB(zero, expanded=Quantity(REFERENCE_U_K, "K"), k=2.0),
+        "bath": TypeB(zero, half_width=Quantity(BATH_UNIFORMITY_K, "K"),
+                      distribution="rectangular"),
+    }
+    gum = evaluate_gum(_error, inputs, outputs=("error",))
+    error = gum["error"]
+    limit = Quantity(class_a_tolerance(set_point), "K")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LowTURWarning)  # TUR is in every decision record
+        decision = decide(error.value, error.U, lower=-limit, upper=limit,
+                          k=float(np.asarray(error.k)), rule=ctx.settings.rule,
+                          guard=ctx.settings.guard)
+    return PointOutcome(Quantity(float(indication.mean()), "degC"), mean_ref, error.value,
+                        (-limit, limit), gum.to_dict(), decision.to_dict())
+
+
+def _error(indication: Any, reference: Any, readout_sensor: Any, readout_reference: Any,
+           reference_calibration: Any, bath: Any) -> Any:
+    """E = (indication + readout_sensor) - (reference + readout_reference + calibration + bath)."""
+    return (indication + readout_sensor
+            - (reference + readout_reference + reference_calibration + bath))
+
+
+def conclude(ctx: RunContext) -> PointPlan:
+    """Fit the calibration curve E(t) through every point's error and journal it."""
+    results = [r for r in ctx.results if r["phase"] == "as_found"]
+    if len(results) < 3 or ctx.dry_run:
+        return
+    t = np.array([r["reference"]["value"] for r in results])
+    errors = np.array([r["error"]["value"] for r in results])
+    u = np.array([r["budget"]["outputs"]["error"]["u"] for r in results])
+    degree = 2 if len(results) > 3 else 1
+    fit = fit_polynomial(t, errors, degree=degree, u_y=u)
+    terms = " ".join(f"{c:+.4g}·t^{n}" for n, c in enumerate(fit.coefficients))
+    yield Note(f"calibration curve E(t) = {terms} K (t in °C)",
+               {"calibration_curve": fit.to_dict(), "t_unit": "°C", "error_unit": "K"})
