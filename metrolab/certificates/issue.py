@@ -45,8 +45,8 @@ def load_for_certificate(record_path: Path, *, draft: bool) -> Record:
         ) from exc
     if report.record_id is None:  # verify() read it as something else (journal, log, ...)
         raise RecordNotIssuableError(
-            f"report: {path} is not a sealed record ({'; '.join(report.problems[:1])}); "
-            "seal the run's journal first (metrolab recover) and certify the sealed .h5"
+            f"report: {path} is not a sealed record (the .h5 file sealing writes); if it is a "
+            "run's journal, seal it first (metrolab recover) and certify the sealed .h5"
         )
     if not report.ok:
         problems = "; ".join(report.problems[:3]) or "verification failed"
