@@ -10,7 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from metrolab.runner.session import RunResult
+from metrolab.units import Quantity
 
+#: units shown with an SI prefix (offset units like °C are not)
+_PREFIXABLE = {"V", "A", "Ω", "ohm", "K", "Hz"}
 _STYLE = {"pass": "green", "conditional_pass": "yellow", "conditional_fail": "yellow",
           "fail": "bold red"}
 
@@ -27,14 +30,22 @@ def point_results(journal: Path) -> list[dict[str, Any]]:
 
 
 def _number(value: float | None, unit: str) -> str:
-    return "" if value is None else f"{value:.4g} {unit}"
+    """Return ``value`` with an SI prefix that suits it (``-860 Ω``, ``600 µV``)."""
+    if value is None:
+        return ""
+    quantity = Quantity(value, unit)
+    if value == 0 or unit not in _PREFIXABLE:
+        return f"{value:.4g} {unit}"
+    return f"{quantity.to_compact():.4g~P}"
 
 
 def results_table(results: Sequence[Mapping[str, Any]], title: str) -> Table:
     """Return a rich table: point, phase, nominal, error, limits, U, TUR, statement."""
     table = Table(title=title)
-    for column in ("point", "phase", "nominal", "error", "± limit", "U (95 %)", "TUR", "decision"):
-        table.add_column(column, justify="left" if column in ("point", "phase") else "right")
+    table.add_column("point", no_wrap=True)
+    table.add_column("phase", no_wrap=True)
+    for column in ("nominal", "error", "± limit", "U (95 %)", "TUR", "decision"):
+        table.add_column(column, justify="right", no_wrap=True)
     for result in results:
         error = result["error"]
         decision = result.get("decision") or {}
@@ -43,7 +54,7 @@ def results_table(results: Sequence[Mapping[str, Any]], title: str) -> Table:
         statement = str(decision.get("statement", ""))
         expanded = decision.get("U")
         table.add_row(
-            result["point_id"], result["phase"].replace("_", "-"),
+            result["point_id"], result["phase"].replace("as_", ""),
             _number(result["nominal"]["value"], result["nominal"]["unit"]),
             _number(error["value"], error["unit"]),
             _number(tolerance["upper"], tolerance["unit"]),
