@@ -1,0 +1,48 @@
+"""The DMM verification's evaluation of one point: budget terms, limits, decision rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from metrolab.procedures import dmm_34401a_verification as dmm
+
+from metrolab.clock import VirtualClock
+from metrolab.runner.engine import RunContext, RunSettings
+from metrolab.units import Quantity
+
+POINT = next(p for p in dmm.TEST_POINTS if p.point_id == "DCV-10V")
+
+
+def evaluate(offset_uv: float, **settings: object) -> dmm.PointOutcome:
+    context = RunContext("as_found", RunSettings(**settings), {}, {}, VirtualClock())
+    noise = np.array([-3.0, 1.0, 2.0, -1.0, 0.0, 1.0, -2.0, 3.0, -1.0, 0.0])
+    readings = Quantity(10.0 + (offset_uv + noise) * 1e-6, "V")
+    return dmm.evaluate(context, POINT, readings, Quantity(1e-5, "V"))
+
+
+def test_error_budget_and_limit_of_a_dc_voltage_point() -> None:
+    outcome = evaluate(100.0)
+    assert outcome.error.to("uV").magnitude == pytest.approx(100.0, abs=1e-6)
+    _, upper = outcome.tolerance
+    assert upper.to("uV").magnitude == pytest.approx(400.0)  # 0.0035 % of 10 V + 0.0005 % of 10 V
+    inputs = {row["input"] for row in outcome.budget["budget"]}
+    assert inputs == {"reading", "resolution", "calibrator", "thermal_emf"}
+    calibrator = next(r for r in outcome.budget["budget"] if r["input"] == "calibrator")
+    assert calibrator["distribution"] == "rectangular"
+    assert outcome.decision["statement"] == "pass"
+    assert outcome.decision["tur"] == pytest.approx(400.0 / outcome.decision["U"] / 1e6, rel=0.01)
+
+
+def test_simple_acceptance_passes_what_guarded_acceptance_refuses() -> None:
+    simple = evaluate(350.0)
+    guarded = evaluate(350.0, rule="guarded", guard="u")
+    assert simple.decision["statement"] == "pass"
+    assert guarded.decision["statement"] != "pass"
+    assert guarded.decision["acceptance_upper"] < simple.decision["acceptance_upper"]
+
+
+def test_every_point_has_a_limit_from_the_spec_data() -> None:
+    functions = {p.function for p in dmm.TEST_POINTS}
+    assert {"DCV", "DCI", "RES2", "RES4"} <= functions
+    assert any(p.nominal.magnitude == -10 for p in dmm.TEST_POINTS)
+    assert all(dmm._specified(p) for p in dmm.TEST_POINTS)
