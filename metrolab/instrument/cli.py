@@ -6,6 +6,8 @@ from __future__ import annotations
 import signal
 import threading
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -20,8 +22,10 @@ def sim() -> None:
     """Serve simulated instruments over real transports (TCP on 127.0.0.1, pseudo-terminals)."""
 
 
-def _wait_for_interrupt() -> None:
-    """Block until Ctrl-C (SIGINT) or SIGTERM arrives."""
+@contextmanager
+def _stop_on_signal() -> Iterator[threading.Event]:
+    """Yield an event set by Ctrl-C (SIGINT) or SIGTERM; handlers are installed before the
+    caller announces anything, so an early signal still ends the command cleanly."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -29,11 +33,16 @@ def _wait_for_interrupt() -> None:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        while not stop.wait(0.5):
-            pass
+        yield stop
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _wait(stop: threading.Event) -> None:
+    """Block until ``stop`` is set (polling lets Python run its signal handlers)."""
+    while not stop.wait(0.5):
+        pass
 
 
 @sim.command("serve")
@@ -55,9 +64,9 @@ def serve_command(instrument: str, port: int, seed: int) -> None:
         server = serve(simulator, port)
     except OSError as exc:
         raise MetrolabError(f"cannot serve {instrument} on port {port}: {exc.strerror}") from exc
-    with server:
+    with _stop_on_signal() as stop, server:
         click.echo(server.resource)
-        _wait_for_interrupt()
+        _wait(stop)
 
 
 @sim.command("bench")
@@ -81,10 +90,10 @@ def bench_command(config_path: Path | None) -> None:
     bench = SimulatedBench(seed=int(config.get("seed", 0)), clock=WallClock())
     for text in config.get("dut_errors", []):
         bench.inject_dut_error(str(text))
-    with bench.serve() as resources:
+    with _stop_on_signal() as stop, bench.serve() as resources:
         for name, resource in resources.items():
             click.echo(f"{name} {resource}")
-        _wait_for_interrupt()
+        _wait(stop)
 
 
 def _read_bench_config(path: Path | None) -> dict[str, Any]:
