@@ -1,0 +1,1 @@
+"""Published accuracy tables of the Keysight DMMs, one TOML file per model."""
