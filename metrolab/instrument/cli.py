@@ -47,7 +47,9 @@ def _wait(stop: threading.Event) -> None:
 
 @sim.command("serve")
 @click.argument("instrument")
-@click.option("--port", default=0, show_default=True, help="TCP port (0 = pick a free one).")
+@click.option(
+    "--port", default=0, show_default=True, help="TCP port (0 = pick a free one); TCP only."
+)
 @click.option("--seed", default=0, show_default=True, help="Seed of the simulator's noise.")
 def serve_command(instrument: str, port: int, seed: int) -> None:
     """Serve one simulated INSTRUMENT until Ctrl-C; the first line printed is its resource.
@@ -60,6 +62,10 @@ def serve_command(instrument: str, port: int, seed: int) -> None:
     if not 0 <= port <= 65535:
         raise UserInputError(f"--port {port}: use 0 (any free port) or 1-65535")
     simulator = create_simulator(instrument, seed=seed, clock=WallClock())
+    if port and simulator.SERVE_OVER == "pty":
+        raise UserInputError(
+            f"--port {port}: {instrument} is a serial instrument, served on a pseudo-terminal"
+        )
     try:
         server = serve(simulator, port)
     except OSError as exc:

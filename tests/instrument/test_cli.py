@@ -127,3 +127,17 @@ def test_bench_prints_one_resource_per_instrument_and_stops_on_ctrl_c() -> None:
     assert {name for name, _ in lines} == {"dut", "calibrator", "thermometer", "hygrometer"}
     assert all(resource.startswith(("TCPIP0::127.0.0.1::", "ASRL/dev/")) for _, resource in lines)
     assert process.returncode == 0, err
+
+
+def test_port_for_a_serial_simulator_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from metrolab.instrument import simulation
+
+    serial_toy = toy()
+    serial_toy.SERVE_OVER = "pty"  # type: ignore[misc]
+    monkeypatch.setattr(simulation, "create_simulator", lambda name, seed, clock: serial_toy)
+    with pytest.raises(SystemExit) as done:
+        main(["sim", "serve", "toy", "--port", "5025"])
+    assert done.value.code == 2
+    assert "pseudo-terminal" in capsys.readouterr().err
