@@ -76,3 +76,16 @@ def test_unsolicited_messages_are_handed_out_once() -> None:
     sim.emit("T= 23.1 'C")
     assert sim.unsolicited() == ["T= 23.1 'C"]
     assert sim.unsolicited() == []
+
+
+def test_fault_switchboard_counts_down_and_clears() -> None:
+    from metrolab.instrument.simulation import Fault
+
+    sim = Plain(clock=VirtualClock())
+    sim.faults.arm("garble", count=2)
+    sim.faults.arm(Fault.DELAY)
+    assert sim.faults.armed() == {Fault.GARBLE: 2, Fault.DELAY: 1}
+    assert sim.faults.take(Fault.GARBLE)
+    assert sim.faults.armed() == {Fault.GARBLE: 1, Fault.DELAY: 1}
+    sim.faults.clear()
+    assert not sim.faults.take(Fault.GARBLE)
