@@ -80,6 +80,7 @@ def events(result: RunResult, kind: str) -> list[dict[str, Any]]:
             if e.kind == "event" and e.data["type"] == kind]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["delay", "drop"])
 def test_one_fault_is_retried_and_nothing_is_recorded_twice(bench: Bench, tmp_path: Path,
                                                             fault: str) -> None:
@@ -96,6 +97,7 @@ def test_one_fault_is_retried_and_nothing_is_recorded_twice(bench: Bench, tmp_pa
         assert any("connection reopened" in e["message"] for e in events(result, "note"))
 
 
+@pytest.mark.slow
 def test_a_persistent_fault_aborts_cleanly(bench: Bench, tmp_path: Path) -> None:
     result = run(bench, tmp_path, ArmAt(bench.dmm, 7, "drop", 50))
     assert result.status.status == "aborted"
