@@ -203,6 +203,9 @@ class Runner:
             status = self._execute(work, finished)
         except _Abort as abort:
             status = self._abort(str(abort))
+        except InstrumentError as exc:  # outside a point (prepare, adjust): nothing to retry
+            self._event("fault", str(exc), {"error": type(exc).__name__})
+            status = self._abort(f"instrument fault outside a test point: {exc}")
         except BaseException as exc:
             self._event("fault", f"run stopped by {type(exc).__name__}: {exc}", {})
             self._make_safe()

@@ -14,6 +14,7 @@ import hashlib
 import inspect
 import json
 import signal
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -255,6 +256,9 @@ def _signals(runner: Runner, interactive: bool) -> Iterator[None]:
     def on_terminate(signum: int, frame: FrameType | None) -> None:
         runner.request_abort("terminated (SIGTERM)")
 
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach only the main thread; the caller pauses or aborts the runner
+        return
     previous = {signal.SIGINT: signal.signal(signal.SIGINT, on_interrupt),
                 signal.SIGTERM: signal.signal(signal.SIGTERM, on_terminate)}
     try:

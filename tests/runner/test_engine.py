@@ -47,6 +47,10 @@ class Meter:
     identity = property(lambda self: type("I", (), dict(manufacturer="ACME", model="M1",
                                                         serial="7", firmware="1"))())
 
+    def reset(self):
+        if self.fail_on == {"reset"}:
+            raise InstrumentTimeout("no reply", instrument="meter", command="*RST")
+
     def read_many(self, n):
         self.calls += 1
         if self.calls in self.fail_on:
@@ -114,6 +118,7 @@ TEST_POINTS = [TestPoint(f"P{n}", "volts", "DCV", Quantity(float(n), "V"),
 
 
 def prepare(ctx):
+    yield Do("dut", "reset", lambda m: m.reset())
     yield Wait(600.0, "warm-up")
 
 
@@ -359,3 +364,13 @@ def test_abort_request_in_a_dry_run_is_an_error(procedure: Procedure) -> None:
     runner.request_abort("test")
     with pytest.raises(RunAborted, match="dry run stopped: test"):
         runner.execute()
+
+
+def test_a_fault_outside_the_points_aborts_cleanly(procedure: Procedure, tmp_path: Path) -> None:
+    bench = Bench(procedure)
+    bench.meter.fail_on = {"reset"}
+    status, entries = run(procedure, tmp_path, bench)
+    assert status.status == "aborted"
+    assert status.reason.startswith("instrument fault outside a test point: meter: no reply")
+    assert not kinds(entries, "point_started")
+    assert bench.source.standby_count >= 1
