@@ -53,6 +53,8 @@ class DmmModel:
     spec_file: str
     #: power-line frequency in Hz the simulator reports
     line_frequency: float = 50.0
+    #: whether the meter must be sent SYSTem:REMote before commands over RS-232
+    remote_over_serial: bool = False
     serial_settings: dict[str, object] = field(default_factory=dict)
 
 
@@ -77,6 +79,7 @@ KEYSIGHT_34401A = DmmModel(
     spec_file="34401a.toml",
     # 34401A RS-232: 9600 baud, 8 data bits, no parity, 2 stop bits (same-family default)
     serial_settings={"baudrate": 9600, "bytesize": 8, "parity": "N", "stopbits": 2},
+    remote_over_serial=True,
 )
 
 KEYSIGHT_34465A = DmmModel(

@@ -99,6 +99,8 @@ class KeysightDmmSimulator(SimulatedInstrument):
         self.environment = environment
         self.spec = AccuracySpec.load(SPEC_DIR / self.MODEL.spec_file)
         self.lead_resistance_ohm = 0.2
+        #: set by SYSTem:REMote (which the 34401A needs over RS-232), cleared by SYSTem:LOCal
+        self.remote = False
         self._injected: dict[tuple[Function, float], DutError] = {}
         self._intrinsic: dict[tuple[Function, float], IntrinsicErrors] = {}
         super().__init__(seed=seed, clock=clock, latency_s=latency_s)
@@ -304,8 +306,8 @@ class KeysightDmmSimulator(SimulatedInstrument):
         tree.add("INITiate[:IMMediate]", self._initiate)
         tree.add("READ?", self._read)
         tree.add("FETCh?", self._fetch)
-        tree.add("SYSTem:REMote", no_params)
-        tree.add("SYSTem:LOCal", no_params)
+        tree.add("SYSTem:REMote", self._remote_handler(True))
+        tree.add("SYSTem:LOCal", self._remote_handler(False))
         tree.add("SYSTem:VERSion?", lambda p: self._reply(p, "1999.0"))
         if self.MODEL.binary:
             tree.add("FORMat[:DATA]", self._format)
@@ -320,6 +322,13 @@ class KeysightDmmSimulator(SimulatedInstrument):
                 "SYSTem:LFRequency?", lambda p: self._reply(p, f"{self.MODEL.line_frequency:+.0f}")
             )
             tree.add("DATA:POINts?", self._points)
+
+    def _remote_handler(self, remote: bool) -> Handler:
+        def handler(params: list[str]) -> None:
+            no_params(params)
+            self.remote = remote
+
+        return handler
 
     @staticmethod
     def _reply(params: list[str], text: str) -> str:

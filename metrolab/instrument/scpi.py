@@ -106,7 +106,7 @@ class SCPIInstrument:
         (``backend=``, serial settings...).
         """
         options = {
-            **(cls.SERIAL_SETTINGS if _is_serial(resource, transport_options) else {}),
+            **(cls.SERIAL_SETTINGS if is_serial_resource(resource, transport_options) else {}),
             **transport_options,
         }
         transport = open_transport(
@@ -331,7 +331,8 @@ class SCPIInstrument:
             self.check_errors("; ".join(commands))
 
 
-def _is_serial(resource: str, options: dict[str, Any]) -> bool:
+def is_serial_resource(resource: str, options: dict[str, Any]) -> bool:
+    """Return True when ``resource`` (opened with ``options``) is a serial port."""
     upper = resource.upper()
     return (
         options.get("backend") == "serial"

@@ -65,6 +65,12 @@ def test_identity_over_the_wire(link: Link) -> None:
     assert link.dmm.identity.model == link.sim.MODEL.model
 
 
+def test_the_34401a_is_put_in_remote_over_rs232_only(link: Link) -> None:
+    serial = not link.dmm.transport.resource.startswith("TCPIP")
+    link.dmm.wait_complete()  # the server has handled everything sent before
+    assert link.sim.remote == (serial and link.sim.MODEL.model == "34401A")
+
+
 def test_a_known_source_reads_within_spec(link: Link) -> None:
     link.source.apply(Function.DCV, 10.0)
     link.dmm.configure(Function.DCV, 10 * ureg.V, 10)
