@@ -36,10 +36,9 @@ def _io_seconds(profile: cProfile.Profile) -> float:
     total = 0.0
     for (filename, _, name), row in stats.stats.items():  # type: ignore[attr-defined]
         if filename.endswith(_TRANSPORT_FILES) and name in _IO_FUNCTIONS:
-            calls, primitive, _, cumulative, callers = row
+            _, _, _, cumulative, callers = row
             # count only calls not made from another I/O method (query calls write and read)
-            if not any(c[0].endswith(_TRANSPORT_FILES) and c[2] in _IO_FUNCTIONS
-                       for c in callers):
+            if not any(c[0].endswith(_TRANSPORT_FILES) and c[2] in _IO_FUNCTIONS for c in callers):
                 total += cumulative
     return total
 
@@ -50,7 +49,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     quiet = Console(quiet=True)
-    print(f"{'run':>4} {'wall s':>8} {'I/O s':>8} {'other s':>8} {'wall/IO':>8} {'outside I/O':>12}")
+    print(
+        f"{'run':>4} {'wall s':>8} {'I/O s':>8} {'other s':>8} {'wall/IO':>8} {'outside I/O':>12}"
+    )
     for run in range(1, args.repeat + 1):
         with tempfile.TemporaryDirectory() as out:
             profile = cProfile.Profile()
@@ -61,8 +62,10 @@ def main() -> None:
             wall = time.perf_counter() - start
         io = _io_seconds(profile)
         other = wall - io
-        print(f"{run:>4} {wall:>8.2f} {io:>8.2f} {other:>8.2f} {wall / io:>8.2f} "
-              f"{other / wall:>11.0%}")
+        print(
+            f"{run:>4} {wall:>8.2f} {io:>8.2f} {other:>8.2f} {wall / io:>8.2f} "
+            f"{other / wall:>11.0%}"
+        )
 
 
 if __name__ == "__main__":

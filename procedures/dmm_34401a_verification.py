@@ -55,6 +55,7 @@ from metrolab.runner.procedure import (
     InstrumentRole,
     Metadata,
     Note,
+    Plan,
     PointOutcome,
     PointPlan,
     Prompt,
@@ -155,7 +156,7 @@ def _specified(point: TestPoint) -> bool:
 TEST_POINTS: tuple[TestPoint, ...] = tuple(p for p in _table() if _specified(p))
 
 
-def prepare(ctx: RunContext) -> PointPlan:
+def prepare(ctx: RunContext) -> Plan:
     """Reset both instruments, run the DMM self-test, warm up (not again after a resume)."""
     yield Do("calibrator", "reset (*RST), output to standby", lambda c: (c.reset(), c.standby()))
     yield Do("dut", "reset (*RST) and clear status (*CLS)",
@@ -252,14 +253,14 @@ def _error_with_emf(reading: Any, resolution: Any, calibrator: Any, thermal_emf:
     return reading + resolution - calibrator - thermal_emf
 
 
-def adjust(ctx: RunContext) -> PointPlan:
+def adjust(ctx: RunContext) -> Plan:
     """Ask the operator to adjust the DMM (service guide calibration procedure) before as-left."""
     yield Do("calibrator", "standby", lambda c: c.standby())
     yield Prompt("adjust-dut", "Adjust the DMM now (Service Guide ch.4, calibration security "
                  "code needed); confirm when the adjustment is complete")
 
 
-def safe_state(ctx: RunContext) -> PointPlan:
+def safe_state(ctx: RunContext) -> Plan:
     """Calibrator output to standby, DMM to DC volts autorange (safe for any input)."""
     yield Do("calibrator", "standby", lambda c: c.standby())
     yield Do("dut", "DC voltage, autorange", lambda d: d.configure(Function.DCV, None, NPLC))

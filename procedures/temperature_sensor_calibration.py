@@ -37,6 +37,7 @@ from metrolab.runner.procedure import (
     InstrumentRole,
     Metadata,
     Note,
+    Plan,
     PointOutcome,
     PointPlan,
     Prompt,
@@ -95,7 +96,7 @@ def _channel(channel: int) -> Any:
         np.array([t.read_temperature(channel).to("degC").magnitude for _ in range(n)]), "degC")
 
 
-def prepare(ctx: RunContext) -> PointPlan:
+def prepare(ctx: RunContext) -> Plan:
     """Reset the readout."""
     yield Do("thermometer", "reset (*RST) and clear status", lambda t: t.reset())
 
@@ -156,13 +157,14 @@ def evaluate(ctx: RunContext, set_point: float, indication: np.ndarray,
     gum = evaluate_gum(_error, inputs, outputs=("error",))
     error = gum["error"]
     limit = Quantity(class_a_tolerance(set_point), "K")
+    lower = Quantity(-class_a_tolerance(set_point), "K")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LowTURWarning)  # TUR is in every decision record
-        decision = decide(error.value, error.U, lower=-limit, upper=limit,
+        decision = decide(error.value, error.U, lower=lower, upper=limit,
                           k=float(np.asarray(error.k)), rule=ctx.settings.rule,
                           guard=ctx.settings.guard)
     return PointOutcome(Quantity(float(indication.mean()), "degC"), mean_ref, error.value,
-                        (-limit, limit), gum.to_dict(), decision.to_dict())
+                        (lower, limit), gum.to_dict(), decision.to_dict())
 
 
 def _error(indication: Any, reference: Any, readout_sensor: Any, readout_reference: Any,
@@ -172,7 +174,7 @@ def _error(indication: Any, reference: Any, readout_sensor: Any, readout_referen
             - (reference + readout_reference + reference_calibration + bath))
 
 
-def conclude(ctx: RunContext) -> PointPlan:
+def conclude(ctx: RunContext) -> Plan:
     """Fit the calibration curve E(t) through every point's error and journal it."""
     results = [r for r in ctx.results if r["phase"] == "as_found"]
     if len(results) < 3 or ctx.dry_run:
