@@ -94,6 +94,42 @@ def per_query() -> None:
     )
 
 
+class InstantTransport:
+    """Answers every query at once: isolates the driver's own cost from any I/O."""
+
+    resource = "INSTANT"
+    timeout_s = 5.0
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.RLock()
+
+    def write(self, message: str) -> None:
+        """Accept ``message``."""
+
+    def read(self) -> str:
+        """Return a fixed reading."""
+        return "+5.00000000E+00"
+
+
+def overhead() -> None:
+    import timeit
+
+    from metrolab.units import Quantity
+
+    dmm = Keysight34401A(InstantTransport())  # type: ignore[arg-type]
+    dmm.function, dmm.nplc = Function.DCV, 0.02
+    volt = ureg.Unit("V")
+    n = 20000
+    read_us = min(timeit.repeat(dmm.read, number=n, repeat=5)) / n * 1e6
+    quantity_us = min(timeit.repeat(lambda: Quantity(5.0, volt), number=n, repeat=5)) / n * 1e6
+    print(
+        f"driver cost per reading without I/O: {read_us:.1f} us, of which building the pint "
+        f"Quantity {quantity_us:.1f} us"
+    )
+
+
 def binary_buffer() -> None:
     with served("Keysight34465ASimulator", 1.0) as port:
         dmm = Keysight34465A.open(f"TCPIP0::127.0.0.1::{port}::SOCKET")
@@ -157,5 +193,6 @@ def import_time() -> None:
 
 if __name__ == "__main__":
     per_query()
+    overhead()
     binary_buffer()
     import_time()
