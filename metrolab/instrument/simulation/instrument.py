@@ -31,7 +31,6 @@ ESR_CME = 32
 ESR_PON = 128
 # Status byte bits
 STB_EAV = 4
-STB_MAV = 16
 STB_ESB = 32
 STB_MSS = 64
 
