@@ -24,3 +24,10 @@ def test_serve_simulator_sets_attributes_and_shares_the_virtual_clock(
     with SCPIInstrument.open(served.resource) as dmm:
         dmm.query("READ?")
     assert served.clock.now() > before  # the reading took its integration time, virtually
+
+
+def test_sim_bench_fixture_serves_every_role(sim_bench) -> None:  # type: ignore[no-untyped-def]
+    assert {"dut", "calibrator", "thermometer", "hygrometer"} <= set(sim_bench.resources)
+    with SCPIInstrument.open(sim_bench.resources["dut"]) as dmm:
+        assert dmm.identity.model in {"34401A", "34465A"}
+    assert sim_bench.bench.clock is sim_bench.clock
