@@ -77,10 +77,10 @@ def serve() -> None:
                     code = 1
                 finally:
                     os._exit(code)
-            print(f"pid {pid}", flush=True)
+            say(f"pid {pid}")
         elif command == "reap":
             os.waitpid(int(args[0]), 0)
-            print("reaped", flush=True)
+            say("reaped")
 
 
 if __name__ == "__main__":
