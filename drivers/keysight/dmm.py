@@ -124,7 +124,15 @@ class KeysightDMM(SCPIInstrument):
     def _choose_range(self, function: Function, range: Quantity | None) -> float | None:
         if range is None:
             return None
-        value = abs(float(range.to(function.unit).magnitude))
+        from pint.errors import DimensionalityError
+
+        try:
+            value = abs(float(range.to(function.unit).magnitude))
+        except (DimensionalityError, AttributeError):
+            raise UserInputError(
+                f"{self.name}: range {range!r} is not a {function.unit} quantity for "
+                f"{function.name}"
+            ) from None
         for candidate in self.MODEL.ranges[function]:
             if value <= candidate * (1 + 1e-9):
                 return candidate

@@ -121,6 +121,8 @@ def test_impossible_settings_are_refused_before_anything_is_sent() -> None:
         dmm = Keysight34401A(transport)
         with pytest.raises(UserInputError, match="beyond the highest"):
             dmm.configure(Function.DCV, 2000 * ureg.V)
+        with pytest.raises(UserInputError, match="not a V quantity"):
+            dmm.configure(Function.DCV, 10 * ureg.A)
         with pytest.raises(UserInputError, match="NPLC 5"):
             dmm.configure(Function.DCV, 10 * ureg.V, 5)
         with pytest.raises(UserInputError, match="sample count"):
