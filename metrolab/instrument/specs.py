@@ -141,17 +141,25 @@ class AccuracySpec:
         ``range`` is a Quantity (or a float in the function's base unit: V, A, ohm),
         ``frequency`` a Quantity or float in Hz (AC functions only).
         """
+        from pint.errors import DimensionalityError
+
         from metrolab.units import ureg
 
         base = ureg(function.unit).units
-        range_value = range.to(base).magnitude if hasattr(range, "to") else float(range)
-        freq = (
-            None
-            if frequency is None
-            else float(frequency.to("Hz").magnitude if hasattr(frequency, "to") else frequency)
-        )
+        try:
+            range_value = range.to(base).magnitude if hasattr(range, "to") else float(range)
+            freq = (
+                None
+                if frequency is None
+                else float(frequency.to("Hz").magnitude if hasattr(frequency, "to") else frequency)
+            )
+            magnitude = value.to(base).magnitude
+        except DimensionalityError as exc:
+            raise UserInputError(
+                f"{self.model} {function.name} tolerance: {exc} (range and value in "
+                f"{function.unit}, frequency in Hz)"
+            ) from None
         row = self.row(function, float(range_value), freq)
-        magnitude = value.to(base).magnitude
         half = ureg.Quantity(row.half_width(magnitude), base)
         return half.to(value.units)
 

@@ -59,6 +59,13 @@ def test_missing_range_names_the_ranges_held(spec: AccuracySpec) -> None:
         spec.tolerance(Function.DCI, 1 * ureg.A, 1 * ureg.A)
 
 
+def test_quantities_of_the_wrong_dimension_are_user_input_errors(spec: AccuracySpec) -> None:
+    with pytest.raises(UserInputError, match="DCV"):
+        spec.tolerance(Function.DCV, 10 * ureg.A, 10 * ureg.V)
+    with pytest.raises(UserInputError):
+        spec.tolerance(Function.ACV, 1 * ureg.V, 0.5 * ureg.V, 1 * ureg.V)
+
+
 def test_malformed_file_is_user_input_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text('model = "X"\n[[spec]]\nfunctions = ["DCV"]\n')
