@@ -2,8 +2,8 @@
 
 Every page carries the certificate number and "Page x of y" in its header and footer;
 the last flowable is the end-of-certificate mark; an unapproved record gets a DRAFT
-watermark on every page. The total page count is known only after layout, so the
-document is laid out twice: once to count pages, once to draw them.
+watermark on every page. The total page count is known only after layout, so finished
+pages are held back by the canvas and decorated when the document is saved.
 """
 
 from __future__ import annotations
@@ -202,59 +202,52 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
     return story
 
 
-class _Decorator:
-    """Draws header and footer before each page and the DRAFT watermark after it."""
-
-    def __init__(self, content: CertificateContent, total_pages: int) -> None:
-        self.content = content
-        self.total_pages = total_pages
-
-    def header_footer(self, canvas: Canvas, document: Any) -> None:
-        """Draw the certificate number and "Page x of y" at top and bottom of the page."""
-        width, height = A4
-        marker = f"Certificate {self.content.certificate_id}"
-        pages = f"Page {canvas.getPageNumber()} of {self.total_pages}"
-        canvas.saveState()
-        canvas.setFont("Helvetica", 8)
-        canvas.drawString(_MARGIN, height - 12 * mm, self.content.laboratory.name)
-        canvas.drawRightString(width - _MARGIN, height - 12 * mm, f"{marker} · {pages}")
-        canvas.drawString(_MARGIN, 10 * mm, marker + ("  DRAFT" if self.content.draft else ""))
-        canvas.drawRightString(width - _MARGIN, 10 * mm, pages)
-        canvas.restoreState()
-
-    def watermark(self, canvas: Canvas, document: Any) -> None:
-        """Draw a translucent DRAFT across the page, over the content, if not approved."""
-        if not self.content.draft:
-            return
-        width, height = A4
-        canvas.saveState()
+def _decorate(canvas: Canvas, content: CertificateContent, page: int, total: int) -> None:
+    """Draw header, footer ("Page x of y", certificate number) and, for a draft, the
+    translucent DRAFT watermark over the finished content of one page."""
+    width, height = A4
+    marker = f"Certificate {content.certificate_id}"
+    pages = f"Page {page} of {total}"
+    canvas.saveState()
+    canvas.setFont("Helvetica", 8)
+    canvas.drawString(_MARGIN, height - 12 * mm, content.laboratory.name)
+    canvas.drawRightString(width - _MARGIN, height - 12 * mm, f"{marker} · {pages}")
+    canvas.drawString(_MARGIN, 10 * mm, marker + ("  DRAFT" if content.draft else ""))
+    canvas.drawRightString(width - _MARGIN, 10 * mm, pages)
+    if content.draft:
         canvas.setFillColor(colors.Color(0.8, 0, 0, alpha=0.18))
         canvas.setFont("Helvetica-Bold", 110)
         canvas.translate(width / 2, height / 2)
         canvas.rotate(45)
         canvas.drawCentredString(0, -35, "DRAFT")
-        canvas.restoreState()
+    canvas.restoreState()
 
 
-def _layout(content: CertificateContent, plots: list[Plot],
-            total_pages: int) -> tuple[bytes, int]:
-    buffer = io.BytesIO()
-    document = BaseDocTemplate(
-        buffer, pagesize=A4, leftMargin=_MARGIN, rightMargin=_MARGIN,
-        topMargin=20 * mm, bottomMargin=18 * mm,
-        title=f"{content.title} {content.certificate_id}",
-        author=content.laboratory.name, subject=content.certificate_id,
-        creator="metrolab", invariant=1,
-    )
-    decorate = _Decorator(content, total_pages)
-    frame = Frame(document.leftMargin, document.bottomMargin, document.width, document.height,
-                  id="body")
-    document.addPageTemplates([PageTemplate(
-        id="certificate", frames=[frame], onPage=decorate.header_footer,
-        onPageEnd=decorate.watermark,
-    )])
-    document.build(_story(content, plots))
-    return buffer.getvalue(), document.page
+def _canvas_maker(content: CertificateContent) -> type[Canvas]:
+    """Return a Canvas class that holds pages back until the total is known.
+
+    Each finished page's state is kept instead of being emitted; on save every page is
+    decorated with "Page x of y" and emitted, so the document is laid out only once.
+    """
+
+    class CertificateCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._held_pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._held_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._held_pages)
+            for number, state in enumerate(self._held_pages, start=1):
+                self.__dict__.update(state)
+                _decorate(self, content, number, total)
+                super().showPage()
+            super().save()
+
+    return CertificateCanvas
 
 
 def pdf_bytes(content: CertificateContent, plots: list[Plot] | None = None) -> bytes:
@@ -263,9 +256,19 @@ def pdf_bytes(content: CertificateContent, plots: list[Plot] | None = None) -> b
     ``plots`` are the error plots of ``content`` if the caller already drew them.
     """
     plots = error_plots(content) if plots is None else plots
-    _, pages = _layout(content, plots, total_pages=0)  # header and footer do not move text
-    data, _ = _layout(content, plots, total_pages=pages)
-    return data
+    buffer = io.BytesIO()
+    document = BaseDocTemplate(
+        buffer, pagesize=A4, leftMargin=_MARGIN, rightMargin=_MARGIN,
+        topMargin=20 * mm, bottomMargin=18 * mm,
+        title=f"{content.title} {content.certificate_id}",
+        author=content.laboratory.name, subject=content.certificate_id,
+        creator="metrolab", invariant=1,
+    )
+    frame = Frame(document.leftMargin, document.bottomMargin, document.width, document.height,
+                  id="body")
+    document.addPageTemplates([PageTemplate(id="certificate", frames=[frame])])
+    document.build(_story(content, plots), canvasmaker=_canvas_maker(content))
+    return buffer.getvalue()
 
 
 def write_pdf(content: CertificateContent, path: Path) -> Path:
