@@ -74,7 +74,7 @@ def test_a_forger_who_rehashes_the_file_is_caught_by_the_audit_log(record_path: 
 
 def test_every_flipped_byte_of_the_file_is_detected(record_path: Path) -> None:
     original = record_path.read_bytes()
-    offsets = random.Random(4).sample(range(len(original)), 12)
+    offsets = random.Random(4).sample(range(len(original)), 8)
     reading = np.float64(open_record(record_path).points[1].readings.magnitude[0]).tobytes()
     offsets.append(original.index(reading) + 3)
     for offset in offsets:
