@@ -26,8 +26,14 @@ from metrolab.store import Journal, open_record, seal
 
 
 def _reading(index: int, value: float) -> dict[str, object]:
-    return {"point_id": "p1", "phase": "as_found", "index": index,
-            "time": 1.7e9 + index * 0.1, "value": value, "unit": "V"}
+    return {
+        "point_id": "p1",
+        "phase": "as_found",
+        "index": index,
+        "time": 1.7e9 + index * 0.1,
+        "value": value,
+        "unit": "V",
+    }
 
 
 def raw_h5py(path: Path, values: np.ndarray) -> float:
@@ -58,8 +64,12 @@ def journal_batched(path: Path, values: np.ndarray, batch: int) -> float:
         items = values.tolist()
         start = time.perf_counter()
         for first in range(0, len(items), batch):
-            journal.append_many([("reading", _reading(first + n, value))
-                                 for n, value in enumerate(items[first:first + batch])])
+            journal.append_many(
+                [
+                    ("reading", _reading(first + n, value))
+                    for n, value in enumerate(items[first : first + batch])
+                ]
+            )
         elapsed = time.perf_counter() - start
         journal.append("run_ended", {"status": "completed"})
     return elapsed
@@ -87,14 +97,22 @@ def main() -> None:
         sealing = time.perf_counter() - start
         assert open_record(record).points[0].readings.magnitude.size == args.readings
     print(f"readings: {args.readings}, directory: {args.dir or tempfile.gettempdir()}")
-    print(f"raw h5py, all arrays in one go      {raw * 1e3:10.2f} ms  "
-          f"({raw_each * 1e6:.3f} us/reading)")
-    print(f"journal, fsync per reading          {each_per * 1e6:10.1f} us/reading  "
-          f"ratio {each_per / raw_each:,.0f}x  (sample of {args.fsync_sample})")
-    print(f"journal, one fsync per {args.batch:<5} batch  {batched_per * 1e6:10.1f} us/reading  "
-          f"ratio {batched_per / raw_each:,.0f}x")
-    print(f"sealing {args.readings} readings            {sealing * 1e3:10.1f} ms  "
-          f"ratio {sealing / raw:,.1f}x raw h5py")
+    print(
+        f"raw h5py, all arrays in one go      {raw * 1e3:10.2f} ms  "
+        f"({raw_each * 1e6:.3f} us/reading)"
+    )
+    print(
+        f"journal, fsync per reading          {each_per * 1e6:10.1f} us/reading  "
+        f"ratio {each_per / raw_each:,.0f}x  (sample of {args.fsync_sample})"
+    )
+    print(
+        f"journal, one fsync per {args.batch:<5} batch  {batched_per * 1e6:10.1f} us/reading  "
+        f"ratio {batched_per / raw_each:,.0f}x"
+    )
+    print(
+        f"sealing {args.readings} readings            {sealing * 1e3:10.1f} ms  "
+        f"ratio {sealing / raw:,.1f}x raw h5py"
+    )
 
 
 if __name__ == "__main__":
