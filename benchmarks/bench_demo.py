@@ -88,6 +88,8 @@ def main() -> None:
             f"{run:>4} {wall:>8.2f} {io:>8.2f} {other:>8.2f} {wall / io:>8.2f} "
             f"{other / wall:>11.0%}"
         )
+        for label, seconds in _breakdown(profile):
+            print(f"       {label:<30} {seconds:>8.2f} s  {seconds / wall:>5.0%} of wall")
 
 
 if __name__ == "__main__":
