@@ -50,24 +50,13 @@ class VaisalaHMT330(SCPIInstrument):
              **transport_options: Any) -> Self:
         """Open ``resource`` at 4800 baud, 7 data bits, even parity, 1 stop bit.
 
-        The settings are named for the transport in use: pyvisa's (``baud_rate``...) for
-        ``ASRL...::INSTR`` resources, pyserial's (``baudrate``...) for a device path or
-        ``backend="serial"``. Options given explicitly win. On a pseudo-terminal
-        (``/dev/pts/N``, a simulator) no framing is applied: a pty has no line settings
-        and refuses 7 data bits.
+        The settings are given by their pyserial names; the transport maps them for
+        pyvisa on ``ASRL...::INSTR`` resources. Options given explicitly win. On a
+        pseudo-terminal (``/dev/pts/N``, a simulator) no framing is applied: a pty has
+        no line settings and refuses 7 data bits.
         """
-        serial = transport_options.get("backend") == "serial" or not resource.upper().startswith(
-            "ASRL")
-        if "/dev/pts/" in resource:
-            defaults: dict[str, Any] = {}
-        elif serial:
-            defaults = {"baudrate": BAUD_RATE, "bytesize": 7, "parity": "E",
-                                        "stopbits": 1}
-        else:
-            from pyvisa.constants import Parity, StopBits
-
-            defaults = {"baud_rate": BAUD_RATE, "data_bits": 7, "parity": Parity.even,
-                        "stop_bits": StopBits.one}
+        defaults: dict[str, Any] = {} if "/dev/pts/" in resource else {
+            "baudrate": BAUD_RATE, "bytesize": 7, "parity": "E", "stopbits": 1}
         return super().open(resource, name=name, timeout_s=timeout_s,
                             **{**defaults, **transport_options})
 

@@ -10,7 +10,12 @@ from metrolab.instrument.errors import (
     InstrumentReplyError,
     InstrumentTimeout,
 )
-from metrolab.instrument.transport import resource_lock, serial_device
+from metrolab.instrument.transport import (
+    apply_settings,
+    port_errors,
+    resource_lock,
+    serial_device,
+)
 
 
 class SerialTransport:
@@ -42,7 +47,7 @@ class SerialTransport:
             )
         try:
             self._port = serial.serial_for_url(
-                serial_device(resource), timeout=timeout_s, write_timeout=timeout_s, **options
+                serial_device(resource), timeout=timeout_s, write_timeout=timeout_s
             )
         except (serial.SerialException, ValueError, OSError) as exc:
             raise InstrumentConnectionError(
@@ -50,7 +55,20 @@ class SerialTransport:
                 instrument=resource,
                 hint="check the device name, permissions and that nothing else holds it",
             ) from exc
+        try:
+            apply_settings(
+                resource, options, self._set_option, (ValueError, TypeError, *port_errors())
+            )
+        except InstrumentConnectionError:
+            self._port.close()
+            raise
         self._timeout_s = timeout_s
+
+    def _set_option(self, name: str, value: Any) -> None:
+        """Set one pyserial setting of the open port (pyserial reconfigures it at once)."""
+        if not hasattr(self._port, name):
+            raise AttributeError(f"pyserial ports have no setting {name!r}")
+        setattr(self._port, name, value)
 
     @property
     def timeout_s(self) -> float:
@@ -69,7 +87,7 @@ class SerialTransport:
         try:
             self._port.write(message.encode("ascii") + self._write_term)
             self._port.flush()
-        except _port_errors() as exc:
+        except port_errors() as exc:
             raise self._lost(exc, message) from exc
 
     def read(self) -> str:
@@ -116,21 +134,21 @@ class SerialTransport:
         try:
             self._port.reset_output_buffer()
             self._port.reset_input_buffer()
-        except _port_errors() as exc:
+        except port_errors() as exc:
             raise self._lost(exc, "clear") from exc
 
     def close(self) -> None:
         """Close the port (idempotent)."""
         try:
             self._port.close()
-        except _port_errors() as exc:
+        except port_errors() as exc:
             raise self._lost(exc, "close") from exc
 
     def _read_line(self) -> bytes:
 
         try:
             data = self._port.read_until(self._read_term)
-        except _port_errors() as exc:
+        except port_errors() as exc:
             raise self._lost(exc, None) from exc
         if not data.endswith(self._read_term):
             raise InstrumentTimeout(
@@ -145,7 +163,7 @@ class SerialTransport:
 
         try:
             data = self._port.read(count)
-        except _port_errors() as exc:
+        except port_errors() as exc:
             raise self._lost(exc, None) from exc
         if len(data) != count:
             raise InstrumentTimeout(
@@ -162,14 +180,3 @@ class SerialTransport:
             hint="the port was closed or unplugged: reopen it",
         )
 
-
-def _port_errors() -> tuple[type[Exception], ...]:
-    """Return the exception types pyserial lets escape when a port fails or goes away."""
-    import serial
-
-    errors: tuple[type[Exception], ...] = (serial.SerialException, OSError)
-    try:
-        import termios
-    except ImportError:  # not a POSIX system
-        return errors
-    return (*errors, termios.error)

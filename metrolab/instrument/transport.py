@@ -11,9 +11,11 @@ resource, so every driver on one resource serialises its exchanges on it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from metrolab.errors import UserInputError
+from metrolab.instrument.errors import InstrumentConnectionError
 
 _LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
@@ -117,3 +119,40 @@ def serial_device(resource: str) -> str:
         if text.isdigit():
             return f"COM{text}"
     return text
+
+
+def apply_settings(
+    resource: str,
+    settings: dict[str, Any],
+    assign: Callable[[str, Any], None],
+    refusals: tuple[type[BaseException], ...],
+) -> None:
+    """Apply each serial setting of ``settings`` with ``assign(name, value)``, one by one.
+
+    A setting the port refuses (one of ``refusals``: e.g. a pseudo-terminal refusing
+    7 data bits with ``termios.error``) raises InstrumentConnectionError naming the
+    resource and the setting.
+    """
+    for name, value in settings.items():
+        try:
+            assign(name, value)
+        except refusals as exc:
+            raise InstrumentConnectionError(
+                f"the port refused the serial setting {name}={value!r}: {exc}",
+                instrument=resource,
+                command=f"{name}={value!r}",
+                hint="use settings the port supports (a pseudo-terminal takes no framing)",
+            ) from exc
+
+
+def port_errors() -> tuple[type[Exception], ...]:
+    """Return the exception types a serial port lets escape when it fails, goes away or
+    refuses a setting (pyserial's, OSError and, on POSIX, ``termios.error``)."""
+    import serial
+
+    errors: tuple[type[Exception], ...] = (serial.SerialException, OSError)
+    try:
+        import termios
+    except ImportError:  # not a POSIX system
+        return errors
+    return (*errors, termios.error)

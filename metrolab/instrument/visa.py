@@ -15,7 +15,7 @@ from metrolab.instrument.errors import (
     InstrumentReplyError,
     InstrumentTimeout,
 )
-from metrolab.instrument.transport import resource_lock
+from metrolab.instrument.transport import apply_settings, port_errors, resource_lock
 
 _CHUNK_BYTES = 1 << 20
 _MAX_DRAINED_MESSAGES = 10_000
@@ -61,7 +61,6 @@ class VisaTransport:
                 write_termination=write_termination,
                 timeout=timeout_s * 1000.0,
                 encoding="ascii",
-                **_visa_options(options),
             )
         except (pyvisa.errors.VisaIOError, ValueError, OSError) as exc:
             raise InstrumentConnectionError(
@@ -69,8 +68,25 @@ class VisaTransport:
                 instrument=resource,
                 hint="check the resource string, the cable and that the instrument is on",
             ) from exc
+        try:
+            apply_settings(
+                resource,
+                options,
+                self._set_option,
+                (pyvisa.errors.Error, ValueError, KeyError, TypeError, AttributeError,
+                 *port_errors()),
+            )
+        except InstrumentConnectionError:
+            self._res.close()
+            raise
         self._res.chunk_size = _CHUNK_BYTES
         self._timeout_s = timeout_s
+
+    def _set_option(self, name: str, value: Any) -> None:
+        """Set one serial setting given by its pyserial name (the pyvisa name works too)."""
+        visa_name, visa_value = visa_setting(name, value)
+        getattr(self._res, visa_name)  # AttributeError for a setting this resource lacks
+        setattr(self._res, visa_name, visa_value)
 
     @property
     def timeout_s(self) -> float:
@@ -213,31 +229,25 @@ class VisaTransport:
         return exc
 
 
-_PYSERIAL_TO_VISA = {"baudrate": "baud_rate", "bytesize": "data_bits"}
+def visa_setting(name: str, value: Any) -> tuple[str, Any]:
+    """Return the pyvisa name and value of the serial setting ``name=value``.
 
-
-def _visa_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Return ``options`` with pyserial-style serial settings renamed for pyvisa.
-
-    ``baudrate``, ``bytesize``, ``parity`` ("N"/"E"/"O"/"M"/"S") and ``stopbits``
-    (1, 1.5, 2) become ``baud_rate``, ``data_bits``, ``parity`` and ``stop_bits``.
+    This is the one mapping from pyserial's names to pyvisa's: ``baudrate`` ->
+    ``baud_rate``, ``bytesize`` -> ``data_bits``, ``parity`` ("N"/"E"/"O"/"M"/"S") ->
+    a ``Parity``, ``stopbits`` (1, 1.5, 2) -> ``stop_bits`` (a ``StopBits``). Other
+    names (pyvisa's own among them) pass unchanged.
     """
     from pyvisa.constants import Parity, StopBits
 
-    parities = {
-        "N": Parity.none,
-        "E": Parity.even,
-        "O": Parity.odd,
-        "M": Parity.mark,
-        "S": Parity.space,
-    }
-    stops = {1: StopBits.one, 1.5: StopBits.one_and_a_half, 2: StopBits.two}
-    out: dict[str, Any] = {}
-    for key, value in options.items():
-        if key == "parity" and isinstance(value, str):
-            out["parity"] = parities[value.upper()]
-        elif key == "stopbits":
-            out["stop_bits"] = stops[value]
-        else:
-            out[_PYSERIAL_TO_VISA.get(key, key)] = value
-    return out
+    if name == "baudrate":
+        return "baud_rate", value
+    if name == "bytesize":
+        return "data_bits", value
+    if name == "parity" and isinstance(value, str):
+        parities = {"N": Parity.none, "E": Parity.even, "O": Parity.odd,
+                    "M": Parity.mark, "S": Parity.space}
+        return "parity", parities[value.upper()]
+    if name == "stopbits":
+        stops = {1: StopBits.one, 1.5: StopBits.one_and_a_half, 2: StopBits.two}
+        return "stop_bits", stops[value]
+    return name, value

@@ -95,3 +95,27 @@ def test_message_splitter_accepts_lf_crlf_and_lone_cr() -> None:
     assert splitter.feed(b"A\nB\r\nC\r") == ["A", "B", "C"]
     assert splitter.feed(b"\nD") == []  # the LF of C's CR LF, then D is incomplete
     assert splitter.feed(b"\n") == ["D"]
+
+
+def test_pyserial_settings_reach_pyvisa_under_its_names() -> None:
+    from pyvisa.constants import Parity, StopBits
+
+    with serve_pty(toy()) as server:
+        transport = open_transport(
+            server.resource, timeout_s=2.0, baudrate=4800, bytesize=8, parity="N", stopbits=1
+        )
+        assert isinstance(transport, VisaTransport)
+        resource = transport._res
+        assert (resource.baud_rate, resource.data_bits) == (4800, 8)
+        assert (resource.parity, resource.stop_bits) == (Parity.none, StopBits.one)
+        assert transport.query("ECHO? framed") == "framed"
+        transport.close()
+
+
+@pytest.mark.parametrize("backend", [None, "serial"])
+def test_a_setting_the_pty_refuses_is_a_connection_error_naming_it(backend: str | None) -> None:
+    with serve_pty(toy()) as server:
+        with pytest.raises(InstrumentConnectionError) as caught:
+            open_transport(server.resource, timeout_s=1.0, backend=backend, bytesize=7)
+        assert server.resource in str(caught.value)
+        assert "bytesize=7" in str(caught.value)
