@@ -64,20 +64,19 @@ class VaisalaHMT330(SCPIInstrument):
     def prepare(self) -> None:
         """Stop any run mode and turn the echo off (done once, before the first exchange).
 
-        Streamed lines still arriving are read past until the answer to ``ECHO OFF``.
-        Raises InstrumentReplyError if that answer does not come.
+        Lines already streamed are discarded; any still arriving are read past until
+        the answer to ``ECHO OFF``. Raises InstrumentReplyError if that answer does not
+        come.
         """
         with self.lock:
             self.transport.write("S")
+            self.transport.clear()
             self._sync("ECHO OFF", _ECHO_OFF)
             self._prepared = True
 
     def _sync(self, command: str, answer: re.Pattern[str]) -> None:
-        """Send ``command`` and read lines until one matches ``answer``.
-
-        Nothing is flushed: flushing a serial port can also discard a command that was
-        just written and not yet sent.
-        """
+        """Send ``command`` and read lines until one matches ``answer``; raise
+        InstrumentReplyError when none of the next ``MAX_SKIPPED_LINES`` does."""
         self.transport.write(command)
         for _ in range(MAX_SKIPPED_LINES):
             try:
@@ -138,9 +137,11 @@ class VaisalaHMT330(SCPIInstrument):
             return parse_line(line, instrument=self.name, command="R")
 
     def stop_run(self) -> None:
-        """Stop the run mode (``S``), reading past lines still on their way."""
+        """Stop the run mode (``S``): discard the lines streamed, read past any still on
+        their way."""
         with self.lock:
             self.transport.write("S")
+            self.transport.clear()
             self._sync("VERS", _VERSION)
 
     # -- identity and errors -----------------------------------------------------------

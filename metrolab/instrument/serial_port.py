@@ -129,10 +129,9 @@ class SerialTransport:
         return head + length_text + payload
 
     def clear(self) -> None:
-        """Discard everything waiting in the input and output buffers."""
-
+        """Discard pending input; output still buffered is sent first, never dropped."""
         try:
-            self._port.reset_output_buffer()
+            self._port.flush()
             self._port.reset_input_buffer()
         except port_errors() as exc:
             raise self._lost(exc, "clear") from exc

@@ -56,7 +56,7 @@ class Transport(Protocol):
         ...
 
     def clear(self) -> None:
-        """Discard anything pending in both directions."""
+        """Discard pending input (late replies); output already written still goes out."""
         ...
 
     def close(self) -> None:

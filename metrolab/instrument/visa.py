@@ -159,17 +159,16 @@ class VisaTransport:
 
     def clear(self) -> None:
         """Discard pending input: a raw socket is drained until quiet for 0.1 s, a serial
-        port's buffers are flushed, other interfaces get a VISA device clear."""
+        port first sends what is still in its output buffer (a command just written is
+        never lost) and then drops its input, other interfaces get a VISA device clear."""
         import pyvisa
 
         try:
             if self.resource.upper().endswith("::SOCKET"):
                 self._drain()
             elif self._res.interface_type == pyvisa.constants.InterfaceType.asrl:
-                self._res.flush(
-                    pyvisa.constants.BufferOperation.discard_read_buffer
-                    | pyvisa.constants.BufferOperation.discard_write_buffer
-                )
+                self._res.flush(pyvisa.constants.BufferOperation.flush_write_buffer)
+                self._res.flush(pyvisa.constants.BufferOperation.discard_read_buffer)
             else:
                 self._res.clear()
         except Exception as exc:

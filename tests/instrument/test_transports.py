@@ -1,5 +1,9 @@
 """Transports over real sockets and pseudo-terminals, and how resources are opened."""
 
+import os
+import select
+import tty
+
 import pytest
 
 from metrolab.errors import UserInputError
@@ -119,3 +123,25 @@ def test_a_setting_the_pty_refuses_is_a_connection_error_naming_it(backend: str 
             open_transport(server.resource, timeout_s=1.0, backend=backend, bytesize=7)
         assert server.resource in str(caught.value)
         assert "bytesize=7" in str(caught.value)
+
+
+@pytest.mark.parametrize("backend", [None, "serial"])
+def test_serial_clear_drops_pending_input_but_sends_what_was_written(
+    backend: str | None,
+) -> None:
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    resource = f"ASRL{os.ttyname(slave)}::INSTR"
+    transport = open_transport(resource, timeout_s=0.2, backend=backend)
+    try:
+        os.write(master, b"stale\n")
+        transport.write("*CLS")
+        transport.clear()
+        ready, _, _ = select.select([master], [], [], 1.0)
+        assert ready and os.read(master, 100) == b"*CLS\n"
+        with pytest.raises(InstrumentTimeout):
+            transport.read()
+    finally:
+        transport.close()
+        os.close(master)
+        os.close(slave)

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 from metrolab.drivers.bench_replay import ReplayTransport
 from metrolab.drivers.vaisala import VaisalaHMT330
+from metrolab.drivers.vaisala.hmt330 import MAX_SKIPPED_LINES
 from metrolab.drivers.vaisala.sim_hmt330 import VaisalaHMT330Simulator
 
 from metrolab.clock import VirtualClock
@@ -25,6 +26,16 @@ def test_replay_first_read_stops_run_mode_turns_echo_off_and_sends() -> None:
         assert (first.temperature, first.humidity, first.pressure) == (
             Quantity(23.12, "degC"), Quantity(45.21, "percent"), Quantity(1013.25, "hPa"))
         assert hygrometer.read().pressure is None
+
+
+def test_replay_a_long_streamed_backlog_is_discarded_not_read_line_by_line() -> None:
+    backlog = "\n".join(["RH= 45.10 %RH T= 23.00 'C"] * (MAX_SKIPPED_LINES + 4))
+    with ReplayTransport([
+        ("S", backlog),
+        ("ECHO OFF", ">Echo           : OFF"),
+        ("SEND", ">RH= 45.21 %RH T= 23.12 'C"),
+    ]) as transport:
+        assert VaisalaHMT330(transport).read().humidity == Quantity(45.21, "percent")
 
 
 def test_replay_identity_and_errors() -> None:
