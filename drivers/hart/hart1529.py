@@ -8,17 +8,12 @@ unit: a reply for another channel (a stale one) is refused, never taken as a rea
 
 from __future__ import annotations
 
-import itertools
 from typing import Any, ClassVar
 
 import pint
 
 from metrolab.errors import UserInputError
-from metrolab.instrument.errors import (
-    InstrumentConnectionError,
-    InstrumentReplyError,
-    InstrumentTimeout,
-)
+from metrolab.instrument.errors import InstrumentReplyError
 from metrolab.instrument.scpi import SCPIInstrument
 from metrolab.instrument.transport import Transport
 from metrolab.units import Quantity
@@ -26,7 +21,6 @@ from metrolab.units import Quantity
 from .protocol_1529 import CHANNELS, NO_READING, FetchReply, parse_fetch_reply
 from .spec_1529 import SPEC, ReadoutSpecification
 
-_TOKENS = itertools.count(1)
 _TEMPERATURE_UNITS = {"degC", "degF", "kelvin"}
 
 
@@ -40,6 +34,8 @@ class Hart1529(SCPIInstrument):
     #: 9600 baud 8-N-1 is assumed (the 1529's default was not verified); it is also the
     #: default of pyvisa and pyserial, so nothing needs to be passed
     SERIAL_SETTINGS: ClassVar[dict[str, Any]] = {}
+    #: no ``;`` compound commands: re-synchronisation sends ``*ESE n`` and ``*ESE?`` apart
+    COMPOUND_COMMANDS: ClassVar[bool] = False
     #: readout accuracy specification
     spec: ClassVar[ReadoutSpecification] = SPEC
 
@@ -102,28 +98,3 @@ class Hart1529(SCPIInstrument):
                 hint="set the channel's probe type to a temperature conversion",
             )
         return Quantity(reading.value, reading.unit)
-
-    def resynchronise(self) -> None:
-        """Discard late replies and prove the next reply belongs to the next query.
-
-        The 1529 takes no compound commands, so ``*ESE <token>`` and ``*ESE?`` go as two
-        messages. Raises InstrumentConnectionError when the token never comes back.
-        """
-        with self.lock:
-            self.transport.clear()
-            token = 1 + next(_TOKENS) % 255
-            self.transport.write(f"*ESE {token}")
-            self.transport.write("*ESE?")
-            for _ in range(8):
-                try:
-                    reply = self.transport.read()
-                except (InstrumentTimeout, InstrumentReplyError):
-                    continue
-                if reply.strip().lstrip("+") == str(token):
-                    self.transport.write("*ESE 0")
-                    self._out_of_step = False
-                    return
-            raise InstrumentConnectionError(
-                "cannot re-synchronise after a lost reply", instrument=self.name,
-                command="*ESE?", hint="check the cable; reopen the port",
-            )

@@ -83,6 +83,9 @@ class SCPIInstrument:
     ERROR_QUEUE_DEPTH: ClassVar[int] = 20
     #: pyserial settings used when the resource is a serial port
     SERIAL_SETTINGS: ClassVar[dict[str, Any]] = {}
+    #: True when the instrument takes ``;`` compound commands: re-synchronisation then
+    #: sends ``*ESE <token>;*ESE?`` as one message, otherwise as two
+    COMPOUND_COMMANDS: ClassVar[bool] = True
 
     def __init__(self, transport: Transport, *, name: str | None = None) -> None:
         self.transport = transport
@@ -211,17 +214,22 @@ class SCPIInstrument:
     def resynchronise(self) -> None:
         """Discard anything late and prove the next reply belongs to the next query.
 
-        Clears the transport, then sends ``*ESE <token>;*ESE?`` and discards replies
-        until the token comes back; ``*ESE 0`` restores the mask. Raises
-        InstrumentConnectionError when the token does not come back within one
+        Clears the transport, then sends ``*ESE <token>;*ESE?`` (or, when
+        ``COMPOUND_COMMANDS`` is False, ``*ESE <token>`` and ``*ESE?`` as two messages)
+        and discards replies until the token comes back; ``*ESE 0`` restores the mask.
+        Raises InstrumentConnectionError when the token does not come back within one
         timeout (the connection is gone). Drivers of instruments without ``*ESE``
         override this.
         """
         with self.lock:
             self.transport.clear()
             token = 1 + next(_TOKENS) % 255
-            command = f"*ESE {token};*ESE?"
-            self.transport.write(command)
+            messages = [f"*ESE {token}", "*ESE?"]
+            if self.COMPOUND_COMMANDS:
+                messages = [";".join(messages)]
+            for message in messages:
+                self.transport.write(message)
+            command = ";".join(messages)
             for _ in range(8):
                 try:
                     reply = self.transport.read()

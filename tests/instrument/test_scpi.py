@@ -80,3 +80,27 @@ def test_text_where_a_block_was_expected_is_a_reply_error() -> None:
     with pytest.raises(InstrumentReplyError, match="binary block"):
         driver.query_block("VOLT?")
     assert driver.query("ECHO? 7") == "7"
+
+
+class _Recording(InProcessTransport):
+    """An in-process transport that keeps every message written."""
+
+    def __init__(self) -> None:
+        super().__init__(toy())
+        self.sent: list[str] = []
+
+    def write(self, message: str) -> None:
+        self.sent.append(message)
+        super().write(message)
+
+
+@pytest.mark.parametrize(("compound", "first"), [(True, ["*ESE {t};*ESE?"]),
+                                                 (False, ["*ESE {t}", "*ESE?"])])
+def test_resync_sends_the_token_as_the_driver_declares(compound: bool, first: list[str]) -> None:
+    class Driver(SCPIInstrument):
+        COMPOUND_COMMANDS = compound
+
+    transport = _Recording()
+    Driver(transport).resynchronise()
+    token = transport.sent[0].split()[1].split(";")[0]
+    assert transport.sent == [*(m.format(t=token) for m in first), "*ESE 0"]
