@@ -88,10 +88,6 @@ class Server:
     ) -> None:
         self.close()
 
-    def _unsolicited(self) -> bytes:
-        term = self.sim.REPLY_TERMINATOR.encode("ascii")
-        return b"".join(text.encode("latin-1") + term for text in self.sim.unsolicited())
-
 
 class TcpServer(Server):
     """Raw SCPI over TCP on 127.0.0.1; each connection gets its own session."""
@@ -123,7 +119,7 @@ class TcpServer(Server):
                 ready, _, _ = select.select([conn.fileno(), self._wake_r], [], [], _POLL_S)
                 if self._wake_r in ready:
                     return
-                pending = self._unsolicited()
+                pending = session.unsolicited()
                 if pending:
                     conn.sendall(pending)
                 if conn.fileno() not in ready:
@@ -169,7 +165,7 @@ class PtyServer(Server):
                 ready, _, _ = select.select([self._master, self._wake_r], [], [], _POLL_S)
                 if self._wake_r in ready:
                     return
-                pending = self._unsolicited()
+                pending = session.unsolicited()
                 if pending:
                     os.write(self._master, pending)
                 if self._master not in ready:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from metrolab.instrument.simulation.faults import Fault
 from metrolab.instrument.simulation.instrument import SimulatedInstrument
+
+_log = logging.getLogger(__name__)
+#: SCPI "Device-specific error": what a fault inside the simulator itself turns into
+SIMULATOR_FAULT = -300
 
 
 class ConnectionDropped(Exception):
@@ -27,7 +33,11 @@ class Session:
         sim = self.sim
         if sim.faults.take(Fault.DROP):
             raise ConnectionDropped(message)
-        reply = sim.handle(message)
+        try:
+            reply = sim.handle(message)
+        except Exception as exc:  # a simulator bug is the instrument's error, not a hang-up
+            self._simulator_failed(message, exc)
+            reply = None
         out, self._late = self._late, []
         if reply is None:
             return out
@@ -39,6 +49,26 @@ class Session:
             return out
         out.append(data)
         return out
+
+    def unsolicited(self) -> bytes:
+        """Return the unsolicited messages the simulator queued, each terminated, as bytes.
+
+        A failure inside the simulator is logged and pushed onto its error queue.
+        """
+        try:
+            texts = self.sim.unsolicited()
+        except Exception as exc:  # a simulator bug is the instrument's error, not a hang-up
+            self._simulator_failed("(unsolicited output)", exc)
+            return b""
+        return b"".join(text.encode("latin-1") + self._terminator for text in texts)
+
+    def _simulator_failed(self, message: str, exc: Exception) -> None:
+        """Log ``exc`` raised by the simulator on ``message`` and queue it as error -300,
+        so the client sees the instrument's error behaviour and the server keeps serving."""
+        _log.exception("simulator %s failed on %r", type(self.sim).__name__, message)
+        self.sim.push_error(
+            SIMULATOR_FAULT, f"Device-specific error; simulator {type(exc).__name__}: {exc}"
+        )
 
 
 def garble(data: bytes, terminator: bytes) -> bytes:
