@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import signal
 import threading
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import click
 
@@ -80,47 +78,21 @@ def serve_command(instrument: str, port: int, seed: int) -> None:
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help='TOML file: seed = N, dut_errors = ["DCV 10V gain=+60ppm", ...].',
+    help="TOML file describing the bench (every key of docs/bench.md).",
 )
 def bench_command(config_path: Path | None) -> None:
     """Serve the coupled simulated bench until Ctrl-C; print NAME RESOURCE per instrument."""
-    config = _read_bench_config(config_path)
-    try:
-        from metrolab.drivers.bench import SimulatedBench
-    except ImportError as exc:
-        raise MetrolabError(
-            f"the simulated bench (metrolab.drivers.bench) is not available: {exc}"
-        ) from exc
     from metrolab.clock import WallClock
+    from metrolab.drivers.bench import SimulatedBench
 
-    bench = SimulatedBench(seed=int(config.get("seed", 0)), clock=WallClock())
-    for text in config.get("dut_errors", []):
-        bench.inject_dut_error(str(text))
+    if config_path is None:
+        bench = SimulatedBench(clock=WallClock())
+    else:
+        bench = SimulatedBench.from_config_file(config_path, WallClock())
     with _stop_on_signal() as stop, bench.serve() as resources:
         for name, resource in resources.items():
             click.echo(f"{name} {resource}")
         _wait(stop)
-
-
-def _read_bench_config(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    try:
-        config = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserInputError(f"--config {path}: cannot read it ({exc.strerror})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise UserInputError(f"--config {path}: not valid TOML ({exc})") from exc
-    unknown = set(config) - {"seed", "dut_errors"}
-    if unknown:
-        raise UserInputError(
-            f"--config {path}: unknown keys {sorted(unknown)}; allowed: seed, dut_errors"
-        )
-    if not isinstance(config.get("seed", 0), int) or not isinstance(
-        config.get("dut_errors", []), list
-    ):
-        raise UserInputError(f"--config {path}: seed must be an integer, dut_errors a list")
-    return config
 
 
 @click.command("idn")

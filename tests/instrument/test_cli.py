@@ -1,6 +1,5 @@
 """``metrolab sim serve``, ``sim bench``, ``idn`` and ``list``."""
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -8,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from metrolab.drivers.vaisala import VaisalaHMT330
 
 from metrolab.cli import main
 from metrolab.instrument import SCPIInstrument, visa
@@ -98,23 +98,6 @@ def test_bench_config_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "colour" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("metrolab.drivers.bench") is not None,
-    reason="the simulated bench is installed",
-)
-def test_bench_without_the_bench_module_is_a_clear_error(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    with pytest.raises(SystemExit) as done:
-        main(["sim", "bench"])
-    assert done.value.code == 1
-    assert "metrolab.drivers.bench" in capsys.readouterr().err
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("metrolab.drivers.bench") is None,
-    reason="the simulated bench is not installed yet",
-)
 def test_bench_prints_one_resource_per_instrument_and_stops_on_ctrl_c() -> None:
     process = start("sim", "bench")
     try:
@@ -126,6 +109,29 @@ def test_bench_prints_one_resource_per_instrument_and_stops_on_ctrl_c() -> None:
         process.kill()
     assert {name for name, _ in lines} == {"dut", "calibrator", "thermometer", "hygrometer"}
     assert all(resource.startswith(("TCPIP0::127.0.0.1::", "ASRL/dev/")) for _, resource in lines)
+    assert process.returncode == 0, err
+
+
+def test_bench_config_file_applies_every_documented_key(tmp_path: Path) -> None:
+    config = tmp_path / "bench.toml"
+    config.write_text(
+        'seed = 4\ndut_model = "34465a"\nbarometer = true\npressure_hpa = 990.0\n'
+        'dut_errors = ["DCV 10V gain=+60ppm"]\nlatency_s = 0.0\n'
+    )
+    process = start("sim", "bench", "--config", str(config))
+    try:
+        assert process.stdout is not None
+        resources = dict(process.stdout.readline().split() for _ in range(4))
+        with SCPIInstrument.open(resources["dut"], timeout_s=5.0) as dmm:
+            assert dmm.identity.model == "34465A"
+        with VaisalaHMT330.open(resources["hygrometer"], timeout_s=5.0) as hygrometer:
+            pressure = hygrometer.read().pressure
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert pressure is not None
+    assert pressure.to("hPa").magnitude == pytest.approx(990.0, abs=0.5)
     assert process.returncode == 0, err
 
 
