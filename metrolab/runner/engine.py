@@ -180,12 +180,7 @@ class Runner:
 
     def work(self) -> list[tuple[str, TestPoint]]:
         """Return every (phase, point) of the run in order (restricted by ``settings.points``)."""
-        patterns = self.settings.points
-        points = [p for p in self.procedure.points
-                  if not patterns or any(fnmatch.fnmatchcase(p.point_id, g) for g in patterns)]
-        if not points:
-            raise UserInputError(f"no point of {self.procedure.metadata.name} matches "
-                                 f"{', '.join(patterns)}; `metrolab run ... --dry-run` lists them")
+        points = select_points(self.procedure, self.settings.points)
         return [(phase, point) for phase in self.phases() for point in points]
 
     def execute(self, done: Iterable[tuple[str, str]] = ()) -> RunStatus:
@@ -493,6 +488,19 @@ class Runner:
             return
         self.journal.append("event", {"time": self.clock.now(), "type": kind,
                                       "message": message, "data": data})
+
+
+def select_points(procedure: Procedure, patterns: tuple[str, ...]) -> list[TestPoint]:
+    """Return the points of ``procedure`` whose id matches a shell pattern (all if none given).
+
+    Raises :class:`UserInputError` when patterns are given and no point matches.
+    """
+    points = [p for p in procedure.points
+              if not patterns or any(fnmatch.fnmatchcase(p.point_id, g) for g in patterns)]
+    if not points:
+        raise UserInputError(f"no point of {procedure.metadata.name} matches "
+                             f"{', '.join(patterns)}; `metrolab run ... --dry-run` lists them")
+    return points
 
 
 def _iso(clock: Clock) -> str:

@@ -27,7 +27,7 @@ from metrolab import __version__
 from metrolab.clock import Clock, VirtualClock, WallClock, isoformat
 from metrolab.instrument.errors import InstrumentError
 from metrolab.runner.discovery import Procedure, find_procedure
-from metrolab.runner.engine import RunContext, Runner, RunSettings, RunStatus
+from metrolab.runner.engine import RunContext, Runner, RunSettings, RunStatus, select_points
 from metrolab.runner.errors import ResourceNotAnswering, ResumeError, UserInputError
 from metrolab.runner.operator import Operator
 from metrolab.runner.progress import Reporter
@@ -290,6 +290,7 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
     from metrolab.store import Journal
 
     procedure = find_procedure(config.procedure, config.procedures_dir)
+    select_points(procedure, config.settings.points)  # refuse a pattern before any I/O
     register = Register.load(config.register) if config.register else None
     clock = inputs.clock or make_clock(config.virtual_clock)
     instruments = open_instruments(procedure, config.resources, config.timeout_s, clock)

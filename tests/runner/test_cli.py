@@ -161,3 +161,12 @@ def test_dry_run_lists_points_and_prompts(capsys: pytest.CaptureFixture[str]) ->
     assert "ask operator [confirm-output-DCV-1000V]" in captured.out
     assert "dut: take readings (10 readings)" in captured.out
     assert "nothing measured" in captured.err
+
+
+def test_points_pattern_that_matches_nothing(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run_cli(["run", PROCEDURE, "--dut", "TCPIP0::127.0.0.1::1::SOCKET", "--yes",
+                         "--points", "NOPE-*", "--out", str(tmp_path)], capsys)
+    assert code == 2
+    assert_one_line(err, "no point of dmm-34401a-verification matches NOPE-*")
+    assert not list(tmp_path.glob("*.journal"))
