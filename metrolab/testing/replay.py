@@ -1,10 +1,13 @@
 """Protocol replay: check that a driver sends exactly the expected commands.
 
 ``ReplayTransport([(command, reply), ...])`` answers each expected command with
-its reply (text, bytes for a binary block, or None for a command without one).
-A different command fails at once, naming the step and both texts;
-:meth:`ReplayTransport.assert_done` fails when steps are left over or a reply
-was never read. Use it as a context manager to check both on exit.
+its reply (text, bytes for a binary block, or None for a command without one). A
+text reply of several lines, separated by ``\n``, is read one line at a time (a
+streaming instrument); bytes are one reply. Replies queue up like bytes on a wire,
+so a driver may send again before reading. A different command fails at once,
+naming the step and both texts; :meth:`ReplayTransport.assert_done` fails when
+steps are left over or a reply was never read. Use it as a context manager to
+check both on exit.
 """
 
 from __future__ import annotations
@@ -34,18 +37,17 @@ class ReplayTransport:
         self._pending: list[str | bytes] = []
 
     def write(self, message: str) -> None:
-        """Check ``message`` against the next step and queue that step's reply."""
-        if self._pending:
-            raise ReplayMismatch(
-                f"step {self.position}: {message!r} sent before reply {self._pending[0]!r} was read"
-            )
+        """Check ``message`` against the next step and queue that step's reply (a text
+        reply line by line)."""
         if self.position >= len(self.script):
             raise ReplayMismatch(f"unexpected {message!r} after the last step")
         expected, reply = self.script[self.position]
         if message != expected:
             raise ReplayMismatch(f"step {self.position}: expected {expected!r}, got {message!r}")
         self.position += 1
-        if reply is not None:
+        if isinstance(reply, str):
+            self._pending.extend(reply.split("\n"))
+        elif reply is not None:
             self._pending.append(reply)
 
     def read(self) -> str:
@@ -64,7 +66,7 @@ class ReplayTransport:
         return self.read()
 
     def clear(self) -> None:
-        """Discard a queued reply."""
+        """Discard every queued reply (as a transport drops pending input)."""
         self._pending.clear()
 
     def close(self) -> None:

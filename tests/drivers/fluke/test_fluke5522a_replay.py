@@ -1,11 +1,11 @@
 """Protocol replay: the 5522A driver sends exactly the expected commands and reads every reply."""
 
 import pytest
-from metrolab.drivers.bench_replay import ReplayMismatch, ReplayTransport
 from metrolab.drivers.fluke import Fluke5522A
 
 from metrolab.clock import VirtualClock
 from metrolab.instrument.errors import InstrumentTimeout, SafetyInterlockError, SCPIError
+from metrolab.testing.replay import ReplayMismatch, ReplayTransport
 from metrolab.units import Quantity
 
 NO_ERROR = ("ERR?", '0,"No Error"')

@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 
 import pytest
-from metrolab.drivers.bench_replay import ReplayTransport
 from metrolab.drivers.fluke import Fluke5522A
 from metrolab.drivers.fluke.sim_5522a import Fluke5522ASerialSimulator
 
@@ -11,6 +10,7 @@ from metrolab.clock import VirtualClock
 from metrolab.errors import UserInputError
 from metrolab.instrument.errors import InstrumentReplyError, InstrumentTimeout
 from metrolab.instrument.simulation import serve
+from metrolab.testing.replay import ReplayTransport
 from metrolab.units import Quantity
 
 

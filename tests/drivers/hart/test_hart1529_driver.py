@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from metrolab.drivers.bench_replay import ReplayTransport
 from metrolab.drivers.hart import Hart1529
 from metrolab.drivers.hart.sim_1529 import Hart1529Simulator
 
@@ -12,6 +11,7 @@ from metrolab.clock import VirtualClock
 from metrolab.errors import UserInputError
 from metrolab.instrument.errors import InstrumentReplyError, InstrumentTimeout, SCPIError
 from metrolab.instrument.simulation import LabEnvironment, serve_pty
+from metrolab.testing.replay import ReplayTransport
 from metrolab.units import Quantity
 
 NO_ERROR = ("SYST:ERR?", '0,"No error"')

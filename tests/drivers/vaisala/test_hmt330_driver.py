@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 
 import pytest
-from metrolab.drivers.bench_replay import ReplayTransport
 from metrolab.drivers.vaisala import VaisalaHMT330
 from metrolab.drivers.vaisala.hmt330 import MAX_SKIPPED_LINES
 from metrolab.drivers.vaisala.sim_hmt330 import VaisalaHMT330Simulator
@@ -11,6 +10,7 @@ from metrolab.drivers.vaisala.sim_hmt330 import VaisalaHMT330Simulator
 from metrolab.clock import VirtualClock
 from metrolab.instrument.errors import InstrumentReplyError, InstrumentTimeout
 from metrolab.instrument.simulation import LabEnvironment, serve_pty
+from metrolab.testing.replay import ReplayTransport
 from metrolab.units import Quantity
 
 
