@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -32,8 +33,6 @@ def coverage_factor(dof: Any, coverage: float) -> np.ndarray:
     ``nu`` is truncated to the next lower integer (GUM G.6.4) and at least 1; infinite
     dof gives the normal quantile (1.960 for 95 %).
     """
-    from scipy.special import stdtrit
-
     check_coverage(coverage)
     nu = np.asarray(dof, dtype=float)
     # the small allowance keeps a computed 3.9999999999 from truncating to 3
@@ -41,13 +40,26 @@ def coverage_factor(dof: Any, coverage: float) -> np.ndarray:
     p = 0.5 * (1.0 + coverage)
     # large dof: the asymptotic expansion of Abramowitz & Stegun 26.7.5 (four terms) agrees
     # with the exact quantile to < 3e-10 for nu >= 200 and p <= 0.9995, at a fraction of its
-    # cost; small dof take at most 200 distinct values: one exact quantile each
-    k = _t_quantile_expansion(np.where(nu >= 200.0, nu, np.inf), p)
-    small = nu < 200.0
-    if np.any(small):
-        distinct, where = np.unique(nu[small], return_inverse=True)
-        k[small] = np.asarray(stdtrit(distinct, p), dtype=float)[where.ravel()]
+    # cost; small dof are the integers 1..199: looked up in a table of exact quantiles
+    small = nu < _TABLE_DOF
+    if not np.any(small):
+        return _t_quantile_expansion(nu, p)
+    k = _t_quantile_expansion(np.where(small, np.inf, nu), p)
+    k[small] = _t_table(p)[nu[small].astype(np.intp)]
     return k
+
+
+_TABLE_DOF = 200
+
+
+@lru_cache(maxsize=16)
+def _t_table(p: float) -> np.ndarray:
+    """Return t_p(nu) for nu = 0..199 (entry 0 unused), exact, computed once per p."""
+    from scipy.special import stdtrit
+
+    table = np.asarray(stdtrit(np.arange(_TABLE_DOF, dtype=float), p), dtype=float)
+    table.flags.writeable = False
+    return table
 
 
 def _t_quantile_expansion(nu: np.ndarray, p: float) -> np.ndarray:
@@ -102,6 +114,24 @@ def correlated_blocks(n: int, corr: np.ndarray | None) -> list[list[int]]:
 
 
 @dataclass(frozen=True)
+class BudgetParts:
+    """Working arrays (base units) from which a :class:`GumResult` builds its budget on demand.
+
+    ``jacobian`` and ``g`` = J u are (outputs, inputs, *points); ``variance_parts`` the
+    variance contribution of each input (with its correlations), ``variance`` their sum per
+    output; ``in_scale``/``out_scale`` convert base units to the inputs'/outputs' units,
+    shaped to broadcast against ``jacobian``.
+    """
+
+    jacobian: np.ndarray
+    g: np.ndarray
+    variance_parts: np.ndarray
+    variance: np.ndarray
+    in_scale: np.ndarray
+    out_scale: np.ndarray
+
+
+@dataclass(frozen=True)
 class OutputEstimate:
     """One output of a GUM evaluation as quantities (arrays over test points allowed)."""
 
@@ -134,9 +164,6 @@ class GumResult:
     dof: np.ndarray
     k: np.ndarray
     covariance: np.ndarray
-    sensitivities: np.ndarray
-    contributions: np.ndarray
-    shares: np.ndarray
     coverage: float
     input_names: tuple[str, ...]
     inputs: tuple[Input, ...]
@@ -144,6 +171,35 @@ class GumResult:
     model_source: str | None
     equations: dict[str, str] | None
     settings: dict[str, Any] = field(default_factory=dict)
+    parts: BudgetParts | None = field(default=None, repr=False)
+
+    def _parts(self) -> BudgetParts:
+        """Return the working arrays the budget is built from."""
+        if self.parts is None:
+            raise UncertaintyComputationError("this GUM result was built without its budget")
+        return self.parts
+
+    @cached_property
+    def sensitivities(self) -> np.ndarray:
+        """Return c_i (outputs, inputs, *points), in output unit per input unit."""
+        p = self._parts()
+        return p.jacobian * p.in_scale / p.out_scale[:, None]
+
+    @cached_property
+    def contributions(self) -> np.ndarray:
+        """Return |c_i| u_i (outputs, inputs, *points), in the output's unit."""
+        p = self._parts()
+        return np.abs(p.g) / p.out_scale[:, None]
+
+    @cached_property
+    def shares(self) -> np.ndarray:
+        """Return each input's share of the output variance (outputs, inputs, *points), 0..1."""
+        p = self._parts()
+        var = p.variance[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = p.variance_parts / var
+        # an output known exactly: no input has a share
+        return share if np.all(var > 0) else np.where(var > 0, share, 0.0)
 
     @property
     def U(self) -> np.ndarray:
@@ -255,6 +311,7 @@ def evaluate_gum(
     second_order: bool = False,
     output_units: Mapping[str, str] | None = None,
     outputs: tuple[str, ...] | None = None,
+    check_derivatives: bool = False,
 ) -> GumResult:
     """Return the GUM evaluation of ``model`` for ``inputs`` (a :class:`GumResult`).
 
@@ -262,17 +319,19 @@ def evaluate_gum(
     array, a tuple (names from ``outputs``) or a dict of outputs. ``correlations`` maps
     ``(a, b)`` to r. ``second_order`` adds the higher-order terms of the GUM 5.1.2 note
     (uncorrelated inputs only). ``output_units`` maps an output to the unit to report it in.
+    ``check_derivatives`` re-checks the complex-step sensitivities against central
+    differences at this call (by default a model function is checked the first time only).
     """
     check_coverage(coverage)
     the_model = as_model(model, outputs)
     prep = prepare(the_model, inputs, correlations, output_units)
-    return _propagate(prep, coverage, second_order)
+    return _propagate(prep, coverage, second_order, check_derivatives)
 
 
-def _propagate(prep: Prepared, coverage: float, second_order: bool) -> GumResult:
-    shape = prep.shape
+def _model_values(prep: Prepared) -> np.ndarray:
+    """Return the outputs at the estimates (outputs, *points), base units; refuse NaN/inf."""
     with np.errstate(all="ignore"):
-        y = np.stack([np.broadcast_to(o, shape) for o in prep.model(*prep.x)])
+        y = np.stack([np.broadcast_to(o, prep.shape) for o in prep.model(*prep.x)])
     bad = ~np.isfinite(y)
     if np.any(bad):
         names = [
@@ -282,55 +341,75 @@ def _propagate(prep: Prepared, coverage: float, second_order: bool) -> GumResult
             f"output(s) {', '.join(names)}: the model gives NaN or infinity at "
             f"{int(bad.sum())} test point(s) (a log or sqrt of a negative, a division by zero?)"
         )
-    jac, method = jacobian(prep.model, prep.x, prep.u, shape)
-    u_in = np.stack([np.broadcast_to(ui, shape) for ui in prep.u])  # (n, *S)
-    g = jac * u_in[None]  # (m, n, *S)
+    return y
+
+
+def _second_order_variance(prep: Prepared, jac: np.ndarray, method: str) -> np.ndarray:
+    """Return the higher-order variance terms of the GUM 5.1.2 note (outputs, *points)."""
     corr = prep.correlation
-    if corr is None:
-        weighted = g
-        cov = (
-            (g * g).sum(axis=1)[:, None]  # one output: skip the general contraction
-            if g.shape[0] == 1
-            else np.einsum("an...,bn...->ab...", g, g)
+    if corr is not None and np.any(corr != np.eye(len(corr))):
+        raise UncertaintyInputError(
+            "the second-order terms of the GUM 5.1.2 note apply to uncorrelated inputs only"
         )
-    else:
-        weighted = np.einsum("nk,ak...->an...", corr, g)
-        cov = np.einsum("an...,bn...->ab...", g, weighted)
-    if second_order:
-        if corr is not None and np.any(corr != np.eye(len(corr))):
-            raise UncertaintyInputError(
-                "the second-order terms of the GUM 5.1.2 note apply to uncorrelated inputs only"
-            )
-        d2, d3 = second_and_third(prep.model, prep.x, prep.u, shape, method)
-        u2 = u_in**2
-        extra = np.einsum("aij...,i...,j...->a...", 0.5 * d2**2 + jac[:, :, None] * d3, u2, u2)
-        idx = np.arange(len(prep.out_names))
-        cov[idx, idx] += extra
-    var = np.einsum("aa...->a...", cov)
-    u_y = np.sqrt(np.maximum(var, 0.0))
-    # Welch-Satterthwaite over blocks of mutually correlated inputs: a block's variance
-    # contribution carries the smallest dof of its members (for inputs observed together,
-    # as in GUM H.2, all share n-1); uncorrelated inputs are blocks of one (GUM G.4.1)
-    parts = g * weighted  # (m, n, *S): variance contribution of each input
+    d2, d3 = second_and_third(prep.model, prep.x, prep.u, prep.shape, method)
+    u2 = np.stack([np.broadcast_to(ui, prep.shape) for ui in prep.u]) ** 2
+    return np.einsum("aij...,i...,j...->a...", 0.5 * d2**2 + jac[:, :, None] * d3, u2, u2)
+
+
+def _effective_dof(
+    prep: Prepared, parts: np.ndarray, u_y: np.ndarray, corr: np.ndarray | None
+) -> np.ndarray:
+    """Return nu_eff (outputs, *points) by Welch-Satterthwaite over correlated blocks.
+
+    A block of mutually correlated inputs contributes its summed variance with the smallest
+    dof of its members (for inputs observed together, as in GUM H.2, all share n-1);
+    uncorrelated inputs are blocks of one (GUM G.4.1). Only components with a finite dof
+    enter the denominator of G.2b.
+    """
     blocks = correlated_blocks(len(prep.names), corr)
     if len(blocks) == len(prep.names):
         block_var, block_dof = parts, prep.dof
     else:
         block_var = np.stack([np.sum(parts[:, b], axis=1) for b in blocks], axis=1)
         block_dof = np.stack([np.min(prep.dof[b], axis=0) for b in blocks])
-    # only components with a finite dof enter the denominator of G.2b
     finite = ~np.all(np.isinf(block_dof.reshape(len(block_dof), -1)), axis=1)
-    dof = welch_satterthwaite(u_y, block_var[:, finite], block_dof[finite])
-    k = coverage_factor(dof, coverage)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = parts / var[:, None]
-    if not np.all(var > 0):  # an output known exactly: no input has a share
-        share = np.where(var[:, None] > 0, share, 0.0)
+    if np.all(finite):
+        return welch_satterthwaite(u_y, block_var, block_dof)
+    return welch_satterthwaite(u_y, block_var[:, finite], block_dof[finite])
 
-    out_scale = prep.out_scale.reshape((-1,) + (1,) * len(shape))
-    out_offset = prep.out_offset.reshape((-1,) + (1,) * len(shape))
-    in_scale = prep.in_scale.reshape((1, -1) + (1,) * len(shape))
-    values = (y - out_offset) / out_scale
+
+def _propagate(
+    prep: Prepared, coverage: float, second_order: bool, check_derivatives: bool
+) -> GumResult:
+    shape = prep.shape
+    y = _model_values(prep)
+    jac, method = jacobian(prep.model, prep.x, prep.u, shape, check=check_derivatives)
+    u_in = np.stack([np.broadcast_to(ui, shape) for ui in prep.u])  # (n, *S)
+    g = jac * u_in[None]  # (m, n, *S)
+    corr = prep.correlation
+    if corr is None:
+        parts = g * g  # (m, n, *S): variance contribution of each input
+        cov = (
+            parts.sum(axis=1)[:, None]  # one output: skip the general contraction
+            if g.shape[0] == 1
+            else np.einsum("an...,bn...->ab...", g, g)
+        )
+    else:
+        weighted = np.einsum("nk,ak...->an...", corr, g)
+        parts = g * weighted
+        cov = np.einsum("an...,bn...->ab...", g, weighted)
+    if second_order:
+        idx = np.arange(len(prep.out_names))
+        cov[idx, idx] += _second_order_variance(prep, jac, method)
+    var = np.einsum("aa...->a...", cov)
+    u_y = np.sqrt(np.maximum(var, 0.0))
+    dof = _effective_dof(prep, parts, u_y, corr)
+    k = coverage_factor(dof, coverage)
+
+    trailing = (1,) * len(shape)
+    out_scale = prep.out_scale.reshape((-1, *trailing))
+    plain_units = bool(np.all(prep.out_scale == 1.0) and np.all(prep.out_offset == 0.0))
+    values = y if plain_units else (y - prep.out_offset.reshape((-1, *trailing))) / out_scale
     settings: dict[str, Any] = {
         "second_order": second_order,
         "derivative": method,
@@ -338,20 +417,15 @@ def _propagate(prep: Prepared, coverage: float, second_order: bool) -> GumResult
     }
     m = len(prep.out_names)
     if m > 1:
-        from scipy.stats import chi2
-
-        settings["region_k"] = math.sqrt(float(chi2.ppf(coverage, m)))
+        settings["region_k"] = ellipsoid_coverage_factor(m, coverage)
     return GumResult(
         output_names=prep.out_names,
         units=prep.out_units,
         values=values,
-        u=u_y / out_scale,
+        u=u_y if plain_units else u_y / out_scale,
         dof=dof,
         k=k,
-        covariance=cov / (out_scale[:, None] * out_scale[None, :]),
-        sensitivities=jac * in_scale / out_scale[:, None],
-        contributions=np.abs(g) / out_scale[:, None],
-        shares=share,
+        covariance=cov if plain_units else cov / (out_scale[:, None] * out_scale[None, :]),
         coverage=coverage,
         input_names=prep.names,
         inputs=prep.inputs,
@@ -359,4 +433,24 @@ def _propagate(prep: Prepared, coverage: float, second_order: bool) -> GumResult
         model_source=prep.model.source,
         equations=prep.model.equations,
         settings=settings,
+        parts=BudgetParts(
+            jacobian=jac,
+            g=g,
+            variance_parts=parts,
+            variance=var,
+            in_scale=prep.in_scale.reshape((1, -1, *trailing)),
+            out_scale=out_scale,
+        ),
     )
+
+
+def ellipsoid_coverage_factor(outputs: int, coverage: float) -> float:
+    """Return k_p = sqrt(chi2_p(m)) for the JCGM 102 6.5.2 coverage ellipsoid (dimensionless).
+
+    A multivariate normal output of dimension m lies inside (y - eta)^T V^-1 (y - eta) <= k_p^2
+    with probability p; for m = 2 and p = 0.95, k_p = 2.4477.
+    """
+    from scipy.special import chdtri
+
+    check_coverage(coverage)
+    return math.sqrt(float(chdtri(outputs, 1.0 - coverage)))

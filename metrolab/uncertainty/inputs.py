@@ -250,7 +250,7 @@ def TypeB(
             )
         big, _ = magnitude_and_unit(expanded, the_unit, "expanded", delta=True)
         std = big / float(k)
-    if np.any(~np.isfinite(std)) or np.any(std < 0):
+    if not np.all((std >= 0) & (std < math.inf)):  # one pass: refuses NaN, inf and < 0
         raise UncertaintyInputError(f"negative or non-finite uncertainty {std}")
     if not nu > 0:
         raise UncertaintyInputError(f"degrees of freedom must be positive, got {nu}")

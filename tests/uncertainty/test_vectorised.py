@@ -206,3 +206,31 @@ def test_celsius_inputs_follow_pint_semantics():
         evaluate_gum(
             compile_equations({"y": "t - 20"}, ["t"]), {"t": TypeB(25.0, u=0.1, unit="degC")}
         )
+
+
+def test_zero_derivative_at_the_first_point_keeps_the_complex_step():
+    """f = 3 exp(-x) + 3 x has f'(0) = 0: central differences there are off by their own
+    truncation (~3e-6), which must not be taken for a non-analytic model."""
+    r = evaluate_gum(
+        lambda x: 3.0 * np.exp(-x) + 3.0 * x, {"x": TypeB(np.array([0.0, 1.0]), u=2.5)}
+    )
+    assert r.settings["derivative"] == "complex-step"
+    assert r.sensitivities[0, 0] == pytest.approx([0.0, 3.0 - 3.0 * np.exp(-1.0)], abs=1e-12)
+
+
+def test_the_complex_step_check_runs_once_per_model_unless_asked():
+    """The verdict is kept per model function; check_derivatives=True checks again."""
+    calls = []
+
+    def model(x):
+        calls.append(np.iscomplexobj(getattr(x, "magnitude", x)))
+        return x**2
+
+    inputs = {"x": TypeB(np.array([1.0, 2.0]), u=0.1)}
+    evaluate_gum(model, inputs)
+    calls.clear()
+    evaluate_gum(model, inputs)
+    assert calls == [False, True]  # the estimate, then one complex step: no check
+    calls.clear()
+    evaluate_gum(model, inputs, check_derivatives=True)
+    assert calls[:2] == [False, True] and len(calls) > 2  # plus the central differences
