@@ -26,7 +26,11 @@ import pint
 
 from metrolab.clock import Clock, isoformat
 from metrolab.errors import MetrolabError, UserInputError
-from metrolab.instrument.errors import InstrumentConnectionError, InstrumentError
+from metrolab.instrument.errors import (
+    InstrumentConnectionError,
+    InstrumentError,
+    InstrumentTimeout,
+)
 from metrolab.runner.discovery import Procedure
 from metrolab.runner.errors import RunAborted
 from metrolab.runner.journalling import (
@@ -263,7 +267,9 @@ class Runner:
                 if faults > self.settings.retries:
                     raise _Abort(f"instrument fault at point {point.point_id} ({phase}) "
                                  f"persisted after {self.settings.retries} retry: {exc}") from exc
-                if isinstance(exc, InstrumentConnectionError) and self._reconnect(exc):
+                # a timeout may be the first sign of a dropped connection: reopen either way
+                if isinstance(exc, InstrumentConnectionError | InstrumentTimeout) and \
+                        self._reconnect(exc):
                     self._make_safe()
                 self._clear_instruments()
                 self._event("retry", f"point {point.point_id} ({phase}) measured again after "
@@ -439,8 +445,8 @@ class Runner:
                             {"role": message.role, "error": type(exc).__name__})
                 self.reporter.note(f"[red]could not make {message.role} safe[/red]: {exc}")
 
-    def _reconnect(self, exc: InstrumentConnectionError) -> bool:
-        """Reopen the instrument whose connection was lost (every one if it cannot be told).
+    def _reconnect(self, exc: InstrumentError) -> bool:
+        """Reopen the instrument that timed out or lost its connection (all if it cannot be told).
 
         Returns True when at least one instrument was reopened; failures are journalled.
         """
