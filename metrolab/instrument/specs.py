@@ -7,14 +7,19 @@ stand-in table awaiting the model's own datasheet) at the top and one
     [[spec]]
     functions = ["DCV"]
     range = 10.0            # in V, A or ohm
-    reading_pct = 0.0035    # % of reading
-    range_pct = 0.0005      # % of range
+    reading_pct = 0.0035    # % of reading (or reading_ppm = 35: ppm of reading/output)
+    range_pct = 0.0005      # % of range (optional, 0 when absent)
+    floor = 20e-6           # fixed floor in V, A or ohm (optional, 0 when absent)
     frequency_min = 10      # AC rows only: the band in Hz
     frequency_max = 20000
     source = "datasheet table, page"
 
 The tolerance is the half-width of the accuracy interval:
-``|value| * reading_pct/100 + range * range_pct/100``.
+``|value| * reading_pct/100 + range * range_pct/100 + floor``; a calibrator's
+"ppm of output + µV" is ``reading_ppm`` plus ``floor``. A top-level
+``full_scale = true`` says a range's value is its full scale: a value above it is
+not specified on that range. With ``range`` None, ``tolerance`` uses the smallest
+range holding the value (the instrument's own choice).
 """
 
 from __future__ import annotations
@@ -44,6 +49,13 @@ class SpecRow:
     frequency_min: float | None
     frequency_max: float | None
     source: str
+    #: fixed term in the function's base unit (a calibrator's "+ µV")
+    floor: float = 0.0
+
+    @property
+    def verified(self) -> bool:
+        """Return False when the row's source is tagged ``[U]`` (unverified recollection)."""
+        return not self.source.startswith("[U]")
 
     def covers(self, frequency: float | None) -> bool:
         """Return True when this row applies at ``frequency`` Hz (None for DC rows)."""
@@ -53,7 +65,11 @@ class SpecRow:
 
     def half_width(self, value: float) -> float:
         """Return the tolerance in the function's base unit at reading ``value``."""
-        return abs(value) * self.reading_pct / 100.0 + self.range * self.range_pct / 100.0
+        return (
+            abs(value) * self.reading_pct / 100.0
+            + self.range * self.range_pct / 100.0
+            + self.floor
+        )
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,8 @@ class AccuracySpec:
     rows: tuple[SpecRow, ...]
     #: True when the table is a documented stand-in awaiting the model's own datasheet
     provisional: bool = False
+    #: True when a range is its full scale: a value above it is not specified there
+    full_scale: bool = False
 
     @classmethod
     def load(cls, path: Path) -> AccuracySpec:
@@ -80,11 +98,12 @@ class AccuracySpec:
                 SpecRow(
                     function=Function.parse(name),
                     range=float(row["range"]),
-                    reading_pct=float(row["reading_pct"]),
-                    range_pct=float(row["range_pct"]),
+                    reading_pct=_reading_pct(row),
+                    range_pct=float(row.get("range_pct", 0.0)),
                     frequency_min=_optional(row.get("frequency_min")),
                     frequency_max=_optional(row.get("frequency_max")),
                     source=str(row.get("source", data.get("source", ""))),
+                    floor=float(row.get("floor", 0.0)),
                 )
                 for row in data["spec"]
                 for name in row["functions"]
@@ -96,6 +115,7 @@ class AccuracySpec:
                 source=str(data.get("source", "")),
                 rows=rows,
                 provisional=bool(data.get("provisional", False)),
+                full_scale=bool(data.get("full_scale", False)),
             )
         except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
             raise UserInputError(f"specification file {path}: cannot read it ({exc!r})") from exc
@@ -104,50 +124,86 @@ class AccuracySpec:
         """Return the ranges (base unit) that have a specification for ``function``, sorted."""
         return sorted({row.range for row in self.rows if row.function == function})
 
-    def row(self, function: Function, range_value: float, frequency: float | None) -> SpecRow:
+    def row(
+        self,
+        function: Function,
+        range_value: float | None,
+        frequency: float | None = None,
+        *,
+        value: float | None = None,
+    ) -> SpecRow:
         """Return the row for ``function`` on ``range_value`` at ``frequency`` Hz.
 
-        Raises SpecificationUnavailable when no such row is held.
+        ``range_value`` None picks the smallest range holding ``value`` (base unit).
+        With ``full_scale``, a ``value`` above a range is not specified on it. Raises
+        SpecificationUnavailable when no such row is held.
         """
-        candidates = [
-            row
-            for row in self.rows
-            if row.function == function and math.isclose(row.range, range_value, rel_tol=1e-9)
-        ]
+        candidates = sorted(
+            (
+                row
+                for row in self.rows
+                if row.function == function
+                and (range_value is None or math.isclose(row.range, range_value, rel_tol=1e-6))
+            ),
+            key=lambda row: row.range,
+        )
+        where = (
+            "auto range" if range_value is None else f"the {range_value:g} {function.unit} range"
+        )
         if not candidates:
-            held = ", ".join(f"{r:g}" for r in self.ranges(function)) or "none"
             raise SpecificationUnavailable(
-                f"{self.model}: no {self.interval} specification for {function.name} on the "
-                f"{range_value:g} {function.unit} range (ranges held: {held})"
+                f"{self.model}: no {self.interval} specification for {function.name} on "
+                f"{where} (ranges held: {self._held(function)})"
             )
         for row in candidates:
-            if row.covers(frequency):
+            if row.covers(frequency) and self._holds(row, value, auto=range_value is None):
                 return row
+        at = "" if value is None else f" {value:g} {function.unit}"
         raise SpecificationUnavailable(
-            f"{self.model}: no {self.interval} specification for {function.name} "
-            f"{range_value:g} {function.unit} at frequency {frequency!r} Hz "
-            "(AC specifications need the frequency of the signal)"
+            f"{self.model}: no {self.interval} specification for {function.name}{at} on "
+            f"{where} at frequency {frequency!r} Hz (AC specifications need the frequency "
+            f"of the signal; ranges held: {self._held(function)})"
         )
+
+    def _holds(self, row: SpecRow, value: float | None, *, auto: bool) -> bool:
+        """Return True when ``value`` may be specified on ``row`` (see ``full_scale``)."""
+        if value is None or not (auto or self.full_scale):
+            return True
+        return abs(value) <= row.range * (1 + 1e-12)
+
+    def _held(self, function: Function) -> str:
+        return ", ".join(f"{r:g} {function.unit}" for r in self.ranges(function)) or "none"
 
     def tolerance(
         self,
         function: Function,
-        range: Quantity | float,
+        range: Quantity | float | None,
         value: Quantity,
         frequency: Quantity | float | None = None,
     ) -> Quantity:
         """Return the half-width of the accuracy interval at ``value``, in ``value``'s unit.
 
-        ``range`` is a Quantity (or a float in the function's base unit: V, A, ohm),
-        ``frequency`` a Quantity or float in Hz (AC functions only).
+        ``range`` is a Quantity (or a float in the function's base unit: V, A, ohm), or
+        None for the smallest range holding the value; ``frequency`` a Quantity or float
+        in Hz (AC functions only). Raises UserInputError for a value without a unit or of
+        the wrong dimension.
         """
         from pint.errors import DimensionalityError
 
         from metrolab.units import ureg
 
         base = ureg(function.unit).units
+        if not hasattr(value, "to"):
+            raise UserInputError(
+                f"{self.model} {function.name} tolerance: value {value!r} needs a unit "
+                f"({function.unit})"
+            )
         try:
-            range_value = range.to(base).magnitude if hasattr(range, "to") else float(range)
+            range_value = (
+                None
+                if range is None
+                else range.to(base).magnitude if hasattr(range, "to") else float(range)
+            )
             freq = (
                 None
                 if frequency is None
@@ -159,10 +215,20 @@ class AccuracySpec:
                 f"{self.model} {function.name} tolerance: {exc} (range and value in "
                 f"{function.unit}, frequency in Hz)"
             ) from None
-        row = self.row(function, float(range_value), freq)
+        row = self.row(
+            function, None if range_value is None else float(range_value), freq,
+            value=float(magnitude),
+        )
         half = ureg.Quantity(row.half_width(magnitude), base)
         return half.to(value.units)
 
 
 def _optional(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _reading_pct(row: dict[str, Any]) -> float:
+    """Return a row's reading term in % (given as ``reading_pct`` or ``reading_ppm``)."""
+    if "reading_ppm" in row:
+        return float(row["reading_ppm"]) / 1e4
+    return float(row["reading_pct"])
