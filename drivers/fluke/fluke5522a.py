@@ -30,11 +30,12 @@ from metrolab.instrument.errors import (
 )
 from metrolab.instrument.readings import parse_number
 from metrolab.instrument.scpi import SCPIInstrument
+from metrolab.instrument.specs import AccuracySpec
 from metrolab.instrument.transport import Transport, open_transport
 from metrolab.units import Quantity, ureg
 
 from .interlock import HIGH_VOLTAGE_LIMIT_V, HV_CONFIRM_CODE
-from .spec_5522a import SPEC, CalibratorSpecification
+from .spec_5522a import SPEC
 
 #: ISR? bits used by the driver (5522A Operators Manual Fig. 5-11)
 ISR_OPER = 1 << 0
@@ -56,7 +57,7 @@ class Fluke5522A(SCPIInstrument):
     ERROR_QUERY: ClassVar[str] = "ERR?"
     ERROR_QUEUE_DEPTH: ClassVar[int] = 20
     #: 1-year accuracy specification of the output
-    spec: ClassVar[CalibratorSpecification] = SPEC
+    spec: ClassVar[AccuracySpec] = SPEC
 
     def __init__(self, transport: Transport, *, name: str | None = None,
                  clock: Clock | None = None, echo: bool = False) -> None:

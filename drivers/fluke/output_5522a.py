@@ -27,6 +27,7 @@ import numpy as np
 import pint
 
 from metrolab.errors import MetrolabError
+from metrolab.instrument.errors import SpecificationUnavailable
 from metrolab.instrument.functions import Function
 from metrolab.units import Quantity
 
@@ -191,12 +192,10 @@ class CalibratorOutput:
 
     def _spec_half_width(self) -> float:
         """Half-width (base unit) of the 1-year spec at the set value; 0.1 % where unspecified."""
-        quantity = self.output_quantity()
-        if quantity.magnitude == 0:
-            quantity = Quantity(1e-12, quantity.units)
-        frequency = None if self.frequency is None else Quantity(self.frequency, "Hz")
-        row = SPEC.find_row(_SPEC_FUNCTION[self.kind], None, quantity, frequency)
-        if row is None:
+        magnitude = self.value if self.value != 0 else 1e-12
+        try:
+            row = SPEC.row(_SPEC_FUNCTION[self.kind], None, self.frequency, value=magnitude)
+        except SpecificationUnavailable:
             return 1e-3 * abs(self.value) + 1e-9
         return row.half_width(self.value)
 

@@ -172,7 +172,7 @@ class AccuracySpec:
         return abs(value) <= row.range * (1 + 1e-12)
 
     def _held(self, function: Function) -> str:
-        return ", ".join(f"{r:g} {function.unit}" for r in self.ranges(function)) or "none"
+        return ", ".join(f"{r:.10g} {function.unit}" for r in self.ranges(function)) or "none"
 
     def tolerance(
         self,
