@@ -43,8 +43,9 @@ class McResult:
     """A Monte Carlo evaluation; arrays have outputs first and test points trailing.
 
     ``interval_symmetric`` and ``interval_shortest`` have shape (outputs, 2, *points);
-    ``region_k`` is the JCGM 102 hyper-ellipsoidal coverage factor (several outputs, kept
-    samples) or None. ``seed`` reproduces the run with the same ``chunk`` and trials.
+    ``region_k`` holds the JCGM 102 7.7.2 hyper-ellipsoidal coverage factor of each test
+    point (several outputs, trials kept: up to ``store_limit`` output values) or None.
+    ``seed`` reproduces the run with the same ``chunk`` and trials.
     """
 
     output_names: tuple[str, ...]
@@ -59,7 +60,7 @@ class McResult:
     seed: int
     adaptive: bool
     converged: bool
-    region_k: float | None
+    region_k: np.ndarray | None
     input_names: tuple[str, ...]
     inputs: tuple[Input, ...]
     input_correlation: np.ndarray | None
@@ -107,7 +108,10 @@ class McResult:
                 "names": list(self.output_names),
                 "matrix": plain(self.correlation),
             }
-            data["coverage_region"] = {"shape": "ellipsoid", "k": self.region_k}
+            data["coverage_region"] = {
+                "shape": "ellipsoid",
+                "k": None if self.region_k is None else plain(self.region_k),
+            }
         return data
 
 
@@ -264,19 +268,23 @@ class _Accumulator:
             np.moveaxis(short.reshape(target_shape), -1, 1),
         )
 
-    def region_k(self, p: float, mean: np.ndarray, cov: np.ndarray) -> float | None:
-        """Return the JCGM 102 7.7.2 hyper-ellipsoid coverage factor (first point) or None."""
+    def region_k(self, p: float, mean: np.ndarray, cov: np.ndarray) -> np.ndarray | None:
+        """Return the JCGM 102 7.7.2 hyper-ellipsoid coverage factor per test point, or None.
+
+        For each point, k_p is the square root of the p-quantile of the squared Mahalanobis
+        distances (y_r - y)^T V_y^+ (y_r - y) of the kept trials (V_y^+ the pseudo-inverse,
+        so a singular covariance measures within its range). Shape ``points`` (0-d for
+        scalar inputs); None for one output or when the trials were binned (no samples).
+        """
         if not self.keep or self.m < 2:
             return None
-        y = np.concatenate(self.kept, axis=1).reshape(self.m, self.count, -1)[..., 0]
-        d = y - mean.reshape(self.m, -1)[:, :1]
-        c = cov.reshape(self.m, self.m, -1)[..., 0]
-        try:
-            solved = np.linalg.solve(c, d)
-        except np.linalg.LinAlgError:
-            return None
-        dist2 = np.sort(np.einsum("at,at->t", d, solved))
-        return float(math.sqrt(dist2[min(int(p * self.count + 0.5), self.count) - 1]))
+        y = np.concatenate(self.kept, axis=1).reshape(self.m, self.count, -1)  # (m, M, P)
+        d = y - mean.reshape(self.m, 1, -1)
+        inverse = np.linalg.pinv(np.moveaxis(cov.reshape(self.m, self.m, -1), -1, 0))  # (P,m,m)
+        dist2 = np.einsum("atp,atp->pt", d, np.einsum("pab,btp->atp", inverse, d))  # (P, M)
+        q = min(int(p * self.count + 0.5), self.count) - 1
+        k2 = np.partition(dist2, q, axis=1)[:, q]
+        return np.sqrt(k2).reshape(self.shape)
 
 
 def sorted_intervals(ordered: np.ndarray, p: float) -> tuple[np.ndarray, np.ndarray]:

@@ -188,7 +188,38 @@ def test_multivariate_outputs_covariance_and_region():
     assert r.u == pytest.approx([np.sqrt(2), np.sqrt(2)], abs=0.01)
     assert abs(float(r.correlation[0, 1])) < 0.01
     assert r.region_k == pytest.approx(2.448, abs=0.02)
-    assert r.to_dict()["coverage_region"]["k"] == r.region_k
+    assert r.to_dict()["coverage_region"]["k"] == float(r.region_k)
+
+
+def test_coverage_region_at_every_test_point_matches_the_bivariate_normal():
+    """JCGM 102 6.5.2 / 7.7.2: for a linear model of normal inputs the outputs are bivariate
+    normal, and the 95 % ellipse has k_p = sqrt(chi2_0.95(2)) = 2.4477 at every point.
+
+    Y1 = a + b, Y2 = a - 2 b with correlated inputs (r = 0.5) and u varying over 3 points;
+    at 2e5 trials the sample quantile of chi2(2) at 0.95 has sigma ~0.006 in k: tolerance 0.02.
+    GUM gives the same factor from the chi-squared quantile.
+    """
+    scale = np.array([0.5, 1.0, 4.0])
+    inputs = {"a": TypeB(np.array([1.0, 2.0, 3.0]), u=scale), "b": TypeB(0.0, u=2.0)}
+
+    def model(a, b):
+        return {"s": a + b, "t": a - 2.0 * b}
+
+    corr = {("a", "b"): 0.5}
+    r = evaluate_mc(model, inputs, correlations=corr, trials=200_000, seed=11)
+    assert r.region_k is not None and r.region_k.shape == (3,)
+    assert r.region_k == pytest.approx([2.4477] * 3, abs=0.02)
+    assert r.to_dict()["coverage_region"]["k"] == pytest.approx(list(r.region_k))
+    g = evaluate_gum(model, inputs, correlations=corr)
+    assert g.to_dict()["coverage_region"]["k"] == pytest.approx(2.44775, abs=1e-5)
+
+
+def test_coverage_region_is_absent_once_trials_are_binned():
+    """Beyond store_limit the trials are binned into histograms: no samples, no region."""
+    inputs = {"a": TypeB(0.0, u=1.0), "b": TypeB(0.0, u=1.0)}
+    r = evaluate_mc(lambda a, b: (a + b, a - b), inputs, trials=50_000, seed=1, store_limit=20_000)
+    assert r.settings["samples_kept"] is False
+    assert r.region_k is None and r.to_dict()["coverage_region"]["k"] is None
 
 
 def test_monte_carlo_over_many_test_points_at_once():
