@@ -27,7 +27,9 @@ _CHECK_RTOL = 1e-3  # a non-analytic model (abs) is off by O(1); truncation is ~
 def _steps(x: np.ndarray, u: np.ndarray, relative: float) -> np.ndarray:
     """Return a step per element: relative x max(|x|, u), never zero."""
     scale = np.maximum(np.abs(x), u)
-    return relative * np.where(scale > 0, scale, 1.0)
+    if not np.all(scale):
+        scale = np.where(scale > 0, scale, 1.0)
+    return relative * scale
 
 
 def _stack(outputs: Sequence[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
