@@ -5,27 +5,32 @@ and resistance band, as ``±(ppm of reading + floor)``; the temperature equivale
 follows from the probe's sensitivity dR/dT. The probe's own calibration uncertainty is
 not part of this table.
 
+The tables are TOML files in the core specification format
+(:class:`metrolab.instrument.specs.AccuracySpec`) beside this module, one per input type:
+4-wire resistance (``RES4``) rows whose range is the top of a resistance band.
+
 Source: ``[U]`` 1529 Chub-E4 product specifications, from recollection (the 1529 Technical
-Guide's specification table was not readable here): every row carries the tag and
-``verified=False``. Check against the Technical Guide before accredited use. Cross-check
+Guide's specification table was not readable here): every row carries the tag
+(``verified`` is False). Check against the Technical Guide before accredited use. Cross-check
 [D]: 100 ppm of 10 kΩ = 1 Ω at 25 °C on a 10 kΩ thermistor (dR/dT ≈ -440 Ω/°C) is
 ±0.0023 °C, matching the ±0.0025 °C thermistor figure usually quoted for the 1529.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
 import pint
 
 from metrolab.errors import UserInputError
-from metrolab.instrument.errors import SpecificationUnavailable
-from metrolab.units import Quantity, ureg
+from metrolab.instrument.functions import Function
+from metrolab.instrument.specs import AccuracySpec, SpecRow, temperature_difference_unit
+from metrolab.units import Quantity
 
 from .sensors import PlatinumResistance, Thermistor
 
-_SOURCE = "[U] 1529 Chub-E4 specifications (recollection, check the Technical Guide)"
+SPEC_DIR = Path(__file__).parent / "specs"
 
 
 class SensorType(Enum):
@@ -35,30 +40,11 @@ class SensorType(Enum):
     THERMISTOR = "THERMISTOR"
 
 
-@dataclass(frozen=True, slots=True)
-class ReadoutRow:
-    """One resistance band of one input type: ±(ppm of reading + floor Ω)."""
-
-    sensor: SensorType
-    low_ohm: float
-    high_ohm: float
-    ppm_of_reading: float
-    floor_ohm: float
-    source: str = _SOURCE
-    verified: bool = False
-
-    def half_width_ohm(self, resistance: float) -> float:
-        """Return the half-width of the readout accuracy at ``resistance``, in Ω."""
-        return self.ppm_of_reading * 1e-6 * abs(resistance) + self.floor_ohm
-
-
-ROWS: tuple[ReadoutRow, ...] = (
-    ReadoutRow(SensorType.PRT, 0.0, 20.0, 0.0, 0.0005),
-    ReadoutRow(SensorType.PRT, 20.0, 400.0, 25.0, 0.0),
-    ReadoutRow(SensorType.THERMISTOR, 0.0, 5e3, 0.0, 0.5),
-    ReadoutRow(SensorType.THERMISTOR, 5e3, 200e3, 100.0, 0.0),
-    ReadoutRow(SensorType.THERMISTOR, 200e3, 500e3, 300.0, 0.0),
-)
+#: the resistance table of each input type
+TABLES: dict[SensorType, AccuracySpec] = {
+    sensor: AccuracySpec.load(SPEC_DIR / f"1529_{sensor.value.lower()}.toml")
+    for sensor in SensorType
+}
 
 #: the probe model each input type is converted with
 DEFAULT_PROBES: dict[SensorType, PlatinumResistance | Thermistor] = {
@@ -70,17 +56,12 @@ DEFAULT_PROBES: dict[SensorType, PlatinumResistance | Thermistor] = {
 class ReadoutSpecification:
     """Accuracy lookups of the 1529 readout, in resistance and in temperature."""
 
-    def __init__(self, rows: tuple[ReadoutRow, ...] = ROWS) -> None:
-        self.rows = rows
+    def __init__(self, tables: dict[SensorType, AccuracySpec] = TABLES) -> None:
+        self.tables = tables
 
-    def row(self, sensor: SensorType, resistance_ohm: float) -> ReadoutRow:
+    def row(self, sensor: SensorType, resistance_ohm: float) -> SpecRow:
         """Return the band holding ``resistance_ohm``; SpecificationUnavailable if none."""
-        for row in self.rows:
-            if row.sensor is sensor and row.low_ohm <= resistance_ohm <= row.high_ohm:
-                return row
-        raise SpecificationUnavailable(
-            f"1529 specification: {sensor.value} input has no band for {resistance_ohm:.4g} Ω"
-        )
+        return self.tables[sensor].row(Function.RES4, None, value=resistance_ohm)
 
     def tolerance(self, function: SensorType, range: pint.Quantity | None, value: pint.Quantity,
                   frequency: pint.Quantity | None = None) -> pint.Quantity:
@@ -97,18 +78,9 @@ class ReadoutSpecification:
         celsius = float(value.to("degC").magnitude)
         probe = DEFAULT_PROBES[function]
         resistance = probe.resistance(celsius)
-        half_width_ohm = self.row(function, resistance).half_width_ohm(resistance)
+        half_width_ohm = self.row(function, resistance).half_width(resistance)
         kelvin = Quantity(half_width_ohm / abs(probe.sensitivity(celsius)), "kelvin")
-        return kelvin.to(_delta_unit(value))
-
-
-def _delta_unit(value: pint.Quantity) -> str:
-    """Return the unit of a difference of temperatures expressed like ``value``."""
-    if value.units == ureg.degC:
-        return "delta_degC"
-    if value.units == ureg.degF:
-        return "delta_degF"
-    return f"{value.units:D}"
+        return kelvin.to(temperature_difference_unit(value))
 
 
 #: the 1529 readout specification

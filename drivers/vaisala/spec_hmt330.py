@@ -18,7 +18,8 @@ import pint
 
 from metrolab.errors import UserInputError
 from metrolab.instrument.errors import SpecificationUnavailable
-from metrolab.units import Quantity, ureg
+from metrolab.instrument.specs import temperature_difference_unit
+from metrolab.units import Quantity
 
 SOURCE = "[U] Vaisala HMT330 / PTU300 data sheets (recollection, check the data sheet)"
 
@@ -52,7 +53,7 @@ class TransmitterSpecification:
             celsius = float(value.to("degC").magnitude)
             _within(celsius, -40.0, 80.0, "temperature", "°C")
             half = Quantity(0.2 + 0.005 * abs(celsius - 20.0), "kelvin")
-            return half.to(_difference_unit(value))
+            return half.to(temperature_difference_unit(value))
         if function is Measurand.HUMIDITY:
             rh = float(value.to("percent").magnitude)
             _within(rh, 0.0, 100.0, "humidity", "%RH")
@@ -64,15 +65,6 @@ class TransmitterSpecification:
         hpa = float(value.to("hPa").magnitude)
         _within(hpa, 500.0, 1100.0, "pressure", "hPa")
         return Quantity(0.25, "hPa").to(value.units)
-
-
-def _difference_unit(value: pint.Quantity) -> str:
-    """Return the unit of a difference of temperatures expressed like ``value``."""
-    if value.units == ureg.degC:
-        return "delta_degC"
-    if value.units == ureg.degF:
-        return "delta_degF"
-    return f"{value.units:D}"
 
 
 def _within(value: float, low: float, high: float, what: str, unit: str) -> None:

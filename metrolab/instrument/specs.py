@@ -232,3 +232,15 @@ def _reading_pct(row: dict[str, Any]) -> float:
     if "reading_ppm" in row:
         return float(row["reading_ppm"]) / 1e4
     return float(row["reading_pct"])
+
+
+def temperature_difference_unit(value: Quantity) -> str:
+    """Return the unit of a difference of temperatures expressed like ``value``
+    (``delta_degC`` for °C, ``delta_degF`` for °F, else the unit of ``value``, e.g. K)."""
+    from metrolab.units import ureg
+
+    if value.units == ureg.degC:
+        return "delta_degC"
+    if value.units == ureg.degF:
+        return "delta_degF"
+    return f"{value.units:D}"
