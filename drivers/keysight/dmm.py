@@ -25,7 +25,7 @@ from metrolab.drivers.keysight.models import (
 from metrolab.errors import UserInputError
 from metrolab.instrument.errors import InstrumentError, InstrumentReplyError
 from metrolab.instrument.functions import Function
-from metrolab.instrument.readings import parse_number, reject_special_values
+from metrolab.instrument.readings import ScalarQuantity, parse_number, reject_special_values
 from metrolab.instrument.scpi import SCPIInstrument, is_serial_resource
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ class KeysightDMM(SCPIInstrument):
                 with self._timeout_for(1):
                     reply = self.query("READ?")
                 value = parse_number(reply, instrument=self.name, command="READ?")
-        return self._quantity(value, self._units[function])
+        return self._scalars[function](value)
 
     def read_many(self, count: int) -> Quantity:
         """Trigger ``count`` readings and return them as a 1-D Quantity array.
@@ -263,11 +263,9 @@ class KeysightDMM(SCPIInstrument):
         return reject_special_values(values, instrument=self.name, command=command)
 
     @cached_property
-    def _quantity(self) -> Any:
-        """Return the pint Quantity class of the one registry (imported on first use)."""
-        from metrolab.units import Quantity
-
-        return Quantity
+    def _scalars(self) -> dict[Function, ScalarQuantity]:
+        """Return the builder of one reading's Quantity per function (units parsed once)."""
+        return {function: ScalarQuantity(unit) for function, unit in self._units.items()}
 
     @cached_property
     def _units(self) -> dict[Function, Any]:

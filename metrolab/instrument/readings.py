@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from metrolab.instrument.errors import InstrumentReplyError, OverloadError
 
 if TYPE_CHECKING:
     import numpy as np
+    import pint
 
 OVERLOAD = 9.9e37
 NOT_A_NUMBER = 9.91e37
@@ -73,6 +75,8 @@ def reject_special_values(
 
 
 def _reject_special(value: float, instrument: str, command: str | None, text: str) -> None:
+    if -9.0e37 < value < 9.0e37:
+        return  # an ordinary reading: the common case, decided with one comparison
     if math.isclose(abs(value), OVERLOAD, rel_tol=5e-4):
         raise OverloadError(
             "the input is beyond the selected range (overload)",
@@ -88,3 +92,38 @@ def _reject_special(value: float, instrument: str, command: str | None, text: st
             command=command,
             reply=text,
         )
+
+
+class ScalarQuantity:
+    """Builds ``Quantity(value, unit)`` for one fixed unit from plain floats, fast.
+
+    A reading's hot path: pint's constructor re-checks the unit and the magnitude on
+    every call (about half the driver's cost per reading). This one resolves the unit
+    once and fills a new Quantity of the one registry directly; at construction it
+    checks that the result equals what pint's constructor gives, and falls back to the
+    constructor if a pint version ever stores quantities differently.
+    """
+
+    def __init__(self, unit: str | pint.Unit) -> None:
+        from metrolab.units import Quantity
+
+        self._cls: Any = Quantity
+        reference = Quantity(1.5, unit)
+        self.units = reference.units
+        self._container = reference._units
+        probe = self._fast(1.5)
+        fits = type(probe) is type(reference) and probe.to_tuple() == reference.to_tuple()
+        #: the builder in use: ``build(value) -> Quantity``
+        self.build: Callable[[float], pint.Quantity] = (
+            self._fast if fits else lambda value: Quantity(value, unit)
+        )
+
+    def _fast(self, value: float) -> pint.Quantity:
+        quantity = object.__new__(self._cls)
+        quantity._magnitude = value
+        quantity._units = self._container
+        return quantity
+
+    def __call__(self, value: float) -> pint.Quantity:
+        """Return ``value`` (a float) as a Quantity in this unit."""
+        return self.build(value)

@@ -67,3 +67,21 @@ def test_any_overload_in_a_buffer_rejects_the_buffer() -> None:
     assert reject_special_values(ok) is ok
     with pytest.raises(InstrumentReplyError):
         reject_special_values(np.array([np.nan]))
+
+
+@pytest.mark.parametrize("unit", ["V", "mA", "ohm", "degC"])
+def test_scalar_quantity_equals_what_pint_builds(unit: str) -> None:
+    from metrolab.instrument.readings import ScalarQuantity
+    from metrolab.units import Quantity
+
+    make = ScalarQuantity(unit)
+    assert make.build == make._fast  # the fast path is in use with this pint
+    for value in (5.0, -1.25e-7, 0.0):
+        built, reference = make(value), Quantity(value, unit)
+        assert type(built) is type(reference)
+        assert built.to_tuple() == reference.to_tuple()
+        assert built == reference
+        assert (built * 2).to_tuple() == (reference * 2).to_tuple()
+        assert str(built) == str(reference)
+    if unit == "degC":
+        assert make(25.0).to("kelvin").magnitude == pytest.approx(298.15)
