@@ -14,7 +14,7 @@ from metrolab.uncertainty.errors import UncertaintyInputError
 from metrolab.uncertainty.gum import GumResult, evaluate_gum
 from metrolab.uncertainty.modelfile import ModelSpec, parse_model_text
 from metrolab.uncertainty.montecarlo import McResult, evaluate_mc
-from metrolab.uncertainty.results import plain
+from metrolab.uncertainty.results import BUDGET_FIELDS, plain
 
 
 def _trials(text: str | int) -> int | str:
@@ -166,18 +166,7 @@ def _print_table(data: dict[str, Any]) -> None:
             )
     console.print(results)
     budget = Table(title="Uncertainty budget (GUM, first order)")
-    for column in (
-        "output",
-        "input",
-        "value",
-        "u",
-        "unit",
-        "distribution",
-        "dof",
-        "sensitivity",
-        "contribution",
-        "share",
-    ):
+    for column in BUDGET_FIELDS:
         budget.add_column(column)
     for row in data["budget"]:
         dof = "inf" if row["dof"] is None else f"{row['dof']:.0f}"

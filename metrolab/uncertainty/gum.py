@@ -23,7 +23,12 @@ from metrolab.uncertainty.errors import UncertaintyComputationError, Uncertainty
 from metrolab.uncertainty.inputs import Input
 from metrolab.uncertainty.model import Model, as_model
 from metrolab.uncertainty.prepare import CorrelationSpec, Prepared, prepare
-from metrolab.uncertainty.results import plain, plain_dof, unit_text
+from metrolab.uncertainty.results import (
+    EvaluationRecord,
+    plain,
+    plain_dof,
+    unit_text,
+)
 from metrolab.units import Quantity
 
 
@@ -150,7 +155,7 @@ class OutputEstimate:
 
 
 @dataclass
-class GumResult:
+class GumResult(EvaluationRecord):
     """A GUM evaluation: estimates, uncertainties, budget and all that is needed to redo it.
 
     Arrays are in each output's unit (``units``); the first axis indexes outputs (and
@@ -205,13 +210,6 @@ class GumResult:
     def U(self) -> np.ndarray:
         """Return the expanded uncertainties k x u (outputs, *points), in the outputs' units."""
         return self.k * self.u
-
-    @property
-    def correlation(self) -> np.ndarray:
-        """Return the output correlation matrix (outputs, outputs, *points), dimensionless."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            outer = self.u[:, None] * self.u[None, :]
-            return np.where(outer > 0, self.covariance / np.where(outer > 0, outer, 1.0), 0.0)
 
     def __getitem__(self, name: str) -> OutputEstimate:
         """Return the output called ``name`` as quantities."""
@@ -269,37 +267,7 @@ class GumResult:
                         "share": plain(self.shares[a, j]),
                     }
                 )
-        data: dict[str, Any] = {
-            "method": "gum",
-            "model": {"source": self.model_source, "equations": self.equations},
-            "coverage": self.coverage,
-            "outputs": outputs,
-            "budget": budget,
-            "correlations": input_correlations(self.input_names, self.input_correlation),
-            "settings": self.settings,
-            "inputs": {
-                n: inp.describe() for n, inp in zip(self.input_names, self.inputs, strict=True)
-            },
-        }
-        if len(self.output_names) > 1:
-            data["output_correlation"] = {
-                "names": list(self.output_names),
-                "matrix": plain(self.correlation),
-            }
-            data["coverage_region"] = {"shape": "ellipsoid", "k": self.settings["region_k"]}
-        return data
-
-
-def input_correlations(names: tuple[str, ...], matrix: np.ndarray | None) -> list[dict[str, Any]]:
-    """Return the non-zero input correlations as ``[{"between": [a, b], "r": r}]``."""
-    if matrix is None:
-        return []
-    return [
-        {"between": [a, b], "r": float(matrix[i, j])}
-        for i, a in enumerate(names)
-        for j, b in enumerate(names)
-        if i < j and matrix[i, j] != 0.0
-    ]
+        return self.record("gum", outputs, {"budget": budget}, self.settings.get("region_k"))
 
 
 def evaluate_gum(

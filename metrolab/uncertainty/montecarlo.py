@@ -24,11 +24,11 @@ from metrolab.uncertainty.errors import (
     UncertaintyComputationError,
     UncertaintyInputError,
 )
-from metrolab.uncertainty.gum import check_coverage, correlated_blocks, input_correlations
+from metrolab.uncertainty.gum import check_coverage, correlated_blocks
 from metrolab.uncertainty.inputs import Input
 from metrolab.uncertainty.model import Model, as_model
 from metrolab.uncertainty.prepare import CorrelationSpec, Prepared, prepare
-from metrolab.uncertainty.results import plain, unit_text
+from metrolab.uncertainty.results import EvaluationRecord, plain, unit_text
 
 #: values of all outputs x points x trials kept in memory before switching to histograms
 DEFAULT_STORE_LIMIT = 4_000_000
@@ -39,7 +39,7 @@ DEFAULT_MAX_TRIALS = 100_000_000
 
 
 @dataclass
-class McResult:
+class McResult(EvaluationRecord):
     """A Monte Carlo evaluation; arrays have outputs first and test points trailing.
 
     ``interval_symmetric`` and ``interval_shortest`` have shape (outputs, 2, *points);
@@ -68,13 +68,6 @@ class McResult:
     equations: dict[str, str] | None
     settings: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def correlation(self) -> np.ndarray:
-        """Return the output correlation matrix (outputs, outputs, *points), dimensionless."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            outer = self.u[:, None] * self.u[None, :]
-            return np.where(outer > 0, self.covariance / np.where(outer > 0, outer, 1.0), 0.0)
-
     def to_dict(self) -> dict[str, Any]:
         """Return the evaluation as JSON-safe plain data (numbers in the outputs' units)."""
         outputs = {
@@ -88,31 +81,13 @@ class McResult:
             }
             for i, name in enumerate(self.output_names)
         }
-        data: dict[str, Any] = {
-            "method": "mc",
-            "model": {"source": self.model_source, "equations": self.equations},
-            "coverage": self.coverage,
-            "outputs": outputs,
+        details = {
             "trials": self.trials,
             "seed": self.seed,
             "adaptive": self.adaptive,
             "converged": self.converged,
-            "correlations": input_correlations(self.input_names, self.input_correlation),
-            "settings": self.settings,
-            "inputs": {
-                n: inp.describe() for n, inp in zip(self.input_names, self.inputs, strict=True)
-            },
         }
-        if len(self.output_names) > 1:
-            data["output_correlation"] = {
-                "names": list(self.output_names),
-                "matrix": plain(self.correlation),
-            }
-            data["coverage_region"] = {
-                "shape": "ellipsoid",
-                "k": None if self.region_k is None else plain(self.region_k),
-            }
-        return data
+        return self.record("mc", outputs, details, self.region_k)
 
 
 class _Sampler:
