@@ -29,7 +29,7 @@ from metrolab.instrument.errors import (
     SCPIError,
 )
 from metrolab.instrument.readings import parse_number
-from metrolab.instrument.scpi import SCPIInstrument
+from metrolab.instrument.scpi import SCPIInstrument, is_serial_resource
 from metrolab.instrument.specs import AccuracySpec
 from metrolab.instrument.transport import Transport, open_transport
 from metrolab.units import Quantity, ureg
@@ -78,8 +78,7 @@ class Fluke5522A(SCPIInstrument):
         end in CR LF) pass ``echo=True`` when the calibrator's ``REMOTE I/F`` is ``term``
         (the factory setting); ``comp`` answers like GPIB and needs nothing.
         """
-        serial = transport_options.get("backend") == "serial" or not resource.upper().startswith(
-            ("TCPIP", "GPIB", "USB", "VXI", "PXI"))
+        serial = is_serial_resource(resource, transport_options)
         transport = open_transport(
             resource,
             read_termination="\r\n" if serial else cls.READ_TERMINATION,

@@ -12,7 +12,7 @@ import math
 from contextlib import nullcontext
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from metrolab.drivers.keysight.models import (
     KEYSIGHT_34401A,
@@ -26,7 +26,7 @@ from metrolab.errors import UserInputError
 from metrolab.instrument.errors import InstrumentError, InstrumentReplyError
 from metrolab.instrument.functions import Function
 from metrolab.instrument.readings import ScalarQuantity, parse_number, reject_special_values
-from metrolab.instrument.scpi import SCPIInstrument, is_serial_resource
+from metrolab.instrument.scpi import SCPIInstrument
 
 if TYPE_CHECKING:
     from pint import Quantity
@@ -58,21 +58,11 @@ class KeysightDMM(SCPIInstrument):
         self._samples = 1
         self._binary = False
 
-    @classmethod
-    def open(
-        cls,
-        resource: str,
-        *,
-        name: str | None = None,
-        timeout_s: float | None = None,
-        **transport_options: Any,
-    ) -> Self:
-        """Open ``resource`` and return the driver; over RS-232 a model that needs it (the
-        34401A) is first put in remote (``SYST:REM``) before any other command."""
-        driver = super().open(resource, name=name, timeout_s=timeout_s, **transport_options)
-        if cls.MODEL.remote_over_serial and is_serial_resource(resource, transport_options):
-            driver.write("SYST:REM")
-        return driver
+    def opened(self, *, serial: bool) -> None:
+        """Over RS-232, put a model that needs it (the 34401A) in remote (``SYST:REM``)
+        before any other command."""
+        if serial and self.MODEL.remote_over_serial:
+            self.write("SYST:REM")
 
     @cached_property
     def spec(self) -> AccuracySpec:

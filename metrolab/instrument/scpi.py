@@ -108,10 +108,8 @@ class SCPIInstrument:
         ``transport_options`` go to :func:`~metrolab.instrument.transport.open_transport`
         (``backend=``, serial settings...).
         """
-        options = {
-            **(cls.SERIAL_SETTINGS if is_serial_resource(resource, transport_options) else {}),
-            **transport_options,
-        }
+        serial = is_serial_resource(resource, transport_options)
+        options = {**(cls.SERIAL_SETTINGS if serial else {}), **transport_options}
         transport = open_transport(
             resource,
             read_termination=cls.READ_TERMINATION,
@@ -119,7 +117,15 @@ class SCPIInstrument:
             timeout_s=timeout_s if timeout_s is not None else cls.TIMEOUT_S,
             **options,
         )
-        return cls(transport, name=name)
+        driver = cls(transport, name=name)
+        driver.opened(serial=serial)
+        return driver
+
+    def opened(self, *, serial: bool) -> None:
+        """Prepare the instrument right after :meth:`open` (``serial``: over a serial port).
+
+        Does nothing here; a driver whose instrument needs a first command overrides it.
+        """
 
     def close(self) -> None:
         """Close the transport."""
