@@ -7,6 +7,7 @@ other point passes, and the record, its approval and the certificate are all the
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,11 @@ def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: P
     assert standards and standards[0]["traceability"]["certificate_id"].startswith("DEMO-CERT")
     for suffix in (".pdf", ".html", ".dcc.xml"):
         assert len(list(tmp_path.glob(f"*{suffix}"))) == 1
-    assert wall < 60 * 3, f"demo took {wall:.0f} s of wall time"
+    # the hour of warm-up passed on the virtual clock, not on the wall clock
+    started = datetime.fromisoformat(record.run["started_at"])
+    ended = datetime.fromisoformat(record.run["ended_at"])
+    assert (ended - started).total_seconds() > 3600
+    assert wall < 300, f"demo took {wall:.0f} s of wall time"  # ~45 s on an idle 2-core box
 
 
 def test_bad_dut_error_syntax_is_one_line_and_exit_2(tmp_path: Path,
