@@ -154,52 +154,35 @@ class OutputEstimate:
         return self.value - self.U, self.value + self.U
 
 
-@dataclass
+@dataclass(kw_only=True)
 class GumResult(EvaluationRecord):
     """A GUM evaluation: estimates, uncertainties, budget and all that is needed to redo it.
 
     Arrays are in each output's unit (``units``); the first axis indexes outputs (and
-    inputs for budget arrays), trailing axes the test points.
+    inputs for budget arrays), trailing axes the test points. ``dof`` is nu_eff, ``k`` the
+    coverage factor; ``parts`` holds the working arrays the budget is built from on demand.
     """
 
-    output_names: tuple[str, ...]
-    units: tuple[pint.Unit, ...]
-    values: np.ndarray
-    u: np.ndarray
     dof: np.ndarray
     k: np.ndarray
-    covariance: np.ndarray
-    coverage: float
-    input_names: tuple[str, ...]
-    inputs: tuple[Input, ...]
-    input_correlation: np.ndarray | None
-    model_source: str | None
-    equations: dict[str, str] | None
-    settings: dict[str, Any] = field(default_factory=dict)
-    parts: BudgetParts | None = field(default=None, repr=False)
-
-    def _parts(self) -> BudgetParts:
-        """Return the working arrays the budget is built from."""
-        if self.parts is None:
-            raise UncertaintyComputationError("this GUM result was built without its budget")
-        return self.parts
+    parts: BudgetParts = field(repr=False)
 
     @cached_property
     def sensitivities(self) -> np.ndarray:
         """Return c_i (outputs, inputs, *points), in output unit per input unit."""
-        p = self._parts()
+        p = self.parts
         return p.jacobian * p.in_scale / p.out_scale[:, None]
 
     @cached_property
     def contributions(self) -> np.ndarray:
         """Return |c_i| u_i (outputs, inputs, *points), in the output's unit."""
-        p = self._parts()
+        p = self.parts
         return np.abs(p.g) / p.out_scale[:, None]
 
     @cached_property
     def shares(self) -> np.ndarray:
         """Return each input's share of the output variance (outputs, inputs, *points), 0..1."""
-        p = self._parts()
+        p = self.parts
         var = p.variance[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             share = p.variance_parts / var
@@ -387,19 +370,13 @@ def _propagate(
     if m > 1:
         settings["region_k"] = ellipsoid_coverage_factor(m, coverage)
     return GumResult(
-        output_names=prep.out_names,
-        units=prep.out_units,
+        **prep.identity(),
         values=values,
         u=u_y if plain_units else u_y / out_scale,
         dof=dof,
         k=k,
         covariance=cov if plain_units else cov / (out_scale[:, None] * out_scale[None, :]),
         coverage=coverage,
-        input_names=prep.names,
-        inputs=prep.inputs,
-        input_correlation=prep.correlation,
-        model_source=prep.model.source,
-        equations=prep.model.equations,
         settings=settings,
         parts=BudgetParts(
             jacobian=jac,

@@ -13,11 +13,10 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pint
 
 from metrolab.uncertainty.errors import (
     NotConvergedWarning,
@@ -38,7 +37,7 @@ DEFAULT_CHUNK_VALUES = 2_000_000
 DEFAULT_MAX_TRIALS = 100_000_000
 
 
-@dataclass
+@dataclass(kw_only=True)
 class McResult(EvaluationRecord):
     """A Monte Carlo evaluation; arrays have outputs first and test points trailing.
 
@@ -48,25 +47,13 @@ class McResult(EvaluationRecord):
     ``seed`` reproduces the run with the same ``chunk`` and trials.
     """
 
-    output_names: tuple[str, ...]
-    units: tuple[pint.Unit, ...]
-    values: np.ndarray
-    u: np.ndarray
-    covariance: np.ndarray
     interval_symmetric: np.ndarray
     interval_shortest: np.ndarray
-    coverage: float
     trials: int
     seed: int
     adaptive: bool
     converged: bool
     region_k: np.ndarray | None
-    input_names: tuple[str, ...]
-    inputs: tuple[Input, ...]
-    input_correlation: np.ndarray | None
-    model_source: str | None
-    equations: dict[str, str] | None
-    settings: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the evaluation as JSON-safe plain data (numbers in the outputs' units)."""
@@ -370,8 +357,7 @@ def evaluate_mc(
     offset = prep.out_offset.reshape((-1,) + (1,) * len(prep.shape))
     region = acc.region_k(coverage, mean, cov)
     return McResult(
-        output_names=prep.out_names,
-        units=prep.out_units,
+        **prep.identity(),
         values=(mean - offset) / scale,
         u=u / scale,
         covariance=cov / (scale[:, None] * scale[None, :]),
@@ -383,11 +369,6 @@ def evaluate_mc(
         adaptive=adaptive,
         converged=converged,
         region_k=region,
-        input_names=prep.names,
-        inputs=prep.inputs,
-        input_correlation=prep.correlation,
-        model_source=prep.model.source,
-        equations=prep.model.equations,
         settings={
             "chunk": chunk,
             "ndig": ndig,

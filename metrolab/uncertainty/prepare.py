@@ -47,6 +47,23 @@ class Prepared:
     shape: tuple[int, ...]
     correlation: np.ndarray | None
 
+    def identity(self) -> dict[str, Any]:
+        """Return the fields every result copies from the evaluation it comes from.
+
+        Output names and units, input names, inputs, their correlation matrix and the
+        model's source and equations, keyed as the result classes name them
+        (:class:`metrolab.uncertainty.results.EvaluationRecord`).
+        """
+        return {
+            "output_names": self.out_names,
+            "units": self.out_units,
+            "input_names": self.names,
+            "inputs": self.inputs,
+            "input_correlation": self.correlation,
+            "model_source": self.model.source,
+            "equations": self.model.equations,
+        }
+
 
 @lru_cache(maxsize=512)
 def base_scale(unit: pint.Unit) -> tuple[float, float]:

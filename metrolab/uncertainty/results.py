@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -64,14 +65,18 @@ def input_correlations(names: tuple[str, ...], matrix: np.ndarray | None) -> lis
     ]
 
 
+@dataclass(kw_only=True)
 class EvaluationRecord:
-    """What GUM and Monte Carlo results share: output correlation and the plain-data record.
+    """What GUM and Monte Carlo results share, and the plain-data record they give.
 
-    The result dataclasses declare these attributes as their fields; arrays have outputs
-    first and test points trailing, in the outputs' units.
+    Arrays are in each output's unit (``units``), outputs first and test points trailing;
+    ``inputs``, ``input_correlation``, the model's source or equations and ``settings``
+    are what is needed to redo the evaluation.
     """
 
     output_names: tuple[str, ...]
+    units: tuple[pint.Unit, ...]
+    values: np.ndarray
     u: np.ndarray
     covariance: np.ndarray
     coverage: float
@@ -80,7 +85,7 @@ class EvaluationRecord:
     input_correlation: np.ndarray | None
     model_source: str | None
     equations: dict[str, str] | None
-    settings: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def correlation(self) -> np.ndarray:
