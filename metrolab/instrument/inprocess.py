@@ -16,12 +16,12 @@ from metrolab.instrument.errors import (
 )
 from metrolab.instrument.simulation.instrument import SimulatedInstrument
 from metrolab.instrument.simulation.session import ConnectionDropped, Session
-from metrolab.instrument.transport import resource_lock
+from metrolab.instrument.transport import MessageTransport, resource_lock
 
 _IDS = itertools.count(1)
 
 
-class InProcessTransport:
+class InProcessTransport(MessageTransport):
     """Talks to ``simulator`` by calling it; faults act as they would on a wire."""
 
     def __init__(self, simulator: SimulatedInstrument, *, timeout_s: float = 5.0) -> None:
@@ -33,6 +33,9 @@ class InProcessTransport:
         self._terminator = simulator.REPLY_TERMINATOR.encode("ascii")
         self._pending = bytearray()
         self._closed = False
+
+    def _apply_timeout(self, seconds: float) -> None:
+        """Nothing to pass on: replies come back synchronously or not at all."""
 
     def write(self, message: str) -> None:
         """Hand ``message`` to the simulator and keep whatever it sends back."""
@@ -61,14 +64,7 @@ class InProcessTransport:
         try:
             return data.decode("ascii")
         except UnicodeDecodeError as exc:
-            raise InstrumentReplyError(
-                "reply is not ASCII text (garbled)", instrument=self.resource, reply=data
-            ) from exc
-
-    def query(self, message: str) -> str:
-        """Send ``message`` and return the reply."""
-        self.write(message)
-        return self.read()
+            raise self.not_ascii(data, "a garble fault") from exc
 
     def read_raw(self) -> bytes:
         """Return the next reply as bytes: a whole block with header, or up to the terminator."""

@@ -11,6 +11,7 @@ from metrolab.instrument.errors import (
     InstrumentTimeout,
 )
 from metrolab.instrument.transport import (
+    MessageTransport,
     apply_settings,
     port_errors,
     resource_lock,
@@ -18,7 +19,7 @@ from metrolab.instrument.transport import (
 )
 
 
-class SerialTransport:
+class SerialTransport(MessageTransport):
     """A pyserial port exchanging terminated ASCII messages.
 
     ``resource`` is a device (``/dev/ttyUSB0``, ``COM3``), a pyserial URL, or a VISA
@@ -70,16 +71,9 @@ class SerialTransport:
             raise AttributeError(f"pyserial ports have no setting {name!r}")
         setattr(self._port, name, value)
 
-    @property
-    def timeout_s(self) -> float:
-        """Return the read/write timeout in seconds."""
-        return self._timeout_s
-
-    @timeout_s.setter
-    def timeout_s(self, value: float) -> None:
-        self._timeout_s = value
-        self._port.timeout = value
-        self._port.write_timeout = value
+    def _apply_timeout(self, seconds: float) -> None:
+        self._port.timeout = seconds
+        self._port.write_timeout = seconds
 
     def write(self, message: str) -> None:
         """Send ``message`` plus the write termination."""
@@ -96,16 +90,7 @@ class SerialTransport:
         try:
             return data.decode("ascii")
         except UnicodeDecodeError as exc:
-            raise InstrumentReplyError(
-                "reply is not ASCII text (garbled: check baud rate and parity)",
-                instrument=self.resource,
-                reply=data,
-            ) from exc
-
-    def query(self, message: str) -> str:
-        """Send ``message`` and return the reply (terminator stripped)."""
-        self.write(message)
-        return self.read()
+            raise self.not_ascii(data, "check baud rate and parity") from exc
 
     def read_raw(self) -> bytes:
         """Return the next reply as bytes: a whole definite-length block, header included,

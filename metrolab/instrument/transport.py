@@ -11,11 +11,12 @@ resource, so every driver on one resource serialises its exchanges on it.
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from metrolab.errors import UserInputError
-from metrolab.instrument.errors import InstrumentConnectionError
+from metrolab.instrument.errors import InstrumentConnectionError, InstrumentReplyError
 
 _LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
@@ -62,6 +63,50 @@ class Transport(Protocol):
     def close(self) -> None:
         """Close the connection (idempotent)."""
         ...
+
+
+class MessageTransport(ABC):
+    """What every transport implementation shares: the timeout property, ``query`` and
+    the error for a reply that is not ASCII text. Subclasses set ``resource``, ``lock``
+    and ``_timeout_s`` and implement the exchanges."""
+
+    resource: str
+    lock: threading.RLock
+    _timeout_s: float
+
+    @property
+    def timeout_s(self) -> float:
+        """Return the I/O timeout in seconds."""
+        return self._timeout_s
+
+    @timeout_s.setter
+    def timeout_s(self, value: float) -> None:
+        self._timeout_s = value
+        self._apply_timeout(value)
+
+    @abstractmethod
+    def _apply_timeout(self, seconds: float) -> None:
+        """Hand a new timeout (s) to the connection."""
+
+    @abstractmethod
+    def write(self, message: str) -> None:
+        """Send ``message`` followed by the write termination."""
+
+    @abstractmethod
+    def read(self) -> str:
+        """Return the next reply message with its terminator stripped."""
+
+    def query(self, message: str) -> str:
+        """Send ``message`` and return the reply (terminator stripped)."""
+        self.write(message)
+        return self.read()
+
+    def not_ascii(self, data: bytes, hint: str) -> InstrumentReplyError:
+        """Return the error for reply ``data`` that is not ASCII text (garbled; ``hint``
+        names the likely cause)."""
+        return InstrumentReplyError(
+            f"reply is not ASCII text (garbled: {hint})", instrument=self.resource, reply=data
+        )
 
 
 def open_transport(

@@ -15,7 +15,12 @@ from metrolab.instrument.errors import (
     InstrumentReplyError,
     InstrumentTimeout,
 )
-from metrolab.instrument.transport import apply_settings, port_errors, resource_lock
+from metrolab.instrument.transport import (
+    MessageTransport,
+    apply_settings,
+    port_errors,
+    resource_lock,
+)
 
 _CHUNK_BYTES = 1 << 20
 _MAX_DRAINED_MESSAGES = 10_000
@@ -35,7 +40,7 @@ def resource_manager(backend: str = "@py") -> Any:
         ) from exc
 
 
-class VisaTransport:
+class VisaTransport(MessageTransport):
     """A pyvisa message-based resource with explicit terminations and typed errors."""
 
     def __init__(
@@ -88,15 +93,8 @@ class VisaTransport:
         getattr(self._res, visa_name)  # AttributeError for a setting this resource lacks
         setattr(self._res, visa_name, visa_value)
 
-    @property
-    def timeout_s(self) -> float:
-        """Return the I/O timeout in seconds."""
-        return self._timeout_s
-
-    @timeout_s.setter
-    def timeout_s(self, value: float) -> None:
-        self._timeout_s = value
-        self._res.timeout = value * 1000.0
+    def _apply_timeout(self, seconds: float) -> None:
+        self._res.timeout = seconds * 1000.0
 
     def write(self, message: str) -> None:
         """Send ``message`` plus the write termination."""
@@ -110,19 +108,10 @@ class VisaTransport:
         try:
             text: str = self._res.read()
         except UnicodeDecodeError as exc:
-            raise InstrumentReplyError(
-                "reply is not ASCII text (garbled: check baud rate/parity or noise)",
-                instrument=self.resource,
-                reply=exc.object,
-            ) from exc
+            raise self.not_ascii(exc.object, "check baud rate/parity or noise") from exc
         except Exception as exc:
             raise self._translate(exc, None) from exc
         return text
-
-    def query(self, message: str) -> str:
-        """Send ``message`` and return the reply (terminator stripped)."""
-        self.write(message)
-        return self.read()
 
     def read_raw(self) -> bytes:
         """Return the next reply as bytes: a whole definite-length block, header included,
