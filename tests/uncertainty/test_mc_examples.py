@@ -3,6 +3,16 @@
 Tolerances: every published MC number is rounded (half a unit of the last digit) and is
 itself one random draw of 10^6 trials; we add three standard deviations of our own
 estimate at the same number of trials, given in each test.
+
+Provenance: the numbers of Tables 2-4 (9.2) and 6 (9.3) were entered from the document by
+the first author of these tests. A search of the stored public corpus (November 2026:
+JCGM 101:2008 transcripts at vdocuments.site, docslib.org and scribd, the propagate R
+package's JCGM 101 demo) returned only the openings of those pages, never the tables, so
+they are not independently confirmed here. What does not depend on the tables is checked
+by construction: the GUF u is sqrt(sum u_i^2) (2.00; sqrt(103) = 10.15), U = 1.96 u
+(3.92; 19.9); for 9.2.4 the exact 97.5 % point of N(0, 3) plus a rectangle of half-width
+17.32 is 16.99 and with three unit rectangles instead of normals 17.01, so 17.0 holds
+whichever PDFs X1..X3 carry there.
 """
 
 from __future__ import annotations
