@@ -35,16 +35,18 @@ def _number(value: float | None, unit: str) -> str:
         return ""
     quantity = Quantity(value, unit)
     if value == 0 or unit not in _PREFIXABLE:
-        return f"{value:.4g} {unit}"
-    return f"{quantity.to_compact():.4g~P}"
+        return f"{value:.3g} {unit}"
+    return f"{quantity.to_compact():.3g~P}"
 
 
 def results_table(results: Sequence[Mapping[str, Any]], title: str) -> Table:
-    """Return a rich table: point, phase, nominal, error, limits, U, TUR, statement."""
+    """Return a rich table: point, (phase), nominal, error, limit, U, TUR, decision."""
+    phases = len({r["phase"] for r in results}) > 1
     table = Table(title=title)
     table.add_column("point", no_wrap=True)
-    table.add_column("phase", no_wrap=True)
-    for column in ("nominal", "error", "± limit", "U (95 %)", "TUR", "decision"):
+    if phases:
+        table.add_column("phase", no_wrap=True)
+    for column in ("nominal", "error", "±limit", "U95", "TUR", "result"):
         table.add_column(column, justify="right", no_wrap=True)
     for result in results:
         error = result["error"]
@@ -53,8 +55,9 @@ def results_table(results: Sequence[Mapping[str, Any]], title: str) -> Table:
         tur = decision.get("tur")
         statement = str(decision.get("statement", ""))
         expanded = decision.get("U")
+        row = [result["point_id"]] + ([result["phase"].replace("as_", "")] if phases else [])
         table.add_row(
-            result["point_id"], result["phase"].replace("as_", ""),
+            *row,
             _number(result["nominal"]["value"], result["nominal"]["unit"]),
             _number(error["value"], error["unit"]),
             _number(tolerance["upper"], tolerance["unit"]),

@@ -43,6 +43,6 @@ def test_simple_acceptance_passes_what_guarded_acceptance_refuses() -> None:
 
 def test_every_point_has_a_limit_from_the_spec_data() -> None:
     functions = {p.function for p in dmm.TEST_POINTS}
-    assert {"DCV", "DCI", "RES2", "RES4"} <= functions
+    assert functions == {"DCV", "ACV", "DCI", "RES2", "RES4"}
     assert any(p.nominal.magnitude == -10 for p in dmm.TEST_POINTS)
     assert all(dmm._specified(p) for p in dmm.TEST_POINTS)
