@@ -31,6 +31,25 @@ class Measurand(Enum):
     HUMIDITY = "humidity"
     PRESSURE = "pressure"
 
+    @property
+    def unit(self) -> str:
+        """Return the unit text of this measurand's values: ``degC``, ``percent``, ``hPa``."""
+        return {"temperature": "degC", "humidity": "percent", "pressure": "hPa"}[self.value]
+
+    @property
+    def is_ac(self) -> bool:
+        """Return False: nothing the transmitter reports has a frequency."""
+        return False
+
+    @classmethod
+    def parse(cls, text: str) -> Measurand:
+        """Return the measurand named by ``text`` (``TEMPERATURE``, ``humidity``...)."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(m.name for m in cls)
+            raise UserInputError(f"unknown measurand {text!r}: use one of {names}") from None
+
 
 class TransmitterSpecification:
     """Accuracy lookups for the three measurands of the transmitter."""

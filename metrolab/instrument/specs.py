@@ -19,7 +19,13 @@ The tolerance is the half-width of the accuracy interval:
 "ppm of output + µV" is ``reading_ppm`` plus ``floor``. A top-level
 ``full_scale = true`` says a range's value is its full scale: a value above it is
 not specified on that range. With ``range`` None, ``tolerance`` uses the smallest
-range holding the value (the instrument's own choice).
+range holding the value (the instrument's own choice). Two optional row keys serve
+transmitters: ``range_min`` (the lowest value specified on the row, which then holds
+values from ``range_min`` up to ``range``, signs kept) and ``reference`` (the reading
+term is taken of ``|value - reference|``, e.g. a temperature spec widening away from
+20 °C). Rows are keyed by a :class:`~metrolab.instrument.functions.Function` unless
+``load`` is given another enum of measurands (with ``unit``, ``is_ac`` and ``parse``);
+a temperature tolerance is a temperature difference.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +49,7 @@ if TYPE_CHECKING:
 class SpecRow:
     """One row of an accuracy table: a function, a range and maybe a frequency band."""
 
-    function: Function
+    function: Any  # a Function, or a member of the enum of measurands the table was loaded with
     range: float
     reading_pct: float
     range_pct: float
@@ -51,6 +58,10 @@ class SpecRow:
     source: str
     #: fixed term in the function's base unit (a calibrator's "+ µV")
     floor: float = 0.0
+    #: lowest value specified on this row (None: from -range, or 0 for magnitudes)
+    range_min: float | None = None
+    #: the reading term is ``|value - reference|`` times ``reading_pct``
+    reference: float = 0.0
 
     @property
     def verified(self) -> bool:
@@ -66,7 +77,7 @@ class SpecRow:
     def half_width(self, value: float) -> float:
         """Return the tolerance in the function's base unit at reading ``value``."""
         return (
-            abs(value) * self.reading_pct / 100.0
+            abs(value - self.reference) * self.reading_pct / 100.0
             + self.range * self.range_pct / 100.0
             + self.floor
         )
@@ -87,8 +98,9 @@ class AccuracySpec:
     full_scale: bool = False
 
     @classmethod
-    def load(cls, path: Path) -> AccuracySpec:
-        """Return the specification in TOML file ``path``.
+    def load(cls, path: Path, *, functions: type[Enum] = Function) -> AccuracySpec:
+        """Return the specification in TOML file ``path``, rows keyed by members of
+        ``functions`` (its ``parse(name)`` reads the names).
 
         Raises UserInputError naming the file and the entry that is malformed.
         """
@@ -96,7 +108,7 @@ class AccuracySpec:
             data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
             rows = tuple(
                 SpecRow(
-                    function=Function.parse(name),
+                    function=functions.parse(name),  # type: ignore[attr-defined]
                     range=float(row["range"]),
                     reading_pct=_reading_pct(row),
                     range_pct=float(row.get("range_pct", 0.0)),
@@ -104,6 +116,8 @@ class AccuracySpec:
                     frequency_max=_optional(row.get("frequency_max")),
                     source=str(row.get("source", data.get("source", ""))),
                     floor=float(row.get("floor", 0.0)),
+                    range_min=_optional(row.get("range_min")),
+                    reference=float(row.get("reference", 0.0)),
                 )
                 for row in data["spec"]
                 for name in row["functions"]
@@ -167,9 +181,14 @@ class AccuracySpec:
 
     def _holds(self, row: SpecRow, value: float | None, *, auto: bool) -> bool:
         """Return True when ``value`` may be specified on ``row`` (see ``full_scale``)."""
-        if value is None or not (auto or self.full_scale):
+        if value is None:
             return True
-        return abs(value) <= row.range * (1 + 1e-12)
+        if row.range_min is not None and value < row.range_min:
+            return False
+        if not (auto or self.full_scale):
+            return True
+        top = value if row.range_min is not None else abs(value)
+        return top <= row.range * (1 + 1e-12)
 
     def _held(self, function: Function) -> str:
         return ", ".join(f"{r:.10g} {function.unit}" for r in self.ranges(function)) or "none"
@@ -219,8 +238,8 @@ class AccuracySpec:
             function, None if range_value is None else float(range_value), freq,
             value=float(magnitude),
         )
-        half = ureg.Quantity(row.half_width(magnitude), base)
-        return half.to(value.units)
+        half = ureg.Quantity(row.half_width(magnitude), _difference(base))
+        return half.to(_difference(value.units))
 
 
 def _optional(value: Any) -> float | None:
@@ -237,10 +256,15 @@ def _reading_pct(row: dict[str, Any]) -> float:
 def temperature_difference_unit(value: Quantity) -> str:
     """Return the unit of a difference of temperatures expressed like ``value``
     (``delta_degC`` for °C, ``delta_degF`` for °F, else the unit of ``value``, e.g. K)."""
+    return f"{_difference(value.units):D}"
+
+
+def _difference(units: Any) -> Any:
+    """Return the pint unit of a difference of two values in ``units`` (°C -> Δ°C)."""
     from metrolab.units import ureg
 
-    if value.units == ureg.degC:
-        return "delta_degC"
-    if value.units == ureg.degF:
-        return "delta_degF"
-    return f"{value.units:D}"
+    if units == ureg.degC:
+        return ureg.delta_degC
+    if units == ureg.degF:
+        return ureg.delta_degF
+    return units
