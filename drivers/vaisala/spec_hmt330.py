@@ -1,11 +1,13 @@
 """Published accuracy of the Vaisala HMT330 transmitter (and a PTU30x-type barometer), as data.
 
-Source: ``[U]`` HMT330 and PTU300 data sheets, from recollection (the pages were not
-available here): check against the current data sheet before accredited use.
+The tables are TOML files in the core specification format
+(:class:`metrolab.instrument.specs.AccuracySpec`) beside this module, rows keyed by
+:class:`Measurand`. Source: ``[U]`` HMT330 and PTU300 data sheets, from recollection (the
+pages were not available here): check against the current data sheet before accredited use.
 
 * Relative humidity, incl. non-linearity, hysteresis and repeatability: at +15...+25 °C
-  ±1 %RH (0...90 %RH) and ±1.7 %RH (90...100 %RH); elsewhere in -20...+40 °C
-  ±(1.0 + 0.008 × reading) %RH.
+  ±1 %RH (0...90 %RH) and ±1.7 %RH (90...100 %RH) (``hmt330.toml``); elsewhere in
+  -20...+40 °C ±(1.0 + 0.008 × reading) %RH (``hmt330_humidity_wide.toml``).
 * Temperature: ±0.2 °C at +20 °C, widening by 0.005 °C per °C away from it (-40...+80 °C).
 * Pressure (barometer module, class B): ±0.25 hPa over 500...1100 hPa.
 """
@@ -13,15 +15,15 @@ available here): check against the current data sheet before accredited use.
 from __future__ import annotations
 
 from enum import Enum
+from pathlib import Path
 
 import pint
 
 from metrolab.errors import UserInputError
 from metrolab.instrument.errors import SpecificationUnavailable
-from metrolab.instrument.specs import temperature_difference_unit
-from metrolab.units import Quantity
+from metrolab.instrument.specs import AccuracySpec
 
-SOURCE = "[U] Vaisala HMT330 / PTU300 data sheets (recollection, check the data sheet)"
+SPEC_DIR = Path(__file__).parent / "specs"
 
 
 class Measurand(Enum):
@@ -54,7 +56,14 @@ class Measurand(Enum):
 class TransmitterSpecification:
     """Accuracy lookups for the three measurands of the transmitter."""
 
-    source = SOURCE
+    def __init__(self) -> None:
+        #: temperature, pressure, and humidity at +15...+25 °C
+        self.table = AccuracySpec.load(SPEC_DIR / "hmt330.toml", functions=Measurand)
+        #: humidity at -20...+40 °C outside +15...+25 °C
+        self.humidity_wide = AccuracySpec.load(
+            SPEC_DIR / "hmt330_humidity_wide.toml", functions=Measurand
+        )
+        self.source = self.table.source
 
     def tolerance(self, function: Measurand, range: pint.Quantity | None,
                   value: pint.Quantity, frequency: pint.Quantity | None = None, *,
@@ -68,29 +77,17 @@ class TransmitterSpecification:
         """
         if range is not None or frequency is not None:
             raise UserInputError("HMT330 specification: there is no range or frequency")
-        if function is Measurand.TEMPERATURE:
-            celsius = float(value.to("degC").magnitude)
-            _within(celsius, -40.0, 80.0, "temperature", "°C")
-            half = Quantity(0.2 + 0.005 * abs(celsius - 20.0), "kelvin")
-            return half.to(temperature_difference_unit(value))
+        table = self.table
         if function is Measurand.HUMIDITY:
-            rh = float(value.to("percent").magnitude)
-            _within(rh, 0.0, 100.0, "humidity", "%RH")
             around = 20.0 if ambient is None else float(ambient.to("degC").magnitude)
-            _within(around, -20.0, 40.0, "humidity at an ambient temperature of", "°C")
-            near_room = 15.0 <= around <= 25.0
-            half_rh = (1.0 if rh <= 90.0 else 1.7) if near_room else 1.0 + 0.008 * rh
-            return Quantity(half_rh, "percent").to(value.units)
-        hpa = float(value.to("hPa").magnitude)
-        _within(hpa, 500.0, 1100.0, "pressure", "hPa")
-        return Quantity(0.25, "hPa").to(value.units)
-
-
-def _within(value: float, low: float, high: float, what: str, unit: str) -> None:
-    if not low <= value <= high:
-        raise SpecificationUnavailable(
-            f"HMT330 specification: {what} {value:g} {unit} is outside {low:g}...{high:g} {unit}"
-        )
+            if not -20.0 <= around <= 40.0:
+                raise SpecificationUnavailable(
+                    f"HMT330 specification: humidity at an ambient temperature of {around:g} °C"
+                    " is outside -20...40 °C"
+                )
+            if not 15.0 <= around <= 25.0:
+                table = self.humidity_wide
+        return table.tolerance(function, None, value)
 
 
 #: the transmitter's specification

@@ -26,7 +26,7 @@ def test_temperature_and_pressure_tolerances_keep_the_units() -> None:
         "K").magnitude == pytest.approx(0.25)
     assert SPEC.tolerance(Measurand.PRESSURE, None, Quantity(1000, "hPa")) == Quantity(
         0.25, "hPa")
-    with pytest.raises(SpecificationUnavailable, match="pressure"):
+    with pytest.raises(SpecificationUnavailable, match="PRESSURE"):
         SPEC.tolerance(Measurand.PRESSURE, None, Quantity(300, "hPa"))
 
 
