@@ -81,6 +81,7 @@ def events(result: RunResult, kind: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(400)  # a full run; a loaded CI box needs more than the default 120 s
 @pytest.mark.parametrize("fault", ["delay", "drop"])
 def test_one_fault_is_retried_and_nothing_is_recorded_twice(bench: Bench, tmp_path: Path,
                                                             fault: str) -> None:
@@ -98,6 +99,7 @@ def test_one_fault_is_retried_and_nothing_is_recorded_twice(bench: Bench, tmp_pa
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(400)  # a full run; a loaded CI box needs more than the default 120 s
 def test_a_persistent_fault_aborts_cleanly(bench: Bench, tmp_path: Path) -> None:
     result = run(bench, tmp_path, ArmAt(bench.dmm, 7, "drop", 50))
     assert result.status.status == "aborted"

@@ -73,6 +73,7 @@ def results_in(out: Path) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(400)  # a full run; a loaded CI box needs more than the default 120 s
 def test_sigkill_then_resume_records_every_point_once(tmp_path: Path,
                                                       bench_process: dict[str, str]) -> None:
     register = tmp_path / "register.toml"

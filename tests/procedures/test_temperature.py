@@ -29,6 +29,7 @@ def sensor_error(t: float) -> float:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(400)  # a full run; a loaded CI box needs more than the default 120 s
 def test_errors_and_calibration_curve_of_the_simulated_prt(tmp_path: Path) -> None:
     clock = VirtualClock()
     bench = SimulatedBench(seed=2, clock=clock)
