@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 from metrolab.instrument.blocks import BlockFormatError, block_payload
 from metrolab.instrument.errors import (
@@ -26,6 +27,7 @@ from metrolab.instrument.transport import Transport, open_transport
 
 _ERROR_REPLY = re.compile(r'\s*([+-]?\d+)\s*,\s*"?(.*?)"?\s*')
 _TOKENS = itertools.count(1)
+_Reply = TypeVar("_Reply", str, bytes)
 
 
 @dataclass(frozen=True)
@@ -151,13 +153,7 @@ class SCPIInstrument:
         before its next exchange), InstrumentReplyError for a garbled reply.
         """
         with self.lock:
-            if self._out_of_step:
-                self.resynchronise()
-            self.transport.write(command)
-            try:
-                reply = self.transport.read()
-            except InstrumentError as exc:
-                raise self._exchange_failed(exc, command) from exc
+            reply = self._exchange(command, self.transport.read)
             if not reply.isprintable():
                 self._out_of_step = True
                 raise InstrumentReplyError(
@@ -174,12 +170,7 @@ class SCPIInstrument:
         Raises InstrumentReplyError when the reply is not a complete block.
         """
         with self.lock:
-            self._resync_if_needed()
-            self.transport.write(command)
-            try:
-                data = self.transport.read_raw()
-            except InstrumentError as exc:
-                raise self._exchange_failed(exc, command) from exc
+            data = self._exchange(command, self.transport.read_raw)
             try:
                 return block_payload(data)
             except BlockFormatError as exc:
@@ -190,6 +181,17 @@ class SCPIInstrument:
                     command=command,
                     reply=data[:40],
                 ) from exc
+
+    def _exchange(self, command: str, receive: Callable[[], _Reply]) -> _Reply:
+        """Send ``command`` (re-synchronised first if out of step) and return what
+        ``receive`` reads back; a transport error is restated for this driver."""
+        if self._out_of_step:
+            self.resynchronise()
+        self.transport.write(command)
+        try:
+            return receive()
+        except InstrumentError as exc:
+            raise self._exchange_failed(exc, command) from exc
 
     def _exchange_failed(self, exc: InstrumentError, command: str) -> InstrumentError:
         """Return ``exc`` restated for this driver and ``command``; a timeout or a garbled
