@@ -88,7 +88,7 @@ def test_sigkill_then_resume_records_every_point_once(tmp_path: Path,
         "--register", str(register), "--out", str(out), "--yes", "--virtual-clock",
         "--readings", "4", "--timeout", "5", *POINTS),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 100
+    deadline = time.monotonic() + 150
     while results_in(out) < 3:
         assert runner.poll() is None, runner.communicate()[1]
         assert time.monotonic() < deadline, "the run did not get going"
@@ -101,7 +101,7 @@ def test_sigkill_then_resume_records_every_point_once(tmp_path: Path,
     assert not [e for e in read_journal(journal) if e.kind == "run_ended"]
 
     resumed = subprocess.run(metrolab("resume", str(journal), "--yes"), capture_output=True,
-                             text=True, timeout=110)
+                             text=True, timeout=200)
     assert resumed.returncode == 0, resumed.stderr
     record = open_record(out / journal.with_suffix(".h5").name)
     assert record.run["status"] == "completed"
