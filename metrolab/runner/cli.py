@@ -7,6 +7,8 @@ entry point prints them as one line (exit 2 for bad input, 1 for an aborted run)
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -35,7 +37,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 def _operator(answers: Path | None, yes: bool, name: str | None) -> Operator:
     loaded = Answers.load(answers) if answers is not None else Answers()
     if name:
-        loaded = Answers(name, loaded.prompts, loaded.overrides)
+        loaded = replace(loaded, operator=name)
     return Operator(loaded, yes=yes, interactive=sys.stdin.isatty() and not yes)
 
 
@@ -81,6 +83,8 @@ def procedures(procedures_dir: Path | None) -> None:
 @click.option("--override", "overrides", multiple=True, metavar="ID=REASON",
               help="Use an expired standard, recording the reason (repeat).")
 @click.option("--operator", "operator_name", help="Operator name for the record.")
+@click.option("--customer", "customer_name", metavar="NAME",
+              help="Customer the item is calibrated for (or [customer] in the answers file).")
 @click.option("--item", "item", metavar="MANUFACTURER,MODEL,SERIAL[,DESCRIPTION]",
               help="The item calibrated, when it is not an instrument (a sensor).")
 @click.option("--virtual-clock", is_flag=True,
@@ -91,7 +95,7 @@ def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: P
         out_dir: Path, answers: Path | None, yes: bool, dry_run: bool,
         procedures_dir: Path | None, readings: int | None, rule: str, guard: str,
         adjust: bool, points: tuple[str, ...], overrides: tuple[str, ...],
-        operator_name: str | None, item: str | None,
+        operator_name: str | None, customer_name: str | None, item: str | None,
         virtual_clock: bool, timeout_s: float) -> None:
     """Run PROCEDURE against the DUT and the standards; seal the record."""
     found = find_procedure(procedure, procedures_dir)
@@ -110,10 +114,21 @@ def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: P
                        register=str(register) if register else None,
                        procedures_dir=str(procedures_dir) if procedures_dir else None,
                        settings=settings, virtual_clock=virtual_clock, timeout_s=timeout_s,
+                       customer=_customer(operator.answers.customer, customer_name),
                        item=item_identity)
     all_overrides = {**operator.answers.overrides, **_pairs(overrides, "--override")}
     inputs = RunInputs(operator, ProgressReporter(console), overrides=all_overrides)
     _finish(start_run(config, inputs))
+
+
+def _customer(answered: Mapping[str, str], name: str | None) -> dict[str, str]:
+    """Return the customer of the answers file, its name replaced by ``--customer`` if given."""
+    customer = dict(answered)
+    if name is not None:
+        if not name.strip():
+            raise UserInputError("--customer: give the customer's name")
+        customer["name"] = name.strip()
+    return customer
 
 
 def _item(text: str | None) -> dict[str, str]:
@@ -153,13 +168,16 @@ def _finish(result: RunResult) -> None:
               help="Answers file (TOML or JSON) for the rest of the run.")
 @click.option("--yes", is_flag=True, help="Confirm every prompt; take defaults for questions.")
 @click.option("--operator", "operator_name", help="Operator name for the record.")
-def resume(journal: Path, answers: Path | None, yes: bool, operator_name: str | None) -> None:
+@click.option("--override", "overrides", multiple=True, metavar="ID=REASON",
+              help="Use a standard that fell due since the run started, recording the reason.")
+def resume(journal: Path, answers: Path | None, yes: bool, operator_name: str | None,
+           overrides: tuple[str, ...]) -> None:
     """Go on with the run of JOURNAL after a crash, at its first incomplete point."""
     if not journal.is_file():
         raise UserInputError(f"journal {journal}: no such file")
     operator = _operator(answers, yes, operator_name)
     inputs = RunInputs(operator, ProgressReporter(Console(stderr=True)),
-                       overrides=operator.answers.overrides)
+                       overrides={**operator.answers.overrides, **_pairs(overrides, "--override")})
     _finish(resume_run(journal, inputs))
 
 

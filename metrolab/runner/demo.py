@@ -10,6 +10,7 @@ summary table and the file paths.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -36,23 +37,44 @@ from metrolab.runner.summary import print_result
 PROCEDURE = "dmm-34401a-verification"
 OPERATOR = "demo operator"
 REVIEWER = "demo reviewer"
-LABORATORY = {"name": "metrolab demonstration laboratory", "address": "simulated bench",
-              "accreditation": "none (demonstration)"}
+LABORATORY = {"name": "metrolab demonstration laboratory (fictitious)",
+              "address": "simulated bench, Demo Street 1, Braunschweig (fictitious)",
+              "accreditation": "none (demonstration)", "country": "DE"}
+#: a fictitious customer, so the demo certificate shows where a customer goes
+CUSTOMER = {"name": "Demo Customer Ltd (fictitious, metrolab demo)",
+            "address": "Example Road 2, Demo Town (fictitious)",
+            "contact": "demo contact (fictitious)"}
+#: folder (next to the register) of the demo's stand-in calibration certificates
+CERTIFICATES = "demo-certificates"
 
 
-def demo_register(identities: Mapping[str, Mapping[str, str]], today: date) -> str:
-    """Return the TOML text of a register holding the bench's standards, in date on ``today``."""
-    standards = [
-        Standard(
+def demo_register(identities: Mapping[str, Mapping[str, str]], today: date, folder: Path) -> str:
+    """Return the TOML text of a register holding the bench's standards, in date on ``today``.
+
+    Writes a small stand-in calibration certificate (text, marked demo) per standard
+    into ``folder/demo-certificates``; the register names each file and its SHA-256,
+    so the register's hash check and the record's traceability use real values. The
+    register must be written into ``folder``.
+    """
+    (folder / CERTIFICATES).mkdir(parents=True, exist_ok=True)
+    standards = []
+    for role, ident in identities.items():
+        certificate_id = f"DEMO-CERT-{ident['model']}-{ident['serial']}"
+        calibrated, due = today - timedelta(days=90), today + timedelta(days=275)
+        file = f"{CERTIFICATES}/{certificate_id}.txt"
+        text = (f"metrolab DEMO calibration certificate {certificate_id}\n"
+                f"{ident['manufacturer']} {ident['model']} serial {ident['serial']} ({role})\n"
+                f"calibrated {calibrated.isoformat()}, due {due.isoformat()}\n"
+                "A simulated instrument: this is not a real calibration.\n").encode()
+        (folder / file).write_bytes(text)
+        standards.append(Standard(
             id=f"DEMO-{role.upper()}", role=role, manufacturer=ident["manufacturer"],
-            model=ident["model"], serial=ident["serial"],
-            certificate_id=f"DEMO-CERT-{ident['model']}-{ident['serial']}",
-            calibration_date=today - timedelta(days=90), due_date=today + timedelta(days=275),
+            model=ident["model"], serial=ident["serial"], certificate_id=certificate_id,
+            calibration_date=calibrated, due_date=due,
             issuer="metrolab demo (simulated, not a real calibration)",
+            certificate_sha256=hashlib.sha256(text).hexdigest(), certificate_file=file,
             specification="manufacturer 1-year specification",
-        )
-        for role, ident in identities.items()
-    ]
+        ))
     return dumps_register(standards, LABORATORY)
 
 
@@ -70,10 +92,11 @@ def run_demo(out_dir: Path, dut_errors: Sequence[str], seed: int, console: Conso
     with bench.serve() as served:
         resources = {role: served[role] for role in roles if role in served}
         register = out_dir / "demo-register.toml"
-        register.write_text(_register_for(procedure, resources, clock), encoding="utf-8")
+        register.write_text(_register_for(procedure, resources, clock, out_dir),
+                            encoding="utf-8")
         config = RunConfig(procedure=PROCEDURE, resources=resources, out_dir=str(out_dir),
                            register=str(register), settings=RunSettings(),
-                           virtual_clock=True)
+                           virtual_clock=True, customer=CUSTOMER)
         operator = Operator(Answers(operator=OPERATOR), yes=True, interactive=False)
         result = start_run(config, RunInputs(operator, ProgressReporter(console), clock=clock))
     extra = _approve_and_render(result, out_dir, clock)
@@ -81,14 +104,15 @@ def run_demo(out_dir: Path, dut_errors: Sequence[str], seed: int, console: Conso
     return result
 
 
-def _register_for(procedure: Any, resources: Mapping[str, str], clock: Clock) -> str:
+def _register_for(procedure: Any, resources: Mapping[str, str], clock: Clock,
+                  folder: Path) -> str:
     instruments = open_instruments(procedure, resources, 5.0, clock)
     try:
         identities = {role: i.identity for role, i in instruments.items() if i.kind == "standard"}
     finally:
         close_instruments(instruments)
     today = datetime.fromtimestamp(clock.now(), tz=UTC).date()
-    return demo_register(identities, today)
+    return demo_register(identities, today, folder)
 
 
 def _approve_and_render(result: RunResult, out_dir: Path, clock: Clock) -> dict[str, Path]:

@@ -8,6 +8,10 @@ Answers file (TOML, or JSON with the same structure; see ``docs/procedures.md``)
     adjust = false
     [overrides]                         # register id -> reason to use an expired standard
     "CAL-5522A-01" = "recalibration booked, drift within spec per control chart"
+    [customer]                          # who the item is calibrated for (certificate)
+    name = "Customer Ltd"
+    address = "2 Client Street, Town"
+    contact = "J. Client"
 """
 
 from __future__ import annotations
@@ -25,16 +29,21 @@ import click
 from metrolab.runner.errors import AnswersFileError, UnansweredPrompt
 from metrolab.runner.procedure import Prompt
 
-_KEYS = {"operator", "prompts", "overrides"}
+_KEYS = {"operator", "prompts", "overrides", "customer"}
+
+#: the keys of a customer (``--customer``, the answers file's ``[customer]``)
+CUSTOMER_FIELDS = ("name", "address", "contact")
 
 
 @dataclass(frozen=True, slots=True)
 class Answers:
-    """The contents of an answers file: operator name, prompt answers, standard overrides."""
+    """The contents of an answers file: operator, prompt answers, overrides, customer."""
 
     operator: str | None = None
     prompts: Mapping[str, bool] = field(default_factory=dict)
     overrides: Mapping[str, str] = field(default_factory=dict)
+    #: :data:`CUSTOMER_FIELDS` -> text; empty when the file has no ``[customer]``
+    customer: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path) -> Answers:
@@ -63,7 +72,7 @@ class Answers:
         if unknown:
             raise AnswersFileError(
                 f"answers file {where}: unknown key {unknown[0]!r} (allowed: operator, prompts, "
-                "overrides)"
+                "overrides, customer)"
             )
         operator = data.get("operator")
         if operator is not None and not isinstance(operator, str):
@@ -80,7 +89,15 @@ class Answers:
             raise AnswersFileError(
                 f"answers file {where}: [overrides] must map register ids to a non-empty reason"
             )
-        return cls(operator, dict(prompts), dict(overrides))
+        customer = data.get("customer", {})
+        if not isinstance(customer, dict) or set(customer) - set(CUSTOMER_FIELDS) or not all(
+            isinstance(v, str) for v in customer.values()
+        ):
+            raise AnswersFileError(
+                f"answers file {where}: [customer] may hold only text under "
+                f"{', '.join(CUSTOMER_FIELDS)}"
+            )
+        return cls(operator, dict(prompts), dict(overrides), dict(customer))
 
 
 Ask = Callable[[Prompt], bool]

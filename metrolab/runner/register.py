@@ -23,6 +23,10 @@ from metrolab.runner.errors import RegisterError, StandardExpired, StandardNotRe
 _REQUIRED = ("id", "role", "manufacturer", "model", "serial", "certificate_id",
              "calibration_date", "due_date")
 
+#: the keys of the optional ``[laboratory]`` table; all go into the journal's ``run_started``
+#: (``country`` is ISO 3166-1 alpha-2, for the DCC)
+LABORATORY_FIELDS = ("name", "address", "accreditation", "country")
+
 
 @dataclass(frozen=True, slots=True)
 class Standard:
@@ -82,7 +86,7 @@ class Register:
 
     standards: tuple[Standard, ...]
     path: Path | None = None
-    #: the optional ``[laboratory]`` table: name, address, accreditation
+    #: the optional ``[laboratory]`` table: :data:`LABORATORY_FIELDS`
     laboratory: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -110,13 +114,7 @@ class Register:
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise RegisterError(f"register of standards {path}: duplicate id {duplicates[0]!r}")
-        laboratory = data.get("laboratory", {})
-        if not isinstance(laboratory, dict) or not all(
-            isinstance(v, str) for v in laboratory.values()
-        ):
-            raise RegisterError(f"register of standards {path}: [laboratory] must hold text "
-                                "(name, address, accreditation)")
-        return cls(standards, path, dict(laboratory))
+        return cls(standards, path, _laboratory(path, data.get("laboratory", {})))
 
     def find(self, manufacturer: str, model: str, serial: str) -> Standard | None:
         """Return the entry for the instrument with that identity, or None."""
@@ -154,6 +152,22 @@ class Register:
                 f"--override {entry.id}=REASON (the reason is recorded)"
             )
         return entry, reason
+
+
+def _laboratory(path: Path, table: Any) -> dict[str, str]:
+    """Return the checked ``[laboratory]`` table of the register at ``path``."""
+    where = f"register of standards {path}, [laboratory]"
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise RegisterError(f"{where}: must hold text ({', '.join(LABORATORY_FIELDS)})")
+    unknown = sorted(set(table) - set(LABORATORY_FIELDS))
+    if unknown:
+        raise RegisterError(f"{where}: unknown key {unknown[0]!r} (allowed: "
+                            f"{', '.join(LABORATORY_FIELDS)})")
+    country = table.get("country", "")
+    if country and not (len(country) == 2 and country.isascii() and country.isupper()):
+        raise RegisterError(f"{where}: country = {country!r} is not an ISO 3166-1 alpha-2 code "
+                            "(two capital letters, e.g. \"GB\")")
+    return dict(table)
 
 
 def _parse_entry(path: Path, number: int, entry: Any) -> Standard:
@@ -218,6 +232,8 @@ def dumps_register(standards: Iterable[Standard], laboratory: Mapping[str, str] 
         for key in ("id", "role", "manufacturer", "model", "serial", "certificate_id",
                     "issuer", "certificate_sha256", "specification"):
             lines.append(f"{key} = {_toml_string(getattr(s, key))}")
+        if s.certificate_file:
+            lines.append(f"certificate_file = {_toml_string(s.certificate_file)}")
         lines.append(f"calibration_date = {s.calibration_date.isoformat()}")
         lines.append(f"due_date = {s.due_date.isoformat()}")
         if s.corrections:

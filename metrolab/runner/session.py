@@ -29,9 +29,9 @@ from metrolab.instrument.errors import InstrumentError
 from metrolab.runner.discovery import Procedure, find_procedure
 from metrolab.runner.engine import RunContext, Runner, RunSettings, RunStatus, select_points
 from metrolab.runner.errors import ResourceNotAnswering, ResumeError, UserInputError
-from metrolab.runner.operator import Operator
+from metrolab.runner.operator import CUSTOMER_FIELDS, Operator
 from metrolab.runner.progress import Reporter
-from metrolab.runner.register import Register
+from metrolab.runner.register import LABORATORY_FIELDS, Register
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,7 @@ class RunConfig:
     settings: RunSettings = field(default_factory=RunSettings)
     virtual_clock: bool = False
     timeout_s: float = 5.0
+    #: who the item is calibrated for: :data:`CUSTOMER_FIELDS`
     customer: Mapping[str, str] = field(default_factory=dict)
     location: str = ""
     #: the item calibrated when it is not an instrument (a sensor): manufacturer, model,
@@ -310,11 +311,7 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
             journal.append("event", {"time": clock.now(), "type": "note",
                                      "message": "runner settings", "data": {
                                          "runner": config.to_dict()}})
-            for role, reason in ((r, b["override_reason"]) for r, b in trace.items()):
-                if reason:
-                    journal.append("event", {"time": clock.now(), "type": "override",
-                                             "message": f"expired standard {role} used: {reason}",
-                                             "data": {"role": role, "reason": reason}})
+            _journal_overrides(journal, clock, trace)
             for role, instrument in instruments.items():
                 journal.append("instrument", _instrument_data(instrument, trace.get(role)))
             context = _context(procedure, config.settings, clock, instruments, resumed=False)
@@ -325,6 +322,17 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
     finally:
         close_instruments(instruments)
     return RunResult(status, run_id, journal_path, _seal(journal_path, out_dir, run_id, clock))
+
+
+def _journal_overrides(journal: Any, clock: Clock, trace: Mapping[str, Mapping[str, Any]]
+                       ) -> None:
+    """Journal an ``override`` event for every standard used past its due date."""
+    for role, block in trace.items():
+        reason = block["override_reason"]
+        if reason:
+            journal.append("event", {"time": clock.now(), "type": "override",
+                                     "message": f"expired standard {role} used: {reason}",
+                                     "data": {"role": role, "reason": reason}})
 
 
 def _item(procedure: Procedure, config: RunConfig,
@@ -390,12 +398,9 @@ def _run_started(procedure: Procedure, config: RunConfig, inputs: RunInputs, run
                  "serial": dut["serial"],
                  "description": dut.get("description") or inputs.item_description
                  or meta.title},
-        "customer": {"name": config.customer.get("name", ""),
-                     "address": config.customer.get("address", "")},
+        "customer": {key: config.customer.get(key, "") for key in CUSTOMER_FIELDS},
         "location": config.location,
-        "laboratory": {"name": laboratory.get("name", ""),
-                       "address": laboratory.get("address", ""),
-                       "accreditation": laboratory.get("accreditation", "")},
+        "laboratory": {key: laboratory.get(key, "") for key in LABORATORY_FIELDS},
         "decision_rule": {"rule": settings.rule, "parameters": parameters},
         "started_at": isoformat(started.timestamp()),
     }
@@ -415,7 +420,10 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
     Reopens the instruments at the journalled resources and refuses to go on when one
     of them is not the same instrument (identity changed). Points with a
     ``point_result`` are kept; the first incomplete one is measured again from its
-    start. Raises :class:`ResumeError` for a journal that cannot be resumed.
+    start. Every standard is checked against the register again, as on a fresh run:
+    one that fell due since the run started stops the resume (the register's
+    :class:`StandardExpired`) unless ``inputs.overrides`` gives a reason, which is
+    journalled. Raises :class:`ResumeError` for a journal that cannot be resumed.
     """
     from metrolab.store import Journal, read_journal
     from metrolab.store.errors import JournalError
@@ -453,6 +461,9 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
                     f"has {before}: reconnect the same instrument, or seal the journal with "
                     "`metrolab recover` and start a new run"
                 )
+        register = Register.load(config.register) if config.register else None
+        trace = traceability(instruments, register, datetime.fromtimestamp(clock.now(), tz=UTC),
+                             inputs.overrides)
         done = {(e.data["point_id"], e.data["phase"]) for e in entries
                 if e.kind == "point_result"}
         journal = Journal.open_for_append(journal_path, clock=clock)
@@ -462,6 +473,7 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
                                                 "point(s) already measured are kept",
                                      "data": {"last_seq": contents.last_seq,
                                               "problem": contents.problem or ""}})
+            _journal_overrides(journal, clock, trace)
             context = _context(procedure, config.settings, clock, instruments, resumed=True)
             results = {(e.data["point_id"], e.data["phase"]): e.data for e in entries
                        if e.kind == "point_result"}

@@ -6,7 +6,7 @@ other point passes, and the record, its approval and the certificate are all the
 
 from __future__ import annotations
 
-import time
+import hashlib
 from datetime import datetime
 from pathlib import Path
 
@@ -27,9 +27,7 @@ AFFECTED = {"DCV-10V", "DCV--10V", "RES4-10kohm", "ZERO-RES4-10kohm"}
 @pytest.mark.slow
 @pytest.mark.timeout(400)  # a full run; a loaded CI box needs more than the default 120 s
 def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: Path) -> None:
-    start = time.perf_counter()
     result = run_demo(tmp_path, ERRORS, seed=11, console=Console(quiet=True))
-    wall = time.perf_counter() - start
     assert result.status.status == "completed"
     assert verify(result.record).ok
     record = open_record(result.record)
@@ -40,13 +38,22 @@ def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: P
     assert record.review.state == "approved"
     standards = [i for i in record.instruments if i.get("role") == "standard"]
     assert standards and standards[0]["traceability"]["certificate_id"].startswith("DEMO-CERT")
+    for standard in standards:  # the hash of the demo certificate file the demo wrote
+        trace = standard["traceability"]
+        file = tmp_path / "demo-certificates" / f"{trace['certificate_id']}.txt"
+        assert trace["certificate_sha256"] == hashlib.sha256(file.read_bytes()).hexdigest()
+    assert "fictitious" in record.run["customer"]["name"]
+    assert record.run["laboratory"]["country"] == "DE"
+    html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
+    assert "not recorded" not in html and "Demo Customer Ltd" in html
+    assert "<dcc:countryCodeISO3166_1>DE</dcc:countryCodeISO3166_1>" in next(
+        tmp_path.glob("*.dcc.xml")).read_text(encoding="utf-8")
     for suffix in (".pdf", ".html", ".dcc.xml"):
         assert len(list(tmp_path.glob(f"*{suffix}"))) == 1
     # the hour of warm-up passed on the virtual clock, not on the wall clock
     started = datetime.fromisoformat(record.run["started_at"])
     ended = datetime.fromisoformat(record.run["ended_at"])
     assert (ended - started).total_seconds() > 3600
-    assert wall < 300, f"demo took {wall:.0f} s of wall time"  # ~45 s on an idle 2-core box
 
 
 def test_bad_dut_error_syntax_is_one_line_and_exit_2(tmp_path: Path,

@@ -46,7 +46,7 @@ def test_errors_and_calibration_curve_of_the_simulated_prt(tmp_path: Path) -> No
         register = tmp_path / "register.toml"
         today = datetime.fromtimestamp(clock.now(), tz=UTC).date()
         register.write_text(demo_register({"thermometer": {
-            "manufacturer": "HART", "model": "1529", "serial": "A2B3C4"}}, today))
+            "manufacturer": "HART", "model": "1529", "serial": "A2B3C4"}}, today, tmp_path))
         config = RunConfig("temperature-sensor-calibration",
                            {"thermometer": resources["thermometer"],
                             "hygrometer": resources["hygrometer"]},

@@ -7,15 +7,21 @@ import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from metrolab.drivers.fluke.sim_5522a import Fluke5522ASimulator
 from metrolab.drivers.keysight.simulator import Keysight34401ASimulator
+from rich.console import Console
 
 from metrolab.cli import main
 from metrolab.clock import VirtualClock
 from metrolab.instrument.simulation.server import serve_tcp
+from metrolab.runner.operator import Operator
+from metrolab.runner.progress import ProgressReporter
 from metrolab.runner.register import Standard, dumps_register
+from metrolab.runner.session import RunInputs, resume_run
+from metrolab.store import read_journal
 
 PROCEDURE = "dmm-34401a-verification"
 
@@ -37,9 +43,14 @@ def assert_one_line(err: str, *fragments: str) -> None:
 
 
 @pytest.fixture
-def bench() -> Iterator[dict[str, str]]:
+def clock() -> VirtualClock:
+    """The simulators' clock (waits of a run given it pass on the simulated bench)."""
+    return VirtualClock()
+
+
+@pytest.fixture
+def bench(clock: VirtualClock) -> Iterator[dict[str, str]]:
     """A 34401A measuring a 5522A, served on 127.0.0.1 (no environment monitor)."""
-    clock = VirtualClock()
     calibrator = Fluke5522ASimulator(seed=3, clock=clock)
     dmm = Keysight34401ASimulator(seed=3, clock=clock, source=calibrator)
     with serve_tcp(calibrator) as cal_server, serve_tcp(dmm) as dmm_server:
@@ -170,3 +181,67 @@ def test_points_pattern_that_matches_nothing(tmp_path: Path,
     assert code == 2
     assert_one_line(err, "no point of dmm-34401a-verification matches NOPE-*")
     assert not list(tmp_path.glob("*.journal"))
+
+
+CALIBRATOR_IDENTITY = ("FLUKE", "5522A", "1972905")
+
+
+def write_register(path: Path, due: date) -> Path:
+    """Write a register holding the simulated calibrator, due on ``due``; return its path."""
+    path.write_text(dumps_register([Standard(
+        "CAL-1", "calibrator", *CALIBRATOR_IDENTITY, "C-1", date(2020, 1, 1), due)],
+        {"name": "Test Lab", "country": "GB"}))
+    return path
+
+
+def one_point_run(bench: dict[str, str], register: Path, out: Path, *extra: str) -> list[str]:
+    """Return the arguments of a virtual-clock run of the DCV-10V point only."""
+    return ["run", PROCEDURE, "--dut", bench["dut"], "--standard",
+            f"calibrator={bench['calibrator']}", "--register", str(register), "--out", str(out),
+            "--virtual-clock", "--points", "DCV-10V", *extra]
+
+
+def run_started(journal: Path) -> dict[str, Any]:
+    """Return the data of the journal's ``run_started`` entry."""
+    return next(e.data for e in read_journal(journal) if e.kind == "run_started")
+
+
+def test_customer_and_laboratory_country_reach_the_journal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], bench: dict[str, str]) -> None:
+    register = write_register(tmp_path / "register.toml", date(2099, 1, 1))
+    answers = tmp_path / "answers.toml"
+    answers.write_text('[customer]\nname = "from the file"\naddress = "2 Client St"\n'
+                       'contact = "J. Client"\n')
+    code, err = run_cli(one_point_run(bench, register, tmp_path, "--answers", str(answers),
+                                      "--customer", "Client Ltd"), capsys)
+    assert code == 2 and "has no answer" in err  # run_started is written before the prompt
+    started = run_started(next(tmp_path.glob("*.journal")))
+    assert started["customer"] == {"name": "Client Ltd", "address": "2 Client St",
+                                   "contact": "J. Client"}
+    assert started["laboratory"] == {"name": "Test Lab", "address": "", "accreditation": "",
+                                     "country": "GB"}
+
+
+def test_resume_stops_on_a_standard_that_fell_due_unless_overridden(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], bench: dict[str, str],
+        clock: VirtualClock) -> None:
+    register = write_register(tmp_path / "register.toml", date(2099, 1, 1))
+    # no --yes and no terminal: the run stops at the first prompt, journal left open
+    code, err = run_cli(one_point_run(bench, register, tmp_path), capsys)
+    assert code == 2 and "has no answer" in err
+    journal = next(tmp_path.glob("*.journal"))
+    write_register(register, date(2021, 1, 1))  # the calibrator fell due meanwhile
+    code, err = run_cli(["resume", str(journal), "--yes"], capsys)
+    assert code == 2
+    assert_one_line(err, "'CAL-1'", "due for calibration on 2021-01-01")
+    assert not list(tmp_path.glob("*.h5"))
+    operator = Operator(yes=True, interactive=False)
+    result = resume_run(journal, RunInputs(operator, ProgressReporter(Console(quiet=True)),
+                                           overrides={"CAL-1": "booked for recalibration"},
+                                           clock=clock))
+    assert result.status.status == "completed"
+    overrides = [e.data for e in read_journal(journal)
+                 if e.kind == "event" and e.data["type"] == "override"]
+    assert [o["data"] for o in overrides] == [{"role": "calibrator",
+                                               "reason": "booked for recalibration"}]
+    assert len(list(tmp_path.glob("*.h5"))) == 1

@@ -18,13 +18,13 @@ ADJUST = Prompt("adjust", "Adjust the DUT?", kind="yes_no", default=False)
 def test_toml_and_json_answers_files_read_the_same(tmp_path: Path) -> None:
     toml = tmp_path / "answers.toml"
     toml.write_text('operator = "A. Tech"\n[prompts]\nconnect-leads = true\nadjust = false\n'
-                    '[overrides]\nCAL-01 = "booked"\n')
+                    '[overrides]\nCAL-01 = "booked"\n[customer]\nname = "Client Ltd"\n')
     data = {"operator": "A. Tech", "prompts": {"connect-leads": True, "adjust": False},
-            "overrides": {"CAL-01": "booked"}}
+            "overrides": {"CAL-01": "booked"}, "customer": {"name": "Client Ltd"}}
     as_json = tmp_path / "answers.json"
     as_json.write_text(json.dumps(data))
-    assert Answers.load(toml) == Answers.load(as_json) == Answers("A. Tech", data["prompts"],
-                                                                  data["overrides"])
+    assert Answers.load(toml) == Answers.load(as_json) == Answers(
+        "A. Tech", data["prompts"], data["overrides"], data["customer"])
 
 
 def test_answers_file_wins_then_yes_then_refusal() -> None:
@@ -54,6 +54,7 @@ def test_terminal_is_asked_when_interactive() -> None:
     ("a.toml", "answers = 1\n", "unknown key 'answers'"),
     ("a.toml", "[overrides]\nCAL-01 = ''\n", "non-empty reason"),
     ("a.json", "[1, 2]", "top level must be a table"),
+    ("a.toml", "[customer]\nphone = '1'\n", "\\[customer\\] may hold only text under name"),
 ])
 def test_malformed_answers_file_names_the_problem(tmp_path: Path, name: str, text: str,
                                                   message: str) -> None:

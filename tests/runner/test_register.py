@@ -26,8 +26,11 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
-    register = Register.load(write(tmp_path, dumps_register([CALIBRATOR])))
+    laboratory = {"name": "Lab", "address": "1 Lab Rd", "accreditation": "17025 #1",
+                  "country": "GB"}
+    register = Register.load(write(tmp_path, dumps_register([CALIBRATOR], laboratory)))
     assert register.standards == (CALIBRATOR,)
+    assert register.laboratory == laboratory
 
 
 def test_lookup_by_identity_ignores_case_and_blanks(tmp_path: Path) -> None:
@@ -72,6 +75,8 @@ def test_expired_standard_stops_unless_a_reason_is_given(tmp_path: Path) -> None
     (dumps_register([CALIBRATOR]).replace("due_date = 2026-06-01", "due_date = 'soon'"),
      "due_date = 'soon' is not a TOML date"),
     (dumps_register([CALIBRATOR, CALIBRATOR]), "duplicate id 'CAL-01'"),
+    (dumps_register([CALIBRATOR], {"country": "UK1"}), "'UK1' is not an ISO 3166-1 alpha-2"),
+    (dumps_register([CALIBRATOR], {"phone": "1"}), "unknown key 'phone'"),
 ])
 def test_malformed_register_names_the_problem(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(RegisterError, match=message):
