@@ -2,9 +2,10 @@
 
 The simulated bench runs in its own process (as a real bench outlives the runner), on a
 virtual clock that a thread moves forward quickly so the calibrator settles. The runner
-runs as ``metrolab run`` in another process and is killed once a few points are in the
-journal; ``metrolab resume JOURNAL`` finishes the run and the sealed record holds every
-point exactly once.
+runs as ``metrolab run`` in another process; the bench holds the calibrator's reply when
+point 4 starts and says so, and the runner is killed there, three points in the journal;
+``metrolab resume JOURNAL`` finishes the run and the sealed record holds every point
+exactly once.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -30,31 +31,67 @@ SERVE_BENCH = textwrap.dedent('''
     from metrolab.clock import VirtualClock
     from metrolab.drivers.bench import SimulatedBench
 
+    HOLD_AT = int(sys.argv[1])  # the calibrator hangs when point HOLD_AT + 1 sets its output
     clock = VirtualClock()
-    done = threading.Event()
+    done, release = threading.Event(), threading.Event()
 
     def run_clock():  # simulated time runs 100 times faster than the wall clock
         while not done.wait(0.005):
             clock.advance(0.5)
 
+    bench = SimulatedBench(seed=7, clock=clock)
+    handle, outputs = bench.calibrator.handle, []
+
+    def hold_a_point(message):
+        if message.lstrip().upper().startswith("OUT "):
+            outputs.append(message)
+            if len(outputs) == HOLD_AT + 1:
+                print("held", flush=True)
+                release.wait()
+        return handle(message)
+
+    bench.calibrator.handle = hold_a_point
     threading.Thread(target=run_clock, daemon=True).start()
-    with SimulatedBench(seed=7, clock=clock).serve() as resources:
+    with bench.serve() as resources:
         print(json.dumps(resources), flush=True)
+        sys.stdin.readline()  # the test kept the runner from going on, and killed it
+        release.set()
         sys.stdin.read()  # until the test closes stdin
     done.set()
 ''')
 
 POINTS = ["--points", "ZERO-DCV-*", "--points", "DCV-*"]
 N_POINTS = 11
+#: points completed before the kill: the calibrator hangs as the next one starts
+HOLD_AT = 3
+
+
+@dataclass
+class BenchProcess:
+    """The simulated bench served by another process, and its role -> resource map."""
+
+    process: subprocess.Popen[str]
+    resources: dict[str, str]
+
+    def wait_until_held(self) -> None:
+        """Block until the calibrator hangs at the start of point HOLD_AT + 1."""
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline() == "held\n"
+
+    def release(self) -> None:
+        """Let the calibrator answer again."""
+        assert self.process.stdin is not None
+        self.process.stdin.write("go on\n")
+        self.process.stdin.flush()
 
 
 @pytest.fixture
-def bench_process() -> Iterator[dict[str, str]]:
-    process = subprocess.Popen([sys.executable, "-c", SERVE_BENCH], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
+def bench_process() -> Iterator[BenchProcess]:
+    process = subprocess.Popen([sys.executable, "-c", SERVE_BENCH, str(HOLD_AT)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
-        yield json.loads(process.stdout.readline())
+        yield BenchProcess(process, json.loads(process.stdout.readline()))
     finally:
         assert process.stdin is not None
         process.stdin.close()
@@ -75,29 +112,26 @@ def results_in(out: Path) -> int:
 @pytest.mark.slow
 @pytest.mark.timeout(400)  # a full run; a loaded CI box needs more than the default 120 s
 def test_sigkill_then_resume_records_every_point_once(tmp_path: Path,
-                                                      bench_process: dict[str, str]) -> None:
+                                                      bench_process: BenchProcess) -> None:
     register = tmp_path / "register.toml"
     register.write_text(dumps_register([Standard(
         "CAL-1", "calibrator", "FLUKE", "5522A", "1972905", "C-1", date(2025, 1, 1),
         date(2099, 1, 1))]))
     out = tmp_path / "out"
     runner = subprocess.Popen(metrolab(
-        "run", "dmm-34401a-verification", "--dut", bench_process["dut"],
-        "--standard", f"calibrator={bench_process['calibrator']}",
-        "--standard", f"hygrometer={bench_process['hygrometer']}",
+        "run", "dmm-34401a-verification", "--dut", bench_process.resources["dut"],
+        "--standard", f"calibrator={bench_process.resources['calibrator']}",
+        "--standard", f"hygrometer={bench_process.resources['hygrometer']}",
         "--register", str(register), "--out", str(out), "--yes", "--virtual-clock",
         "--readings", "4", "--timeout", "5", *POINTS),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 150
-    while results_in(out) < 3:
-        assert runner.poll() is None, runner.communicate()[1]
-        assert time.monotonic() < deadline, "the run did not get going"
-        time.sleep(0.05)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bench_process.wait_until_held()  # no sleep: the bench says when point HOLD_AT + 1 starts
     os.kill(runner.pid, signal.SIGKILL)
     runner.wait()
+    bench_process.release()
     (journal,) = out.glob("*.journal")
     before = results_in(out)
-    assert 3 <= before < N_POINTS
+    assert before == HOLD_AT
     assert not [e for e in read_journal(journal) if e.kind == "run_ended"]
 
     resumed = subprocess.run(metrolab("resume", str(journal), "--yes"), capture_output=True,
