@@ -36,25 +36,21 @@ the conformity engine's low-TUR warning is therefore not repeated on screen.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
-import numpy as np
 import pint
 from metrolab.drivers.fluke import SPEC_5522A, Fluke5522A
 from metrolab.drivers.keysight import SPEC_34401A, Keysight34401A
 from metrolab.drivers.vaisala import VaisalaHMT330
 
-from metrolab.conformity import decide
-from metrolab.conformity.errors import LowTURWarning
 from metrolab.instrument.errors import SpecificationUnavailable
 from metrolab.instrument.functions import Function
 from metrolab.runner.engine import RunContext
+from metrolab.runner.evaluation import decide_error, noting_warnings
 from metrolab.runner.procedure import (
     Do,
     InstrumentRole,
     Metadata,
-    Note,
     Plan,
     PointOutcome,
     PointPlan,
@@ -198,12 +194,7 @@ def measure_point(ctx: RunContext, point: TestPoint) -> PointPlan:
     yield Do("dut", "check the error queue", lambda d: d.check_errors(f"point {point.point_id}"))
     if resolution is None:  # dry run: nothing was asked
         resolution = 0 * nominal
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        outcome = evaluate(ctx, point, readings, resolution)
-    for warning in caught:  # into the journal and the record, not lost on a screen
-        yield Note(f"{warning.category.__name__}: {warning.message}")
-    return outcome
+    return (yield from noting_warnings(lambda: evaluate(ctx, point, readings, resolution)))
 
 
 def evaluate(ctx: RunContext, point: TestPoint, readings: pint.Quantity,
@@ -233,11 +224,7 @@ def evaluate(ctx: RunContext, point: TestPoint, readings: pint.Quantity,
     limit = SPEC_34401A.tolerance(function, point.range, nominal, point.frequency).to(unit)
     if function is Function.RES2:
         limit = limit + _q(RES2_WITHOUT_NULL_OHM, "ohm")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LowTURWarning)  # TUR is in every decision record
-        decision = decide(error.value, error.U, lower=-limit, upper=limit,
-                          k=float(np.asarray(error.k)), rule=ctx.settings.rule,
-                          guard=ctx.settings.guard)
+    decision = decide_error(ctx.settings, error, -limit, limit)
     mean = readings.to(unit).mean()
     return PointOutcome(mean, nominal, error.value, (-limit, limit), gum.to_dict(),
                         decision.to_dict())

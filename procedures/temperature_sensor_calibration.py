@@ -22,16 +22,14 @@ the coefficients and their covariance.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 from metrolab.drivers.hart import SPEC_1529, Hart1529, SensorType
 from metrolab.drivers.vaisala import VaisalaHMT330
 
-from metrolab.conformity import decide
-from metrolab.conformity.errors import LowTURWarning
 from metrolab.runner.engine import RunContext
+from metrolab.runner.evaluation import decide_error, noting_warnings
 from metrolab.runner.procedure import (
     Do,
     InstrumentRole,
@@ -130,12 +128,8 @@ def measure_point(ctx: RunContext, point: TestPoint) -> PointPlan:
         indication.append(float(reading.to("degC").magnitude[0]))
     yield Note("reference readings of this point", {"reference_readings": reference,
                                                     "unit": "°C"})
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        outcome = evaluate(ctx, set_point, np.array(indication), np.array(reference))
-    for warning in caught:
-        yield Note(f"{warning.category.__name__}: {warning.message}")
-    return outcome
+    return (yield from noting_warnings(
+        lambda: evaluate(ctx, set_point, np.array(indication), np.array(reference))))
 
 
 def evaluate(ctx: RunContext, set_point: float, indication: np.ndarray,
@@ -158,11 +152,7 @@ def evaluate(ctx: RunContext, set_point: float, indication: np.ndarray,
     error = gum["error"]
     limit = Quantity(class_a_tolerance(set_point), "K")
     lower = Quantity(-class_a_tolerance(set_point), "K")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LowTURWarning)  # TUR is in every decision record
-        decision = decide(error.value, error.U, lower=lower, upper=limit,
-                          k=float(np.asarray(error.k)), rule=ctx.settings.rule,
-                          guard=ctx.settings.guard)
+    decision = decide_error(ctx.settings, error, lower, limit)
     return PointOutcome(Quantity(float(indication.mean()), "degC"), mean_ref, error.value,
                         (lower, limit), gum.to_dict(), decision.to_dict())
 
