@@ -18,7 +18,6 @@ described in ``docs/bench.md``.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, fields
@@ -44,6 +43,7 @@ from metrolab.instrument.simulation import (
     serve_pty,
     serve_tcp,
 )
+from metrolab.tomlfile import read_toml
 
 #: the instruments of the bench, in the order they are served and printed
 ROLES = ("dut", "calibrator", "thermometer", "hygrometer")
@@ -91,13 +91,8 @@ class BenchConfig:
     @classmethod
     def from_toml(cls, path: Path) -> BenchConfig:
         """Return the configuration in TOML file ``path``; UserInputError when unreadable."""
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise UserInputError(f"bench configuration {path}: cannot read it ({exc})") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise UserInputError(f"bench configuration {path}: not valid TOML ({exc})") from exc
-        return cls.from_dict(data, origin=f"bench configuration {path}")
+        return cls.from_dict(read_toml(path, "bench configuration"),
+                             origin=f"bench configuration {path}")
 
 
 _TYPES: dict[str, tuple[type, ...]] = {

@@ -11,7 +11,6 @@ journal's ``instrument`` entries and from there into the sealed record.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from metrolab.runner.errors import RegisterError, StandardExpired, StandardNotRegistered
+from metrolab.tomlfile import read_toml
 
 _REQUIRED = ("id", "role", "manufacturer", "model", "serial", "certificate_id",
              "calibration_date", "due_date")
@@ -98,12 +98,7 @@ class Register:
         file is missing, or its SHA-256 differs from the registered one.
         """
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise RegisterError(f"register of standards {path}: cannot read it ({exc})") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise RegisterError(f"register of standards {path}: not valid TOML ({exc})") from exc
+        data = read_toml(path, "register of standards", RegisterError)
         entries = data.get("standard", [])
         if not isinstance(entries, list) or not entries:
             raise RegisterError(
