@@ -31,7 +31,9 @@ def _plain(value: Any) -> Any:
         return value
     array = np.asarray(value)
     if array.dtype.kind in "OSU":
-        flat = [_plain(item) for item in array.ravel().tolist()]
+        flat = [item.decode("utf-8", errors="surrogateescape") if isinstance(item, bytes)
+                else item if isinstance(item, str) else _plain(item)
+                for item in array.ravel().tolist()]
         return {"dtype": "str", "shape": list(array.shape), "data": flat}
     little = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
     return {"dtype": little.dtype.str, "shape": list(array.shape),
@@ -40,7 +42,8 @@ def _plain(value: Any) -> Any:
 
 def object_digest(obj: h5py.Group | h5py.Dataset) -> str:
     """Return the SHA-256 (hex) of one HDF5 object's attributes and, for a dataset, data."""
-    attrs = {name: _plain(obj.attrs[name]) for name in sorted(obj.attrs)}
+    manager = obj.attrs
+    attrs = {name: _plain(manager[name]) for name in sorted(manager)}
     body: dict[str, Any] = {"kind": "group", "attrs": attrs}
     if isinstance(obj, h5py.Dataset):
         body["kind"] = "dataset"

@@ -58,7 +58,6 @@ def write_sealed(out_path: Path, build: Callable[[h5py.File], None]) -> Sealed:
     try:
         with h5py.File(tmp, "w", track_order=True) as handle:
             build(handle)
-        with h5py.File(tmp, "r+") as handle:
             digests = manifest(handle)
             digest = content_hash(digests)
             group = new_group(handle, INTEGRITY_GROUP, "NXcollection")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -190,3 +191,26 @@ def test_any_json_safe_data_comes_back_unchanged(tmp_path: Path, data: dict[str,
     with Journal.create(path, "R1") as journal:
         journal.append("event", data)
     assert read_journal(path)[0].data == data
+
+
+def _rechained(path: Path, bodies: list[bytes]) -> None:
+    """Rewrite the journal's entry lines with ``bodies`` and correct checksums."""
+    header = path.read_bytes().split(b"\n")[0]
+    prev, lines = header[:64], [header]
+    for body in bodies:
+        prev = hashlib.sha256(prev + b" " + body).hexdigest().encode()
+        lines.append(prev + b" " + body)
+    path.write_bytes(b"\n".join(lines) + b"\n")
+
+
+def test_lines_with_right_checksums_are_judged_by_their_json(tmp_path: Path) -> None:
+    path = tmp_path / "run.journal"
+    Journal.create(path, "R1", clock=VirtualClock(0.0)).close()
+    entry = b'{"data":{"v":1},"kind":"event","seq":%d,"time":"t"}'
+    _rechained(path, [entry % 1, b" " + entry % 2 + b" ", b'{"data":[["v",3]],"kind":"event",'
+                      b'"seq":"3","time":"t"}', entry % 4 + b"{}", entry % 5])
+    contents = read_journal(path)
+    assert [(e.seq, e.data) for e in contents] == [(1, {"v": 1}), (2, {"v": 1}), (3, {"v": 3})]
+    assert contents.problem is not None
+    assert contents.problem.startswith("line 5 (byte ") and "unreadable JSON" in contents.problem
+    assert contents.trailing_lines == 1
