@@ -84,6 +84,30 @@ def silent_port() -> Iterator[int]:
     listener.close()
 
 
+CALIBRATOR_IDENTITY = ("FLUKE", "5522A", "1972905")
+
+
+def write_register(path: Path, due: date, serial: str = CALIBRATOR_IDENTITY[2]) -> Path:
+    """Write a register holding a 5522A with ``serial`` (the simulated one's by default),
+    id ``CAL-1``, due on ``due``; return its path."""
+    path.write_text(dumps_register([Standard(
+        "CAL-1", "calibrator", *CALIBRATOR_IDENTITY[:2], serial, "C-1", date(2020, 1, 1), due)],
+        {"name": "Test Lab", "country": "GB"}))
+    return path
+
+
+def run_args(bench: dict[str, str], register: Path, out: Path, *extra: str) -> list[str]:
+    """Return the arguments of ``metrolab run`` of the DMM verification on ``bench``."""
+    return ["run", PROCEDURE, "--dut", bench["dut"], "--standard",
+            f"calibrator={bench['calibrator']}", "--register", str(register), "--out", str(out),
+            *extra]
+
+
+def one_point_run(bench: dict[str, str], register: Path, out: Path, *extra: str) -> list[str]:
+    """Return the arguments of a virtual-clock run of the DCV-10V point only."""
+    return run_args(bench, register, out, "--virtual-clock", "--points", "DCV-10V", *extra)
+
+
 def test_unknown_procedure(capsys: pytest.CaptureFixture[str]) -> None:
     code, err = run_cli(["run", "no-such-procedure", "--dry-run"], capsys)
     assert code == 2
@@ -115,13 +139,8 @@ def test_resource_that_does_not_answer(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_standard_missing_from_the_register(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                             bench: dict[str, str]) -> None:
-    register = tmp_path / "register.toml"
-    register.write_text(dumps_register([Standard(
-        "OTHER", "calibrator", "FLUKE", "5522A", "999", "C-1", date(2025, 1, 1),
-        date(2030, 1, 1))]))
-    code, err = run_cli(["run", PROCEDURE, "--dut", bench["dut"], "--standard",
-                         f"calibrator={bench['calibrator']}", "--register", str(register),
-                         "--yes", "--out", str(tmp_path)], capsys)
+    register = write_register(tmp_path / "register.toml", date(2099, 1, 1), serial="999")
+    code, err = run_cli(run_args(bench, register, tmp_path, "--yes"), capsys)
     assert code == 2
     assert_one_line(err, "standard 'calibrator' (FLUKE 5522A, serial 1972905) is not in")
     assert not list(tmp_path.glob("*.journal"))
@@ -129,13 +148,8 @@ def test_standard_missing_from_the_register(tmp_path: Path, capsys: pytest.Captu
 
 def test_expired_standard_stops_the_run_without_override(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], bench: dict[str, str]) -> None:
-    register = tmp_path / "register.toml"
-    register.write_text(dumps_register([Standard(
-        "CAL-1", "calibrator", "FLUKE", "5522A", "1972905", "C-1", date(2020, 1, 1),
-        date(2021, 1, 1))]))
-    code, err = run_cli(["run", PROCEDURE, "--dut", bench["dut"], "--standard",
-                         f"calibrator={bench['calibrator']}", "--register", str(register),
-                         "--yes", "--out", str(tmp_path)], capsys)
+    register = write_register(tmp_path / "register.toml", date(2021, 1, 1))
+    code, err = run_cli(run_args(bench, register, tmp_path, "--yes"), capsys)
     assert code == 2
     assert_one_line(err, "'CAL-1'", "due for calibration on 2021-01-01",
                     "--override CAL-1=REASON")
@@ -182,23 +196,6 @@ def test_points_pattern_that_matches_nothing(tmp_path: Path,
     assert_one_line(err, "no point of dmm-34401a-verification matches NOPE-*")
     assert not list(tmp_path.glob("*.journal"))
 
-
-CALIBRATOR_IDENTITY = ("FLUKE", "5522A", "1972905")
-
-
-def write_register(path: Path, due: date) -> Path:
-    """Write a register holding the simulated calibrator, due on ``due``; return its path."""
-    path.write_text(dumps_register([Standard(
-        "CAL-1", "calibrator", *CALIBRATOR_IDENTITY, "C-1", date(2020, 1, 1), due)],
-        {"name": "Test Lab", "country": "GB"}))
-    return path
-
-
-def one_point_run(bench: dict[str, str], register: Path, out: Path, *extra: str) -> list[str]:
-    """Return the arguments of a virtual-clock run of the DCV-10V point only."""
-    return ["run", PROCEDURE, "--dut", bench["dut"], "--standard",
-            f"calibrator={bench['calibrator']}", "--register", str(register), "--out", str(out),
-            "--virtual-clock", "--points", "DCV-10V", *extra]
 
 
 def run_started(journal: Path) -> dict[str, Any]:
