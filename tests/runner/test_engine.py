@@ -23,6 +23,8 @@ from metrolab.store import Journal, read_journal
 
 PROCEDURE = '''
 """A three-point procedure for the runner's tests."""
+from types import SimpleNamespace
+
 import numpy as np
 from metrolab.instrument.errors import InstrumentTimeout
 from metrolab.runner.procedure import (Do, InstrumentRole, Metadata, PointOutcome, Prompt, Read,
@@ -30,22 +32,38 @@ from metrolab.runner.procedure import (Do, InstrumentRole, Metadata, PointOutcom
 from metrolab.units import Quantity
 
 
-class Meter:
+class FakeInstrument:
+    """What the runner needs of an instrument: open by resource, identity, close."""
+
+    MODEL = ""
+    SERIAL = ""
+    registry = {}  # resource -> instrument, one dict per class
+
+    def __init_subclass__(cls):
+        cls.registry = {}
+
+    @classmethod
+    def open(cls, resource, timeout_s=None):
+        return cls.registry[resource]
+
+    @property
+    def identity(self):
+        return SimpleNamespace(manufacturer="ACME", model=self.MODEL, serial=self.SERIAL,
+                               firmware="1")
+
+    def close(self):
+        pass
+
+
+class Meter(FakeInstrument):
     """Reads the source's value plus an offset; fails on the calls listed in ``fail_on``."""
-    registry = {}
+    MODEL, SERIAL = "M1", "7"
 
     def __init__(self, source=None):
         self.calls = 0
         self.fail_on = set()
         self.source = source
         self.offset = 0.0
-
-    @classmethod
-    def open(cls, resource, timeout_s=None):
-        return cls.registry[resource]
-
-    identity = property(lambda self: type("I", (), dict(manufacturer="ACME", model="M1",
-                                                        serial="7", firmware="1"))())
 
     def reset(self):
         if self.fail_on == {"reset"}:
@@ -57,21 +75,14 @@ class Meter:
             raise InstrumentTimeout("no reply", instrument="meter", command="READ?")
         return Quantity(np.full(n, self.source.value + self.offset), "V")
 
-    def close(self):
-        pass
 
-
-class Source:
-    registry = {}
+class Source(FakeInstrument):
+    MODEL, SERIAL = "S1", "8"
 
     def __init__(self):
         self.value = 0.0
         self.operating = False
         self.standby_count = 0
-
-    open = classmethod(lambda cls, resource, timeout_s=None: cls.registry[resource])
-    identity = property(lambda self: type("I", (), dict(manufacturer="ACME", model="S1",
-                                                        serial="8", firmware="1"))())
 
     def set(self, value):
         self.value = value
@@ -81,19 +92,12 @@ class Source:
         self.operating = False
         self.standby_count += 1
 
-    def close(self):
-        pass
 
-
-class Climate:
-    registry = {}
+class Climate(FakeInstrument):
+    MODEL, SERIAL = "E1", "9"
 
     def __init__(self):
         self.temperature = 23.0
-
-    open = classmethod(lambda cls, resource, timeout_s=None: cls.registry[resource])
-    identity = property(lambda self: type("I", (), dict(manufacturer="ACME", model="E1",
-                                                        serial="9", firmware="1"))())
 
     def read(self):
         reading = type("R", (), {})()
@@ -101,9 +105,6 @@ class Climate:
         reading.humidity = Quantity(45.0, "percent")
         reading.pressure = None
         return reading
-
-    def close(self):
-        pass
 
 
 METADATA = Metadata(
