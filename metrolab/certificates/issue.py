@@ -55,9 +55,16 @@ def load_for_certificate(record_path: Path, *, draft: bool) -> Record:
             "No certificate is issued from a record that does not verify"
         )
     try:
-        record = open_record(path)
+        # verify() has just checked every object against the sealed manifest; checking
+        # them again would only double the cost. The hash read now must be the verified one.
+        record = open_record(path, check=False)
     except MetrolabError as exc:
         raise RecordNotIssuableError(f"report: cannot open {path}: {exc}") from exc
+    if record.sha256 != report.content_sha256:
+        raise RecordNotIssuableError(
+            f"report: {path} changed while it was being read (content hash "
+            f"{record.sha256}, verified {report.content_sha256}); certify it again"
+        )
     if draft:
         return record
     review = record.review
