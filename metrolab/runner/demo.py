@@ -122,8 +122,10 @@ def _approve_and_render(result: RunResult, out_dir: Path, clock: Clock) -> dict[
     files: dict[str, Path] = {}
     draft = result.status.status != "completed"
     if not draft:
-        review(result.record, REVIEWER)
-        approve(result.record, OPERATOR)
+        # on the run's clock: virtual time ran ahead of the wall, and a record must not
+        # be approved before the calibration it holds ended
+        review(result.record, REVIEWER, clock=clock)
+        approve(result.record, OPERATOR, clock=clock)
     from metrolab.certificates.issue import render_all
 
     for kind, path in render_all(result.record, out_dir, draft=draft).items():

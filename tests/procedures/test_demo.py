@@ -54,6 +54,9 @@ def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: P
     started = datetime.fromisoformat(record.run["started_at"])
     ended = datetime.fromisoformat(record.run["ended_at"])
     assert (ended - started).total_seconds() > 3600
+    # review and approval come after the calibration ended, on the same clock
+    assert record.review.when is not None
+    assert datetime.fromisoformat(record.review.when) >= ended
 
 
 def test_bad_dut_error_syntax_is_one_line_and_exit_2(tmp_path: Path,
