@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from metrolab.cli import main
 from metrolab.clock import VirtualClock
+from metrolab.store import seal
 from metrolab.store.journal import Journal
 
 RUN_ID = "R-2026-0001"
@@ -118,3 +121,23 @@ def journal_path(tmp_path: Path) -> Path:
 def sample() -> SimpleNamespace:
     """Return the sample run's helpers: ``run_id``, ``write_run``, ``budget``, ``decision``."""
     return SimpleNamespace(run_id=RUN_ID, write_run=write_run, budget=budget, decision=decision)
+
+
+@pytest.fixture
+def record_path(journal_path: Path) -> Path:
+    """Return a freshly sealed record of the sample run."""
+    return seal(journal_path)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[[list[str]], tuple[int, str, str]]:
+    """Return a runner of ``metrolab ARGS`` giving (exit code, stdout, stderr)."""
+
+    def run(args: list[str]) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as caught:
+            main(args)
+            raise SystemExit(0)
+        out = capsys.readouterr()
+        return int(caught.value.code or 0), out.out, out.err
+
+    return run

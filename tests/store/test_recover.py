@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import errno
 import json
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
 import h5py
 import pytest
 
-from metrolab.cli import main
 from metrolab.store import Journal, open_record, recover, seal, sealed_record, verify
 from metrolab.store import audit as audit_module
 from metrolab.store.assemble import assemble
@@ -19,21 +19,16 @@ from metrolab.store.journal import read_journal
 from metrolab.store.layout import write_run
 from metrolab.store.sealing import write_sealed
 
-
-def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as caught:
-        main(args)
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(caught.value.code or 0), out.out, out.err
+#: the ``cli`` fixture (conftest): ``metrolab ARGS`` -> (exit code, stdout, stderr)
+Cli = Callable[[list[str]], tuple[int, str, str]]
 
 
 def test_recover_seals_an_interrupted_run_once(tmp_path: Path, sample: SimpleNamespace,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+                                              cli: Cli) -> None:
     journal = sample.write_run(tmp_path / "r.journal", end=False)
     stale = tmp_path / ".r.h5.999.tmp"
     stale.write_bytes(b"half a file")
-    code, out, _ = _cli(["recover", str(journal)], capsys)
+    code, out, _ = cli(["recover", str(journal)])
     assert code == 0 and "sealed as" in out and "aborted" in out
     assert not stale.exists()
     assert verify(tmp_path / "r.h5").ok
@@ -77,12 +72,12 @@ def test_a_live_journal_is_not_recovered(tmp_path: Path) -> None:
 
 
 def test_recover_a_directory_and_show_the_result(tmp_path: Path, sample: SimpleNamespace,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+                                                cli: Cli) -> None:
     sample.write_run(tmp_path / "a.journal", end=False)
     sample.write_run(tmp_path / "b.journal", run_id="R-2026-0002")
-    code, out, _ = _cli(["recover", str(tmp_path)], capsys)
+    code, out, _ = cli(["recover", str(tmp_path)])
     assert code == 0 and out.count("sealed as") == 2
-    code, out, _ = _cli(["show", str(tmp_path / "a.h5")], capsys)
+    code, out, _ = cli(["show", str(tmp_path / "a.h5")])
     assert code == 0
     assert "status      aborted: interrupted" in out
     assert "performed   2026-01-01T00:00:00+00:00 .. 2026-01-01T00:00:05+00:00" in out
@@ -90,14 +85,14 @@ def test_recover_a_directory_and_show_the_result(tmp_path: Path, sample: SimpleN
 
 
 def test_command_line_input_errors_exit_2(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _cli(["verify", str(tmp_path / "missing.h5")], capsys)
+                                          cli: Cli) -> None:
+    code, _, err = cli(["verify", str(tmp_path / "missing.h5")])
     assert code == 2 and "does not exist" in err
-    code, _, err = _cli(["recover", str(tmp_path)], capsys)
+    code, _, err = cli(["recover", str(tmp_path)])
     assert code == 2 and "no *.journal files" in err
     not_record = tmp_path / "x.h5"
     not_record.write_text("text")
-    code, _, err = _cli(["show", str(not_record)], capsys)
+    code, _, err = cli(["show", str(not_record)])
     assert code == 2 and "not an HDF5 file" in err
 
 
@@ -110,10 +105,10 @@ def test_seal_takes_an_explicit_output_path(tmp_path: Path, sample: SimpleNamesp
 
 
 def test_recover_goes_on_past_a_journal_it_cannot_recover(
-        tmp_path: Path, sample: SimpleNamespace, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, sample: SimpleNamespace, cli: Cli) -> None:
     sample.write_run(tmp_path / "a.journal", end=False)
     with Journal.create(tmp_path / "live.journal", "LIVE"):
-        code, out, err = _cli(["recover", str(tmp_path)], capsys)
+        code, out, err = cli(["recover", str(tmp_path)])
     assert code == 1
     assert "a.journal: sealed as" in out
     assert "live.journal: not recovered:" in err and "live process" in err

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import h5py
 import pytest
 
-from metrolab.cli import main
-from metrolab.store import amend, approve, open_record, review, seal, verify
+from metrolab.store import amend, approve, open_record, review, verify
 from metrolab.store.audit import GENESIS, entry_hash
 from metrolab.store.errors import RecordIntegrityError, ReviewError
 
-
-@pytest.fixture
-def record_path(journal_path: Path) -> Path:
-    """Return a freshly sealed record of the sample run."""
-    return seal(journal_path)
+#: the ``cli`` fixture (conftest): ``metrolab ARGS`` -> (exit code, stdout, stderr)
+Cli = Callable[[list[str]], tuple[int, str, str]]
 
 
 def test_draft_reviewed_approved_with_who_and_when(record_path: Path) -> None:
@@ -95,36 +92,27 @@ def test_readings_and_identity_keys_cannot_be_amended(record_path: Path) -> None
     assert sorted(p.name for p in record_path.parent.glob("*.h5")) == [record_path.name]
 
 
-def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as caught:
-        main(args)
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(caught.value.code or 0), out.out, out.err
-
-
 def test_the_command_line_walks_the_same_path(record_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _cli(["review", str(record_path), "--by", "Rita"], capsys)
+                                             cli: Cli) -> None:
+    code, out, _ = cli(["review", str(record_path), "--by", "Rita"])
     assert code == 0 and "reviewed by Rita" in out
-    code, _, err = _cli(["approve", str(record_path), "--by", "Rita"], capsys)
+    code, _, err = cli(["approve", str(record_path), "--by", "Rita"])
     assert code == 2 and err.startswith("error: ") and "second person" in err
     assert "Traceback" not in err
-    code, out, _ = _cli(["approve", str(record_path), "--by", "Abe"], capsys)
+    code, out, _ = cli(["approve", str(record_path), "--by", "Abe"])
     assert code == 0 and "approved by Abe" in out
-    code, out, _ = _cli(["amend", str(record_path), "--by", "Abe", "--reason", "typo",
-                         "--set", "customer.name=Example Ltd.", "--set", "item.serial=\"7\""],
-                        capsys)
+    code, out, _ = cli(["amend", str(record_path), "--by", "Abe", "--reason", "typo",
+                        "--set", "customer.name=Example Ltd.", "--set", "item.serial=\"7\""])
     assert code == 0 and "R-2026-0001-A1.h5" in out
     amended = open_record(record_path.parent / "R-2026-0001-A1.h5")
     assert amended.run["item"]["serial"] == "7"
-    code, out, _ = _cli(["show", str(record_path.parent / "R-2026-0001-A1.h5")], capsys)
+    code, out, _ = cli(["show", str(record_path.parent / "R-2026-0001-A1.h5")])
     assert code == 0
     assert "amends      R-2026-0001: typo" in out
     assert "customer    Example Ltd." in out
     assert "dcv-10V" in out and "pass" in out
-    code, _, err = _cli(["amend", str(record_path), "--by", "A", "--reason", "r",
-                         "--set", "nonsense"], capsys)
+    code, _, err = cli(["amend", str(record_path), "--by", "A", "--reason", "r",
+                        "--set", "nonsense"])
     assert code == 2 and "FIELD=VALUE" in err
 
 

@@ -4,43 +4,32 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-from metrolab.cli import main
-from metrolab.store import open_record, review, seal, verify
+from metrolab.store import open_record, review, verify
 from metrolab.store.durable import canonical_json
 from metrolab.store.errors import RecordIntegrityError
 from metrolab.store.integrity import content_hash, manifest
 
-
-@pytest.fixture
-def record_path(journal_path: Path) -> Path:
-    """Return a freshly sealed record of the sample run."""
-    return seal(journal_path)
-
-
-def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as caught:
-        main(args)
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(caught.value.code or 0), out.out, out.err
+#: the ``cli`` fixture (conftest): ``metrolab ARGS`` -> (exit code, stdout, stderr)
+Cli = Callable[[list[str]], tuple[int, str, str]]
 
 
 def test_an_intact_record_verifies_in_one_line(record_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+                                               cli: Cli) -> None:
     assert verify(record_path).ok
-    code, out, err = _cli(["verify", str(record_path)], capsys)
+    code, out, err = cli(["verify", str(record_path)])
     assert code == 0 and err == ""
     assert out.count("\n") == 1 and "intact" in out
 
 
 def test_a_changed_reading_is_named(record_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+                                   cli: Cli) -> None:
     with h5py.File(record_path, "r+") as f:
         f["entry/points/point_0001/readings"][2] += 1e-6
     report = verify(record_path)
@@ -49,7 +38,7 @@ def test_a_changed_reading_is_named(record_path: Path,
     assert any("file_sha256" in problem for problem in report.problems)
     with pytest.raises(RecordIntegrityError, match="readings was changed"):
         open_record(record_path)
-    code, _, err = _cli(["verify", str(record_path)], capsys)
+    code, _, err = cli(["verify", str(record_path)])
     assert code == 1
     assert "NOT intact" in err and "/entry/points/point_0001/readings was changed" in err
 
@@ -92,7 +81,7 @@ def _log_lines(record_path: Path) -> list[str]:
 
 
 def test_a_changed_or_removed_log_entry_is_detected(record_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+                                                   cli: Cli) -> None:
     log = record_path.parent / "audit.log"
     lines = _log_lines(record_path)
     entry = json.loads(lines[0])
@@ -100,7 +89,7 @@ def test_a_changed_or_removed_log_entry_is_detected(record_path: Path,
     log.write_text("\n".join(lines) + "\n")
     problems = verify(record_path).problems
     assert any("audit log: line 1 (sealed of R-2026-0001) was changed" in p for p in problems)
-    code, _, err = _cli(["verify", str(log)], capsys)
+    code, _, err = cli(["verify", str(log)])
     assert code == 1 and "line 1" in err
 
 
