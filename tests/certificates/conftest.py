@@ -27,12 +27,16 @@ def approved_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def _private_copy(folder: Path, tmp_path: Path, name: str) -> Path:
+    """Copy ``folder`` to ``tmp_path / name``; return the example record in the copy."""
+    shutil.copytree(folder, tmp_path / name)
+    return tmp_path / name / f"{RUN_ID}.h5"
+
+
 @pytest.fixture
 def approved_record(approved_folder: Path, tmp_path: Path) -> Path:
     """Return a private copy of the approved example record (safe to alter)."""
-    folder = tmp_path / "records"
-    shutil.copytree(approved_folder, folder)
-    return folder / f"{RUN_ID}.h5"
+    return _private_copy(approved_folder, tmp_path, "records")
 
 
 @pytest.fixture(scope="session")
@@ -46,9 +50,7 @@ def reviewed_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def reviewed_record(reviewed_folder: Path, tmp_path: Path) -> Path:
     """Return a private copy of the reviewed, unapproved example record."""
-    folder = tmp_path / "reviewed"
-    shutil.copytree(reviewed_folder, folder)
-    return folder / f"{RUN_ID}.h5"
+    return _private_copy(reviewed_folder, tmp_path, "reviewed")
 
 
 @pytest.fixture(scope="session")
