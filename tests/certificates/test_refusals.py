@@ -108,3 +108,20 @@ def test_nothing_is_written_when_the_dcc_does_not_validate(
     with pytest.raises(DccValidationError):
         render_all(approved_record, out, draft=False)
     assert _outputs(out) == []  # the PDF and HTML were rendered, but not written
+
+
+def test_a_record_swapped_after_verification_is_refused(
+        approved_record: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened = issue.open_record
+
+    def swapped(path: Path, *, check: bool = True) -> store.Record:
+        record = opened(path, check=check)
+        record.sha256 = "0" * 64  # what another file in the same place would hold
+        return record
+
+    monkeypatch.setattr(issue, "open_record", swapped)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RecordNotIssuableError, match="changed while it was being read"):
+        render_all(approved_record, out, draft=True)
+    assert _outputs(out) == []
