@@ -95,7 +95,10 @@ def welch_satterthwaite(u_y: np.ndarray, variances: np.ndarray, dof: np.ndarray)
     with np.errstate(divide="ignore", invalid="ignore"):
         denom = (variances * variances / dof).sum(axis=1)  # infinite dof contribute 0
         u2 = u_y * u_y
-        return np.where(denom > 0, u2 * u2 / np.where(denom > 0, denom, 1.0), np.inf)
+        positive = denom > 0
+        if np.all(positive):
+            return u2 * u2 / denom
+        return np.where(positive, u2 * u2 / np.where(positive, denom, 1.0), np.inf)
 
 
 def correlated_blocks(n: int, corr: np.ndarray | None) -> list[list[int]]:
