@@ -1,21 +1,30 @@
 """Sensitivity coefficients computed by the engine, never given by the user.
 
-Complex-step differentiation (Squire and Trapp 1998; Martins et al. 2003) gives first
-derivatives to machine precision with one complex model evaluation per input, over whole
-arrays of test points at once. The first time a model function is seen, its complex-step
-derivatives are checked at one test point against central differences; a model that is not
-complex-analytic (``abs``, ``real``, comparisons) falls back to central differences
-everywhere. The verdict is kept per model function, so repeated evaluations of the same
-model (a procedure calling it once per range) pay for the check once. Second and third
-derivatives for the GUM 5.1.2 note come from central differences of the first derivatives.
+Three methods, tried in this order, each over whole arrays of test points at once:
+
+1. forward-mode automatic differentiation (:mod:`metrolab.uncertainty.forward`): exact, and
+   the model's value comes out of the same pass; it applies when the model uses only the
+   numpy operations that module has rules for;
+2. complex step (Squire and Trapp 1998; Martins et al. 2003): derivatives to machine
+   precision with one complex model evaluation per input, for complex-analytic models;
+3. central differences, for everything else.
+
+The first time a model function is seen, the chosen method is checked at one test point
+against central differences (a model that is not complex-analytic, such as one using
+``.real``, fails the complex-step check and falls back). The verdict is kept per model
+function, so repeated evaluations of the same model (a procedure calling it once per
+range) pay for the check once. Second and third derivatives for the GUM 5.1.2 note come
+from central differences of the first derivatives.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from metrolab.uncertainty import forward
 from metrolab.uncertainty.errors import UncertaintyComputationError
 from metrolab.uncertainty.model import Model
 
@@ -102,13 +111,24 @@ def _first_point(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.asarray(np.broadcast_to(a, shape).flat[0]) if shape else np.asarray(a)
 
 
-#: complex-step verdict per model function: True when it agreed with central differences
-_ANALYTIC: dict[object, bool] = {}
-_ANALYTIC_MAX = 256
+#: derivatives [output][input], each an array broadcastable to the test points or a float
+Derivatives = list[list[Any]]
+
+
+def rows_of(jac: np.ndarray) -> Derivatives:
+    """Return the Jacobian (outputs, inputs, *shape) as :data:`Derivatives` (views, no copy)."""
+    return [list(row) for row in jac]
+
+
+#: verdict per model function: the first-derivative method that agreed with central differences
+_VERDICT: dict[object, str] = {}
+_VERDICT_MAX = 256
+
+FORWARD, COMPLEX_STEP, CENTRAL = "forward-mode", "complex-step", "central-difference"
 
 
 def _verdict_key(model: Model) -> object:
-    """Return what identifies a model for the complex-step verdict: its equations or function."""
+    """Return what identifies a model for the derivative verdict: its equations or function."""
     if model.equations is not None:
         return tuple(sorted(model.equations.items()))
     return model.func
@@ -116,12 +136,12 @@ def _verdict_key(model: Model) -> object:
 
 def _agrees_with_central(
     model: Model,
-    jac: np.ndarray,
+    derivatives: Derivatives,
     x: Sequence[np.ndarray],
     u: Sequence[np.ndarray],
     shape: tuple[int, ...],
 ) -> bool:
-    """Return True when the complex-step ``jac`` matches central differences at point 0.
+    """Return True when ``derivatives`` match central differences at point 0.
 
     The allowance is a fraction of sum |c_i| u_i plus the truncation error of the central
     differences themselves, estimated from a second evaluation at twice the step (it
@@ -129,7 +149,9 @@ def _agrees_with_central(
     """
     x0 = [_first_point(xi, shape) for xi in x]
     u0 = np.asarray([_first_point(ui, shape) for ui in u])
-    cs0 = jac.reshape((*jac.shape[:2], -1))[..., 0] if shape else jac
+    cs0 = np.array([[_first_point(d, shape) for d in row] for row in derivatives], dtype=float)
+    if not np.all(np.isfinite(cs0)):
+        return False
     scale = np.sum(np.abs(cs0) * u0, axis=1, keepdims=True) + 1e-300
     for relative_to_x in (False, True):
         check = central(model, x0, list(u0), (), relative_to_x)
@@ -140,39 +162,91 @@ def _agrees_with_central(
     return False
 
 
-def jacobian(
+def _all_finite(derivatives: Derivatives) -> bool:
+    """Return True when every derivative at every test point is finite."""
+    return all(bool(np.isfinite(d).all()) for row in derivatives for d in row)
+
+
+def _forward(
+    model: Model, x: Sequence[np.ndarray], shape: tuple[int, ...]
+) -> tuple[np.ndarray, Derivatives] | None:
+    """Return (values, derivatives) by forward-mode differentiation, None when it does not
+    apply to this model."""
+    try:
+        return forward.value_and_derivatives(model, x, shape)
+    except forward.NotDifferentiable:
+        return None
+    except UncertaintyComputationError as exc:
+        if isinstance(exc.__cause__, forward.NotDifferentiable):
+            return None
+        raise
+
+
+def derivatives(
     model: Model,
     x: Sequence[np.ndarray],
     u: Sequence[np.ndarray],
     shape: tuple[int, ...],
     *,
     check: bool = False,
-) -> tuple[np.ndarray, str]:
-    """Return (Jacobian of shape (outputs, inputs, *shape), method name).
+) -> tuple[np.ndarray | None, Derivatives, str]:
+    """Return (outputs or None, first derivatives [output][input], method name).
 
-    Method is ``"complex-step"`` when the model is complex-analytic (its complex step agreed
-    with central differences at the first test point, checked the first time the model is
-    seen, or at every call with ``check``), else ``"central-difference"``.
+    Methods are tried in order: ``"forward-mode"`` (exact; it also gives the outputs at
+    ``x``, which are None otherwise), ``"complex-step"`` (exact for complex-analytic models),
+    then ``"central-difference"``. The first time a model is seen (or at every call with
+    ``check``) the chosen method is checked against central differences at the first test
+    point, and the verdict is kept per model. Derivatives are checked to be finite when the
+    verdict is made; afterwards forward-mode ones are not (the caller checks u(y) instead).
     """
     key = _verdict_key(model)
-    analytic = None if check else _ANALYTIC.get(key)
-    if analytic is not False:
+    known = None if check else _VERDICT.get(key)
+    if known in (None, FORWARD):
+        found = _forward(model, x, shape)
+        if found is not None and known == FORWARD:
+            return found[0], found[1], FORWARD  # the caller checks that u(y) is finite
+        if (
+            found is not None
+            and _all_finite(found[1])
+            and _agrees_with_central(model, found[1], x, u, shape)
+        ):
+            _remember(key, FORWARD)
+            return found[0], found[1], FORWARD
+        known = None
+    if known in (None, COMPLEX_STEP):
         jac = complex_step(model, x, u, shape)
         if np.all(np.isfinite(jac)):
-            if analytic is None:
-                analytic = _agrees_with_central(model, jac, x, u, shape)
-                if len(_ANALYTIC) >= _ANALYTIC_MAX:
-                    _ANALYTIC.clear()
-                _ANALYTIC[key] = analytic
-            if analytic:
-                return jac, "complex-step"
+            rows = rows_of(jac)
+            if known is None:
+                agrees = _agrees_with_central(model, rows, x, u, shape)
+                known = COMPLEX_STEP if agrees else CENTRAL
+                _remember(key, known)
+            if known == COMPLEX_STEP:
+                return None, rows, COMPLEX_STEP
     result = central(model, x, u, shape)
     if not np.all(np.isfinite(result)):
         raise UncertaintyComputationError(
             "the model's sensitivity coefficients are not finite at some test point "
             "(division by zero or a log of zero?)"
         )
-    return result, "central-difference"
+    return None, rows_of(result), CENTRAL
+
+
+def _remember(key: object, method: str) -> None:
+    """Keep ``method`` as the verdict for the model identified by ``key``."""
+    if len(_VERDICT) >= _VERDICT_MAX:
+        _VERDICT.clear()
+    _VERDICT[key] = method
+
+
+def _forward_only(
+    model: Model, x: Sequence[np.ndarray], u: Sequence[np.ndarray], shape: tuple[int, ...]
+) -> np.ndarray:
+    """Return the Jacobian (outputs, inputs, *shape) by forward-mode differentiation."""
+    return forward.value_and_jacobian(model, x, shape)[1]
+
+
+_FIRST_DERIVATIVES = {FORWARD: _forward_only, COMPLEX_STEP: complex_step, CENTRAL: central}
 
 
 def second_and_third(
@@ -188,7 +262,7 @@ def second_and_third(
     first derivatives up to cubic in x_j; round-off then stays of order eps x (c_i u_i)^2 in
     the variance terms); inputs with u_j = 0 contribute nothing and use 1e-3 x |x_j|.
     """
-    first = complex_step if method == "complex-step" else central
+    first = _FIRST_DERIVATIVES[method]
     base = first(model, x, u, shape)
     n = len(x)
     second = np.empty((*base.shape[:2], n, *base.shape[2:]))

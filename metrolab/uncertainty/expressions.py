@@ -18,14 +18,6 @@ import numpy as np
 from metrolab.uncertainty.errors import UncertaintyInputError
 from metrolab.uncertainty.model import Model
 
-
-def _abs(x: Any) -> Any:
-    """Absolute value that keeps the complex step: -x where Re(x) < 0, else x."""
-    if getattr(x, "dtype", np.dtype(float)).kind == "c":  # a pint Quantity is never complex here
-        return np.where(x.real < 0, -x, x)
-    return np.abs(x)
-
-
 #: functions an equation may call (numpy maths only)
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sqrt": np.sqrt,
@@ -50,7 +42,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "cosh": np.cosh,
     "tanh": np.tanh,
     "hypot": np.hypot,
-    "abs": _abs,
+    "abs": np.abs,
     "square": np.square,
     "deg2rad": np.deg2rad,
     "rad2deg": np.rad2deg,

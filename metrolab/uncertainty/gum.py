@@ -10,7 +10,7 @@ trailing axes; no Python loop runs over points.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import pint
 
-from metrolab.uncertainty.differentiate import jacobian, second_and_third
+from metrolab.uncertainty.differentiate import Derivatives, derivatives, second_and_third
 from metrolab.uncertainty.errors import UncertaintyComputationError, UncertaintyInputError
+from metrolab.uncertainty.forward import stacked
 from metrolab.uncertainty.inputs import Input
 from metrolab.uncertainty.model import Model, as_model
 from metrolab.uncertainty.prepare import CorrelationSpec, Prepared, prepare
@@ -40,18 +41,28 @@ def coverage_factor(dof: Any, coverage: float) -> np.ndarray:
     """
     check_coverage(coverage)
     nu = np.asarray(dof, dtype=float)
-    # the small allowance keeps a computed 3.9999999999 from truncating to 3
-    nu = np.where(np.isinf(nu), np.inf, np.maximum(np.floor(nu * (1.0 + 1e-9)), 1.0))
     p = 0.5 * (1.0 + coverage)
     # large dof: the asymptotic expansion of Abramowitz & Stegun 26.7.5 (four terms) agrees
     # with the exact quantile to < 3e-10 for nu >= 200 and p <= 0.9995, at a fraction of its
     # cost; small dof are the integers 1..199: looked up in a table of exact quantiles
     small = nu < _TABLE_DOF
-    if not np.any(small):
-        return _t_quantile_expansion(nu, p)
-    k = _t_quantile_expansion(np.where(small, np.inf, nu), p)
-    k[small] = _t_table(p)[nu[small].astype(np.intp)]
+    if not small.any():
+        return _t_quantile_expansion(np.floor(nu), p)  # floor(inf) = inf: the normal quantile
+    if small.all():
+        return np.asarray(_t_table(p)[_truncated(nu)])
+    k = np.empty_like(nu)
+    k[small] = _t_table(p)[_truncated(nu[small])]
+    large = ~small
+    k[large] = _t_quantile_expansion(np.floor(nu[large]), p)
     return k
+
+
+def _truncated(nu: np.ndarray) -> np.ndarray:
+    """Return nu < 200 truncated to an integer >= 1, as table indices.
+
+    The small allowance keeps a computed 3.9999999999 from truncating to 3.
+    """
+    return np.maximum(np.floor(nu * (1.0 + 1e-9)), 1.0).astype(np.intp)
 
 
 _TABLE_DOF = 200
@@ -67,8 +78,10 @@ def _t_table(p: float) -> np.ndarray:
     return table
 
 
-def _t_quantile_expansion(nu: np.ndarray, p: float) -> np.ndarray:
-    """Student-t quantile by its expansion in 1/nu about the normal one (A&S 26.7.5)."""
+@lru_cache(maxsize=16)
+def _t_series(p: float) -> tuple[float, tuple[float, float, float, float]]:
+    """Return (z_p, (g1, g2, g3, g4)): the normal quantile and the coefficients of the
+    expansion of t_p(nu) in powers of 1/nu (Abramowitz & Stegun 26.7.5)."""
     from scipy.special import ndtri
 
     z = float(ndtri(p))
@@ -76,8 +89,23 @@ def _t_quantile_expansion(nu: np.ndarray, p: float) -> np.ndarray:
     g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96.0
     g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384.0
     g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160.0
-    inv = 1.0 / nu
-    return np.asarray(z + inv * (g1 + inv * (g2 + inv * (g3 + inv * g4))), dtype=float)
+    return z, (g1, g2, g3, g4)
+
+
+def _t_quantile_expansion(nu: np.ndarray, p: float) -> np.ndarray:
+    """Student-t quantile by its expansion in 1/nu about the normal one (A&S 26.7.5)."""
+    z, series = _t_series(p)
+    inv = np.divide(1.0, nu)
+    # Horner's rule, in place, from the last term that can matter: a term below 1e-13 at
+    # the smallest nu (largest 1/nu) changes no k by more than that
+    largest = float(np.max(inv)) if np.size(inv) else 0.0
+    used = max((j for j, g in enumerate(series, 1) if abs(g) * largest**j > 1e-13), default=0)
+    k = np.zeros_like(inv)
+    for g in reversed(series[:used]):
+        k += g
+        k *= inv
+    k += z
+    return k
 
 
 def check_coverage(coverage: float) -> None:
@@ -121,22 +149,50 @@ def correlated_blocks(n: int, corr: np.ndarray | None) -> list[list[int]]:
     return list(groups.values())
 
 
-@dataclass(frozen=True)
 class BudgetParts:
     """Working arrays (base units) from which a :class:`GumResult` builds its budget on demand.
 
-    ``jacobian`` and ``g`` = J u are (outputs, inputs, *points); ``variance_parts`` the
-    variance contribution of each input (with its correlations), ``variance`` their sum per
-    output; ``in_scale``/``out_scale`` convert base units to the inputs'/outputs' units,
-    shaped to broadcast against ``jacobian``.
+    ``derivatives`` are dy_a/dx_i ([output][input], each broadcastable to the points),
+    ``u`` the inputs' standard uncertainties, ``correlation`` their correlation matrix (None
+    when uncorrelated), ``variance`` the output variances (outputs, *points);
+    ``in_scale``/``out_scale`` convert base units to the inputs'/outputs' units, shaped to
+    broadcast against :attr:`jacobian`. The stacked arrays are built when first read.
     """
 
-    jacobian: np.ndarray
-    g: np.ndarray
-    variance_parts: np.ndarray
-    variance: np.ndarray
-    in_scale: np.ndarray
-    out_scale: np.ndarray
+    def __init__(
+        self,
+        derivatives: Derivatives,
+        u: Sequence[np.ndarray],
+        correlation: np.ndarray | None,
+        variance: np.ndarray,
+        in_scale: np.ndarray,
+        out_scale: np.ndarray,
+    ) -> None:
+        self.derivatives = derivatives
+        self.u = u
+        self.correlation = correlation
+        self.variance = variance
+        self.in_scale = in_scale
+        self.out_scale = out_scale
+        self.shape: tuple[int, ...] = variance.shape[1:]
+
+    @cached_property
+    def jacobian(self) -> np.ndarray:
+        """Return dy_a/dx_i as one array (outputs, inputs, *points), base units."""
+        return stacked(self.derivatives, len(self.u), self.shape)
+
+    @cached_property
+    def g(self) -> np.ndarray:
+        """Return c_i u_i (outputs, inputs, *points), base units."""
+        return self.jacobian * np.stack([np.broadcast_to(ui, self.shape) for ui in self.u])
+
+    @cached_property
+    def variance_parts(self) -> np.ndarray:
+        """Return each input's variance contribution with its correlations (outputs, inputs,
+        *points): g_i sum_j r_ij g_j."""
+        if self.correlation is None:
+            return self.g * self.g
+        return self.g * np.einsum("nk,ak...->an...", self.correlation, self.g)
 
 
 @dataclass(frozen=True)
@@ -273,8 +329,8 @@ def evaluate_gum(
     array, a tuple (names from ``outputs``) or a dict of outputs. ``correlations`` maps
     ``(a, b)`` to r. ``second_order`` adds the higher-order terms of the GUM 5.1.2 note
     (uncorrelated inputs only). ``output_units`` maps an output to the unit to report it in.
-    ``check_derivatives`` re-checks the complex-step sensitivities against central
-    differences at this call (by default a model function is checked the first time only).
+    ``check_derivatives`` re-checks the sensitivities (forward-mode, complex-step) against
+    central differences at this call (by default a model function is checked the first time only).
     """
     check_coverage(coverage)
     the_model = as_model(model, outputs)
@@ -282,12 +338,16 @@ def evaluate_gum(
     return _propagate(prep, coverage, second_order, check_derivatives)
 
 
-def _model_values(prep: Prepared) -> np.ndarray:
-    """Return the outputs at the estimates (outputs, *points), base units; refuse NaN/inf."""
-    with np.errstate(all="ignore"):
-        y = np.stack([np.broadcast_to(o, prep.shape) for o in prep.model(*prep.x)])
-    bad = ~np.isfinite(y)
-    if np.any(bad):
+def _model_values(prep: Prepared, y: np.ndarray | None) -> np.ndarray:
+    """Return the outputs at the estimates (outputs, *points), base units; refuse NaN/inf.
+
+    ``y`` is given when the differentiation has already evaluated the model.
+    """
+    if y is None:
+        with np.errstate(all="ignore"):
+            y = np.stack([np.broadcast_to(o, prep.shape) for o in prep.model(*prep.x)])
+    if not np.isfinite(y).all():
+        bad = ~np.isfinite(y)
         names = [
             n for n, b in zip(prep.out_names, bad.reshape(len(y), -1).any(axis=1), strict=True) if b
         ]
@@ -296,6 +356,12 @@ def _model_values(prep: Prepared) -> np.ndarray:
             f"{int(bad.sum())} test point(s) (a log or sqrt of a negative, a division by zero?)"
         )
     return y
+
+
+def _where_not_finite(names: Sequence[str], arrays: np.ndarray) -> list[str]:
+    """Return the names of the outputs whose array (first axis) holds a NaN or infinity."""
+    flat = arrays.reshape(len(names), -1)
+    return [n for n, row in zip(names, flat, strict=True) if not np.isfinite(row).all()]
 
 
 def _second_order_variance(prep: Prepared, jac: np.ndarray, method: str) -> np.ndarray:
@@ -310,59 +376,117 @@ def _second_order_variance(prep: Prepared, jac: np.ndarray, method: str) -> np.n
     return np.einsum("aij...,i...,j...->a...", 0.5 * d2**2 + jac[:, :, None] * d3, u2, u2)
 
 
-def _effective_dof(
-    prep: Prepared, parts: np.ndarray, u_y: np.ndarray, corr: np.ndarray | None
-) -> np.ndarray:
-    """Return nu_eff (outputs, *points) by Welch-Satterthwaite over correlated blocks.
+def _finite_dof(dof: Sequence[np.ndarray]) -> list[int]:
+    """Return the indices of the inputs whose dof is finite at some test point."""
+    return [i for i, d in enumerate(dof) if not np.isinf(d).all()]
 
-    A block of mutually correlated inputs contributes its summed variance with the smallest
-    dof of its members (for inputs observed together, as in GUM H.2, all share n-1);
-    uncorrelated inputs are blocks of one (GUM G.4.1). Only components with a finite dof
-    enter the denominator of G.2b.
+
+def _uncorrelated(prep: Prepared, rows: Derivatives) -> tuple[np.ndarray, np.ndarray]:
+    """Return (output covariance (m, m, *points), nu_eff (m, *points)) for uncorrelated
+    inputs, input by input so that no (outputs x inputs x points) array is made.
+
+    nu_eff by Welch-Satterthwaite (GUM G.2b): u_y^4 / sum over inputs with finite dof of
+    (c_i u_i)^4 / nu_i; infinite when no input has a finite dof. Working buffers are
+    reused: on a small machine, fresh arrays cost more in page faults than in arithmetic.
     """
+    m, shape = len(rows), prep.shape
+    finite = set(_finite_dof(prep.dof))
+    cov = np.zeros((m, m, *shape))
+    dof = np.full((m, *shape), np.inf)
+    g, part = np.empty(shape), np.empty(shape)
+    denom = np.empty(shape)
+    for a in range(m):
+        variance = cov[a, a, ...]  # a view also when there is one test point (shape ())
+        summed = False  # whether denom holds a first term yet
+        for i, (d, ui) in enumerate(zip(rows[a], prep.u, strict=True)):
+            np.multiply(d, ui, out=g)
+            variance += np.square(g, out=part)
+            if i in finite:
+                np.square(part, out=part)
+                if summed:
+                    denom += np.divide(part, prep.dof[i], out=part)
+                else:
+                    np.divide(part, prep.dof[i], out=denom)
+                    summed = True
+        for b in range(a + 1, m):
+            for d_a, d_b, ui in zip(rows[a], rows[b], prep.u, strict=True):
+                np.multiply(d_a, ui, out=g)
+                g *= d_b
+                cov[a, b, ...] += np.multiply(g, ui, out=part)
+            cov[b, a] = cov[a, b]
+        if summed:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                np.divide(np.square(variance, out=part), denom, out=dof[a, ...])
+            if not denom.all():  # no finite-dof component there: nu_eff is infinite
+                dof[a, ...][denom == 0] = np.inf
+    return cov, dof
+
+
+def _correlated(
+    prep: Prepared, parts: BudgetParts, corr: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (output covariance (m, m, *points), nu_eff (m, *points)) with correlations.
+
+    U_y = J diag(u) R diag(u) J^T. For nu_eff a block of mutually correlated inputs
+    contributes its summed variance with the smallest dof of its members (for inputs
+    observed together, as in GUM H.2, all share n-1); uncorrelated inputs are blocks of
+    one (GUM G.4.1). Only components with a finite dof enter the denominator of G.2b.
+    """
+    g = parts.g
+    cov = np.einsum("an...,bn...->ab...", g, np.einsum("nk,ak...->an...", corr, g))
+    var = np.einsum("aa...->a...", cov)
+    u_y = np.sqrt(np.maximum(var, 0.0))
     blocks = correlated_blocks(len(prep.names), corr)
-    if len(blocks) == len(prep.names):
-        block_var, block_dof = parts, prep.dof
-    else:
-        block_var = np.stack([np.sum(parts[:, b], axis=1) for b in blocks], axis=1)
-        block_dof = np.stack([np.min(prep.dof[b], axis=0) for b in blocks])
-    finite = ~np.all(np.isinf(block_dof.reshape(len(block_dof), -1)), axis=1)
-    if np.all(finite):
-        return welch_satterthwaite(u_y, block_var, block_dof)
-    return welch_satterthwaite(u_y, block_var[:, finite], block_dof[finite])
+    shape = prep.shape
+    block_var = np.stack([np.sum(parts.variance_parts[:, b], axis=1) for b in blocks], axis=1)
+    block_dof = np.stack(
+        [np.min(np.stack([np.broadcast_to(prep.dof[i], shape) for i in b]), axis=0) for b in blocks]
+    )
+    finite = _finite_dof(list(block_dof))
+    return cov, welch_satterthwaite(u_y, block_var[:, finite], block_dof[finite])
 
 
 def _propagate(
     prep: Prepared, coverage: float, second_order: bool, check_derivatives: bool
 ) -> GumResult:
     shape = prep.shape
-    y = _model_values(prep)
-    jac, method = jacobian(prep.model, prep.x, prep.u, shape, check=check_derivatives)
-    u_in = np.stack([np.broadcast_to(ui, shape) for ui in prep.u])  # (n, *S)
-    g = jac * u_in[None]  # (m, n, *S)
-    corr = prep.correlation
-    if corr is None:
-        parts = g * g  # (m, n, *S): variance contribution of each input
-        cov = (
-            parts.sum(axis=1)[:, None]  # one output: skip the general contraction
-            if g.shape[0] == 1
-            else np.einsum("an...,bn...->ab...", g, g)
+    try:
+        y_found, rows, method = derivatives(
+            prep.model, prep.x, prep.u, shape, check=check_derivatives
         )
-    else:
-        weighted = np.einsum("nk,ak...->an...", corr, g)
-        parts = g * weighted
-        cov = np.einsum("an...,bn...->ab...", g, weighted)
-    if second_order:
-        idx = np.arange(len(prep.out_names))
-        cov[idx, idx] += _second_order_variance(prep, jac, method)
-    var = np.einsum("aa...->a...", cov)
-    u_y = np.sqrt(np.maximum(var, 0.0))
-    dof = _effective_dof(prep, parts, u_y, corr)
-    k = coverage_factor(dof, coverage)
-
+    except UncertaintyComputationError:
+        _model_values(prep, None)  # a NaN output is named first: it is the cause
+        raise
+    y = _model_values(prep, y_found)
     trailing = (1,) * len(shape)
     out_scale = prep.out_scale.reshape((-1, *trailing))
-    plain_units = bool(np.all(prep.out_scale == 1.0) and np.all(prep.out_offset == 0.0))
+    in_scale = prep.in_scale.reshape((1, -1, *trailing))
+    corr = prep.correlation
+    if corr is None:
+        cov, dof = _uncorrelated(prep, rows)
+        var = np.einsum("aa...->a...", cov)
+        parts = BudgetParts(rows, prep.u, None, var, in_scale, out_scale)
+    else:
+        parts = BudgetParts(rows, prep.u, corr, np.empty((0, *shape)), in_scale, out_scale)
+        cov, dof = _correlated(prep, parts, corr)
+        var = np.einsum("aa...->a...", cov)
+        parts.variance = var
+    if second_order:
+        idx = np.arange(len(prep.out_names))
+        cov[idx, idx] += _second_order_variance(prep, parts.jacobian, method)
+        var = np.einsum("aa...->a...", cov)
+        parts.variance = var
+    if not np.isfinite(var).all():
+        raise UncertaintyComputationError(
+            f"output(s) {', '.join(_where_not_finite(prep.out_names, var))}: the sensitivity "
+            "coefficients are not finite at some test point (is the model differentiable "
+            "at the estimates? a sqrt or log at zero?)"
+        )
+    # a sum of squares is never negative; with correlations rounding can make it -0.0...
+    u_y = np.sqrt(var if corr is None and not second_order else np.maximum(var, 0.0))
+    k = coverage_factor(dof, coverage)
+
+    plain_units = bool((prep.out_scale == 1.0).all() and (prep.out_offset == 0.0).all())
     values = y if plain_units else (y - prep.out_offset.reshape((-1, *trailing))) / out_scale
     settings: dict[str, Any] = {
         "second_order": second_order,
@@ -381,14 +505,7 @@ def _propagate(
         covariance=cov if plain_units else cov / (out_scale[:, None] * out_scale[None, :]),
         coverage=coverage,
         settings=settings,
-        parts=BudgetParts(
-            jacobian=jac,
-            g=g,
-            variance_parts=parts,
-            variance=var,
-            in_scale=prep.in_scale.reshape((1, -1, *trailing)),
-            out_scale=out_scale,
-        ),
+        parts=parts,
     )
 
 

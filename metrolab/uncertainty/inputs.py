@@ -258,7 +258,7 @@ def TypeB(
     return Input(
         np.broadcast_to(val, shape).astype(float),
         np.broadcast_to(std, shape).astype(float),
-        np.full(shape, nu),
+        np.broadcast_to(np.float64(nu), shape),  # one dof for every point: a read-only view
         dist,
         the_unit,
         "B",

@@ -28,7 +28,8 @@ CorrelationSpec = Mapping[tuple[str, str], float] | Sequence[tuple[str, str, flo
 class Prepared:
     """Everything the GUM and Monte Carlo evaluations need, as plain arrays.
 
-    ``x``/``u`` are working values (base units); ``in_scale[i]`` converts an input
+    ``x``/``u`` are working values (base units), ``dof`` the inputs' degrees of freedom
+    (each broadcastable to the test points); ``in_scale[i]`` converts an input
     difference from its own unit to base units; ``out_scale[k]`` converts output k from
     base units to ``out_units[k]``. ``shape`` is the broadcast shape of the test points.
     """
@@ -38,7 +39,7 @@ class Prepared:
     inputs: tuple[Input, ...]
     x: list[np.ndarray]
     u: list[np.ndarray]
-    dof: np.ndarray
+    dof: list[np.ndarray]
     in_scale: np.ndarray
     out_names: tuple[str, ...]
     out_units: tuple[pint.Unit, ...]
@@ -122,9 +123,9 @@ def prepare(
     for inp in ordered:
         xb, scale = _to_base(inp.value, inp.unit)
         x.append(np.asarray(xb, dtype=float))
-        u.append(np.asarray(inp.u * scale, dtype=float))
+        u.append(np.asarray(inp.u if scale == 1.0 else inp.u * scale, dtype=float))
         scales.append(scale)
-    dof = np.stack([np.broadcast_to(i.dof, shape) for i in ordered]) if ordered else np.empty((0,))
+    dof = [i.dof for i in ordered]
 
     out_names, out_units, out_scale, out_offset = _output_units(
         model, ordered, x, shape, output_units

@@ -146,9 +146,11 @@ def test_missing_and_surplus_inputs_are_named():
 
 
 def test_non_analytic_model_falls_back_to_central_differences():
-    """abs() defeats the complex step; the check at the first point switches to central
-    differences."""
-    r = evaluate_gum(lambda x: np.abs(x) * 2, {"x": TypeB(np.array([-3.0, 2.0]), u=0.1)})
+    """.real has no forward-mode rule and defeats the complex step (the imaginary part is
+    dropped); the check at the first point switches to central differences."""
+    r = evaluate_gum(
+        lambda x: np.abs(x.real) * 2, {"x": TypeB(np.array([-3.0, 2.0]), u=0.1)}
+    )
     assert r.settings["derivative"] == "central-difference"
     assert r.sensitivities[0, 0] == pytest.approx([-2.0, 2.0], rel=1e-6)
 
@@ -172,6 +174,23 @@ def test_a_model_that_gives_nan_is_a_named_failure():
 
     with pytest.raises(UncertaintyComputationError, match=r"output\(s\) y: .* 1 test point"):
         evaluate_gum(lambda x: np.sqrt(x), {"x": TypeB(np.array([4.0, -1.0]), u=0.1)})
+
+
+def test_an_infinite_sensitivity_is_a_named_failure():
+    """d sqrt(x)/dx is infinite at x = 0: GUM propagation does not apply there, whether the
+    model is seen for the first time or its derivative method is already known."""
+    from metrolab.uncertainty import UncertaintyComputationError
+
+    def root(x):
+        return np.sqrt(x)
+
+    assert evaluate_gum(root, {"x": TypeB(np.array([4.0, 1.0]), u=0.1)}).u[0] == pytest.approx(
+        [0.025, 0.05]
+    )
+    with pytest.raises(UncertaintyComputationError, match="not finite at some test point"):
+        evaluate_gum(root, {"x": TypeB(np.array([4.0, 0.0]), u=0.1)})
+    with pytest.raises(UncertaintyComputationError, match="not finite at some test point"):
+        evaluate_gum(lambda x: np.sqrt(x), {"x": TypeB(np.array([0.0, 4.0]), u=0.1)})
 
 
 def test_celsius_inputs_follow_pint_semantics():
@@ -198,29 +217,39 @@ def test_celsius_inputs_follow_pint_semantics():
         )
 
 
-def test_zero_derivative_at_the_first_point_keeps_the_complex_step():
+def test_zero_derivative_at_the_first_point_keeps_the_exact_method():
     """f = 3 exp(-x) + 3 x has f'(0) = 0: central differences there are off by their own
     truncation (~3e-6), which must not be taken for a non-analytic model."""
     r = evaluate_gum(
         lambda x: 3.0 * np.exp(-x) + 3.0 * x, {"x": TypeB(np.array([0.0, 1.0]), u=2.5)}
     )
-    assert r.settings["derivative"] == "complex-step"
+    assert r.settings["derivative"] == "forward-mode"
     assert r.sensitivities[0, 0] == pytest.approx([0.0, 3.0 - 3.0 * np.exp(-1.0)], abs=1e-12)
 
 
-def test_the_complex_step_check_runs_once_per_model_unless_asked():
-    """The verdict is kept per model function; check_derivatives=True checks again."""
+def test_the_derivative_check_runs_once_per_model_unless_asked():
+    """The verdict is kept per model function; check_derivatives=True checks again. Once
+    checked, one forward-mode pass gives the estimate and every sensitivity."""
     calls = []
 
     def model(x):
-        calls.append(np.iscomplexobj(getattr(x, "magnitude", x)))
+        calls.append(type(x).__name__)
         return x**2
 
     inputs = {"x": TypeB(np.array([1.0, 2.0]), u=0.1)}
     evaluate_gum(model, inputs)
     calls.clear()
     evaluate_gum(model, inputs)
-    assert calls == [False, True]  # the estimate, then one complex step: no check
+    assert calls == ["Dual"]  # one evaluation in all: no check
     calls.clear()
     evaluate_gum(model, inputs, check_derivatives=True)
-    assert calls[:2] == [False, True] and len(calls) > 2  # plus the central differences
+    assert calls[0] == "Dual" and len(calls) > 1  # plus the central differences
+
+
+def test_a_model_outside_the_forward_rules_uses_the_complex_step():
+    """np.stack and np.sum have no forward-mode rule, but the model is complex-analytic."""
+    r = evaluate_gum(
+        lambda x: np.sum(np.stack([x, x * x]), axis=0), {"x": TypeB(np.array([0.25, 0.5]), u=0.01)}
+    )
+    assert r.settings["derivative"] == "complex-step"
+    assert r.sensitivities[0, 0] == pytest.approx([1.5, 2.0], rel=1e-12)
