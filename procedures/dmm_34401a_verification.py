@@ -226,8 +226,10 @@ def evaluate(ctx: RunContext, point: TestPoint, readings: pint.Quantity,
         limit = limit + _q(RES2_WITHOUT_NULL_OHM, "ohm")
     decision = decide_error(ctx.settings, error, -limit, limit)
     mean = readings.to(unit).mean()
+    caveats = (SPEC_5522A.caveat(function, None, nominal, point.frequency),
+               SPEC_34401A.caveat(function, point.range, nominal, point.frequency))
     return PointOutcome(mean, nominal, error.value, (-limit, limit), gum.to_dict(),
-                        decision.to_dict())
+                        decision.to_dict(), tuple(c for c in caveats if c))
 
 
 def _error(reading: Any, resolution: Any, calibrator: Any) -> Any:

@@ -153,8 +153,10 @@ def evaluate(ctx: RunContext, set_point: float, indication: np.ndarray,
     limit = Quantity(class_a_tolerance(set_point), "K")
     lower = Quantity(-class_a_tolerance(set_point), "K")
     decision = decide_error(ctx.settings, error, lower, limit)
+    caveat = SPEC_1529.caveat(SensorType.PRT, None, mean_ref.to("K"))
     return PointOutcome(Quantity(float(indication.mean()), "degC"), mean_ref, error.value,
-                        (lower, limit), gum.to_dict(), decision.to_dict())
+                        (lower, limit), gum.to_dict(), decision.to_dict(),
+                        (caveat,) if caveat else ())
 
 
 def _error(indication: Any, reference: Any, readout_sensor: Any, readout_reference: Any,

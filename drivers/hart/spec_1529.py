@@ -82,6 +82,14 @@ class ReadoutSpecification:
         kelvin = Quantity(half_width_ohm / abs(probe.sensitivity(celsius)), "kelvin")
         return kelvin.to(temperature_difference_unit(value))
 
+    def caveat(self, function: SensorType, range: pint.Quantity | None, value: pint.Quantity,
+               frequency: pint.Quantity | None = None) -> str | None:
+        """Return a one-line warning when the row behind :meth:`tolerance` (same arguments)
+        is unverified or its table provisional; None when it is verified."""
+        self.tolerance(function, range, value, frequency)  # the same checks of the arguments
+        resistance = DEFAULT_PROBES[function].resistance(float(value.to("degC").magnitude))
+        return self.tables[function].caveat(Function.RES4, None, Quantity(resistance, "ohm"))
+
 
 #: the 1529 readout specification
 SPEC = ReadoutSpecification()

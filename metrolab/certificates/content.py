@@ -147,6 +147,15 @@ class Conformity:
     acceptance_upper: pint.Quantity | None = None
 
 
+#: the notes every certificate carries
+STANDARD_NOTES: tuple[str, ...] = (
+    "The results relate only to the item calibrated.",
+    "This certificate shall not be reproduced except in full without the written "
+    "approval of the issuing laboratory.",
+    "No calibration interval is recommended on this certificate.",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ResultPoint:
     """One reported calibration point.
@@ -232,14 +241,7 @@ class CertificateContent:
     amendment: Amendment | None = None
     draft: bool = False  # True: every rendering is marked DRAFT and has no issue date
     title: str = "Calibration Certificate"
-    notes: tuple[str, ...] = field(
-        default=(
-            "The results relate only to the item calibrated.",
-            "This certificate shall not be reproduced except in full without the written "
-            "approval of the issuing laboratory.",
-            "No calibration interval is recommended on this certificate.",
-        )
-    )
+    notes: tuple[str, ...] = field(default=STANDARD_NOTES)
 
     @property
     def standards(self) -> tuple[Standard, ...]:

@@ -8,7 +8,7 @@ needs that the record lacks is an error naming the record field, never a guess.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ import numpy as np
 import pint
 
 from metrolab.certificates.content import (
+    STANDARD_NOTES,
     Amendment,
     Approval,
     CertificateContent,
@@ -324,4 +325,29 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
             replaced_sha256=str(amends.get("replaced_sha256") or ""),
         ),
         draft=is_draft,
+        notes=STANDARD_NOTES + caveat_notes(record.points),
     )
+
+
+def caveat_notes(points: Iterable[PointRecord]) -> tuple[str, ...]:
+    """Return one certificate note per distinct caveat recorded with the points' results.
+
+    A caveat names specification data that was used without being verified against the
+    manufacturer's published table (``AccuracySpec.caveat``); the note lists the points
+    whose limits or reference uncertainty depend on it.
+    """
+    where: dict[str, list[str]] = {}
+    for point in points:
+        for caveat in (point.result or {}).get("caveats") or ():
+            ids = where.setdefault(str(caveat), [])
+            if point.point_id not in ids:
+                ids.append(point.point_id)
+    notes = []
+    for caveat, ids in where.items():
+        shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
+        notes.append(
+            f"Specification data not yet verified against the manufacturer's published "
+            f"table was used for {len(ids)} point(s) ({shown}): {caveat}. The tolerance "
+            "limits or reference uncertainties derived from it are provisional."
+        )
+    return tuple(notes)

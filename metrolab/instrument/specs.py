@@ -207,6 +207,48 @@ class AccuracySpec:
         in Hz (AC functions only). Raises UserInputError for a value without a unit or of
         the wrong dimension.
         """
+        from metrolab.units import ureg
+
+        row, magnitude = self._locate(function, range, value, frequency)
+        half = ureg.Quantity(row.half_width(magnitude), _difference(ureg(function.unit).units))
+        return half.to(_difference(value.units))
+
+    def caveat(
+        self,
+        function: Function,
+        range: Quantity | float | None,
+        value: Quantity,
+        frequency: Quantity | float | None = None,
+    ) -> str | None:
+        """Return a one-line warning when the row behind :meth:`tolerance` (same arguments)
+        is not verified against the manufacturer's table or the whole table is a
+        provisional stand-in; None when the row is verified."""
+        row, _ = self._locate(function, range, value, frequency)
+        if row.verified and not self.provisional:
+            return None
+        band = (
+            ""
+            if row.frequency_min is None
+            else f", {row.frequency_min:g} Hz to {row.frequency_max:g} Hz"
+        )
+        what = "provisional table" if self.provisional else "unverified row"
+        return (
+            f"{self.model} {self.interval} specification, {row.function.name} "
+            f"{row.range:g} {row.function.unit} range{band}: {what} ({row.source or self.source})"
+        )
+
+    def _locate(
+        self,
+        function: Function,
+        range: Quantity | float | None,
+        value: Quantity,
+        frequency: Quantity | float | None,
+    ) -> tuple[SpecRow, float]:
+        """Return (the row that specifies ``value``, the value in the function's base unit).
+
+        Raises UserInputError for a value without a unit or of the wrong dimension, and
+        SpecificationUnavailable when no row holds it.
+        """
         from pint.errors import DimensionalityError
 
         from metrolab.units import ureg
@@ -228,18 +270,16 @@ class AccuracySpec:
                 if frequency is None
                 else float(frequency.to("Hz").magnitude if hasattr(frequency, "to") else frequency)
             )
-            magnitude = value.to(base).magnitude
+            magnitude = float(value.to(base).magnitude)
         except DimensionalityError as exc:
             raise UserInputError(
                 f"{self.model} {function.name} tolerance: {exc} (range and value in "
                 f"{function.unit}, frequency in Hz)"
             ) from None
         row = self.row(
-            function, None if range_value is None else float(range_value), freq,
-            value=float(magnitude),
+            function, None if range_value is None else float(range_value), freq, value=magnitude
         )
-        half = ureg.Quantity(row.half_width(magnitude), _difference(base))
-        return half.to(_difference(value.units))
+        return row, magnitude
 
 
 def _optional(value: Any) -> float | None:

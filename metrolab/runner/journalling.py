@@ -59,6 +59,7 @@ def point_result_data(point: TestPoint, phase: str, outcome: PointOutcome) -> di
         },
         "budget": outcome.budget,
         "decision": outcome.decision,
+        "caveats": list(outcome.caveats),
     }
 
 

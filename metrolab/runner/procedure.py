@@ -161,6 +161,9 @@ class PointOutcome:
     ``value`` is the mean DUT reading, ``reference`` the standard's value, ``error``
     value − reference, ``tolerance`` the (lower, upper) limits of the error,
     ``budget`` a ``GumResult.to_dict()`` and ``decision`` a ``Decision.to_dict()``.
+    ``caveats`` are one-line warnings about the specification data the point used (an
+    unverified row, a provisional table: ``AccuracySpec.caveat``); they go into the record
+    and onto the certificate.
     """
 
     value: pint.Quantity
@@ -169,6 +172,7 @@ class PointOutcome:
     tolerance: tuple[pint.Quantity, pint.Quantity]
     budget: dict[str, Any]
     decision: dict[str, Any]
+    caveats: tuple[str, ...] = ()
 
 
 Plan = Generator[Message, Any, Any]

@@ -78,6 +78,14 @@ def print_result(result: RunResult, console: Console, extra: Mapping[str, Path] 
     verdict = f"{len(failed)} of {len(results)} points failed: {', '.join(failed)}" if failed \
         else f"all {len(results)} points passed"
     console.print(verdict)
+    caveats = sorted({str(c) for r in results for c in r.get("caveats") or ()})
+    if caveats:
+        console.print(
+            f"[yellow]{len(caveats)} specification table(s) used here are not verified "
+            "against the manufacturer's published data (the certificate says so):[/]"
+        )
+        for caveat in caveats:
+            console.print(f"  - {caveat}", soft_wrap=True, markup=False)
     console.print(f"journal: {result.journal}")
     console.print(f"record:  {result.record}")
     for name, path in (extra or {}).items():

@@ -71,3 +71,24 @@ def test_malformed_file_is_user_input_error(tmp_path: Path) -> None:
     path.write_text('model = "X"\n[[spec]]\nfunctions = ["DCV"]\n')
     with pytest.raises(UserInputError, match=r"bad\.toml"):
         AccuracySpec.load(path)
+
+
+def test_caveat_names_unverified_rows_and_provisional_tables(tmp_path: Path) -> None:
+    """A [U]-tagged row or a provisional table gives a one-line caveat; a verified row none."""
+    path = tmp_path / "x2.toml"
+    path.write_text(SPEC.replace('frequency_min = 10', 'source = "[U] recalled datasheet"\n'
+                                 'frequency_min = 10'))
+    spec = AccuracySpec.load(path)
+    assert spec.caveat(Function.DCV, 10 * ureg.V, 10 * ureg.V) is None
+    caveat = spec.caveat(Function.ACV, 1 * ureg.V, 1 * ureg.V, 1e3 * ureg.Hz)
+    assert caveat == (
+        "X1 1 year specification, ACV 1 V range, 10 Hz to 20000 Hz: unverified row "
+        "([U] recalled datasheet)"
+    )
+    path.write_text('provisional = true\nsource = "a sister model"\n' + SPEC)
+    provisional = AccuracySpec.load(path)
+    assert "provisional table (a sister model)" in str(
+        provisional.caveat(Function.DCV, 10 * ureg.V, 10 * ureg.V)
+    )
+    with pytest.raises(SpecificationUnavailable):
+        spec.caveat(Function.DCV, 100 * ureg.V, 50 * ureg.V)

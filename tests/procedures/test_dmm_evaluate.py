@@ -46,3 +46,17 @@ def test_every_point_has_a_limit_from_the_spec_data() -> None:
     assert functions == {"DCV", "ACV", "DCI", "RES2", "RES4"}
     assert any(p.nominal.magnitude == -10 for p in dmm.TEST_POINTS)
     assert all(dmm._specified(p) for p in dmm.TEST_POINTS)
+
+
+def test_points_name_the_unverified_specification_data_they_use() -> None:
+    """The 5522A 1-year rows and the 34401A AC rows are recollections tagged [U]: every
+    point carries a caveat for the calibrator, AC points one more for the DMM limit."""
+    context = RunContext("as_found", RunSettings(), {}, {}, VirtualClock())
+    dcv = evaluate(0.0)
+    assert len(dcv.caveats) == 1 and dcv.caveats[0].startswith("5522A 1-year specification")
+    ac_point = next(p for p in dmm.TEST_POINTS if p.point_id == "ACV-1V-1kHz")
+    readings = Quantity(1.0 + np.array([-3.0, 1.0, 2.0, -1.0, 0.0, 1.0, -2.0, 3.0, -1.0, 0.0])
+                        * 1e-6, "V")
+    ac = dmm.evaluate(context, ac_point, readings, Quantity(1e-6, "V"))
+    assert [c.split(" specification")[0] for c in ac.caveats] == ["5522A 1-year", "34401A 1 year"]
+    assert "ACV 1 V range, 10 Hz to 20000 Hz: unverified row" in ac.caveats[1]
