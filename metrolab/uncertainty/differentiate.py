@@ -26,6 +26,7 @@ import numpy as np
 
 from metrolab.uncertainty import forward
 from metrolab.uncertainty.errors import UncertaintyComputationError
+from metrolab.uncertainty.forward import fitted
 from metrolab.uncertainty.model import Model
 
 _COMPLEX_STEP = 1e-20
@@ -42,8 +43,12 @@ def _steps(x: np.ndarray, u: np.ndarray, relative: float) -> np.ndarray:
 
 
 def _stack(outputs: Sequence[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
-    """Return outputs broadcast to ``shape`` and stacked on a first axis."""
-    return np.stack([np.broadcast_to(o, shape) for o in outputs])
+    """Return outputs broadcast to ``shape`` and stacked on a first axis.
+
+    An output with exactly one value per point but more dimensions (``np.atleast_1d`` at
+    a single point gives shape (1,)) is reshaped to ``shape``.
+    """
+    return np.stack([np.broadcast_to(fitted(o, shape), shape) for o in outputs])
 
 
 def _perturbed(x: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -71,7 +76,7 @@ def complex_step(
             # an output that stayed real does not depend on this input (or the model is not
             # analytic, e.g. abs: the check against central differences catches that)
             if np.iscomplexobj(o):
-                np.divide(np.imag(o), h, out=jac[a, i, ...])
+                np.divide(np.imag(fitted(o, shape)), h, out=jac[a, i, ...])
     return jac if jac is not None else np.zeros((0, 0, *shape))
 
 

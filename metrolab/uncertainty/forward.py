@@ -302,12 +302,20 @@ def value_and_derivatives(
     rows = []
     for a, out in enumerate(outputs):
         if isinstance(out, Dual):
-            values[a] = out.value
-            rows.append([out.grad.get(i, 0.0) for i in range(len(x))])
+            values[a] = fitted(out.value, shape)
+            rows.append([fitted(out.grad.get(i, 0.0), shape) for i in range(len(x))])
         else:
-            values[a] = out
+            values[a] = fitted(out, shape)
             rows.append([0.0] * len(x))
     return values, rows
+
+
+def fitted(output: Any, shape: tuple[int, ...]) -> Any:
+    """Return ``output`` reshaped to ``shape`` when it holds one value per test point in more
+    dimensions (``np.atleast_1d`` at a single point gives shape (1,)), else unchanged."""
+    if np.ndim(output) > len(shape) and np.size(output) == math.prod(shape):
+        return np.reshape(output, shape)
+    return output
 
 
 def value_and_jacobian(

@@ -20,7 +20,7 @@ import pint
 
 from metrolab.uncertainty.differentiate import Derivatives, derivatives, second_and_third
 from metrolab.uncertainty.errors import UncertaintyComputationError, UncertaintyInputError
-from metrolab.uncertainty.forward import stacked
+from metrolab.uncertainty.forward import fitted, stacked
 from metrolab.uncertainty.inputs import Input
 from metrolab.uncertainty.model import Model, as_model
 from metrolab.uncertainty.prepare import CorrelationSpec, Prepared, prepare
@@ -345,7 +345,9 @@ def _model_values(prep: Prepared, y: np.ndarray | None) -> np.ndarray:
     """
     if y is None:
         with np.errstate(all="ignore"):
-            y = np.stack([np.broadcast_to(o, prep.shape) for o in prep.model(*prep.x)])
+            y = np.stack(
+                [np.broadcast_to(fitted(o, prep.shape), prep.shape) for o in prep.model(*prep.x)]
+            )
     if not np.isfinite(y).all():
         bad = ~np.isfinite(y)
         names = [

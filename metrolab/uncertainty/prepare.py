@@ -208,7 +208,7 @@ def _find_output_units(
     for name, raw, p in zip(names, q_out, plain, strict=True):
         q = raw if isinstance(raw, Quantity) else Quantity(raw, ureg.dimensionless)
         base = q.to_base_units()
-        if not np.isclose(float(base.magnitude), _first(p), rtol=1e-9, atol=0.0, equal_nan=True):
+        if not np.isclose(_first(base.magnitude), _first(p), rtol=1e-9, atol=0.0, equal_nan=True):
             raise UncertaintyInputError(
                 f"output {name!r}: the model mixes offset units (e.g. °C) with arithmetic "
                 "that changes their meaning; use delta_degC for temperature differences"

@@ -246,6 +246,14 @@ def test_the_derivative_check_runs_once_per_model_unless_asked():
     assert calls[0] == "Dual" and len(calls) > 1  # plus the central differences
 
 
+def test_a_model_that_returns_arrays_at_a_single_point_is_evaluated():
+    """np.atleast_1d turns the unit check's scalar into shape (1,): still one point."""
+    r = evaluate_gum(lambda x: np.atleast_1d(x) ** 3, {"x": TypeB(np.array([0.5, 2.0]), u=0.01)})
+    assert r.sensitivities[0, 0] == pytest.approx([0.75, 12.0], rel=1e-12)
+    one = evaluate_gum(lambda x: np.atleast_1d(x) ** 3, {"x": TypeB(0.5, u=0.01)})
+    assert float(one.u[0]) == pytest.approx(0.0075, rel=1e-12)
+
+
 def test_a_model_outside_the_forward_rules_uses_the_complex_step():
     """np.stack and np.sum have no forward-mode rule, but the model is complex-analytic."""
     r = evaluate_gum(
