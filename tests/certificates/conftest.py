@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from metrolab.certificates.example import write_example_record
 from metrolab.certificates.issue import render_all
+from metrolab.testing.certificate_example import write_example_record
 
 RUN_ID = "ECL-2026-0001"
 

@@ -12,9 +12,9 @@ import pytest
 from metrolab.certificates.content import Conformity
 from metrolab.certificates.dcc import write_dcc
 from metrolab.certificates.errors import DccValidationError
-from metrolab.certificates.example import example_content
 from metrolab.certificates.schema import dcc_schema
 from metrolab.conformity import STATEMENTS
+from metrolab.testing.certificate_example import example_content
 
 NS = {"dcc": "https://ptb.de/dcc", "si": "https://ptb.de/si"}
 STAND_IN_PDF = b"%PDF-1.4 stand-in: these tests look at the XML only"

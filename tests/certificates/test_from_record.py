@@ -10,10 +10,10 @@ import pytest
 
 from metrolab import store
 from metrolab.certificates.errors import CertificateError
-from metrolab.certificates.example import example_journal_entries
 from metrolab.certificates.from_record import content_from_record
 from metrolab.certificates.wording import standard_validity
 from metrolab.clock import VirtualClock
+from metrolab.testing.certificate_example import example_journal_entries
 
 Entries = list[tuple[str, dict[str, Any]]]
 

@@ -6,8 +6,8 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from metrolab.certificates.example import example_content
 from metrolab.certificates.html import html_text
+from metrolab.testing.certificate_example import example_content
 
 
 def test_the_html_is_self_contained(rendered: dict[str, Path]) -> None:

@@ -13,11 +13,11 @@ import pytest
 from pypdf import PdfReader
 
 from metrolab import store
-from metrolab.certificates.example import example_content
 from metrolab.certificates.from_record import content_from_record
 from metrolab.certificates.issue import render_all
 from metrolab.certificates.pdf import pdf_bytes
 from metrolab.certificates.plots import error_plots
+from metrolab.testing.certificate_example import example_content
 
 CERTIFICATE_ID = "ECL-2026-0001"  # the store names a first certificate after its run
 

@@ -12,9 +12,9 @@ import pytest
 from metrolab import store
 from metrolab.certificates import issue
 from metrolab.certificates.errors import DccValidationError, RecordNotIssuableError
-from metrolab.certificates.example import example_journal_entries
 from metrolab.certificates.issue import render_all
 from metrolab.clock import VirtualClock
+from metrolab.testing.certificate_example import example_journal_entries
 
 
 def _outputs(folder: Path) -> list[str]:
