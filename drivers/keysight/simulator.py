@@ -1,11 +1,12 @@
 """Simulated Keysight 34401A and 34465A multimeters with a physical state model.
 
-A reading is the input the meter sees (from its ``source``), passed through a
-first-order input settling filter and averaged over the aperture, then the
-meter's own errors: gain and offset per function and range (seeded, well
-within the published specification), gain drift with time, temperature
-coefficients against the :class:`LabEnvironment`, gaussian noise scaled to the
-range and the NPLC, quantisation to the resolution, and any injected DUT error.
+A reading is the input the meter sees (from its ``source``, asked at the middle of
+each reading's aperture), passed through a first-order input settling filter and
+averaged over the aperture, then the meter's own errors: gain and offset per
+function and range (seeded, well within the published specification), gain drift
+with time, temperature coefficients against the :class:`LabEnvironment`, white
+gaussian noise of the model's typical rms noise for the range and the NPLC (an
+independent draw for every reading), digitisation, and any injected DUT error.
 An input beyond the range reads as overload (±9.9E37). Readings take their
 integration time, and each reply its latency, on the injected clock.
 """
@@ -25,6 +26,7 @@ from metrolab.drivers.keysight.models import (
     DmmModel,
     overload_limit,
 )
+from scipy.signal import lfilter
 
 from metrolab.clock import Clock
 from metrolab.instrument.blocks import encode_block
@@ -35,6 +37,7 @@ from metrolab.instrument.simulation import (
     CommandTree,
     DutError,
     LabEnvironment,
+    ManualSource,
     SignalSource,
     SimulatedInstrument,
     boolean,
@@ -57,6 +60,19 @@ AC_APERTURE_S = 0.1
 SETTLING_TAU_S = {"dc": 1e-3, "ac": 0.25}
 #: ohms-range over which resistance settling slows by 10x per decade
 _HIGH_OHMS = 1e5
+#: typical rms reading noise in ppm of range per NPLC (DC functions): the "resolution"
+#: column of each model's integration-time table. 34401A User's Guide ch. 3 "Integration
+#: Time": 1e-4, 1e-5, 3e-6, 1e-6, 3e-7 x full scale for 0.02 ... 100 PLC [P]; at 100 PLC
+#: that is finer than one 6½-digit count, so it is the converter's noise floor, not a
+#: display count, and at 0.02 PLC it matches the datasheet's added noise error of 0.01 %
+#: of range. 34465A: the Truevolt factors 3 ... 0.03 ppm [S]. Readings are digitised at
+#: this step, so the last digit flickers on a steady input as on the real meters.
+NOISE_PPM_OF_RANGE: dict[str, dict[float, float]] = {
+    "34401A": {0.02: 100.0, 0.2: 10.0, 1.0: 3.0, 10.0: 1.0, 100.0: 0.3},
+    "34465A": {0.02: 3.0, 0.06: 1.5, 0.2: 0.7, 1.0: 0.3, 10.0: 0.1, 100.0: 0.03},
+}
+#: DC current noise relative to DC volts at the same NPLC (a model assumption, not published)
+DCI_NOISE_FACTOR = 3.0
 
 _CONF_HEADERS = {
     Function.DCV: "VOLTage[:DC]",
@@ -174,16 +190,23 @@ class KeysightDmmSimulator(SimulatedInstrument):
         return AC_APERTURE_S
 
     def noise_rms(self, function: Function, range_value: float) -> float:
-        """Return the rms reading noise in base units on ``range_value`` at the current NPLC."""
+        """Return the rms noise of one reading in base units on ``range_value`` at the
+        current NPLC (white: every reading draws its own)."""
         if function.is_ac:
             return 20e-6 * range_value
-        ppm = 0.3 / math.sqrt(self.nplc[function])
-        if function is Function.DCI:
-            ppm *= 3.0
+        factor = DCI_NOISE_FACTOR if function is Function.DCI else 1.0
+        return factor * self.digitiser_step(function, range_value)
+
+    def digitiser_step(self, function: Function, range_value: float) -> float:
+        """Return the step readings are rounded to, in base units on ``range_value``:
+        the model's typical noise at the current NPLC (DC), one count (AC)."""
+        if function.is_ac:
+            return self.resolution(function, range_value)
+        ppm = NOISE_PPM_OF_RANGE[self.MODEL.model][self.nplc[function]]
         return ppm * 1e-6 * range_value
 
     def resolution(self, function: Function, range_value: float) -> float:
-        """Return the reading resolution in base units on ``range_value``."""
+        """Return the resolution ``CONF?`` reports, in base units on ``range_value``."""
         if function.is_ac:
             return self.MODEL.ac_resolution_factor * range_value
         return self.MODEL.resolution_factor[self.nplc[function]] * range_value
@@ -218,6 +241,13 @@ class KeysightDmmSimulator(SimulatedInstrument):
         self.ranges[function] = top
         return top
 
+    def _inputs(self, function: Function, times: np.ndarray) -> np.ndarray:
+        """Return the input at each of ``times`` (the source is asked once per reading; a
+        ManualSource only changes by hand, so once per burst)."""
+        if self.source is None or isinstance(self.source, ManualSource):
+            return np.full(times.shape, self._input(function, float(times[0])))
+        return np.array([self._input(function, t) for t in times.tolist()])
+
     def acquire(self, count: int) -> np.ndarray:
         """Take ``count`` readings now; return them (float64, overload as ±9.9E37).
 
@@ -226,27 +256,31 @@ class KeysightDmmSimulator(SimulatedInstrument):
         function = self.function
         self.clock.sleep(self.trigger_delay_s)
         now = self.clock.now()
-        target = self._input(function, now)
-        range_value = self._select_range(function, target)
         aperture = self.aperture_s(function)
-        if not math.isfinite(target):
+        starts = now + np.arange(count, dtype=np.float64) * aperture
+        targets = self._inputs(function, starts + 0.5 * aperture)
+        finite = np.isfinite(targets)
+        range_value = self._select_range(function, float(targets[0]))
+        if not finite.any():
             self._state = None
             self.clock.sleep(count * aperture)
             return np.full(count, OVERLOAD)
-        tau = self._settling_tau(function, range_value)
-        start = self._settled_state(function, target, now, tau)
-        steps = np.arange(count, dtype=np.float64) * aperture
-        begin = target + (start - target) * np.exp(-steps / tau)
-        shape = tau / aperture * -math.expm1(-aperture / tau)
-        seen = target + (begin - target) * shape
-        readings = self._apply_errors(function, range_value, seen, now)
         limit = overload_limit(self.MODEL, function, range_value)
-        over = np.abs(seen) > limit
+        # an open input (ohms) drives the input filter to the top of the range
+        held = np.where(finite, targets, limit)
+        tau = self._settling_tau(function, range_value)
+        decay = math.exp(-aperture / tau)
+        start = self._settled_state(function, float(held[0]), now, tau)
+        # input at the start of each aperture, and after the last one
+        begin, end_state = lfilter([0.0, 1.0 - decay], [1.0, -decay], held, zi=[start])
+        shape = tau / aperture * -math.expm1(-aperture / tau)
+        seen = held + (begin - held) * shape
+        readings = self._apply_errors(function, range_value, seen, now)
+        over = ~finite | (np.abs(seen) > limit)
         if over.any():
             readings[over] = np.copysign(OVERLOAD, seen[over])
-        end = now + count * aperture
-        self._state = float(target + (start - target) * math.exp(-(count * aperture) / tau))
-        self._state_time = end
+        self._state = float(end_state[0]) if finite[-1] else None
+        self._state_time = now + count * aperture
         self._state_function = function
         self.clock.sleep(count * aperture)
         return readings
@@ -274,7 +308,7 @@ class KeysightDmmSimulator(SimulatedInstrument):
             offset += injected.offset
         noise = self.rng.normal(0.0, self.noise_rms(function, range_value), size=seen.shape)
         values = seen * (1.0 + gain) + offset + noise
-        step = self.resolution(function, range_value)
+        step = self.digitiser_step(function, range_value)
         return np.round(values / step) * step
 
     # ----------------------------------------------------------- commands
