@@ -222,20 +222,17 @@ class AccuracySpec:
     ) -> str | None:
         """Return a one-line warning when the row behind :meth:`tolerance` (same arguments)
         is not verified against the manufacturer's table or the whole table is a
-        provisional stand-in; None when the row is verified."""
+        provisional stand-in; None when the row is verified.
+
+        The text names the table and the row's source, not the row itself, so that every
+        point resting on the same unverified source gives the same caveat (a certificate
+        lists it once, with the points).
+        """
         row, _ = self._locate(function, range, value, frequency)
         if row.verified and not self.provisional:
             return None
-        band = (
-            ""
-            if row.frequency_min is None
-            else f", {row.frequency_min:g} Hz to {row.frequency_max:g} Hz"
-        )
-        what = "provisional table" if self.provisional else "unverified row"
-        return (
-            f"{self.model} {self.interval} specification, {row.function.name} "
-            f"{row.range:g} {row.function.unit} range{band}: {what} ({row.source or self.source})"
-        )
+        what = "provisional table" if self.provisional else "unverified data"
+        return f"{self.model} {self.interval} specification, {what}: {row.source or self.source}"
 
     def _locate(
         self,

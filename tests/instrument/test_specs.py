@@ -81,13 +81,10 @@ def test_caveat_names_unverified_rows_and_provisional_tables(tmp_path: Path) -> 
     spec = AccuracySpec.load(path)
     assert spec.caveat(Function.DCV, 10 * ureg.V, 10 * ureg.V) is None
     caveat = spec.caveat(Function.ACV, 1 * ureg.V, 1 * ureg.V, 1e3 * ureg.Hz)
-    assert caveat == (
-        "X1 1 year specification, ACV 1 V range, 10 Hz to 20000 Hz: unverified row "
-        "([U] recalled datasheet)"
-    )
+    assert caveat == "X1 1 year specification, unverified data: [U] recalled datasheet"
     path.write_text('provisional = true\nsource = "a sister model"\n' + SPEC)
     provisional = AccuracySpec.load(path)
-    assert "provisional table (a sister model)" in str(
+    assert "provisional table: a sister model" in str(
         provisional.caveat(Function.DCV, 10 * ureg.V, 10 * ureg.V)
     )
     with pytest.raises(SpecificationUnavailable):

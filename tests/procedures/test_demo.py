@@ -50,7 +50,7 @@ def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: P
     # the AC points' limits from the unverified 34401A AC rows: the certificate says so
     assert all(p.result["caveats"] for p in record.points)
     assert html.count("not yet verified against the manufacturer") >= 2
-    assert "34401A 1 year specification, ACV" in html
+    assert "34401A 1 year specification, unverified data" in html
     assert "<dcc:countryCodeISO3166_1>DE</dcc:countryCodeISO3166_1>" in next(
         tmp_path.glob("*.dcc.xml")).read_text(encoding="utf-8")
     for suffix in (".pdf", ".html", ".dcc.xml"):

@@ -59,4 +59,4 @@ def test_points_name_the_unverified_specification_data_they_use() -> None:
                         * 1e-6, "V")
     ac = dmm.evaluate(context, ac_point, readings, Quantity(1e-6, "V"))
     assert [c.split(" specification")[0] for c in ac.caveats] == ["5522A 1-year", "34401A 1 year"]
-    assert "ACV 1 V range, 10 Hz to 20000 Hz: unverified row" in ac.caveats[1]
+    assert "unverified data: [U] datasheet 5968-0162EN AC voltage" in ac.caveats[1]
