@@ -153,7 +153,10 @@ class TypeA:
         if not np.all(np.isfinite(data)):
             raise UncertaintyInputError("readings: contain NaN or infinity (an overload?)")
         n = data.shape[-1]
-        mean = data.mean(axis=-1)
+        # deviations from the first reading are exact, so identical readings give a
+        # spread of exactly zero (the mean of 10.000001 ten times is not 10.000001)
+        deviations = data - data[..., :1]
+        mean = data[..., 0] + deviations.mean(axis=-1)
         if pooled_sd is not None:
             sd, _ = magnitude_and_unit(pooled_sd, the_unit, "pooled_sd", delta=True)
             if np.any(sd < 0):
@@ -165,10 +168,10 @@ class TypeA:
                 raise UncertaintyInputError(
                     "readings: one reading gives no Type A uncertainty: take more or give pooled_sd"
                 )
-            u = data.std(axis=-1, ddof=1) / math.sqrt(n)
+            u = deviations.std(axis=-1, ddof=1) / math.sqrt(n)
             dof = np.asarray(float(n - 1))
         if check_autocorrelation and n >= 8:
-            _warn_if_autocorrelated(data)
+            _warn_if_autocorrelated(deviations)
         distribution = (
             Distribution("t-scaled", dof=float(dof))
             if math.isfinite(float(dof)) and dof > 0
@@ -186,8 +189,14 @@ class TypeA:
 
 
 def _warn_if_autocorrelated(data: np.ndarray) -> None:
-    """Warn when the lag-1 autocorrelation of readings is significant."""
+    """Warn when the lag-1 autocorrelation of readings is significant.
+
+    ``data`` are the readings less the first one (exact differences, so identical
+    readings have no spread and no autocorrelation).
+    """
     centred = data - data.mean(axis=-1, keepdims=True)
+    if not centred.any():
+        return
     denom = np.sum(centred**2, axis=-1)
     num = np.sum(centred[..., 1:] * centred[..., :-1], axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):

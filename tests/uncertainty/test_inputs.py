@@ -90,6 +90,16 @@ def test_autocorrelated_readings_warn():
         TypeA.from_readings(np.random.default_rng(3).normal(0, 1, 20))
 
 
+def test_identical_readings_have_exactly_zero_spread_and_no_warning():
+    """A DMM that shows the same digits ten times: u = 0 (the resolution term of the budget
+    must carry it), the mean is the reading itself, and no autocorrelation is claimed."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        same = TypeA.from_readings(np.full((2, 10), 10.000001), unit="V")
+    assert same.u.tolist() == [0.0, 0.0]
+    assert same.value.tolist() == [10.000001, 10.000001]
+
+
 def test_type_b_from_certificate_and_scipy():
     """A certificate's U with k gives u = U/k; a scipy distribution gives its mean and std."""
     from scipy import stats
