@@ -154,7 +154,7 @@ class BudgetParts:
 
     ``derivatives`` are dy_a/dx_i ([output][input], each broadcastable to the points),
     ``u`` the inputs' standard uncertainties, ``correlation`` their correlation matrix (None
-    when uncorrelated), ``variance`` the output variances (outputs, *points);
+    when uncorrelated), ``covariance`` the outputs' (outputs, outputs, *points);
     ``in_scale``/``out_scale`` convert base units to the inputs'/outputs' units, shaped to
     broadcast against :attr:`jacobian`. The stacked arrays are built when first read.
     """
@@ -164,17 +164,22 @@ class BudgetParts:
         derivatives: Derivatives,
         u: Sequence[np.ndarray],
         correlation: np.ndarray | None,
-        variance: np.ndarray,
+        covariance: np.ndarray,
         in_scale: np.ndarray,
         out_scale: np.ndarray,
     ) -> None:
         self.derivatives = derivatives
         self.u = u
         self.correlation = correlation
-        self.variance = variance
+        self.covariance = covariance
         self.in_scale = in_scale
         self.out_scale = out_scale
-        self.shape: tuple[int, ...] = variance.shape[1:]
+        self.shape: tuple[int, ...] = covariance.shape[2:]
+
+    @property
+    def variance(self) -> np.ndarray:
+        """Return the output variances (outputs, *points), base units."""
+        return np.einsum("aa...->a...", self.covariance)
 
     @cached_property
     def jacobian(self) -> np.ndarray:
@@ -425,7 +430,7 @@ def _uncorrelated(prep: Prepared, rows: Derivatives) -> tuple[np.ndarray, np.nda
 
 
 def _correlated(
-    prep: Prepared, parts: BudgetParts, corr: np.ndarray
+    prep: Prepared, rows: Derivatives, corr: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (output covariance (m, m, *points), nu_eff (m, *points)) with correlations.
 
@@ -434,13 +439,14 @@ def _correlated(
     observed together, as in GUM H.2, all share n-1); uncorrelated inputs are blocks of
     one (GUM G.4.1). Only components with a finite dof enter the denominator of G.2b.
     """
-    g = parts.g
-    cov = np.einsum("an...,bn...->ab...", g, np.einsum("nk,ak...->an...", corr, g))
-    var = np.einsum("aa...->a...", cov)
-    u_y = np.sqrt(np.maximum(var, 0.0))
-    blocks = correlated_blocks(len(prep.names), corr)
     shape = prep.shape
-    block_var = np.stack([np.sum(parts.variance_parts[:, b], axis=1) for b in blocks], axis=1)
+    g = stacked(rows, len(prep.u), shape) * np.stack([np.broadcast_to(u, shape) for u in prep.u])
+    weighted = np.einsum("nk,ak...->an...", corr, g)
+    cov = np.einsum("an...,bn...->ab...", g, weighted)
+    u_y = np.sqrt(np.maximum(np.einsum("aa...->a...", cov), 0.0))
+    blocks = correlated_blocks(len(prep.names), corr)
+    parts = g * weighted  # each input's variance contribution with its correlations
+    block_var = np.stack([np.sum(parts[:, b], axis=1) for b in blocks], axis=1)
     block_dof = np.stack(
         [np.min(np.stack([np.broadcast_to(prep.dof[i], shape) for i in b]), axis=0) for b in blocks]
     )
@@ -464,20 +470,12 @@ def _propagate(
     out_scale = prep.out_scale.reshape((-1, *trailing))
     in_scale = prep.in_scale.reshape((1, -1, *trailing))
     corr = prep.correlation
-    if corr is None:
-        cov, dof = _uncorrelated(prep, rows)
-        var = np.einsum("aa...->a...", cov)
-        parts = BudgetParts(rows, prep.u, None, var, in_scale, out_scale)
-    else:
-        parts = BudgetParts(rows, prep.u, corr, np.empty((0, *shape)), in_scale, out_scale)
-        cov, dof = _correlated(prep, parts, corr)
-        var = np.einsum("aa...->a...", cov)
-        parts.variance = var
+    cov, dof = _uncorrelated(prep, rows) if corr is None else _correlated(prep, rows, corr)
+    parts = BudgetParts(rows, prep.u, corr, cov, in_scale, out_scale)
     if second_order:
         idx = np.arange(len(prep.out_names))
         cov[idx, idx] += _second_order_variance(prep, parts.jacobian, method)
-        var = np.einsum("aa...->a...", cov)
-        parts.variance = var
+    var = parts.variance
     if not np.isfinite(var).all():
         raise UncertaintyComputationError(
             f"output(s) {', '.join(_where_not_finite(prep.out_names, var))}: the sensitivity "
