@@ -242,6 +242,13 @@ class Dual(np.lib.mixins.NDArrayOperatorsMixin):
     def __neg__(self) -> Any:
         return _unary(np.negative, self)
 
+    # in-place operators make a new Dual (the old value may be shared with the model's
+    # inputs); Python rebinds the name to the result
+    __iadd__ = __add__
+    __isub__ = __sub__
+    __imul__ = __mul__
+    __itruediv__ = __truediv__
+
 
 def _unary(ufunc: np.ufunc, a: Dual) -> Any:
     """Return ufunc(a) with its derivatives (a plain array for functions of values only)."""

@@ -89,6 +89,25 @@ def test_binary_rules_match_numerical_derivatives(model):
     assert jac[0, 1] == pytest.approx(numerical(lambda t: model(a, t), b), rel=1e-7)
 
 
+def test_in_place_operators_make_new_values_and_keep_the_inputs():
+    x = np.array([2.0, 3.0])
+
+    def model(a, b):
+        y = a * b
+        y += a
+        y *= 2.0
+        y -= b
+        y /= a
+        return (y,)
+
+    values, jac = value_and_jacobian(model, [x, np.array([5.0, 7.0])], (2,))
+    assert x.tolist() == [2.0, 3.0]
+    b = np.array([5.0, 7.0])
+    assert values[0] == pytest.approx((2 * (x * b + x) - b) / x)
+    assert jac[0, 0] == pytest.approx(b / x**2)  # d/da (2b + 2 - b/a)
+    assert jac[0, 1] == pytest.approx(2.0 - 1.0 / x)
+
+
 def test_outputs_that_ignore_an_input_have_zero_sensitivity_to_it():
     values, jac = value_and_jacobian(
         lambda a, b: (a * 2.0, np.ones(3) * 5.0), [np.arange(3.0), np.ones(3)], (3,)
