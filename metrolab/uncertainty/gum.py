@@ -384,7 +384,7 @@ def _second_order_variance(prep: Prepared, jac: np.ndarray, method: str) -> np.n
 
 
 def _finite_dof(dof: Sequence[np.ndarray]) -> list[int]:
-    """Return the indices of the inputs whose dof is finite at some test point."""
+    """Return the indices of the dof arrays that are finite at some test point."""
     return [i for i, d in enumerate(dof) if not np.isinf(d).all()]
 
 
@@ -397,7 +397,7 @@ def _uncorrelated(prep: Prepared, rows: Derivatives) -> tuple[np.ndarray, np.nda
     reused: on a small machine, fresh arrays cost more in page faults than in arithmetic.
     """
     m, shape = len(rows), prep.shape
-    finite = set(_finite_dof(prep.dof))
+    finite = {i for i, inp in enumerate(prep.inputs) if inp.has_finite_dof}
     cov = np.zeros((m, m, *shape))
     dof = np.full((m, *shape), np.inf)
     g, part = np.empty(shape), np.empty(shape)

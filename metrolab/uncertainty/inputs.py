@@ -10,7 +10,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -95,6 +95,12 @@ class Input:
     kind: str
     readings: np.ndarray | None = field(default=None, repr=False)
     half_width: np.ndarray | None = None
+
+    @cached_property
+    def has_finite_dof(self) -> bool:
+        """Return True when ``dof`` is finite at some test point (the input then enters the
+        Welch-Satterthwaite sum)."""
+        return not bool(np.isinf(self.dof).all())
 
     @property
     def quantity(self) -> pint.Quantity:
