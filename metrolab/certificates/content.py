@@ -182,6 +182,8 @@ class ResultPoint:
     tolerance_upper: pint.Quantity | None
     conformity: Conformity | None
     frequency: pint.Quantity | None = None  # of an AC stimulus; None for DC
+    #: the certificate notes that qualify this result, by their mark ("[1]" is mark 1)
+    note_marks: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,10 @@ needs that the record lacks is an error naming the record field, never a guess.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -286,6 +288,9 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
                     if point.result)
     if not results:
         raise CertificateError(f"record {record.path.name} holds no point results to certify")
+    results, notes = marked_caveats(
+        results, [tuple((p.result or {}).get("caveats") or ()) for p in record.points
+                  if p.result])
     return CertificateContent(
         certificate_id=record.certificate_id,
         laboratory=Laboratory(
@@ -325,29 +330,29 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
             replaced_sha256=str(amends.get("replaced_sha256") or ""),
         ),
         draft=is_draft,
-        notes=STANDARD_NOTES + caveat_notes(record.points),
+        notes=STANDARD_NOTES + notes,
     )
 
 
-def caveat_notes(points: Iterable[PointRecord]) -> tuple[str, ...]:
-    """Return one certificate note per distinct caveat recorded with the points' results.
+def marked_caveats(
+    results: Sequence[ResultPoint], caveats: Sequence[Sequence[str]]
+) -> tuple[tuple[ResultPoint, ...], tuple[str, ...]]:
+    """Return (the results with their note marks, one note per distinct caveat).
 
-    A caveat names specification data that was used without being verified against the
-    manufacturer's published table (``AccuracySpec.caveat``); the note lists the points
-    whose limits or reference uncertainty depend on it.
+    ``caveats[i]`` are the caveats recorded with ``results[i]``: specification data used
+    without being verified against the manufacturer's table (``AccuracySpec.caveat``).
+    Each distinct caveat becomes note [k], and every result resting on it is marked [k].
     """
-    where: dict[str, list[str]] = {}
-    for point in points:
-        for caveat in (point.result or {}).get("caveats") or ():
-            ids = where.setdefault(str(caveat), [])
-            if point.point_id not in ids:
-                ids.append(point.point_id)
-    notes = []
-    for caveat, ids in where.items():
-        shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
-        notes.append(
-            f"Specification data not yet verified against the manufacturer's published "
-            f"table was used for {len(ids)} point(s) ({shown}): {caveat}. The tolerance "
-            "limits or reference uncertainties derived from it are provisional."
-        )
-    return tuple(notes)
+    marks: dict[str, int] = {}
+    marked = []
+    for result, own in zip(results, caveats, strict=True):
+        numbers = tuple(marks.setdefault(str(c), len(marks) + 1) for c in own)
+        marked.append(dataclasses.replace(result, note_marks=numbers) if numbers else result)
+    counts = Counter(n for r in marked for n in r.note_marks)
+    notes = tuple(
+        f"[{k}] Specification data not yet verified against the manufacturer's published "
+        f"table was used for the {counts[k]} result(s) marked [{k}]: {caveat}. Their "
+        "tolerance limits or reference uncertainties are provisional."
+        for caveat, k in marks.items()
+    )
+    return tuple(marked), notes

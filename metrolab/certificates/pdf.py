@@ -161,8 +161,8 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
         story.append(_table(
             [["Function", "Range", "Nominal", "Reference", "Indication", "Unit", "Error", "U",
               "Error unit", "k", "p", "Tolerance of error", "Statement", "P(conf.)"]]
-            + [[r.function, r.range, r.nominal_text, r.reference, r.value, r.unit, r.error, r.U,
-                r.error_unit, r.k, r.coverage_probability,
+            + [[r.function_marked, r.range, r.nominal_text, r.reference, r.value, r.unit,
+                r.error, r.U, r.error_unit, r.k, r.coverage_probability,
                 f"{r.tolerance_lower or '—'} to {r.tolerance_upper or '—'}",
                 r.statement_text, r.probability_of_conformity or "—"] for r in rows],
             widths=[w * mm for w in widths],
@@ -173,7 +173,7 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
     story.append(_table(
         [["Phase", "Function", "Range", "Nominal", "Acceptance limits of error", "Error unit",
           "Statement", "P(conf.)", "Specific risk", "PFA", "PFR", "TUR"]]
-        + [[r.phase_text, r.function, r.range, r.nominal_text,
+        + [[r.phase_text, r.function_marked, r.range, r.nominal_text,
             f"{r.acceptance_lower or '—'} to {r.acceptance_upper or '—'}", r.error_unit,
             r.statement_text, r.probability_of_conformity or "—", r.specific_risk or "—",
             r.pfa or "—", r.pfr or "—", r.tur or "—"] for r in points],

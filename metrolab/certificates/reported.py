@@ -77,12 +77,18 @@ class ReportedPoint:
     pfa: str | None
     pfr: str | None
     tur: str | None
+    note_marks: tuple[int, ...] = ()
 
     @property
     def group(self) -> str:
         """Return "FUNCTION, range RANGE[, FREQUENCY]", the key plots are grouped by."""
         at = f", {self.frequency} {self.frequency_unit}" if self.frequency else ""
         return f"{self.function}, range {self.range}{at}"
+
+    @property
+    def function_marked(self) -> str:
+        """Return the function followed by the marks of the notes that qualify the result."""
+        return self.function + "".join(f" [{n}]" for n in self.note_marks)
 
     @property
     def nominal_text(self) -> str:
@@ -173,6 +179,7 @@ def report_point(point: ResultPoint) -> ReportedPoint:
         pfr=number("pfr", 3),
         tur=None if conformity is None or conformity.tur is None
         else format_trimmed(conformity.tur, 3),
+        note_marks=point.note_marks,
     )
 
 

@@ -51,6 +51,7 @@ def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: P
     assert all(p.result["caveats"] for p in record.points)
     assert html.count("not yet verified against the manufacturer") >= 2
     assert "34401A 1 year specification, unverified data" in html
+    assert "<td>ACV [1] [2]</td>" in html and "<td>DCV [1]</td>" in html
     assert "<dcc:countryCodeISO3166_1>DE</dcc:countryCodeISO3166_1>" in next(
         tmp_path.glob("*.dcc.xml")).read_text(encoding="utf-8")
     for suffix in (".pdf", ".html", ".dcc.xml"):
