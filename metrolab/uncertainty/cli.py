@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,15 @@ def _mc_entry(mc: McResult, i: int) -> dict[str, Any]:
     }
 
 
+def _to_place_of(u: float) -> Callable[[float], str]:
+    """Return a formatter of numbers to the decimal place of the third significant digit
+    of ``u`` (GUM 7.2.6 rounds to two; the table shows one more), %g when u is 0."""
+    if not u > 0 or not math.isfinite(u):
+        return lambda x: f"{x:.6g}"
+    places = max(0, 2 - math.floor(math.log10(u)))
+    return lambda x: f"{x:.{places}f}"
+
+
 def _print_table(data: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -141,14 +151,15 @@ def _print_table(data: dict[str, Any]) -> None:
         dof = "inf" if out["dof"] is None else f"{out['dof']:.1f}"
         k = "-" if out["k"] is None else f"{out['k']:.3f}"
         lo, hi = out["interval"]
+        fixed = _to_place_of(out["u"])  # value, U and interval to the same decimal place
         results.add_row(
             name,
-            f"{out['value']:.6g}",
+            fixed(out["value"]),
             f"{out['u']:.3g}",
             dof,
             k,
-            f"{out['U']:.3g}",
-            f"[{lo:.6g}, {hi:.6g}]",
+            fixed(out["U"]),
+            f"[{fixed(lo)}, {fixed(hi)}]",
             out["unit"],
         )
         if "mc" in out:
@@ -156,12 +167,12 @@ def _print_table(data: dict[str, Any]) -> None:
             s_lo, s_hi = mc["interval_shortest"]
             results.add_row(
                 f"{name} (MC, {mc['trials']} trials)",
-                f"{mc['value']:.6g}",
+                fixed(mc["value"]),
                 f"{mc['u']:.3g}",
                 "",
                 "",
                 "",
-                f"[{s_lo:.6g}, {s_hi:.6g}] shortest",
+                f"[{fixed(s_lo)}, {fixed(s_hi)}] shortest",
                 out["unit"],
             )
     console.print(results)

@@ -111,6 +111,13 @@ def test_table_output(tmp_path, capsys):
     assert "Uncertainty budget" in out and "rectangular" in out and "P" in out
 
 
+def test_table_gives_value_u_and_interval_to_one_decimal_place(tmp_path, capsys):
+    """u = 0.000444 W: value, U and interval end at the place of u's third digit (1e-6)."""
+    assert run(tmp_path, EXAMPLE) == 0
+    out = capsys.readouterr().out
+    assert "1.000000" in out and "0.001004" in out and "[0.998996, 1.001004]" in out
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
