@@ -23,7 +23,8 @@ def _get(mapping: Any, *keys: str) -> str:
 
 
 def summary_lines(record: Record) -> list[str]:
-    """Return the lines of a summary: identity, review, instruments, points, events count."""
+    """Return the lines of a summary: identity, review, instruments, points, the caveats
+    recorded with the points' results (unverified specification data), events count."""
     run = record.run
     lines = [
         f"record      {record.record_id} (certificate {record.certificate_id}, "
@@ -62,5 +63,12 @@ def summary_lines(record: Record) -> list[str]:
         lines.append(f"  {point.point_id:<16} {point.phase:<9} {len(point.readings):>4} "
                      f"{_quantity_text(point.value):>20} {_quantity_text(point.U, 2):>14} "
                      f"{point.decision.get('statement', '-')}")
+    caveats: dict[str, int] = {}
+    for point in record.points:
+        for caveat in (point.result or {}).get("caveats") or ():
+            caveats[str(caveat)] = caveats.get(str(caveat), 0) + 1
+    if caveats:
+        lines.append("caveats     specification data not verified against the manufacturer's table")
+        lines += [f"  {count:>4} points: {caveat}" for caveat, count in caveats.items()]
     lines.append(f"events      {len(record.events)}")
     return lines

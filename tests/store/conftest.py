@@ -50,8 +50,10 @@ def decision(measured: float, U: float) -> dict[str, Any]:
 
 
 def write_run(path: Path, *, readings: int = 5, end: bool = True,
-              clock: VirtualClock | None = None, run_id: str = RUN_ID) -> Path:
-    """Journal one run with two DCV points (as found) at ``path``; return the path."""
+              clock: VirtualClock | None = None, run_id: str = RUN_ID,
+              caveats: tuple[str, ...] = ()) -> Path:
+    """Journal one run with two DCV points (as found) at ``path``, each result carrying
+    ``caveats``; return the path."""
     clock = clock or VirtualClock()
     with Journal.create(path, run_id, clock=clock) as journal:
         journal.append("run_started", {
@@ -102,7 +104,8 @@ def write_run(path: Path, *, readings: int = 5, end: bool = True,
                 "reference": {"value": nominal, "unit": "V"},
                 "tolerance": {"lower": -4e-5, "upper": 4e-5, "unit": "V"},
                 "budget": budget(mean - nominal, 5e-6),
-                "decision": decision(mean - nominal, 1.1e-5)})
+                "decision": decision(mean - nominal, 1.1e-5),
+                "caveats": list(caveats)})
         journal.append("event", {"time": clock.now(), "type": "note",
                                  "message": "all points done", "data": {"points": 2}})
         if end:

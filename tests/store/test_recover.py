@@ -84,6 +84,19 @@ def test_recover_a_directory_and_show_the_result(tmp_path: Path, sample: SimpleN
     assert "standard     calibrator   Fluke 5522A sn F1 fw 1.0 cert C-77 due 2026-06-01" in out
 
 
+def test_show_lists_the_caveats_of_the_points(tmp_path: Path, sample: SimpleNamespace,
+                                              cli: Cli) -> None:
+    """A reviewer sees which unverified specification data the results rest on."""
+    caveat = "5522A 1-year specification, unverified data: [U] recalled"
+    sample.write_run(tmp_path / "c.journal", caveats=(caveat,))
+    code, out, _ = cli(["show", str(seal(tmp_path / "c.journal"))])
+    assert code == 0
+    assert f"     2 points: {caveat}" in out
+    plain = sample.write_run(tmp_path / "d.journal", run_id="R-2026-0003")
+    code, out, _ = cli(["show", str(seal(plain))])
+    assert code == 0 and "caveats" not in out
+
+
 def test_command_line_input_errors_exit_2(tmp_path: Path,
                                           cli: Cli) -> None:
     code, _, err = cli(["verify", str(tmp_path / "missing.h5")])
