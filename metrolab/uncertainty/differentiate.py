@@ -181,10 +181,6 @@ def _forward(
         return forward.value_and_derivatives(model, x, shape)
     except forward.NotDifferentiable:
         return None
-    except UncertaintyComputationError as exc:
-        if isinstance(exc.__cause__, forward.NotDifferentiable):
-            return None
-        raise
 
 
 def derivatives(

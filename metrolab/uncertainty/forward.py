@@ -163,7 +163,6 @@ class Dual(np.lib.mixins.NDArrayOperatorsMixin):
     """
 
     __slots__ = ("grad", "value")
-    __array_priority__ = 1000
 
     def __init__(self, value: Any, grad: Gradient) -> None:
         self.value = value

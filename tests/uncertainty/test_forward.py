@@ -108,6 +108,14 @@ def test_in_place_operators_make_new_values_and_keep_the_inputs():
     assert jac[0, 1] == pytest.approx(2.0 - 1.0 / x)
 
 
+def test_plain_arrays_and_numpy_scalars_on_the_left_keep_the_derivatives():
+    d = Dual(np.array([1.0, 2.0]), {0: 1.0})
+    product = np.array([3.0, 4.0]) * d
+    quotient = np.float64(2.0) / d
+    assert isinstance(product, Dual) and product.grad[0].tolist() == [3.0, 4.0]
+    assert isinstance(quotient, Dual) and quotient.grad[0].tolist() == [-2.0, -0.5]
+
+
 def test_outputs_that_ignore_an_input_have_zero_sensitivity_to_it():
     values, jac = value_and_jacobian(
         lambda a, b: (a * 2.0, np.ones(3) * 5.0), [np.arange(3.0), np.ones(3)], (3,)
