@@ -433,6 +433,7 @@ class KeysightDmmSimulator(SimulatedInstrument):
             # 6½ digits with a 1 s gate, one digit fewer per decade shorter
             step = np.where(seen == 0.0, 1.0, np.abs(seen)) * 1e-6 / self.aperture_s(mode)
             counted = seen * (1.0 + gain) + self.rng.normal(0.0, 1.0, size=seen.shape) * step
+            counted = np.where(seen == 0.0, 0.0, counted)  # no signal counts nothing
             return np.asarray(np.round(counted / step) * step + 0.0)
         noise = self.rng.normal(0.0, self.noise_rms(measured, measured_range), size=seen.shape)
         values = seen * (1.0 + gain) + offset + noise
