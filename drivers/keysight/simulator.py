@@ -254,10 +254,8 @@ class KeysightDmmSimulator(SimulatedInstrument):
             return overload_limit(self.MODEL, Function[mode.name], range_value)
         if mode is Mode.RATIO:
             return overload_limit(self.MODEL, Function.DCV, range_value)
-        if mode.counts_signal:
-            return overload_limit(self.MODEL, Function.ACV, range_value)
-        if mode is Mode.TEMP:
-            return math.inf
+        if mode.counts_signal or mode is Mode.TEMP:
+            return math.inf  # a counter reads the frequency whatever the amplitude
         return 1.2 * range_value
 
     def _stimulus_function(self, mode: Mode) -> Function | None:
@@ -293,19 +291,25 @@ class KeysightDmmSimulator(SimulatedInstrument):
 
     def _counted(self, mode: Mode, amplitude: float, frequency: float | None) -> float:
         """Return the frequency (Hz) or period (s) a counter reads; 0 without a signal."""
-        settings = self.settings.modes[mode]
         if math.isnan(amplitude) or not frequency:
             return 0.0
-        if abs(amplitude) < _COUNTER_THRESHOLD * settings.range:
+        # the voltage range is chosen on the signal's amplitude
+        range_value = self._select_range(mode, abs(amplitude), ac_volts=True)
+        if abs(amplitude) < _COUNTER_THRESHOLD * range_value:
             return 0.0
         return frequency if mode is Mode.FREQ else 1.0 / frequency
 
-    def _select_range(self, mode: Mode, value: float) -> float:
+    def _select_range(self, mode: Mode, value: float, *, ac_volts: bool = False) -> float:
+        """Return the range ``mode`` reads ``value`` on, autoranging when it is on; a
+        counter's range is chosen on its input's amplitude (``ac_volts``) only."""
         settings = self.settings.modes[mode]
-        if not settings.autorange or mode in (Mode.CONT, Mode.DIODE, Mode.TEMP):
+        fixed = (Mode.CONT, Mode.DIODE, Mode.TEMP)
+        if not settings.autorange or mode in fixed or (mode.counts_signal and not ac_volts):
             return settings.range
         for candidate in self.TABLE.ranges[mode]:
-            if abs(value) <= self._range_limit(mode, candidate):
+            limit = (overload_limit(self.MODEL, Function.ACV, candidate) if ac_volts
+                     else self._range_limit(mode, candidate))
+            if abs(value) <= limit:
                 settings.range = candidate
                 return candidate
         top = max(self.TABLE.ranges[mode])
