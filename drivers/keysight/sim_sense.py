@@ -154,10 +154,12 @@ class SenseCommands:
 
     def _conf_headers(self, mode: Mode) -> list[str]:
         """Return the CONFigure/MEASure nodes of ``mode`` (Truevolt also takes ``CONF:DC``,
-        ``CONF:AC`` and ``CONF:DC:RAT``, the VOLTage node being optional there)."""
+        ``CONF:AC``, ``CONF:DC:RAT`` and ``CONF:RAT``: VOLTage and DC are optional there)."""
         headers = [mode.header]
-        if self.table.truevolt and mode in (Mode.DCV, Mode.ACV, Mode.RATIO):
-            headers.append({Mode.DCV: "DC", Mode.ACV: "AC", Mode.RATIO: "DC:RATio"}[mode])
+        if self.table.truevolt and mode in (Mode.DCV, Mode.ACV):
+            headers.append({Mode.DCV: "DC", Mode.ACV: "AC"}[mode])
+        if self.table.truevolt and mode is Mode.RATIO:
+            headers += ["DC:RATio", "RATio"]
         return headers
 
     # ----------------------------------------------------------------- helpers
