@@ -59,7 +59,8 @@ def summary_headers(model: str) -> list[str]:
 
 def coverage(simulator: SimulatedInstrument, model: str) -> Coverage:
     """Return which headers of ``model``'s summary ``simulator`` accepts."""
-    known, missing = [], []
+    known: list[str] = []
+    missing: list[str] = []
     for header in summary_headers(model):
         found = simulator.commands.lookup(header.upper())
         (known if found is not None else missing).append(header)
