@@ -105,11 +105,15 @@ class KeysightDMM(SCPIInstrument):
                 )
             commands.append(f"{node}:NPLC {nplc:g}")
         commands += ["TRIG:SOUR IMM", "TRIG:COUN 1", "SAMP:COUN 1"]
-        self.configure_with(*commands)
-        self.function = function
-        self.range = range_value
-        self.nplc = float(nplc) if function in NPLC_FUNCTIONS else None
-        self._samples = 1
+        # the commands and the state they set change together under the instrument lock:
+        # a reading taken by another thread is labelled with what the instrument measured
+        with self.lock:
+            self.function = None  # unknown until the instrument has accepted the commands
+            self.configure_with(*commands)
+            self.function = function
+            self.range = range_value
+            self.nplc = float(nplc) if function in NPLC_FUNCTIONS else None
+            self._samples = 1
 
     def _choose_range(self, function: Function, range: Quantity | None) -> float | None:
         if range is None:
@@ -173,10 +177,11 @@ class KeysightDMM(SCPIInstrument):
     def read(self) -> Quantity:
         """Trigger and return one reading (``READ?``) in V, A or ohm.
 
-        Raises OverloadError when the input is beyond the range.
+        Raises OverloadError when the input is beyond the range. The unit is the
+        function the instrument measured in, read under the same lock as the reading.
         """
-        function = self._configured()
         with self.lock:
+            function = self._configured()
             if self._samples != 1:
                 self.set_sample_count(1)
             if self._binary:
@@ -194,8 +199,8 @@ class KeysightDMM(SCPIInstrument):
         """
         from metrolab.units import ureg
 
-        function = self._configured()
         with self.lock:
+            function = self._configured()
             self.set_sample_count(count)
             values = self._read_values("READ?", count)
         return ureg.Quantity(values, self._units[function])
@@ -212,8 +217,10 @@ class KeysightDMM(SCPIInstrument):
         """Return the ``count`` readings of the last measurement from memory (``FETC?``)."""
         from metrolab.units import ureg
 
-        function = self._configured()
-        return ureg.Quantity(self._read_values("FETC?", count), self._units[function])
+        with self.lock:
+            function = self._configured()
+            values = self._read_values("FETC?", count)
+        return ureg.Quantity(values, self._units[function])
 
     def _configured(self) -> Function:
         if self.function is None:
