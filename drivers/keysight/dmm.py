@@ -97,7 +97,8 @@ class KeysightDMM(SCPIInstrument):
         range_value = self._choose_range(function, range)
         node = SCPI_FUNCTION[function]
         commands = [f"CONF:{node} {'DEF' if range_value is None else f'{range_value:g}'}"]
-        if function in NPLC_FUNCTIONS:
+        integrating = function in NPLC_FUNCTIONS
+        if integrating:
             if not any(math.isclose(nplc, c) for c in self.MODEL.nplc_choices):
                 choices = ", ".join(f"{c:g}" for c in self.MODEL.nplc_choices)
                 raise UserInputError(
@@ -112,7 +113,7 @@ class KeysightDMM(SCPIInstrument):
             self.configure_with(*commands)
             self.function = function
             self.range = range_value
-            self.nplc = float(nplc) if function in NPLC_FUNCTIONS else None
+            self.nplc = float(nplc) if integrating else None
             self._samples = 1
 
     def _choose_range(self, function: Function, range: Quantity | None) -> float | None:
@@ -120,8 +121,13 @@ class KeysightDMM(SCPIInstrument):
             return None
         from pint.errors import DimensionalityError
 
+        unit = self._units[function]
         try:
-            value = abs(float(range.to(function.unit).magnitude))
+            # a range already in the function's unit needs no conversion: compare the unit
+            # containers (``.units`` would build a new Unit, ``.to`` convert; both are slow)
+            same = range._units == unit._units
+            magnitude = range.magnitude if same else range.to(unit).magnitude
+            value = abs(float(magnitude))
         except (DimensionalityError, AttributeError):
             raise UserInputError(
                 f"{self.name}: range {range!r} is not a {function.unit} quantity for "
