@@ -281,10 +281,16 @@ def visa_setting(name: str, value: Any) -> tuple[str, Any]:
 
     This is the one mapping from pyserial's names to pyvisa's: ``baudrate`` ->
     ``baud_rate``, ``bytesize`` -> ``data_bits``, ``parity`` ("N"/"E"/"O"/"M"/"S") ->
-    a ``Parity``, ``stopbits`` (1, 1.5, 2) -> ``stop_bits`` (a ``StopBits``). Other
-    names (pyvisa's own among them) pass unchanged.
+    a ``Parity``, ``stopbits`` (1, 1.5, 2) -> ``stop_bits`` (a ``StopBits``),
+    ``xonxoff``/``rtscts``/``dsrdtr`` (True) -> ``flow_control`` (a ``ControlFlow``;
+    False -> none). Other names (pyvisa's own among them) pass unchanged.
     """
-    from pyvisa.constants import Parity, StopBits
+    from pyvisa.constants import ControlFlow, Parity, StopBits
+
+    flows = {"xonxoff": ControlFlow.xon_xoff, "rtscts": ControlFlow.rts_cts,
+             "dsrdtr": ControlFlow.dtr_dsr}
+    if name in flows:
+        return "flow_control", flows[name] if value else ControlFlow.none
 
     if name == "baudrate":
         return "baud_rate", value

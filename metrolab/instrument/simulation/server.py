@@ -22,6 +22,7 @@ import socket
 import threading
 import tty
 from types import TracebackType
+from typing import ClassVar, Protocol, runtime_checkable
 
 from metrolab.instrument.simulation.instrument import SimulatedInstrument
 from metrolab.instrument.simulation.session import ConnectionDropped, Session
@@ -48,19 +49,60 @@ def refusal(name: str, limit: int) -> bytes:
     ).encode("ascii")
 
 
-class MessageSplitter:
-    """Cuts an incoming byte stream into messages ending at LF, CR LF or a lone CR."""
+@runtime_checkable
+class TakesControlCharacters(Protocol):
+    """A simulator that acts on control characters the moment they arrive (a serial
+    instrument's ``^C`` device clear, say), not at the end of a line."""
 
-    def __init__(self) -> None:
+    #: each of these is delivered at once, as a message of its own
+    CONTROL_CHARACTERS: ClassVar[str]
+    #: these also discard the partial line received before them
+    CLEARING_CHARACTERS: ClassVar[str]
+
+
+class MessageSplitter:
+    """Cuts an incoming byte stream into messages ending at LF, CR LF or a lone CR.
+
+    Characters in ``immediate`` are cut out and returned as one-character messages where
+    they arrive; those in ``clearing`` also drop the partial message before them.
+    """
+
+    def __init__(self, immediate: str = "", clearing: str = "") -> None:
         self._buffer = bytearray()
         self._after_cr = False
+        self._immediate = frozenset(immediate.encode("ascii"))
+        self._clearing = frozenset(clearing.encode("ascii"))
+
+    @classmethod
+    def for_simulator(cls, sim: SimulatedInstrument) -> MessageSplitter:
+        """Return the splitter for ``sim``: with its control characters, if it has any."""
+        if isinstance(sim, TakesControlCharacters):
+            return cls(sim.CONTROL_CHARACTERS, sim.CLEARING_CHARACTERS)
+        return cls()
 
     def feed(self, data: bytes) -> list[str]:
         """Add ``data`` and return the messages it completed, as text."""
+        if not self._immediate.intersection(data):
+            return self._feed_lines(data)
+        messages: list[str] = []
+        start = 0
+        for index, byte in enumerate(data):
+            if byte in self._immediate:
+                messages += self._feed_lines(data[start:index])
+                if byte in self._clearing:
+                    self._buffer.clear()
+                    self._after_cr = False
+                messages.append(chr(byte))
+                start = index + 1
+        return messages + self._feed_lines(data[start:])
+
+    def _feed_lines(self, data: bytes) -> list[str]:
         if self._after_cr and data.startswith(b"\n"):
             data = data[1:]  # the LF of a CR LF split across two reads
         self._buffer += data
         messages: list[str] = []
+        if not data:
+            return messages
         self._after_cr = False
         while True:
             match = _TERMINATORS.search(self._buffer)
@@ -215,7 +257,7 @@ class TcpServer(Server):
 
     def _serve(self, conn: socket.socket) -> None:
         session = Session(self.sim)
-        splitter = MessageSplitter()
+        splitter = MessageSplitter.for_simulator(self.sim)
         with conn:
             while not self._stopped.is_set():
                 ready, _, _ = select.select([conn.fileno(), self._wake_r], [], [], _POLL_S)
@@ -264,7 +306,7 @@ class PtyServer(Server):
 
     def _serve(self) -> None:
         session = Session(self.sim)
-        splitter = MessageSplitter()
+        splitter = MessageSplitter.for_simulator(self.sim)
         try:
             while True:
                 ready, _, _ = select.select([self._master, self._wake_r], [], [], _POLL_S)
