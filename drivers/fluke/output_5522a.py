@@ -146,6 +146,18 @@ class CalibratorOutput:
     noise; ``now`` arguments are seconds on the simulator's clock.
     """
 
+    kind: OutputKind
+    value: float
+    frequency: float | None
+    secondary: Secondary | None
+    operating: bool
+    zcomp: str
+    sensor: str
+    waves: tuple[str, str]
+    phase_deg: float
+    dc_offset: float
+    locked_range: float | None
+
     def __init__(self, rng: np.random.Generator) -> None:
         self._rng = rng
         # the calibrator's own errors: within a third of its specification (k = 3)
@@ -166,7 +178,7 @@ class CalibratorOutput:
     def reset(self) -> None:
         """Return to the power-on output: standby, 0 V DC, no compensation, range unlocked."""
         self.kind, self.value, self.frequency = OutputKind.DCV, 0.0, None
-        self.secondary: Secondary | None = None
+        self.secondary = None
         self.operating = False
         self.zcomp = "NONE"
         self.sensor = "TC"

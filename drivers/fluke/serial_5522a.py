@@ -31,7 +31,6 @@ from typing import ClassVar
 from metrolab.clock import Clock
 from metrolab.errors import UserInputError
 from metrolab.instrument.simulation import LabEnvironment
-from metrolab.instrument.simulation.parser import Reply
 
 from .errors_5522a import fault_line
 from .sim_5522a import STB_MSS, Fluke5522ASimulator
@@ -69,7 +68,7 @@ class Fluke5522ASerialSimulator(Fluke5522ASimulator):
         self.line = 1
         self._faults: list[str] = []
 
-    def handle(self, message: str) -> Reply:
+    def handle(self, message: str) -> str | None:
         """Run one command line or control character; return what the port sends back."""
         with self.lock:
             if message == DEVICE_CLEAR:

@@ -59,7 +59,6 @@ from metrolab.instrument.simulation import (
     choice,
     number,
 )
-from metrolab.instrument.simulation.parser import Reply
 
 from .commands_5522a import Argument, CommandSet, count, parse_argument
 from .errors_5522a import (
@@ -159,7 +158,7 @@ class Fluke5522ASimulator(SimulatedInstrument):
         return Stimulus(value, frequency)
 
     # -- protocol ----------------------------------------------------------------------
-    def handle(self, message: str) -> Reply:
+    def handle(self, message: str) -> str | None:
         """Run one program message in the 5522A's syntax; return its reply or None."""
         with self.lock:
             if self.faults.take(Fault.FLOOD):
@@ -245,7 +244,7 @@ class Fluke5522ASimulator(SimulatedInstrument):
             "*SRE": lambda p: self._set_register(p, "sre"),
             "*SRE?": lambda p: self._answer(p, str(self.sre)),
             "*STB?": lambda p: self._answer(p, str(self.status_byte())),
-            "*OPC": lambda p: self._do(p, self._opc),
+            "*OPC": lambda p: self._do(p, self._arm_opc),
             "*OPC?": self._opc_query,
             "*WAI": lambda p: self._do(p, self._wait_settled),
             "*TST?": lambda p: self._answer(p, "0"),
@@ -336,7 +335,7 @@ class Fluke5522ASimulator(SimulatedInstrument):
     def _set_remote(self, remote: bool) -> None:
         self.remote = remote
 
-    def _opc(self) -> None:
+    def _arm_opc(self) -> None:
         self._opc_due = self.clock.now() + self.output.settle_time(self.clock.now())
         self._complete_opc()
 
@@ -524,7 +523,8 @@ class Fluke5522ASimulator(SimulatedInstrument):
     def _clock(self, params: list[str]) -> None:
         fields = [int(number(p, minimum=0, maximum=9999)) for p in count(params, 6)]
         try:
-            when = datetime(*fields, tzinfo=UTC)  # type: ignore[misc]
+            year, month, day, hour, minute, second = fields
+            when = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
         except ValueError:
             raise CommandRejected(BAD_PARAMETER_VALUE) from None
         self.clock_offset_s = when.timestamp() - self.clock.now()

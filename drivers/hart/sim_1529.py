@@ -27,6 +27,7 @@ same scan twice gives the same value, flagged status 0). Probes in the bath read
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -156,8 +157,7 @@ class Hart1529Simulator(SimulatedInstrument):
         tree.add("SYSTem:SNUMber?", lambda p: self._answer(p, self.IDN.split(",")[2]))
         tree.add("SYSTem:VERSion?", lambda p: self._answer(p, "1994.0"))
         for channel in CHANNELS:
-            tree.add(f"SENSe{channel}:DATA?",
-                     lambda p, c=channel: self._answer(p, self._raw_input(c)))
+            tree.add(f"SENSe{channel}:DATA?", self._raw_input_query(channel))
         tree.add("SENSe:DATA?", self._no_suffix)
         tree.add("STATus:MEASure?", lambda p: self._answer(p, str(self._new_readings())))
         tree.add("SYSTem:TIME?", lambda p: self._answer(p, self._now_text("%H,%M,%S")))
@@ -166,6 +166,10 @@ class Hart1529Simulator(SimulatedInstrument):
         tree.add("SYSTem:DATE", lambda p: self._set_clock(p, time=False))
         tree.add("TRIGger:TIMer", self._set_timer)
         tree.add("TRIGger:TIMer?", lambda p: self._answer(p, f"{self.sample_period_s:g}"))
+
+    def _raw_input_query(self, channel: int) -> Callable[[list[str]], str]:
+        """Return the handler of ``SENSe<channel>:DATA?``."""
+        return lambda params: self._answer(params, self._raw_input(channel))
 
     def _raw_input(self, channel: int) -> str:
         """Return ``SENSe<n>:DATA?``: the channel's resistance (Ω for a PRT, kΩ for a
