@@ -1,7 +1,10 @@
 """Instrument-layer benchmarks, run by hand: ``.venv/bin/python benchmarks/bench_instrument.py``.
 
 1. Per-query cost of ``Keysight34401A.read()`` against raw pyvisa ``query("READ?")`` on the
-   same simulator resource over TCP (target <= 1.10x).
+   same simulator resource over TCP (target <= 1.10x); I/O logging is compiled in but off.
+   ``configure()`` (five writes, then ``SYST:ERR?``) against the same exchanges on a raw
+   pyvisa-py resource with Nagle's algorithm explicitly off (target <= 1.2x) and with
+   pyvisa-py's default (Nagle on: each write after the first waits for a delayed ACK).
 2. One million REAL,64 readings from the simulated 34465A over TCP: ``read_many`` through
    pyvisa-py against a raw socket read of the same bytes (readings/s and ratio).
 3. Import time of ``metrolab.instrument`` + ``metrolab.drivers.keysight`` against
@@ -19,6 +22,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,6 +95,83 @@ def per_query() -> None:
         f"Keysight34401A.read() {statistics.median(driver_times) * 1e6:.1f} us (medians) -> "
         f"median ratio {statistics.median(ratios):.3f}x, ratio of minima "
         f"{min(driver_times) / min(raw_times):.3f}x (target <= 1.10x)"
+    )
+
+
+class RecordingTransport:
+    """Records what a driver sends; every read answers "no error"."""
+
+    resource = "RECORDING"
+    timeout_s = 5.0
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.sent: list[str] = []
+
+    def write(self, message: str) -> None:
+        """Record ``message``."""
+        self.sent.append(message)
+
+    def read(self) -> str:
+        """Return an empty error queue's answer."""
+        return '+0,"No error"'
+
+
+def configure_exchanges() -> list[str]:
+    """Return the messages ``Keysight34401A.configure(DCV, 10 V, 10 PLC)`` sends."""
+    recorder = RecordingTransport()
+    Keysight34401A(recorder).configure(Function.DCV, 10 * ureg.V, 10)  # type: ignore[arg-type]
+    return recorder.sent
+
+
+def configure_cost() -> None:
+    exchanges = configure_exchanges()
+    with served("Keysight34401ASimulator", 5.0) as port:
+        resource = f"TCPIP0::127.0.0.1::{port}::SOCKET"
+        dmm = Keysight34401A.open(resource)
+        manager = resource_manager("@py")
+        raw = {}
+        for nagle in ("off", "on"):
+            res = manager.open_resource(
+                resource, read_termination="\n", write_termination="\n", timeout=5000
+            )
+            sock = res.visalib.sessions[res.session].interface
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1 if nagle == "off" else 0)
+            raw[nagle] = res
+
+        def replay(res: object, count: int) -> float:
+            start = time.perf_counter()
+            for _ in range(count):
+                for message in exchanges:
+                    if message.endswith("?"):
+                        res.query(message)  # type: ignore[attr-defined]
+                    else:
+                        res.write(message)  # type: ignore[attr-defined]
+            return (time.perf_counter() - start) / count
+
+        ten_volts = 10 * ureg.V  # built once: the caller's pint cost is not the driver's
+
+        def driver(count: int) -> float:
+            start = time.perf_counter()
+            for _ in range(count):
+                dmm.configure(Function.DCV, ten_volts, 10)
+            return (time.perf_counter() - start) / count
+
+        ours, off, on, ratios = [], [], [], []
+        for _ in range(15):  # interleaved rounds: a load change hits all three alike
+            ours.append(driver(100))
+            off.append(replay(raw["off"], 100))
+            on.append(replay(raw["on"], 2))
+            ratios.append(ours[-1] / off[-1])
+        dmm.close()
+        for res in raw.values():
+            res.close()
+    mine, nodelay, nagle = (statistics.median(t) for t in (ours, off, on))
+    print(
+        f"configure() ({len(exchanges)} exchanges): driver {mine * 1e3:.3f} ms, raw pyvisa-py "
+        f"Nagle off {nodelay * 1e3:.3f} ms -> median ratio {statistics.median(ratios):.2f}x, "
+        f"ratio of minima {min(ours) / min(off):.2f}x (target <= 1.2x); raw pyvisa-py with "
+        f"Nagle on (its default) {nagle * 1e3:.1f} ms -> {nagle / nodelay:.0f}x the Nagle-off time"
     )
 
 
@@ -196,6 +277,7 @@ def import_time() -> None:
 
 if __name__ == "__main__":
     per_query()
+    configure_cost()
     overhead()
     binary_buffer()
     import_time()

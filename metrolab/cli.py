@@ -10,7 +10,9 @@ means a bug.
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -68,8 +70,35 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup)
 @click.version_option(__version__, prog_name="metrolab")
-def cli() -> None:
+@click.option(
+    "--log-io",
+    "log_io",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Append every message written to and read from an instrument to this file.",
+)
+def cli(log_io: Path | None) -> None:
     """metrolab: calibrate instruments, evaluate uncertainty, keep the records."""
+    if log_io is not None:
+        log_instrument_io(log_io)
+
+
+def log_instrument_io(path: Path) -> logging.Handler:
+    """Send the DEBUG records of every ``metrolab.io.<resource>`` logger (each write and
+    read of each instrument) to ``path``, appended, one line each; return the handler.
+
+    Raises UserInputError when the file cannot be opened.
+    """
+    from metrolab.instrument.transport import IO_LOGGER
+
+    try:
+        handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+    except OSError as exc:
+        raise UserInputError(f"--log-io {path}: cannot open for writing ({exc.strerror})") from exc
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    logger = logging.getLogger(IO_LOGGER)
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    return handler
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -36,7 +36,7 @@ the conformity engine's low-TUR warning is therefore not repeated on screen.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pint
 from metrolab.drivers.fluke import SPEC_5522A, Fluke5522A
@@ -45,6 +45,7 @@ from metrolab.drivers.vaisala import VaisalaHMT330
 
 from metrolab.instrument.errors import SpecificationUnavailable
 from metrolab.instrument.functions import Function
+from metrolab.instrument.roles import Calibrator, Multimeter
 from metrolab.runner.engine import RunContext
 from metrolab.runner.evaluation import decide_error, noting_warnings
 from metrolab.runner.procedure import (
@@ -152,12 +153,21 @@ def _specified(point: TestPoint) -> bool:
 TEST_POINTS: tuple[TestPoint, ...] = tuple(p for p in _table() if _specified(p))
 
 
+def _reset_to_standby(calibrator: Calibrator) -> None:
+    calibrator.reset()
+    calibrator.standby()
+
+
+def _reset_and_clear(dmm: Multimeter) -> None:
+    dmm.reset()
+    dmm.clear_status()
+
+
 def prepare(ctx: RunContext) -> Plan:
     """Reset both instruments, run the DMM self-test, warm up (not again after a resume)."""
-    yield Do("calibrator", "reset (*RST), output to standby", lambda c: (c.reset(), c.standby()))
-    yield Do("dut", "reset (*RST) and clear status (*CLS)",
-             lambda d: (d.reset(), d.clear_status()))
-    result = yield Do("dut", "self-test (*TST?)", lambda d: d.query("*TST?"))
+    yield Do[Calibrator]("calibrator", "reset (*RST), output to standby", _reset_to_standby)
+    yield Do[Multimeter]("dut", "reset (*RST) and clear status (*CLS)", _reset_and_clear)
+    result = yield Do[Multimeter]("dut", "self-test (*TST?)", lambda d: d.query("*TST?"))
     if result is not None and result.strip() not in ("0", "+0"):
         raise StopRun(f"DMM self-test failed (*TST? answered {result.strip()!r}): "
                       "send the DMM for repair, do not verify it")
@@ -169,6 +179,10 @@ def measure_point(ctx: RunContext, point: TestPoint) -> PointPlan:
     """Source the point, take the readings, return the error, its budget and the decision."""
     function = Function[point.function]
     nominal = point.nominal
+    span = point.range
+    if span is None:
+        raise StopRun(f"test point {point.point_id} has no range: the verification table "
+                      "gives every point one")
     high_voltage = function in (Function.DCV, Function.ACV) and \
         abs(nominal.to("V").magnitude) > HIGH_VOLTAGE_V
     if high_voltage:
@@ -176,22 +190,25 @@ def measure_point(ctx: RunContext, point: TestPoint) -> PointPlan:
                      f"Confirm {nominal:~P} output: hazardous voltage at the calibrator and "
                      "DMM terminals")
     if function in (Function.RES2, Function.RES4):
-        yield Do("calibrator", f"{'4' if function is Function.RES4 else '2'}-wire compensation",
-                 lambda c: c.set_four_wire(function is Function.RES4))
-    yield Do("calibrator", f"output {nominal:~#P}" + (f" at {point.frequency:~#P}"
-                                                     if point.frequency is not None else ""),
-             lambda c: c.set_output(nominal, point.frequency, confirm_high_voltage=high_voltage))
-    yield Do("calibrator", "operate", lambda c: c.operate())
-    yield Do("calibrator", "wait until settled", lambda c: c.wait_settled(30.0))
-    yield Do("dut", f"configure {function.name} range {point.range:~#P}, {NPLC:g} NPLC",
-             lambda d: d.configure(function, point.range, NPLC))
+        wires = "4" if function is Function.RES4 else "2"
+        yield Do[Calibrator]("calibrator", f"{wires}-wire compensation",
+                             lambda c: c.set_four_wire(function is Function.RES4))
+    at = f" at {point.frequency:~#P}" if point.frequency is not None else ""
+    yield Do[Calibrator](
+        "calibrator", f"output {nominal:~#P}{at}",
+        lambda c: c.set_output(nominal, point.frequency, confirm_high_voltage=high_voltage))
+    yield Do[Calibrator]("calibrator", "operate", lambda c: c.operate())
+    yield Do[Calibrator]("calibrator", "wait until settled", lambda c: c.wait_settled(30.0))
+    yield Do[Multimeter]("dut", f"configure {function.name} range {span:~#P}, {NPLC:g} NPLC",
+                         lambda d: d.configure(function, span, NPLC))
     yield Wait(SETTLE_S, "DMM settling")
-    readings = yield Read("dut", ctx.settings.readings, "take readings",
-                          lambda d, n: d.read_many(n), nominal)
-    resolution = yield Do("dut", "resolution of this setting",
-                          lambda d: d.resolution(function, point.range, NPLC))
-    yield Do("calibrator", "standby", lambda c: c.standby())
-    yield Do("dut", "check the error queue", lambda d: d.check_errors(f"point {point.point_id}"))
+    readings = yield Read[Multimeter]("dut", ctx.settings.readings, "take readings",
+                                      lambda d, n: d.read_many(n), nominal)
+    resolution = yield Do[Multimeter]("dut", "resolution of this setting",
+                                      lambda d: d.resolution(function, span, NPLC))
+    yield Do[Calibrator]("calibrator", "standby", lambda c: c.standby())
+    yield Do[Multimeter]("dut", "check the error queue",
+                         lambda d: d.check_errors(f"point {point.point_id}"))
     if resolution is None:  # dry run: nothing was asked
         resolution = 0 * nominal
     return (yield from noting_warnings(lambda: evaluate(ctx, point, readings, resolution)))
@@ -224,11 +241,13 @@ def evaluate(ctx: RunContext, point: TestPoint, readings: pint.Quantity,
     limit = SPEC_34401A.tolerance(function, point.range, nominal, point.frequency).to(unit)
     if function is Function.RES2:
         limit = limit + _q(RES2_WITHOUT_NULL_OHM, "ohm")
-    decision = decide_error(ctx.settings, error, -limit, limit)
+    # pint's stubs type negation as PlainQuantity; at run time it is the registry's Quantity
+    lower = cast(pint.Quantity, -limit)
+    decision = decide_error(ctx.settings, error, lower, limit)
     mean = readings.to(unit).mean()
     caveats = (SPEC_5522A.caveat(function, None, nominal, point.frequency),
                SPEC_34401A.caveat(function, point.range, nominal, point.frequency))
-    return PointOutcome(mean, nominal, error.value, (-limit, limit), gum.to_dict(),
+    return PointOutcome(mean, nominal, error.value, (lower, limit), gum.to_dict(),
                         decision.to_dict(), tuple(c for c in caveats if c))
 
 
@@ -244,12 +263,13 @@ def _error_with_emf(reading: Any, resolution: Any, calibrator: Any, thermal_emf:
 
 def adjust(ctx: RunContext) -> Plan:
     """Ask the operator to adjust the DMM (service guide calibration procedure) before as-left."""
-    yield Do("calibrator", "standby", lambda c: c.standby())
+    yield Do[Calibrator]("calibrator", "standby", lambda c: c.standby())
     yield Prompt("adjust-dut", "Adjust the DMM now (Service Guide ch.4, calibration security "
                  "code needed); confirm when the adjustment is complete")
 
 
 def safe_state(ctx: RunContext) -> Plan:
     """Calibrator output to standby, DMM to DC volts autorange (safe for any input)."""
-    yield Do("calibrator", "standby", lambda c: c.standby())
-    yield Do("dut", "DC voltage, autorange", lambda d: d.configure(Function.DCV, None, NPLC))
+    yield Do[Calibrator]("calibrator", "standby", lambda c: c.standby())
+    yield Do[Multimeter]("dut", "DC voltage, autorange",
+                         lambda d: d.configure(Function.DCV, None, NPLC))

@@ -22,12 +22,15 @@ the coefficients and their covariance.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pint
 from metrolab.drivers.hart import SPEC_1529, Hart1529, SensorType
 from metrolab.drivers.vaisala import VaisalaHMT330
 
+from metrolab.instrument.roles import ThermometerReadout
 from metrolab.runner.engine import RunContext
 from metrolab.runner.evaluation import decide_error, noting_warnings
 from metrolab.runner.procedure import (
@@ -89,14 +92,18 @@ def class_a_tolerance(t_c: float) -> float:
     return 0.15 + 0.002 * abs(t_c)
 
 
-def _channel(channel: int) -> Any:
-    return lambda t, n: Quantity(
-        np.array([t.read_temperature(channel).to("degC").magnitude for _ in range(n)]), "degC")
+def _channel(channel: int) -> Callable[[ThermometerReadout, int], pint.Quantity]:
+    """Return the reader of ``n`` temperatures (°C) of ``channel`` as one quantity array."""
+    def read(readout: ThermometerReadout, n: int) -> pint.Quantity:
+        values = [readout.read_temperature(channel).to("degC").magnitude for _ in range(n)]
+        return Quantity(np.array(values), "degC")
+    return read
 
 
 def prepare(ctx: RunContext) -> Plan:
     """Reset the readout."""
-    yield Do("thermometer", "reset (*RST) and clear status", lambda t: t.reset())
+    yield Do[ThermometerReadout]("thermometer", "reset (*RST) and clear status",
+                                 lambda t: t.reset())
 
 
 def measure_point(ctx: RunContext, point: TestPoint) -> PointPlan:
@@ -107,8 +114,9 @@ def measure_point(ctx: RunContext, point: TestPoint) -> PointPlan:
     previous: float | None = None
     for _ in range(STABILITY_CHECKS):
         yield Wait(STABILITY_CHECK_S, "bath stabilisation")
-        now = yield Read("thermometer", 1, "reference (stability check)",
-                         _channel(REFERENCE_CHANNEL), point.nominal, journal=False)
+        now = yield Read[ThermometerReadout]("thermometer", 1, "reference (stability check)",
+                                             _channel(REFERENCE_CHANNEL), point.nominal,
+                                             journal=False)
         value = float(now.to("degC").magnitude[0])
         if previous is not None and abs(value - previous) < STABLE_K:
             break
@@ -120,10 +128,11 @@ def measure_point(ctx: RunContext, point: TestPoint) -> PointPlan:
     indication: list[float] = []
     for _ in range(ctx.settings.readings):
         yield Wait(READING_INTERVAL_S, "next scan of the readout")
-        ref = yield Read("thermometer", 1, "reference", _channel(REFERENCE_CHANNEL),
-                         point.nominal, journal=False)
-        reading = yield Read("thermometer", 1, "sensor under calibration",
-                             _channel(SENSOR_CHANNEL), point.nominal)
+        ref = yield Read[ThermometerReadout]("thermometer", 1, "reference",
+                                             _channel(REFERENCE_CHANNEL), point.nominal,
+                                             journal=False)
+        reading = yield Read[ThermometerReadout]("thermometer", 1, "sensor under calibration",
+                                                 _channel(SENSOR_CHANNEL), point.nominal)
         reference.append(float(ref.to("degC").magnitude[0]))
         indication.append(float(reading.to("degC").magnitude[0]))
     yield Note("reference readings of this point", {"reference_readings": reference,

@@ -2,19 +2,28 @@
 
 The 5522A speaks IEEE 488.2 common commands plus its own command set (not SCPI):
 ``OUT``, ``OPER``/``STBY``, ``ISR?``, ``ERR?``, ``ZCOMP``. Over TCP or GPIB replies end in
-LF; commands are sent with LF.
+LF; commands are sent with LF. Errors are the calibrator's own positive numbers
+(``1306,"Bad parameter value"``).
 
-Safety interlock: an output above 30 V needs ``confirm_high_voltage=True`` in
+A DC output is selected with ``0 HZ``: ``OUT 1 V`` alone would keep the frequency of an AC
+output selected before it (the calibrator keeps the present frequency, which is why
+other drivers return to DC with ``OUT 0 V, 0 HZ`` too).
+
+Safety interlock, the driver's own policy: an output above 30 V (the IEC 61010-1
+hazardous-live level for AC) needs ``confirm_high_voltage=True`` in
 :meth:`Fluke5522A.set_output`, otherwise :class:`SafetyInterlockError` is raised and
-nothing is sent. When the calibrator itself asks for the operator's confirmation before
-operating above 30 V (error 540 on the simulator), :meth:`Fluke5522A.operate` answers it
-only for an output that was confirmed through the API.
+nothing is sent; :meth:`Fluke5522A.operate` refuses a high voltage set behind its back.
+The calibrator itself asks for no confirmation over the remote interface.
+
+RS-232: 9600 baud, 8 data bits, no parity, 1 stop bit, XON/XOFF, answers ending in CR LF
+(the factory ``SP_SET``). In the factory ``REMOTE I/F term`` mode pass ``echo=True``: the
+driver then sends ``^C`` (device clear) when it opens the port and reads every echo,
+prompt and fault line (:mod:`.framing_5522a`), checking the prompt count.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, ClassVar, Self
 
 import pint
@@ -34,16 +43,21 @@ from metrolab.instrument.specs import AccuracySpec
 from metrolab.instrument.transport import Transport, open_transport
 from metrolab.units import Quantity, ureg
 
-from .interlock import HIGH_VOLTAGE_LIMIT_V, HV_CONFIRM_CODE
+from .framing_5522a import PromptCounter, TerminalLine
 from .spec_5522a import SPEC
 
+#: outputs above this magnitude (V) need ``confirm_high_voltage=True`` (driver policy)
+HIGH_VOLTAGE_LIMIT_V = 30.0
 #: ISR? bits used by the driver (5522A Operators Manual Fig. 5-11)
 ISR_OPER = 1 << 0
 ISR_SETTLED = 1 << 12
 #: how often wait_settled polls ISR?, seconds
 POLL_INTERVAL_S = 0.1
+#: the RS-232 device-clear character (IEEE-488 DCL emulated on the serial port)
+DEVICE_CLEAR = "\x03"
+#: lines read past (faults of earlier commands, bare prompts) while looking for an echo
+MAX_SKIPPED_LINES = 8
 
-_ECHO = re.compile(r"\s*\d+>\s?(.*)")
 _UNIT_WORDS = {"V": "V", "A": "A", "ohm": "OHM"}
 _REPLY_UNITS = {"V": "V", "A": "A", "OHM": "ohm"}
 
@@ -56,6 +70,10 @@ class Fluke5522A(SCPIInstrument):
     TIMEOUT_S: ClassVar[float] = 5.0
     ERROR_QUERY: ClassVar[str] = "ERR?"
     ERROR_QUEUE_DEPTH: ClassVar[int] = 20
+    #: the factory RS-232 settings (SP_SET 9600,TERM,XON,DBIT8,SBIT1,PNONE,CRLF)
+    SERIAL_SETTINGS: ClassVar[dict[str, Any]] = {
+        "baudrate": 9600, "bytesize": 8, "parity": "N", "stopbits": 1, "xonxoff": True,
+    }
     #: 1-year accuracy specification of the output
     spec: ClassVar[AccuracySpec] = SPEC
 
@@ -66,6 +84,7 @@ class Fluke5522A(SCPIInstrument):
         #: True on an RS-232 port in ``REMOTE I/F term`` mode: every command line comes back
         #: as ``N> command`` before its answer
         self.echo = echo
+        self._prompts = PromptCounter()
         self._confirmed: pint.Quantity | None = None
 
     @classmethod
@@ -74,21 +93,36 @@ class Fluke5522A(SCPIInstrument):
              **transport_options: Any) -> Self:
         """Open ``resource`` and return the driver; ``clock`` paces :meth:`wait_settled`.
 
-        On the RS-232 port (9600 baud 8-N-1, the default of pyvisa and pyserial; answers
-        end in CR LF) pass ``echo=True`` when the calibrator's ``REMOTE I/F`` is ``term``
-        (the factory setting); ``comp`` answers like GPIB and needs nothing.
+        On the RS-232 port the factory settings are applied (9600 8-N-1, XON/XOFF; answers
+        end in CR LF; options given explicitly win) and ``echo=True`` selects the factory
+        ``REMOTE I/F term`` mode: the driver clears the device (``^C``) first. ``comp``
+        answers like GPIB and needs ``echo=False``.
         """
         serial = is_serial_resource(resource, transport_options)
+        options = {**(cls.SERIAL_SETTINGS if serial else {}), **transport_options}
         transport = open_transport(
             resource,
             read_termination="\r\n" if serial else cls.READ_TERMINATION,
             write_termination=cls.WRITE_TERMINATION,
             timeout_s=timeout_s if timeout_s is not None else cls.TIMEOUT_S,
-            **transport_options,
+            **options,
         )
-        return cls(transport, name=name, clock=clock, echo=echo)
+        driver = cls(transport, name=name, clock=clock, echo=echo)
+        if echo:
+            driver.clear_device()
+        return driver
 
     # -- exchanges (term mode echoes every command line) ------------------------------
+    def clear_device(self) -> None:
+        """Send ``^C`` (RS-232 device clear): the calibrator drops a partial command line and
+        restarts its prompt count. Returns nothing; in term mode reads the line it prints."""
+        with self.lock:
+            self.transport.clear()
+            self.transport.write(DEVICE_CLEAR)
+            self._prompts.forget()
+            if self.echo:
+                self._read_line(DEVICE_CLEAR)  # the end of line before the new prompt
+
     def write(self, command: str) -> None:
         """Send ``command``; in term mode read back its echo."""
         with self.lock:
@@ -97,12 +131,19 @@ class Fluke5522A(SCPIInstrument):
                 self._consume_echo(command)
 
     def query(self, command: str) -> str:
-        """Send ``command`` and return its answer (in term mode, after its echo)."""
+        """Send ``command`` and return its answer (in term mode, after its echo).
+
+        In term mode a ``Fault N: text`` line instead of the answer raises SCPIError.
+        """
         with self.lock:
             if not self.echo:
                 return super().query(command)
             self._consume_echo(command, first=super().query(command))
-            return self._read_line(command)
+            answer = TerminalLine.parse(self._read_line(command))
+            fault = answer.fault()
+            if fault is not None:
+                raise SCPIError(*fault, instrument=self.name, command=command)
+            return answer.text
 
     def _read_line(self, command: str) -> str:
         try:
@@ -124,21 +165,45 @@ class Fluke5522A(SCPIInstrument):
         return line
 
     def _consume_echo(self, command: str, first: str | None = None) -> None:
-        line = self._read_line(command) if first is None else first
-        match = _ECHO.fullmatch(line)
-        if match is None or match.group(1).strip() != command.strip():
-            self._out_of_step = True
-            raise InstrumentReplyError(
-                "expected the calibrator's echo of the command", instrument=self.name,
-                command=command, reply=line,
-                hint="is REMOTE I/F set to term? pass echo=False for comp",
-            )
+        """Read the echo of ``command``, past faults of earlier commands (they are on the
+        error queue too) and bare prompts; check the prompt count.
+
+        Raises InstrumentReplyError (and marks the driver out of step) when the echo is
+        not there or its prompt number shows a lost line.
+        """
+        line = first
+        for _ in range(MAX_SKIPPED_LINES):
+            if line is None:
+                line = self._read_line(command)
+            parsed = TerminalLine.parse(line)
+            if parsed.fault() is not None or not parsed.text.strip():
+                self._prompts.accept(parsed.prompt)
+                line = None
+                continue
+            if parsed.text.strip() != command.strip():
+                break
+            if not self._prompts.accept(parsed.prompt):
+                self._out_of_step = True
+                raise InstrumentReplyError(
+                    f"prompt {parsed.prompt} where {self._prompts.expected} was due: a "
+                    "command line was lost or added", instrument=self.name,
+                    command=command, reply=line,
+                    hint="check the cable and the flow control (XON/XOFF)",
+                )
+            return
+        self._out_of_step = True
+        raise InstrumentReplyError(
+            "expected the calibrator's echo of the command", instrument=self.name,
+            command=command, reply=line,
+            hint="is REMOTE I/F set to term? pass echo=False for comp",
+        )
 
     def resynchronise(self) -> None:
         """Re-synchronise as the SCPI base does; in term mode also read the last echo."""
         with self.lock:
             super().resynchronise()
             if self.echo:
+                self._prompts.forget()
                 self._consume_echo("*ESE 0")
 
     # -- output ------------------------------------------------------------------------
@@ -148,9 +213,8 @@ class Fluke5522A(SCPIInstrument):
 
         Raises SafetyInterlockError (nothing sent) for more than 30 V without
         ``confirm_high_voltage=True``, UserInputError for a value without a V/A/Ω unit,
-        SCPIError when the calibrator refuses the setting (e.g. -222 out of range).
-        Selecting more than 30 V while operating puts the calibrator in standby: call
-        :meth:`operate` again.
+        SCPIError when the calibrator refuses the setting (e.g. 1306 bad parameter
+        value). A DC volt or amp output is sent with ``0 HZ``.
         """
         magnitude, unit = _split(value)
         hertz = None
@@ -171,6 +235,8 @@ class Fluke5522A(SCPIInstrument):
         command = f"OUT {magnitude:.7E} {_UNIT_WORDS[unit]}"
         if hertz is not None:
             command += f", {hertz:.6E} HZ"
+        elif unit in ("V", "A"):
+            command += ", 0 HZ"  # DC; without it an AC output's frequency would be kept
         with self.lock:
             self.write(command)
             self.check_errors(command)
@@ -194,8 +260,8 @@ class Fluke5522A(SCPIInstrument):
         """Connect the output (``OPER``); returns once the calibrator reports operate.
 
         Raises SafetyInterlockError when the selected output is above 30 V and was not
-        confirmed through :meth:`set_output`, SCPIError for any other refusal,
-        InstrumentError when ``OPER?`` still answers 0 afterwards.
+        confirmed through :meth:`set_output` (the driver's policy), SCPIError when the
+        calibrator refuses, InstrumentError when ``OPER?`` still answers 0 afterwards.
         """
         with self.lock:
             present, _ = self.output()
@@ -208,15 +274,7 @@ class Fluke5522A(SCPIInstrument):
                     instrument=self.name, command="OPER",
                     hint="call set_output(..., confirm_high_voltage=True) first",
                 )
-            self.write("OPER")
-            errors = self.drain_errors()
-            if errors and errors[0][0] == HV_CONFIRM_CODE:
-                # the calibrator asks for the confirmation the operator gave in set_output
-                errors = errors[1:]
-                self.write("OPER")
-                errors += self.drain_errors()
-            if errors:
-                raise SCPIError(*errors[0], instrument=self.name, command="OPER", errors=errors)
+            self.configure_with("OPER")
             if self.query("OPER?").strip() != "1":
                 raise InstrumentError(
                     "OPER was accepted but OPER? does not report operate",

@@ -6,15 +6,18 @@ multimeter simulator asks it what it sees through :meth:`CalibratorOutput.termin
 
 State machine::
 
-    STANDBY --operate()--> OPERATE           (|V| <= 30 V, or the high voltage was confirmed)
-    STANDBY --operate()--> STANDBY + pending (|V| > 30 V, first request: the calibrator asks)
-    pending --operate()--> OPERATE           (the second request is the confirmation)
-    OPERATE --set(|V| > 30 V)--> STANDBY     (a new high voltage is never applied silently)
-    any     --standby()/reset()--> STANDBY
+    STANDBY --operate()--> OPERATE     (any output; ISR HIVOLT reports one above 33 V)
+    OPERATE --standby()/reset()--> STANDBY
 
+The calibrator applies what it is told: the real 5522A asks for no confirmation over the
+remote interface, so neither does this model (the driver keeps its own >30 V interlock).
 After every change the output approaches its new value exponentially (time constant per
 function) and counts as *settled* once the remaining step is below a tenth of the 1-year
-specification, which is what the ISR SETTLED bit reports.
+specification: that is the ISR SETTLED bit, and what ``*OPC?`` and ``*WAI`` wait for.
+
+Outputs: one value (DC/AC volts or amps, resistance, capacitance, a simulated temperature
+sensor) or two at once (volts on NORMAL with amps on AUX: power; or volts on both:
+dual voltage), the second with its own value and, for AC, a phase.
 """
 
 from __future__ import annotations
@@ -31,13 +34,20 @@ from metrolab.instrument.errors import SpecificationUnavailable
 from metrolab.instrument.functions import Function
 from metrolab.units import Quantity
 
-from .interlock import HIGH_VOLTAGE_LIMIT_V, HV_CONFIRM_CODE, HV_CONFIRM_TEXT
+from .errors_5522a import (
+    BAD_PARAMETER_VALUE,
+    CANNOT_SOURCE_THREE,
+    OUTSIDE_LOCKED_RANGE,
+    OUTSIDE_USER_LIMITS,
+)
 from .spec_5522a import SPEC
 
 #: ambient temperature (°C) of the simulated calibrator's last adjustment
 TCAL_C = 23.0
 #: lead resistance (Ω, both leads) a 2-wire measurement sees without 2-wire compensation
 LEAD_RESISTANCE_OHM = 0.1
+#: ISR HIVOLT: a voltage output above this magnitude (5522A Operators Manual Fig. 5-11)
+HIVOLT_V = 33.0
 
 
 class OutputKind(Enum):
@@ -48,10 +58,12 @@ class OutputKind(Enum):
     DCI = "A"
     ACI = "A~"
     OHM = "OHM"
+    CAP = "F"
+    TEMP = "CEL"
 
     @property
     def unit(self) -> str:
-        """Return the unit keyword the 5522A prints for this kind (``V``, ``A``, ``OHM``)."""
+        """Return the unit keyword the 5522A prints for this kind (``V``, ``A``, ``OHM``...)."""
         return self.value.rstrip("~")
 
     @property
@@ -59,11 +71,20 @@ class OutputKind(Enum):
         """Return True for the AC kinds (they have a frequency)."""
         return self.value.endswith("~")
 
+    def with_frequency(self, ac: bool) -> OutputKind:
+        """Return the DC or AC kind of this quantity (volts and amps only)."""
+        if self.unit == "V":
+            return OutputKind.ACV if ac else OutputKind.DCV
+        if self.unit == "A":
+            return OutputKind.ACI if ac else OutputKind.DCI
+        return self
 
-#: upper output limit per kind (base unit) and allowed frequency band (Hz) for AC
+
+#: upper output limit per kind (base unit: V, A, Ω, F, °C) and allowed frequency band (Hz)
 OUTPUT_LIMITS: dict[OutputKind, float] = {
     OutputKind.DCV: 1020.0, OutputKind.ACV: 1020.0,
     OutputKind.DCI: 20.5, OutputKind.ACI: 20.5, OutputKind.OHM: 1100e6,
+    OutputKind.CAP: 110e-3, OutputKind.TEMP: 2316.0,
 }
 FREQUENCY_BAND_HZ: dict[OutputKind, tuple[float, float]] = {
     OutputKind.ACV: (10.0, 500e3), OutputKind.ACI: (10.0, 30e3),
@@ -71,8 +92,20 @@ FREQUENCY_BAND_HZ: dict[OutputKind, tuple[float, float]] = {
 #: settling time constant per kind, seconds
 TIME_CONSTANT_S: dict[OutputKind, float] = {
     OutputKind.DCV: 0.25, OutputKind.ACV: 0.6, OutputKind.DCI: 0.3,
-    OutputKind.ACI: 0.6, OutputKind.OHM: 0.15,
+    OutputKind.ACI: 0.6, OutputKind.OHM: 0.15, OutputKind.CAP: 0.4, OutputKind.TEMP: 0.5,
 }
+#: capacitance ranges (F, full scale) [U]: the 5522A's 0.19 nF ... 110 mF structure
+#: from recollection; only RANGE? and RANGELCK use them
+CAPACITANCE_RANGES_F = (
+    0.3999e-9, 1.0999e-9, 3.2999e-9, 10.999e-9, 32.999e-9, 109.99e-9, 329.99e-9,
+    1.0999e-6, 3.2999e-6, 10.999e-6, 32.999e-6, 109.99e-6, 329.99e-6, 1.0999e-3,
+    3.2999e-3, 10.999e-3, 32.999e-3, 110e-3,
+)
+#: the span a simulated sensor covers, °C, per sensor type (TC type K; RTD Pt385)
+TEMPERATURE_SPAN_C = {"TC": (-200.0, 1372.0), "RTD": (-200.0, 850.0)}
+#: the lowest capacitance the 5522A sources (F)
+CAPACITANCE_MIN_F = 0.19e-9
+
 _SPEC_FUNCTION = {
     OutputKind.DCV: Function.DCV, OutputKind.ACV: Function.ACV, OutputKind.DCI: Function.DCI,
     OutputKind.ACI: Function.ACI, OutputKind.OHM: Function.RES4,
@@ -84,13 +117,11 @@ _MEASURED_KIND = {
 
 
 class CommandRejected(MetrolabError):
-    """The simulated calibrator refuses a command; ``code``/``text`` go on its error queue."""
+    """The simulated calibrator refuses a setting; ``code`` goes on its error queue."""
 
-    def __init__(self, code: int, text: str) -> None:
-        super().__init__(f'{code},"{text}"')
+    def __init__(self, code: int) -> None:
+        super().__init__(f"5522A error {code}")
         self.code = code
-        self.text = text
-
 
 
 @dataclass
@@ -100,12 +131,32 @@ class _Errors:
     tempco_sign: dict[OutputKind, float]
 
 
+@dataclass(frozen=True)
+class Secondary:
+    """The second output of a dual output (on the AUX terminals): its kind and value."""
+
+    kind: OutputKind
+    value: float
+
+
 class CalibratorOutput:
     """The calibrator's output state and the value its terminals carry at a given time.
 
     ``rng`` seeds the calibrator's own (in-specification) gain and offset errors and its
     noise; ``now`` arguments are seconds on the simulator's clock.
     """
+
+    kind: OutputKind
+    value: float
+    frequency: float | None
+    secondary: Secondary | None
+    operating: bool
+    zcomp: str
+    sensor: str
+    waves: tuple[str, str]
+    phase_deg: float
+    dc_offset: float
+    locked_range: float | None
 
     def __init__(self, rng: np.random.Generator) -> None:
         self._rng = rng
@@ -118,72 +169,123 @@ class CalibratorOutput:
         #: ambient temperature (°C) at the calibrator's last adjustment, and now
         self.tcal_c = TCAL_C
         self.ambient_c = TCAL_C
-        self.kind = OutputKind.DCV
-        self.value = 0.0
-        self.frequency: float | None = None
-        self.operating = False
-        self.zcomp = "NONE"
-        self.hv_pending = False
-        self._hv_confirmed = False
-        self._start_value = 0.0
-        self._change_time = -math.inf
+        #: user limits (LIMIT): (upper, lower) volts and amps
+        self.voltage_limits = (OUTPUT_LIMITS[OutputKind.DCV], -OUTPUT_LIMITS[OutputKind.DCV])
+        self.current_limits = (OUTPUT_LIMITS[OutputKind.DCI], -OUTPUT_LIMITS[OutputKind.DCI])
+        self.reset()
 
     # -- settings ----------------------------------------------------------------------
     def reset(self) -> None:
-        """Return to the power-on state: standby, 0 V DC, no compensation."""
+        """Return to the power-on output: standby, 0 V DC, no compensation, range unlocked."""
         self.kind, self.value, self.frequency = OutputKind.DCV, 0.0, None
-        self.operating = self.hv_pending = self._hv_confirmed = False
+        self.secondary = None
+        self.operating = False
         self.zcomp = "NONE"
-        self._start_value, self._change_time = 0.0, -math.inf
+        self.sensor = "TC"
+        self.waves = ("SINE", "SINE")
+        self.phase_deg = 0.0
+        self.dc_offset = 0.0
+        self.locked_range: float | None = None
+        self._start_value = 0.0
+        self._change_time = -math.inf
 
-    def set(self, kind: OutputKind, value: float, frequency: float | None, now: float) -> None:
-        """Select a new output (base unit, Hz); refuses values outside the 5522A's limits.
+    def set(self, kind: OutputKind, value: float, frequency: float | None, now: float,
+            secondary: Secondary | None = None) -> None:
+        """Select a new output (base unit, Hz; ``secondary`` for a dual output).
 
-        A new output above 30 V while operating drops the calibrator to standby.
+        Raises CommandRejected for a value the 5522A cannot source (1306), beyond the
+        user limits (509), outside a locked range (518), or an impossible pair (521).
         """
-        limit = OUTPUT_LIMITS[kind]
-        if abs(value) > limit or (kind is OutputKind.OHM and value < 0):
-            raise CommandRejected(-222, "Data out of range")
-        if kind.is_ac:
-            if frequency is None:
-                frequency = 1e3
-            low, high = FREQUENCY_BAND_HZ[kind]
-            if not low <= frequency <= high or value < 0:
-                raise CommandRejected(-222, "Data out of range")
-        elif frequency is not None:
-            raise CommandRejected(-221, "Settings conflict")
+        self._check(kind, value, frequency)
+        if secondary is not None:
+            self._check_pair(kind, secondary)
+        if kind.is_ac and frequency is None:
+            frequency = self.frequency or 1e3
+        if self.locked_range is not None and (
+            kind is not self.kind or abs(value) > self.locked_range * (1 + 1e-9)
+        ):
+            raise CommandRejected(OUTSIDE_LOCKED_RANGE)
         present = self.applied_value(now)
         self.kind, self.value, self.frequency = kind, value, frequency
-        self.hv_pending = self._hv_confirmed = False
-        if self.operating and self.is_high_voltage:
-            self.operating = False
+        self.secondary = secondary
         self._start_value = present if math.isfinite(present) else 0.0
         self._change_time = now
 
-    @property
-    def is_high_voltage(self) -> bool:
-        """Return True when a voltage above 30 V is selected (ISR bit 6 HIVOLT)."""
-        voltage = self.kind in (OutputKind.DCV, OutputKind.ACV)
-        return voltage and abs(self.value) > HIGH_VOLTAGE_LIMIT_V
+    def _check(self, kind: OutputKind, value: float, frequency: float | None) -> None:
+        if abs(value) > OUTPUT_LIMITS[kind]:
+            raise CommandRejected(BAD_PARAMETER_VALUE)
+        if kind is OutputKind.OHM and value < 0:
+            raise CommandRejected(BAD_PARAMETER_VALUE)
+        if kind is OutputKind.CAP and value < CAPACITANCE_MIN_F:
+            raise CommandRejected(BAD_PARAMETER_VALUE)
+        if kind is OutputKind.TEMP:
+            low, high = TEMPERATURE_SPAN_C[self.sensor]
+            if not low <= value <= high:
+                raise CommandRejected(BAD_PARAMETER_VALUE)
+        if kind.is_ac:
+            low, high = FREQUENCY_BAND_HZ[kind]
+            if value < 0 or (frequency is not None and not low <= frequency <= high):
+                raise CommandRejected(BAD_PARAMETER_VALUE)
+        elif frequency is not None:
+            raise CommandRejected(BAD_PARAMETER_VALUE)
+        upper, lower = {"V": self.voltage_limits, "A": self.current_limits}.get(
+            kind.unit, (math.inf, -math.inf))
+        if not lower <= value <= upper:
+            raise CommandRejected(OUTSIDE_USER_LIMITS)
+
+    def _check_pair(self, kind: OutputKind, secondary: Secondary) -> None:
+        """A dual output is volts on NORMAL with amps or volts on AUX, both DC or both AC."""
+        if kind.unit != "V" or secondary.kind.unit not in ("V", "A") or (
+            secondary.kind.is_ac != kind.is_ac
+        ):
+            raise CommandRejected(CANNOT_SOURCE_THREE)
+        self._check(secondary.kind, secondary.value, None)
+
+    def set_limits(self, unit: str, upper: float, lower: float) -> None:
+        """Set the user limits (LIMIT) for ``unit`` "V" or "A": the output must stay within
+        ``lower`` ... ``upper``. Raises CommandRejected 1306 for limits the 5522A cannot
+        reach or that are the wrong way round."""
+        top = OUTPUT_LIMITS[OutputKind.DCV if unit == "V" else OutputKind.DCI]
+        if not -top <= lower <= 0 <= upper <= top:
+            raise CommandRejected(BAD_PARAMETER_VALUE)
+        if unit == "V":
+            self.voltage_limits = (upper, lower)
+        else:
+            self.current_limits = (upper, lower)
+
+    def lock_range(self, locked: bool) -> None:
+        """Lock the present range (RANGELCK ON): later outputs must fit it, or unlock it."""
+        self.locked_range = self.range_of(self.kind, self.value) if locked else None
 
     def operate(self, now: float) -> None:
-        """Connect the output; above 30 V the first request is refused and asks to confirm."""
+        """Connect the output terminals (OPER); the output then settles from zero."""
         if self.operating:
             return
-        if self.is_high_voltage and not self._hv_confirmed:
-            if not self.hv_pending:
-                self.hv_pending = True
-                raise CommandRejected(HV_CONFIRM_CODE, HV_CONFIRM_TEXT)
-            self._hv_confirmed = True
-        self.hv_pending = False
         self.operating = True
         self._start_value = 0.0
         self._change_time = now
 
     def standby(self) -> None:
-        """Disconnect the output terminals."""
+        """Disconnect the output terminals (STBY)."""
         self.operating = False
-        self.hv_pending = False
+
+    # -- ranges ------------------------------------------------------------------------
+    def range_of(self, kind: OutputKind, value: float) -> float:
+        """Return the full scale (base unit) of the range that sources ``value`` of ``kind``
+        (the temperature outputs have one range: the sensor's span)."""
+        if kind is OutputKind.TEMP:
+            return TEMPERATURE_SPAN_C[self.sensor][1]
+        ranges = CAPACITANCE_RANGES_F if kind is OutputKind.CAP else SPEC.ranges(
+            _SPEC_FUNCTION[kind])
+        return next((r for r in sorted(ranges) if abs(value) <= r * (1 + 1e-9)), max(ranges))
+
+    @property
+    def is_high_voltage(self) -> bool:
+        """Return True when a voltage above 33 V is selected (ISR bit 6 HIVOLT)."""
+        voltages = [self.value] if self.kind.unit == "V" else []
+        if self.secondary is not None and self.secondary.kind.unit == "V":
+            voltages.append(self.secondary.value)
+        return any(abs(v) > HIVOLT_V for v in voltages)
 
     # -- physics -----------------------------------------------------------------------
     def _residual_step(self, now: float) -> float:
@@ -192,18 +294,32 @@ class CalibratorOutput:
 
     def _spec_half_width(self) -> float:
         """Half-width (base unit) of the 1-year spec at the set value; 0.1 % where unspecified."""
-        magnitude = self.value if self.value != 0 else 1e-12
-        try:
-            row = SPEC.row(_SPEC_FUNCTION[self.kind], None, self.frequency, value=magnitude)
-        except SpecificationUnavailable:
-            return 1e-3 * abs(self.value) + 1e-9
-        return row.half_width(self.value)
+        function = _SPEC_FUNCTION.get(self.kind)
+        if function is not None:
+            magnitude = self.value if self.value != 0 else 1e-12
+            try:
+                row = SPEC.row(function, None, self.frequency, value=magnitude)
+            except SpecificationUnavailable:
+                pass
+            else:
+                return row.half_width(self.value)
+        return 1e-3 * abs(self.value) + 1e-9
 
     def settled(self, now: float) -> bool:
         """Return True when operating and within a tenth of the specification (ISR SETTLED)."""
         if not self.operating:
             return False
         return abs(self._residual_step(now)) <= 0.1 * self._spec_half_width()
+
+    def settle_time(self, now: float) -> float:
+        """Return the seconds from ``now`` until the output is settled: 0 when it is, or
+        when it is in standby (nothing is pending then)."""
+        if not self.operating or self.settled(now):
+            return 0.0
+        step = abs(self._residual_step(now))
+        tolerance = 0.1 * self._spec_half_width()
+        # the residual decays as exp(-t/tau); the small margin lands just inside it
+        return TIME_CONSTANT_S[self.kind] * math.log(step / tolerance) * (1 + 1e-9) + 1e-9
 
     def applied_value(self, now: float) -> float:
         """Return the value on the terminals (base unit): NaN in standby, noisy while operating.
@@ -225,11 +341,19 @@ class CalibratorOutput:
         """Return what a meter set to ``function`` sees: (value in V/A/Ω, frequency in Hz).
 
         NaN when the output is off or the meter measures another quantity; 0 for the DC
-        reading of an AC output and the AC reading of a DC output.
+        reading of an AC output and the AC reading of a DC output. A current meter reads
+        the AUX current of a power output.
         """
         measured = _MEASURED_KIND[function]
-        same_quantity = measured.unit == self.kind.unit
-        if not self.operating or not same_quantity:
+        if not self.operating:
+            return math.nan, None
+        secondary = self.secondary
+        if secondary is not None and secondary.kind.unit == "A" == measured.unit:
+            if measured.is_ac != secondary.kind.is_ac:
+                return 0.0, None
+            return secondary.value * (1 + self._errors.gain_ppm[secondary.kind] * 1e-6
+                                      * _gain_scale(secondary.kind)), self.frequency
+        if measured.unit != self.kind.unit:
             return math.nan, None
         if measured.is_ac != self.kind.is_ac:
             return 0.0, None
@@ -239,12 +363,13 @@ class CalibratorOutput:
         return value, self.frequency
 
     def output_quantity(self) -> pint.Quantity:
-        """Return the selected output as a quantity (V, A or Ω)."""
-        unit = "ohm" if self.kind is OutputKind.OHM else self.kind.unit
-        return Quantity(self.value, unit)
+        """Return the selected (primary) output as a quantity."""
+        units = {"OHM": "ohm", "F": "F", "CEL": "degC"}
+        return Quantity(self.value, units.get(self.kind.unit, self.kind.unit))
 
 
 def _gain_scale(kind: OutputKind) -> float:
     """Typical 1-year gain spec (ppm) per kind, so a 1σ gain error is a third of it."""
     return {OutputKind.DCV: 4.0, OutputKind.ACV: 100.0, OutputKind.DCI: 35.0,
-            OutputKind.ACI: 300.0, OutputKind.OHM: 10.0}[kind]
+            OutputKind.ACI: 300.0, OutputKind.OHM: 10.0, OutputKind.CAP: 1000.0,
+            OutputKind.TEMP: 50.0}[kind]

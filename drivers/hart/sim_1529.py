@@ -6,19 +6,29 @@ CR LF, **no** ``;`` compound commands: they give -102):
 * ``FETCh? [n]``, ``MEASure? [n]``, ``READ? [n]``: the most recent reading of channel n
   (1-4); without n the channel scanned last. Plain ``25.0123`` or, with
   ``FORMat:STAMp ON``, ``status,channel,value,unit,h,m,s,year,month,day``.
+* ``SENSe<n>:DATA?``: the channel's raw input, ``100.0291, 0.0000`` (Ω for a PRT, kΩ for
+  a thermistor; the second value is 0 for both); without the suffix -114 "Header suffix
+  out of range" (User's Guide §8.3).
+* ``STATus:MEASure?``: which channels hold a reading not yet read, one bit per channel
+  (bit 0 = channel 1) [U: the bit layout was not read in the manual].
+* ``SYSTem:TIME?`` / ``SYSTem:DATE?`` (``h,m,s`` / ``y,m,d``, UTC) and their settings;
+  ``TRIGger:TIMer <s>`` (``?``): the scan period per channel, 0.1...3600 s [U: limits].
 * ``FORMat:STAMp ON|OFF`` (``?``), ``UNIT:TEMPerature C|F|K`` (``?``),
   ``SYSTem:ERRor?``, ``SYSTem:SNUMber?``, ``SYSTem:VERSion?`` and the 488.2 commands.
 
-The readout scans its connected channels in turn, one per ``SAMPLE_PERIOD_S``; a
-channel's reading changes only when it is scanned, and its noise is fixed per scan
-(reading the same scan twice gives the same value, flagged status 0). Probes in the bath
-read :meth:`set_bath` 's bath once it has a set point, else the laboratory air from the
+An unknown header is queued as -113 "Undefined header" and gets no reply, as SCPI asks.
+The readout scans its connected channels in turn, one per scan period; a channel's
+reading changes only when it is scanned, and its noise is fixed per scan (reading the
+same scan twice gives the same value, flagged status 0). Probes in the bath read
+:meth:`set_bath` 's bath once it has a set point, else the laboratory air from the
 :class:`~metrolab.instrument.simulation.LabEnvironment`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import ClassVar
 
 import numpy as np
@@ -26,6 +36,7 @@ import numpy as np
 from metrolab.clock import Clock
 from metrolab.errors import UserInputError
 from metrolab.instrument.simulation import (
+    CommandError,
     CommandTree,
     LabEnvironment,
     SimulatedInstrument,
@@ -39,6 +50,7 @@ from metrolab.instrument.simulation.parser import Reply, split_outside_quotes
 
 from .probes_1529 import Bath, ProbeChannel, default_channels
 from .protocol_1529 import CHANNELS, format_stamped, format_value
+from .spec_1529 import DEFAULT_PROBES, SensorType
 
 _UNIT_LETTERS = {"C": "C", "CEL": "C", "F": "F", "FAR": "F", "K": "K"}
 
@@ -51,6 +63,8 @@ class Hart1529Simulator(SimulatedInstrument):
     SERVE_OVER: ClassVar[str] = "pty"
     REPLY_TERMINATOR: ClassVar[str] = "\r\n"
     SAMPLE_PERIOD_S: ClassVar[float] = 1.0
+    #: limits of TRIGger:TIMer, seconds [U]
+    TIMER_LIMITS_S: ClassVar[tuple[float, float]] = (0.1, 3600.0)
 
     def __init__(self, *, seed: int = 0, clock: Clock | None = None, latency_s: float = 0.0,
                  environment: LabEnvironment | None = None,
@@ -61,6 +75,10 @@ class Hart1529Simulator(SimulatedInstrument):
         self.bath = Bath(seed)
         self.stamp = False
         self.unit = "C"
+        #: seconds per channel scan (TRIGger:TIMer)
+        self.sample_period_s = self.SAMPLE_PERIOD_S
+        #: seconds the readout's own clock is ahead of the simulator's (SYSTem:TIME/DATE)
+        self.clock_offset_s = 0.0
         self._last_read: dict[int, int] = {}
 
     # -- set-up (Python side, for tests and the bench) ---------------------------------
@@ -96,14 +114,14 @@ class Hart1529Simulator(SimulatedInstrument):
         connected = self._connected()
         if channel not in connected:
             return None
-        slot = math.floor(now / self.SAMPLE_PERIOD_S)
+        slot = math.floor(now / self.sample_period_s)
         position = connected.index(channel)
         return slot - ((slot - position) % len(connected))
 
     def _reading_c(self, channel: int, slot: int) -> float:
         probe = self.channels[channel]
         assert probe is not None
-        when = slot * self.SAMPLE_PERIOD_S
+        when = slot * self.sample_period_s
         rng = np.random.default_rng([self.seed, 1529, channel, slot & 0xFFFFFFFFFFFF])
         return probe.indication(self.true_temperature(channel, when), rng)
 
@@ -123,9 +141,10 @@ class Hart1529Simulator(SimulatedInstrument):
         return super().handle(message)
 
     def reset(self) -> None:
-        """``*RST``: plain replies in °C."""
+        """``*RST``: plain replies in °C, the default scan period."""
         self.stamp = False
         self.unit = "C"
+        self.sample_period_s = self.SAMPLE_PERIOD_S
 
     def register_commands(self, tree: CommandTree) -> None:
         """Declare the 1529 commands this simulator implements."""
@@ -137,6 +156,68 @@ class Hart1529Simulator(SimulatedInstrument):
         tree.add("UNIT:TEMPerature?", lambda p: self._answer(p, self.unit))
         tree.add("SYSTem:SNUMber?", lambda p: self._answer(p, self.IDN.split(",")[2]))
         tree.add("SYSTem:VERSion?", lambda p: self._answer(p, "1994.0"))
+        for channel in CHANNELS:
+            tree.add(f"SENSe{channel}:DATA?", self._raw_input_query(channel))
+        tree.add("SENSe:DATA?", self._no_suffix)
+        tree.add("STATus:MEASure?", lambda p: self._answer(p, str(self._new_readings())))
+        tree.add("SYSTem:TIME?", lambda p: self._answer(p, self._now_text("%H,%M,%S")))
+        tree.add("SYSTem:DATE?", lambda p: self._answer(p, self._now_text("%Y,%m,%d")))
+        tree.add("SYSTem:TIME", lambda p: self._set_clock(p, time=True))
+        tree.add("SYSTem:DATE", lambda p: self._set_clock(p, time=False))
+        tree.add("TRIGger:TIMer", self._set_timer)
+        tree.add("TRIGger:TIMer?", lambda p: self._answer(p, f"{self.sample_period_s:g}"))
+
+    def _raw_input_query(self, channel: int) -> Callable[[list[str]], str]:
+        """Return the handler of ``SENSe<channel>:DATA?``."""
+        return lambda params: self._answer(params, self._raw_input(channel))
+
+    def _raw_input(self, channel: int) -> str:
+        """Return ``SENSe<n>:DATA?``: the channel's resistance (Ω for a PRT, kΩ for a
+        thermistor) at its latest scan and 0, or ``9.91E+37`` without a probe."""
+        now = self.clock.now()
+        slot = self._latest_slot(channel, now)
+        probe = self.channels.get(channel)
+        if slot is None or probe is None:
+            return f"{format_value(None)}, 0.0000"
+        ohms = DEFAULT_PROBES[probe.sensor].resistance(self._reading_c(channel, slot))
+        value = ohms / 1000.0 if probe.sensor is SensorType.THERMISTOR else ohms
+        return f"{value:.4f}, 0.0000"
+
+    @staticmethod
+    def _no_suffix(params: list[str]) -> str:
+        raise CommandError(-114, "Header suffix out of range")
+
+    def _new_readings(self) -> int:
+        """Return one bit per channel (bit 0 = channel 1) with a reading not yet read."""
+        now = self.clock.now()
+        bits = 0
+        for channel in self._connected():
+            slot = self._latest_slot(channel, now)
+            if slot is not None and self._last_read.get(channel) != slot:
+                bits |= 1 << (channel - 1)
+        return bits
+
+    def _now_text(self, pattern: str) -> str:
+        when = datetime.fromtimestamp(self.clock.now() + self.clock_offset_s, tz=UTC)
+        return ",".join(str(int(part)) for part in when.strftime(pattern).split(","))
+
+    def _set_clock(self, params: list[str], *, time: bool) -> None:
+        if len(params) != 3:
+            raise CommandError(-109 if len(params) < 3 else -108)
+        fields = [int(number(p, minimum=0, maximum=9999)) for p in params]
+        present = datetime.fromtimestamp(self.clock.now() + self.clock_offset_s, tz=UTC)
+        try:
+            wanted = (present.replace(hour=fields[0], minute=fields[1], second=fields[2])
+                      if time else present.replace(year=fields[0], month=fields[1],
+                                                   day=fields[2]))
+        except ValueError:
+            raise CommandError(-222) from None
+        self.clock_offset_s += wanted.timestamp() - present.timestamp()
+
+    def _set_timer(self, params: list[str]) -> None:
+        low, high = self.TIMER_LIMITS_S
+        self.sample_period_s = number(one_param(params), minimum=low, maximum=high,
+                                      default=self.SAMPLE_PERIOD_S)
 
     def _fetch(self, params: list[str]) -> str:
         now = self.clock.now()
@@ -147,15 +228,15 @@ class Hart1529Simulator(SimulatedInstrument):
             connected = self._connected()
             if not connected:
                 return format_value(None)
-            channel = connected[math.floor(now / self.SAMPLE_PERIOD_S) % len(connected)]
+            channel = connected[math.floor(now / self.sample_period_s) % len(connected)]
         slot = self._latest_slot(channel, now)
         value = None if slot is None else self._in_unit(self._reading_c(channel, slot))
-        if not self.stamp:
-            return format_value(value)
         new = slot is not None and self._last_read.get(channel) != slot
         if slot is not None:
             self._last_read[channel] = slot
-        when = now if slot is None else slot * self.SAMPLE_PERIOD_S
+        if not self.stamp:
+            return format_value(value)
+        when = (now if slot is None else slot * self.sample_period_s) + self.clock_offset_s
         return format_stamped(new, channel, value, self.unit, when)
 
     def _stamp(self, params: list[str]) -> None:

@@ -97,7 +97,8 @@ class KeysightDMM(SCPIInstrument):
         range_value = self._choose_range(function, range)
         node = SCPI_FUNCTION[function]
         commands = [f"CONF:{node} {'DEF' if range_value is None else f'{range_value:g}'}"]
-        if function in NPLC_FUNCTIONS:
+        integrating = function in NPLC_FUNCTIONS
+        if integrating:
             if not any(math.isclose(nplc, c) for c in self.MODEL.nplc_choices):
                 choices = ", ".join(f"{c:g}" for c in self.MODEL.nplc_choices)
                 raise UserInputError(
@@ -105,19 +106,28 @@ class KeysightDMM(SCPIInstrument):
                 )
             commands.append(f"{node}:NPLC {nplc:g}")
         commands += ["TRIG:SOUR IMM", "TRIG:COUN 1", "SAMP:COUN 1"]
-        self.configure_with(*commands)
-        self.function = function
-        self.range = range_value
-        self.nplc = float(nplc) if function in NPLC_FUNCTIONS else None
-        self._samples = 1
+        # the commands and the state they set change together under the instrument lock:
+        # a reading taken by another thread is labelled with what the instrument measured
+        with self.lock:
+            self.function = None  # unknown until the instrument has accepted the commands
+            self.configure_with(*commands)
+            self.function = function
+            self.range = range_value
+            self.nplc = float(nplc) if integrating else None
+            self._samples = 1
 
     def _choose_range(self, function: Function, range: Quantity | None) -> float | None:
         if range is None:
             return None
         from pint.errors import DimensionalityError
 
+        unit = self._units[function]
         try:
-            value = abs(float(range.to(function.unit).magnitude))
+            # a range already in the function's unit needs no conversion: compare the unit
+            # containers (``.units`` would build a new Unit, ``.to`` convert; both are slow)
+            same = range._units == unit._units
+            magnitude = range.magnitude if same else range.to(unit).magnitude
+            value = abs(float(magnitude))
         except (DimensionalityError, AttributeError):
             raise UserInputError(
                 f"{self.name}: range {range!r} is not a {function.unit} quantity for "
@@ -173,10 +183,11 @@ class KeysightDMM(SCPIInstrument):
     def read(self) -> Quantity:
         """Trigger and return one reading (``READ?``) in V, A or ohm.
 
-        Raises OverloadError when the input is beyond the range.
+        Raises OverloadError when the input is beyond the range. The unit is the
+        function the instrument measured in, read under the same lock as the reading.
         """
-        function = self._configured()
         with self.lock:
+            function = self._configured()
             if self._samples != 1:
                 self.set_sample_count(1)
             if self._binary:
@@ -194,8 +205,8 @@ class KeysightDMM(SCPIInstrument):
         """
         from metrolab.units import ureg
 
-        function = self._configured()
         with self.lock:
+            function = self._configured()
             self.set_sample_count(count)
             values = self._read_values("READ?", count)
         return ureg.Quantity(values, self._units[function])
@@ -212,8 +223,10 @@ class KeysightDMM(SCPIInstrument):
         """Return the ``count`` readings of the last measurement from memory (``FETC?``)."""
         from metrolab.units import ureg
 
-        function = self._configured()
-        return ureg.Quantity(self._read_values("FETC?", count), self._units[function])
+        with self.lock:
+            function = self._configured()
+            values = self._read_values("FETC?", count)
+        return ureg.Quantity(values, self._units[function])
 
     def _configured(self) -> Function:
         if self.function is None:

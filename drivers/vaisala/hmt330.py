@@ -1,9 +1,12 @@
 """Driver for the Vaisala HMT330 humidity and temperature transmitter (serial ASCII).
 
-Not SCPI: one command per line (CR), answers end in CR LF, a ``>`` prompt follows each
-answer in STOP mode. Before its first exchange the driver stops a run mode the
-transmitter may be in (``S``), discards what it streamed, and turns the echo off, so
-every later line it reads is an answer to its own command.
+Not SCPI: one command per line (CR), answers end in CR LF; with the echo on a ``>``
+prompt follows each answer. Before its first exchange the driver stops a run mode the
+transmitter may be in (``S``), discards what it streamed, turns the echo off, so every
+later line it reads is an answer to its own command, and restores the default output
+format (``FORM /``: ``RH= 45.2 %RH T= 23.1 'C``, with ``P= ... hPa`` on a model with a
+barometer), the one :func:`~.protocol_hmt330.parse_line` reads. A format set for other
+software on the transmitter is replaced.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from .spec_hmt330 import SPEC, TransmitterSpecification
 BAUD_RATE = 4800
 _ERROR_ENTRY = re.compile(r"E(-?\d+)\s+([^;]*)")
 _ECHO_OFF = re.compile(r"Echo\s*:\s*OFF", re.IGNORECASE)
+_FORM_OK = re.compile(r"^>?\s*OK\s*$")
 _VERSION = re.compile(r"^>?\s*HMT\w*\s*/")
 #: lines read past (streamed readings, echo, prompts) while waiting for an answer
 MAX_SKIPPED_LINES = 16
@@ -62,16 +66,18 @@ class VaisalaHMT330(SCPIInstrument):
 
     # -- set-up ------------------------------------------------------------------------
     def prepare(self) -> None:
-        """Stop any run mode and turn the echo off (done once, before the first exchange).
+        """Stop any run mode, turn the echo off and restore the default output format (done
+        once, before the first exchange).
 
         Lines already streamed are discarded; any still arriving are read past until
         the answer to ``ECHO OFF``. Raises InstrumentReplyError if that answer does not
-        come.
+        come, or if ``FORM /`` is not answered ``OK``.
         """
         with self.lock:
             self.transport.write("S")
             self.transport.clear()
             self._sync("ECHO OFF", _ECHO_OFF)
+            self._sync("FORM /", _FORM_OK)
             self._prepared = True
 
     def _sync(self, command: str, answer: re.Pattern[str]) -> None:

@@ -10,26 +10,18 @@ mode the transmitter's ``>`` prompt may precede a line; it is ignored.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pint
 
 from metrolab.instrument.errors import InstrumentReplyError
+from metrolab.instrument.roles import EnvironmentReading
 from metrolab.units import Quantity
+
+__all__ = ["EnvironmentReading", "format_line", "parse_line"]
 
 _FIELD = re.compile(r"(RH|T|P)\s*=\s*(\S+)\s*('C|'F|%RH|hPa|mbar|kPa)", re.IGNORECASE)
 _UNITS = {"'C": "degC", "'F": "degF", "%RH": "percent", "HPA": "hPa", "MBAR": "mbar",
           "KPA": "kPa"}
-
-
-@dataclass(frozen=True, slots=True)
-class EnvironmentReading:
-    """Laboratory conditions: temperature, relative humidity (%) and pressure (None when
-    the transmitter has no barometer)."""
-
-    temperature: pint.Quantity
-    humidity: pint.Quantity
-    pressure: pint.Quantity | None = None
 
 
 def format_line(humidity_rh: float, temperature_c: float, pressure_hpa: float | None) -> str:

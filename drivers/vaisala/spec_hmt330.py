@@ -87,7 +87,9 @@ class TransmitterSpecification:
                 )
             if not 15.0 <= around <= 25.0:
                 table = self.humidity_wide
-        return table.tolerance(function, None, value)
+        # the tables are keyed by Measurand (AccuracySpec.load(functions=Measurand)); the
+        # core annotates the key as Function, its usual enum
+        return table.tolerance(function, None, value)  # type: ignore[arg-type]
 
 
 #: the transmitter's specification

@@ -101,11 +101,9 @@ def bench_command(config_path: Path | None) -> None:
 @click.option("--backend", default=None, help="VISA library (default @py) or 'serial'.")
 def idn(resource: str, timeout: float, backend: str | None) -> None:
     """Print the parsed identity (*IDN?) of the instrument at RESOURCE."""
-    from metrolab.instrument.scpi import SCPIInstrument
+    from metrolab.instrument.identify import identify
 
-    options = {"backend": backend} if backend else {}
-    with SCPIInstrument.open(resource, timeout_s=timeout, **options) as instrument:
-        identity = instrument.identity
+    identity = identify(resource, timeout_s=timeout, backend=backend)
     click.echo(f"manufacturer: {identity.manufacturer}")
     click.echo(f"model:        {identity.model}")
     click.echo(f"serial:       {identity.serial}")

@@ -26,6 +26,8 @@ from metrolab.instrument.errors import (
 from metrolab.instrument.transport import Transport, open_transport
 
 _ERROR_REPLY = re.compile(r'\s*([+-]?\d+)\s*,\s*"?(.*?)"?\s*')
+#: how an empty error queue answers (``0,"No error"``, ``+0,"No error"``)
+_EMPTY_QUEUE = ("0,", "+0,")
 _TOKENS = itertools.count(1)
 _Reply = TypeVar("_Reply", str, bytes)
 
@@ -321,7 +323,10 @@ class SCPIInstrument:
         errors: list[tuple[int, str]] = []
         with self.lock:
             for _ in range(self.ERROR_QUEUE_DEPTH + 2):
-                code, message = self.parse_error(self.query(self.ERROR_QUERY))
+                reply = self.query(self.ERROR_QUERY)
+                if reply.startswith(_EMPTY_QUEUE):
+                    return errors  # the usual answer, known without parsing it
+                code, message = self.parse_error(reply)
                 if code == 0:
                     return errors
                 errors.append((code, message))

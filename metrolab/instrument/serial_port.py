@@ -1,7 +1,11 @@
-"""Serial transport through pyserial, for instruments outside VISA or not speaking SCPI."""
+"""Serial transport through pyserial, for instruments outside VISA or not speaking SCPI.
+
+Every write and read is logged at DEBUG on the logger ``metrolab.io.<resource>``.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from metrolab.instrument.blocks import BlockFormatError, block_header_size
@@ -13,6 +17,7 @@ from metrolab.instrument.errors import (
 from metrolab.instrument.transport import (
     MessageTransport,
     apply_settings,
+    io_logger,
     port_errors,
     resource_lock,
     serial_device,
@@ -40,6 +45,7 @@ class SerialTransport(MessageTransport):
 
         self.resource = resource
         self.lock = resource_lock(resource)
+        self._log = io_logger(resource)
         self._read_term = read_termination.encode("ascii")
         self._write_term = write_termination.encode("ascii")
         if not self._read_term:
@@ -77,7 +83,8 @@ class SerialTransport(MessageTransport):
 
     def write(self, message: str) -> None:
         """Send ``message`` plus the write termination."""
-
+        if self._log.isEnabledFor(logging.DEBUG):
+            self._log.debug("write %r", message)
         try:
             self._port.write(message.encode("ascii") + self._write_term)
             self._port.flush()
@@ -87,6 +94,8 @@ class SerialTransport(MessageTransport):
     def read(self) -> str:
         """Return the next reply, terminator stripped; raise InstrumentTimeout if none."""
         data = self._read_line()
+        if self._log.isEnabledFor(logging.DEBUG):
+            self._log.debug("read %r", data)
         try:
             return data.decode("ascii")
         except UnicodeDecodeError as exc:
@@ -100,7 +109,10 @@ class SerialTransport(MessageTransport):
             data = head
             while not data.endswith(self._read_term):
                 data += self._read_exactly(1)
-            return data[: -len(self._read_term)]
+            data = data[: -len(self._read_term)]
+            if self._log.isEnabledFor(logging.DEBUG):
+                self._log.debug("read %r", data)
+            return data
         digits = int(head[1:2]) if head[1:2].isdigit() else 0
         length_text = self._read_exactly(digits)
         try:
@@ -111,7 +123,10 @@ class SerialTransport(MessageTransport):
             ) from exc
         payload = self._read_exactly(length)
         self._read_exactly(len(self._read_term))
-        return head + length_text + payload
+        block = head + length_text + payload
+        if self._log.isEnabledFor(logging.DEBUG):
+            self._log.debug("read block of %d bytes %r", len(block), block[:40])
+        return block
 
     def clear(self) -> None:
         """Discard pending input; output still buffered is sent first, never dropped."""

@@ -10,6 +10,7 @@ resource, so every driver on one resource serialises its exchanges on it.
 
 from __future__ import annotations
 
+import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -20,6 +21,14 @@ from metrolab.instrument.errors import InstrumentConnectionError, InstrumentRepl
 
 _LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
+#: parent of every per-resource I/O logger (``metrolab.io.<resource>``)
+IO_LOGGER = "metrolab.io"
+
+
+def io_logger(resource: str) -> logging.Logger:
+    """Return the logger that records every write and read of ``resource`` at DEBUG
+    (``metrolab.io.<resource>``; ``metrolab --log-io FILE`` sends them to a file)."""
+    return logging.getLogger(f"{IO_LOGGER}.{resource}")
 
 
 def resource_lock(resource: str) -> threading.RLock:

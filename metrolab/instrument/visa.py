@@ -1,12 +1,18 @@
 """VISA transport through pyvisa (pyvisa-py, ``@py``, unless another library is named).
 
 Terminations are always set explicitly: a SOCKET resource has no read
-termination by default and would wait for its timeout on every read.
+termination by default and would wait for its timeout on every read. A SOCKET
+resource also gets TCP_NODELAY: with Nagle's algorithm on (pyvisa-py's default) a
+command written right after another waits for the instrument's delayed ACK (about
+40 ms), so "write, write, then ``SYST:ERR?``" cost tens of milliseconds per step.
+Every write and read is logged at DEBUG on the logger ``metrolab.io.<resource>``.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
+import socket
 from typing import Any
 
 from metrolab.instrument.blocks import BlockFormatError, block_header_size
@@ -18,6 +24,7 @@ from metrolab.instrument.errors import (
 from metrolab.instrument.transport import (
     MessageTransport,
     apply_settings,
+    io_logger,
     port_errors,
     resource_lock,
 )
@@ -57,6 +64,7 @@ class VisaTransport(MessageTransport):
 
         self.resource = resource
         self.lock = resource_lock(resource)
+        self._log = io_logger(resource)
         self._read_termination = read_termination
         self._closed = False
         try:
@@ -86,6 +94,47 @@ class VisaTransport(MessageTransport):
             raise
         self._res.chunk_size = _CHUNK_BYTES
         self._timeout_s = timeout_s
+        if resource.upper().endswith("::SOCKET"):
+            self._send_without_delay()
+
+    def _send_without_delay(self) -> None:
+        """Switch Nagle's algorithm off (TCP_NODELAY) on a raw-socket resource.
+
+        pyvisa-py 0.8 does not take ``VI_ATTR_TCPIP_NODELAY`` (its attribute table
+        lacks the setter), so on that backend the option goes on the session's socket
+        directly; any other VISA library gets the standard attribute. Raises
+        InstrumentConnectionError when the library refuses it.
+        """
+        import pyvisa
+        from pyvisa import constants
+
+        visalib = self._res.visalib
+        try:
+            if type(visalib).__module__.startswith("pyvisa_py"):
+                sock = visalib.sessions[self._res.session].interface
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            else:
+                self._res.set_visa_attribute(
+                    constants.ResourceAttribute.tcpip_nodelay, constants.VisaBoolean.true
+                )
+        except (pyvisa.errors.VisaIOError, OSError, AttributeError, KeyError) as exc:
+            self._res.close()
+            raise InstrumentConnectionError(
+                f"cannot switch Nagle's algorithm off (TCP_NODELAY): {exc}",
+                instrument=self.resource,
+                hint="every command would wait ~40 ms for a delayed ACK; report this",
+            ) from exc
+
+    def nagle_disabled(self) -> bool:
+        """Return True when the resource sends without Nagle's delay (TCP_NODELAY is set)."""
+        from pyvisa import constants
+
+        visalib = self._res.visalib
+        if type(visalib).__module__.startswith("pyvisa_py"):
+            sock = visalib.sessions[self._res.session].interface
+            return bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        value = self._res.get_visa_attribute(constants.ResourceAttribute.tcpip_nodelay)
+        return bool(value)
 
     def _set_option(self, name: str, value: Any) -> None:
         """Set one serial setting given by its pyserial name (the pyvisa name works too)."""
@@ -98,6 +147,8 @@ class VisaTransport(MessageTransport):
 
     def write(self, message: str) -> None:
         """Send ``message`` plus the write termination."""
+        if self._log.isEnabledFor(logging.DEBUG):
+            self._log.debug("write %r", message)
         try:
             self._res.write(message)
         except Exception as exc:
@@ -111,6 +162,8 @@ class VisaTransport(MessageTransport):
             raise self.not_ascii(exc.object, "check baud rate/parity or noise") from exc
         except Exception as exc:
             raise self._translate(exc, None) from exc
+        if self._log.isEnabledFor(logging.DEBUG):
+            self._log.debug("read %r", text)
         return text
 
     def read_raw(self) -> bytes:
@@ -120,11 +173,17 @@ class VisaTransport(MessageTransport):
             head = self._res.read_bytes(2)
             if head[:1] != b"#":
                 rest = head + self._res.read_raw()
-                return rest.removesuffix(self._read_termination.encode("ascii"))
+                data = rest.removesuffix(self._read_termination.encode("ascii"))
+                if self._log.isEnabledFor(logging.DEBUG):
+                    self._log.debug("read %r", data)
+                return data
             digits = int(head[1:2]) if head[1:2].isdigit() else 0
             length_text = self._res.read_bytes(digits) if digits else b""
             _, length = block_header_size(head + length_text)
-            return head + length_text + self._read_payload(length)
+            block = head + length_text + self._read_payload(length)
+            if self._log.isEnabledFor(logging.DEBUG):
+                self._log.debug("read block of %d bytes %r", len(block), block[:40])
+            return block
         except BlockFormatError as exc:
             raise InstrumentReplyError(
                 f"bad binary block: {exc}", instrument=self.resource
@@ -222,10 +281,16 @@ def visa_setting(name: str, value: Any) -> tuple[str, Any]:
 
     This is the one mapping from pyserial's names to pyvisa's: ``baudrate`` ->
     ``baud_rate``, ``bytesize`` -> ``data_bits``, ``parity`` ("N"/"E"/"O"/"M"/"S") ->
-    a ``Parity``, ``stopbits`` (1, 1.5, 2) -> ``stop_bits`` (a ``StopBits``). Other
-    names (pyvisa's own among them) pass unchanged.
+    a ``Parity``, ``stopbits`` (1, 1.5, 2) -> ``stop_bits`` (a ``StopBits``),
+    ``xonxoff``/``rtscts``/``dsrdtr`` (True) -> ``flow_control`` (a ``ControlFlow``;
+    False -> none). Other names (pyvisa's own among them) pass unchanged.
     """
-    from pyvisa.constants import Parity, StopBits
+    from pyvisa.constants import ControlFlow, Parity, StopBits
+
+    flows = {"xonxoff": ControlFlow.xon_xoff, "rtscts": ControlFlow.rts_cts,
+             "dsrdtr": ControlFlow.dtr_dsr}
+    if name in flows:
+        return "flow_control", flows[name] if value else ControlFlow.none
 
     if name == "baudrate":
         return "baud_rate", value

@@ -19,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pint
@@ -31,6 +31,7 @@ from metrolab.instrument.errors import (
     InstrumentError,
     InstrumentTimeout,
 )
+from metrolab.instrument.roles import EnvironmentMonitor, Instrument
 from metrolab.runner.discovery import Procedure
 from metrolab.runner.errors import RunAborted
 from metrolab.runner.journalling import (
@@ -86,7 +87,7 @@ class RunContext:
 
     phase: str
     settings: RunSettings
-    drivers: Mapping[str, Any]
+    drivers: Mapping[str, type[Instrument]]
     models: Mapping[str, str]
     clock: Clock
     dry_run: bool = False
@@ -129,9 +130,9 @@ class Runner:
         settings: RunSettings,
         context: RunContext,
         journal: Any = None,
-        instruments: Mapping[str, Any] | None = None,
+        instruments: Mapping[str, Instrument] | None = None,
         environment_role: str | None = None,
-        reconnect: Callable[[str], Any] | None = None,
+        reconnect: Callable[[str], Instrument] | None = None,
     ) -> None:
         self.procedure = procedure
         self.clock = clock
@@ -389,7 +390,8 @@ class Runner:
         """
         if self.environment_role is None or self.environment_role not in self.instruments:
             return None
-        reading = self.instruments[self.environment_role].read()
+        monitor = cast(EnvironmentMonitor, self.instruments[self.environment_role])
+        reading = monitor.read()
         self.journal.append("environment", {
             "time": self.clock.now(),
             "temperature": quantity_data(reading.temperature),

@@ -22,9 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import pint
+
+from metrolab.instrument.roles import Instrument
+
+#: the role an action's instrument plays (a :mod:`metrolab.instrument.roles` protocol)
+RoleT = TypeVar("RoleT", bound=Instrument)
 
 RoleKind = Literal["dut", "standard", "environment"]
 
@@ -40,7 +45,7 @@ class InstrumentRole:
 
     kind: RoleKind
     description: str
-    drivers: Mapping[str, Any]
+    drivers: Mapping[str, type[Instrument]]
     required: bool = True
 
 
@@ -107,21 +112,22 @@ class Wait:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Do:
+@dataclass(frozen=True)  # no slots: Do[Role](...) sets __orig_class__ on the instance
+class Do(Generic[RoleT]):
     """Have the runner call ``action(instrument)`` on the instrument in ``role``.
 
     The return value of ``action`` is sent back into the plan. A dry run lists
-    ``description`` and sends back None.
+    ``description`` and sends back None. ``Do[Calibrator](...)`` types the action's
+    argument by the role's protocol (:mod:`metrolab.instrument.roles`).
     """
 
     role: str
     description: str
-    action: Callable[[Any], Any]
+    action: Callable[[RoleT], Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Read:
+@dataclass(frozen=True)  # no slots: Read[Role](...) sets __orig_class__ on the instance
+class Read(Generic[RoleT]):
     """Have the runner take ``count`` readings with ``read(instrument, count) -> pint.Quantity``.
 
     Readings of the DUT (``journal=True``) are written to the journal, one entry
@@ -132,7 +138,7 @@ class Read:
     role: str
     count: int
     description: str
-    read: Callable[[Any, int], pint.Quantity]
+    read: Callable[[RoleT, int], pint.Quantity]
     placeholder: pint.Quantity
     journal: bool = True
 
@@ -146,7 +152,7 @@ class Note:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-Message = Prompt | Wait | Do | Read | Note
+Message = Prompt | Wait | Do[Any] | Read[Any] | Note
 
 
 class StopRun(Exception):

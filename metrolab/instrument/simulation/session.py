@@ -75,7 +75,8 @@ def garble(data: bytes, terminator: bytes) -> bytes:
     """Return ``data`` corrupted so that no parser can take it for a valid reply.
 
     Text gets the high bit set on every third byte; a binary block loses its ``#``.
-    The terminator is kept, so framing survives.
+    The terminator and any line ends inside the reply (a simulator that frames its own
+    lines) are kept, so framing survives.
     """
     body = data[: -len(terminator)] if terminator and data.endswith(terminator) else data
     tail = data[len(body) :]
@@ -83,5 +84,6 @@ def garble(data: bytes, terminator: bytes) -> bytes:
         return b"\xa3" + body[1:] + tail
     corrupted = bytearray(body)
     for index in range(0, len(corrupted), 3):
-        corrupted[index] |= 0x80
+        if corrupted[index] not in b"\r\n":
+            corrupted[index] |= 0x80
     return bytes(corrupted) + tail

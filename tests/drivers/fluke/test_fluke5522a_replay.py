@@ -4,7 +4,12 @@ import pytest
 from metrolab.drivers.fluke import Fluke5522A
 
 from metrolab.clock import VirtualClock
-from metrolab.instrument.errors import InstrumentTimeout, SafetyInterlockError, SCPIError
+from metrolab.instrument.errors import (
+    InstrumentReplyError,
+    InstrumentTimeout,
+    SafetyInterlockError,
+    SCPIError,
+)
 from metrolab.testing.replay import ReplayMismatch, ReplayTransport
 from metrolab.units import Quantity
 
@@ -18,7 +23,7 @@ def driver(script: list[tuple[str, str | None]]) -> tuple[Fluke5522A, ReplayTran
 
 def test_set_dc_voltage_operate_and_wait_settled() -> None:
     cal, transport = driver([
-        ("OUT 1.0000000E+01 V", None), NO_ERROR,
+        ("OUT 1.0000000E+01 V, 0 HZ", None), NO_ERROR,
         ("OUT?", "1.0000000E+01,V,0E+00,0,0.00E+00"),
         ("OPER", None), NO_ERROR,
         ("OPER?", "1"),
@@ -53,12 +58,11 @@ def test_high_voltage_without_confirmation_sends_nothing() -> None:
         cal.set_output(Quantity(-50, "V"))
 
 
-def test_confirmed_high_voltage_answers_the_calibrators_prompt() -> None:
+def test_a_confirmed_high_voltage_operates_at_once() -> None:
+    """The calibrator asks for no confirmation: the interlock is the driver's own."""
     cal, transport = driver([
-        ("OUT 1.0000000E+02 V", None), NO_ERROR,
+        ("OUT 1.0000000E+02 V, 0 HZ", None), NO_ERROR,
         ("OUT?", "1.0000000E+02,V,0E+00,0,0.00E+00"),
-        ("OPER", None),
-        ("ERR?", '540,"Output above 30 V: send OPER again to confirm"'), NO_ERROR,
         ("OPER", None), NO_ERROR,
         ("OPER?", "1"),
     ])
@@ -75,12 +79,12 @@ def test_operate_refuses_a_high_voltage_set_behind_the_drivers_back() -> None:
 
 def test_refused_setting_raises_scpi_error_with_the_command() -> None:
     cal, transport = driver([
-        ("OUT 5.0000000E+03 A", None),
-        ("ERR?", '-222,"Data out of range"'), NO_ERROR,
+        ("OUT 5.0000000E+03 A, 0 HZ", None),
+        ("ERR?", '1306,"Bad parameter value"'), NO_ERROR,
     ])
     with transport, pytest.raises(SCPIError, match=r"OUT 5\.0000000E") as caught:
         cal.set_output(Quantity(5000, "A"))
-    assert caught.value.code == -222
+    assert (caught.value.code, caught.value.message) == (1306, "Bad parameter value")
 
 
 def test_wait_settled_times_out_on_the_injected_clock() -> None:
@@ -93,3 +97,28 @@ def test_the_replay_fails_on_a_command_that_is_not_in_the_script() -> None:
     cal, _ = driver([("STBY", None), NO_ERROR])
     with pytest.raises(ReplayMismatch, match="expected 'STBY'"):
         cal.operate()
+
+
+def test_term_mode_reads_each_echo_past_earlier_faults_and_checks_the_prompts() -> None:
+    cal = Fluke5522A(ReplayTransport([
+        ("OUT 2.0000000E+03 V, 0 HZ", "OUT 2.0000000E+03 V, 0 HZ"),
+        ("ERR?", 'Fault 1306: Bad parameter value\n2> ERR?\n1306,"Bad parameter value"'),
+        ("ERR?", '3> ERR?\n0,"No Error"'),
+        ("OUT?", "4> OUT?\n0.0000000E+00,V,0E+00,0,0.00E+00"),
+        ("*OPC?", "6> *OPC?\n1"),
+    ]), clock=VirtualClock(start=0.0), echo=True)
+    with cal.transport:  # type: ignore[attr-defined]
+        with pytest.raises(SCPIError, match="1306"):
+            cal.set_output(Quantity(2000, "V"), confirm_high_voltage=True)
+        assert cal.output()[0] == Quantity(0.0, "V")
+        with pytest.raises(InstrumentReplyError, match="prompt 6 where 5 was due"):
+            cal.query("*OPC?")
+        cal.transport.clear()  # the answer of the out-of-step line stays unread
+
+
+def test_term_mode_a_fault_instead_of_an_answer_is_an_error() -> None:
+    cal = Fluke5522A(ReplayTransport([
+        ("RANGE?", "7> RANGE?\nFault 1300: Bad syntax"),
+    ]), clock=VirtualClock(start=0.0), echo=True)
+    with cal.transport, pytest.raises(SCPIError, match="1300"):  # type: ignore[attr-defined]
+        cal.query("RANGE?")

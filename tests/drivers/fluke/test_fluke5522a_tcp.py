@@ -86,7 +86,7 @@ def test_flooded_error_queue_is_reported_not_ignored(
     sim.faults.arm("flood")
     with pytest.raises(SCPIError, match=r"OUT 1\.0000000E") as caught:
         cal.set_output(Quantity(1, "V"))
-    assert caught.value.errors[-1] == (-350, "Queue overflow")
+    assert caught.value.errors[-1] == (1, "Error queue overflow")
     assert cal.drain_errors() == []  # the whole queue was read: the driver can go on
 
 

@@ -102,3 +102,49 @@ def test_fetch_without_a_channel_gives_the_channel_scanned_last(
         clock.advance(1.0)
         channels.append(parse_fetch_reply(sim.handle("FETC?") or "").channel)
     assert sorted(channels) == [1, 2, 3]  # one per second, in turn
+
+
+def test_raw_input_of_each_channel(sim: Hart1529Simulator) -> None:
+    """``SENSe<n>:DATA?``: Ω for the PRT, kΩ for the thermistor, then 0."""
+    prt, zero = (float(part) for part in (sim.handle("SENS1:DATA?") or "").split(","))
+    assert prt == pytest.approx(100.0 * (1 + 3.9083e-3 * 21.5 - 5.775e-7 * 21.5**2), abs=0.03)
+    assert zero == 0.0
+    kilohms = float((sim.handle("SENSe3:DATA?") or "").split(",")[0])
+    assert kilohms == pytest.approx(11.6, abs=0.3)  # a 10 kΩ (25 °C) NTC at 21.5 °C
+    assert sim.handle("SENS4:DATA?") == "9.91E+37, 0.0000"
+    assert sim.handle("SENS:DATA?") is None  # the channel suffix is required
+    assert sim.handle("SYST:ERR?") == '-114,"Header suffix out of range"'
+
+
+def test_new_reading_flags_follow_the_scan(sim: Hart1529Simulator, clock: VirtualClock) -> None:
+    assert sim.handle("STAT:MEAS?") == "7"  # channels 1-3 have probes, 4 has none
+    fetch(sim, 1)
+    assert sim.handle("STAT:MEAS?") == "6"
+    clock.advance(3.0)  # every channel is scanned again
+    assert sim.handle("STAT:MEAS?") == "7"
+
+
+def test_clock_and_scan_timer(sim: Hart1529Simulator, clock: VirtualClock) -> None:
+    assert sim.handle("SYST:TIME?;") is None  # no compound commands on the 1529
+    assert sim.handle("SYST:ERR?") == '-102,"Syntax error"'
+    assert sim.handle("SYST:DATE?") == "2026,1,1"
+    assert sim.handle("SYST:TIME?") == "0,0,0"
+    sim.handle("SYST:TIME 14,5,35")
+    clock.advance(2.0)
+    assert sim.handle("SYST:TIME?") == "14,5,37"
+    sim.handle("FORM:STAM ON")
+    stamped = parse_fetch_reply(sim.handle("FETC? 1") or "")
+    assert stamped.time is not None and (stamped.time.hour, stamped.time.minute) == (14, 5)
+    assert sim.handle("TRIG:TIM?") == "1"
+    sim.handle("TRIG:TIM 2.5")
+    assert sim.handle("TRIG:TIM?") == "2.5"
+    sim.handle("TRIG:TIM 0.01")
+    assert sim.handle("SYST:ERR?") == '-222,"Data out of range"'
+    sim.handle("*RST")
+    assert sim.handle("TRIG:TIM?") == "1"
+
+
+def test_an_unknown_command_gets_no_reply_and_queues_113(sim: Hart1529Simulator) -> None:
+    assert sim.handle("CALC:BOGUS?") is None
+    assert sim.handle("*ESR?") == "+160"  # power on and command error
+    assert sim.handle("SYST:ERR?") == '-113,"Undefined header"'

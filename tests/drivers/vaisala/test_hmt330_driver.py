@@ -18,13 +18,14 @@ def test_replay_first_read_stops_run_mode_turns_echo_off_and_sends() -> None:
     with ReplayTransport([
         ("S", "RH= 45.10 %RH T= 23.00 'C"),  # a streamed line still arriving
         ("ECHO OFF", ">Echo           : OFF"),
-        ("SEND", ">RH= 45.21 %RH T= 23.12 'C P= 1013.25 hPa"),
-        ("SEND", ">RH= 45.22 %RH T= 23.11 'C"),
+        ("FORM /", "OK"),
+        ("SEND", "RH= 45.2 %RH T= 23.1 'C P= 1013.25 hPa"),
+        ("SEND", "RH= 45.3 %RH T= 23.0 'C"),
     ]) as transport:
         hygrometer = VaisalaHMT330(transport)
         first = hygrometer.read()
         assert (first.temperature, first.humidity, first.pressure) == (
-            Quantity(23.12, "degC"), Quantity(45.21, "percent"), Quantity(1013.25, "hPa"))
+            Quantity(23.1, "degC"), Quantity(45.2, "percent"), Quantity(1013.25, "hPa"))
         assert hygrometer.read().pressure is None
 
 
@@ -33,16 +34,17 @@ def test_replay_a_long_streamed_backlog_is_discarded_not_read_line_by_line() -> 
     with ReplayTransport([
         ("S", backlog),
         ("ECHO OFF", ">Echo           : OFF"),
-        ("SEND", ">RH= 45.21 %RH T= 23.12 'C"),
+        ("FORM /", "OK"),
+        ("SEND", "RH= 45.2 %RH T= 23.1 'C"),
     ]) as transport:
-        assert VaisalaHMT330(transport).read().humidity == Quantity(45.21, "percent")
+        assert VaisalaHMT330(transport).read().humidity == Quantity(45.2, "percent")
 
 
 def test_replay_identity_and_errors() -> None:
     with ReplayTransport([
-        ("S", None), ("ECHO OFF", ">Echo           : OFF"),
-        ("VERS", ">HMT330 / 5.16"), ("SNUM", ">Serial number  : J1234567"),
-        ("ERRS", ">Errors: E-200 Execution error; E-350 Queue overflow"),
+        ("S", None), ("ECHO OFF", "Echo           : OFF"), ("FORM /", "OK"),
+        ("VERS", "HMT330 / 5.16"), ("SNUM", "Serial number  : J1234567"),
+        ("ERRS", "Errors: E-200 Execution error; E-350 Queue overflow"),
     ]) as transport:
         hygrometer = VaisalaHMT330(transport)
         identity = hygrometer.identity
@@ -53,8 +55,8 @@ def test_replay_identity_and_errors() -> None:
 
 def test_replay_a_failed_sensor_is_an_error_not_a_reading() -> None:
     with ReplayTransport([
-        ("S", None), ("ECHO OFF", ">Echo           : OFF"),
-        ("SEND", ">RH= ***.* %RH T= 23.12 'C"),
+        ("S", None), ("ECHO OFF", "Echo           : OFF"), ("FORM /", "OK"),
+        ("SEND", "RH= ***** %RH T= 23.1 'C"),
     ]) as transport, pytest.raises(InstrumentReplyError, match="sensor has failed"):
         VaisalaHMT330(transport).read()
 
