@@ -13,6 +13,7 @@ from metrolab.cli import main
 from metrolab.clock import VirtualClock
 from metrolab.store import seal
 from metrolab.store.journal import Journal
+from metrolab.store.signing import KeyRegister, SigningKey, create_key, load_signing_key
 
 RUN_ID = "R-2026-0001"
 
@@ -130,6 +131,41 @@ def sample() -> SimpleNamespace:
 def record_path(journal_path: Path) -> Path:
     """Return a freshly sealed record of the sample run."""
     return seal(journal_path)
+
+
+#: the people of the sample laboratory: name -> role
+PEOPLE = {"A. Operator": "operator", "Rita Reviewer": "reviewer", "Abe Approver": "approver"}
+
+
+class Keys(SimpleNamespace):
+    """Signing keys of :data:`PEOPLE` (``keys["Rita Reviewer"]``), the ``folder`` they are
+    in, the ``register_path`` listing them and its loaded ``register``; ``foreign`` is a
+    key of "Rita Reviewer" that the register does not hold."""
+
+    def __getitem__(self, name: str) -> SigningKey:
+        return load_signing_key(name, self.folder)
+
+
+@pytest.fixture
+def keys(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Keys:
+    """Return fresh keys of the sample laboratory's people, registered in a register file;
+    the key folder is also $METROLAB_KEY_DIR (for the command line)."""
+    folder = tmp_path_factory.mktemp("keys")
+    tables = [create_key(name, role, folder).register_table() for name, role in PEOPLE.items()]
+    register_path = folder.parent / f"{folder.name}-register.toml"
+    register_path.write_text("\n".join(tables), encoding="utf-8")
+    foreign = create_key("Rita Reviewer", "reviewer", tmp_path_factory.mktemp("foreign"))
+    monkeypatch.setenv("METROLAB_KEY_DIR", str(folder))
+    monkeypatch.delenv("METROLAB_REGISTER", raising=False)
+    return Keys(folder=folder, register_path=register_path,
+                register=KeyRegister.load(register_path),
+                foreign=load_signing_key(foreign.private_path))
+
+
+@pytest.fixture
+def signed_record(journal_path: Path, keys: Keys) -> Path:
+    """Return a record of the sample run sealed with the operator's key."""
+    return seal(journal_path, signer=keys["A. Operator"])
 
 
 @pytest.fixture
