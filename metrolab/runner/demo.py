@@ -147,14 +147,14 @@ def _approve_and_render(result: RunResult, out_dir: Path, clock: Clock,
 
     files: dict[str, Path] = {}
     draft = result.status.status != "completed"
+    signers = KeyRegister.load(register)
     if not draft:
         # on the run's clock: virtual time ran ahead of the wall, and a record must not
         # be approved before the calibration it holds ended
-        signers = KeyRegister.load(register)
         review(result.record, keys[REVIEWER], register=signers, clock=clock)
         approve(result.record, keys[OPERATOR], register=signers, clock=clock)
     from metrolab.certificates.issue import render_all
 
-    for kind, path in render_all(result.record, out_dir, draft=draft).items():
+    for kind, path in render_all(result.record, out_dir, draft=draft, register=signers).items():
         files[str(kind)] = Path(path)
     return files

@@ -115,8 +115,8 @@ def test_a_record_swapped_after_verification_is_refused(
         approved_record: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     opened = issue.open_record
 
-    def swapped(path: Path, *, check: bool = True) -> store.Record:
-        record = opened(path, check=check)
+    def swapped(path: Path, *, check: bool = True, register: object = None) -> store.Record:
+        record = opened(path, check=check, register=register)  # type: ignore[arg-type]
         record.sha256 = "0" * 64  # what another file in the same place would hold
         return record
 
