@@ -30,6 +30,8 @@ from metrolab.store.signing import KeyRegister
 #: file name endings that name a sealed record
 RECORD_SUFFIXES = (".h5", ".hdf5", ".he5", ".nxs")
 _HASH = re.compile(r"\b[0-9a-f]{64}\b")
+#: what h5py raises reading a damaged or hostile file (an unknown type is a TypeError)
+H5_READ_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError)
 _JOURNAL_LINE = re.compile(rb"^[0-9a-f]{64} \{")
 
 
@@ -132,7 +134,7 @@ def content_problems(path: str | os.PathLike[str]) -> list[str]:
             stored_hash = str(group.attrs.get("content_sha256", ""))
             stored: dict[str, str] = json.loads(group["manifest_json"][()].decode())
             actual = manifest(handle)
-    except (OSError, RuntimeError, KeyError, ValueError) as exc:
+    except H5_READ_ERRORS as exc:
         return [f"cannot read the record: {exc}"]
     problems = [f"{name} was changed" for name in sorted(stored)
                 if name in actual and actual[name] != stored[name]]
@@ -279,7 +281,7 @@ def _record_problems(path: Path, log: LogCheck, register: KeyRegister | None) ->
                        else 0, str(provenance.attrs.get("journal_sha256", "")))
             amends = (json.loads(handle["entry/amends/amends_json"][()])
                       if "amends" in handle["entry"] else None)
-    except (OSError, RuntimeError, KeyError, ValueError) as exc:
+    except H5_READ_ERRORS as exc:
         report.problems.append(f"cannot read the record's ID and hash: {exc}")
         return report
     report.problems += _journal_problems(path.parent, *journal)
@@ -338,9 +340,12 @@ def _journal_problems(directory: Path, name: str, size: int, digest: str) -> lis
     journal = directory / name
     if not name or not digest or not journal.is_file():
         return []  # journals may be archived elsewhere; the record stands on its own
+    if not 0 <= size <= journal.stat().st_size:  # never read more than is there
+        return [f"journal {name} is shorter than the {size} bytes sealed from it "
+                "(journal_bytes in /entry/provenance)"]
     with open(journal, "rb") as handle:
         sealed_part = handle.read(size)
-    if len(sealed_part) < size or sha256_hex(sealed_part) != digest:
+    if sha256_hex(sealed_part) != digest:
         return [f"journal {name} no longer matches the {size} bytes sealed from it "
                 "(journal_sha256 in /entry/provenance)"]
     return []
