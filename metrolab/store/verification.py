@@ -78,11 +78,15 @@ class VerifyReport:
                 f"sealed in the audit log ({head})" + self._signatures() + self._anchored())
 
     def _signatures(self) -> str:
-        if self.register is None:
-            return "; signatures not checked against a register (give --register)"
-        if self.kind != "record":
+        if self.register is not None and self.kind != "record":
             return f"; every step signed by a key of {self.register}"
-        return "; signed: " + ", ".join(s.describe() for s in self.signers)
+        if self.register is not None:
+            return "; signed: " + ", ".join(s.describe() for s in self.signers)
+        if self.kind == "record" and not self.signers:
+            return "; unsigned: no step carries a signature"
+        names = ", ".join(f"{s.action} by {s.name}" for s in self.signers)
+        return (f"; {'signed: ' + names + '; ' if names else ''}signatures not checked "
+                "against a register (give --register)")
 
     def _anchored(self) -> str:
         return f"; {self.anchors} anchor(s) found in the log" if self.anchors else ""

@@ -27,6 +27,7 @@ def test_an_intact_record_verifies_in_one_line(record_path: Path,
     code, out, err = cli(["verify", str(record_path)])
     assert code == 0 and err == ""
     assert out.count("\n") == 1 and "intact" in out
+    assert out.rstrip().endswith("; unsigned: no step carries a signature")
 
 
 def test_a_changed_reading_is_named(record_path: Path,
