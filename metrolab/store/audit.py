@@ -53,7 +53,9 @@ def entry_hash(entry: dict[str, Any]) -> str:
 class ReviewState:
     """Where a record stands: ``state`` is draft, reviewed or approved.
 
-    Only steps whose signature verifies count (against the register when one is given).
+    Only review steps whose signature verifies count (against the register when one is
+    given); an amendment marks the record superseded whether signed or not (that only
+    restricts it; verify reports an unsigned one).
     ``who`` and ``when`` (ISO 8601) belong to the latest step; ``history`` holds every
     counted step as ``{action, who, time}``; ``superseded_by`` names the amendment that
     replaced it; ``signers`` are the verified signatures on the record (seal, review,
@@ -251,11 +253,9 @@ def review_state(entries: list[dict[str, Any]], record_id: str,
     ignored: list[str] = []
     for entry in entries:
         if entry["action"] == "amended" and entry.get("amends") == record_id:
-            if check_entry(entry, register)[0] is not None:
-                superseded_by = entry["record_id"]
-            else:
-                ignored.append(f"line {entry['seq']}: amendment {entry['record_id']} is not "
-                               "counted: its signature does not verify")
+            # being replaced only takes rights away (no certificate from the original),
+            # so any amendment line counts; verify reports one that is not signed
+            superseded_by = entry["record_id"]
         if entry["record_id"] != record_id or entry["action"] == "torn_tail_removed":
             continue
         action = entry["action"]

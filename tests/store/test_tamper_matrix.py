@@ -289,3 +289,14 @@ def test_single_bit_flips_anywhere_are_detected(records: SimpleNamespace, keys: 
     path.write_bytes(original)
     assert verify(path, register=keys.register).ok
     assert outcomes["content"] >= 20 and outcomes["whole-file hash only"] > 0, outcomes
+
+
+def test_an_unsigned_amendment_still_marks_the_original_superseded(
+        records: SimpleNamespace, keys: Any) -> None:
+    """Being superseded only takes rights away (no certificate from the original), so an
+    amendment line counts even unsigned; verify with the register reports it."""
+    AuditLog(records.log, VirtualClock(records.now)).append(
+        "amended", "R-A-A1", amends="R-A", file="R-A-A1.h5", content_sha256="0" * 64)
+    assert open_record(records.a).review.superseded_by == "R-A-A1"
+    assert ("audit log: line 5 (amended of R-A-A1) is not signed"
+            in verify(records.a, register=keys.register).summary())
