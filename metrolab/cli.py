@@ -33,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "review": "metrolab.store.cli:review",
     "approve": "metrolab.store.cli:approve",
     "amend": "metrolab.store.cli:amend",
+    "audit": "metrolab.store.cli:audit",
+    "keys": "metrolab.store.keys_cli:keys",
     "report": "metrolab.certificates.cli:report",
     "procedures": "metrolab.runner.cli:procedures",
     "run": "metrolab.runner.cli:run",

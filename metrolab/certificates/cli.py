@@ -14,6 +14,7 @@ from metrolab.certificates.issue import (
     write_renderings,
 )
 from metrolab.errors import UserInputError
+from metrolab.store.cli import load_register, register_option
 
 
 @click.command("report")
@@ -24,8 +25,9 @@ from metrolab.errors import UserInputError
               help="Write the Digital Calibration Certificate (DCC 3.3.0 XML) here.")
 @click.option("--draft", is_flag=True,
               help="Render an unapproved record as a draft, marked DRAFT on every page.")
+@register_option
 def report(record: Path, pdf: Path | None, html: Path | None, dcc: Path | None,
-           draft: bool) -> None:
+           draft: bool, register_path: Path | None) -> None:
     """Render certificates of RECORD (a sealed .h5).
 
     Without --pdf/--html/--dcc all three are written beside RECORD, named by the
@@ -36,7 +38,7 @@ def report(record: Path, pdf: Path | None, html: Path | None, dcc: Path | None,
         if not path.parent.is_dir():
             raise UserInputError(f"report: folder {path.parent} for {path.name} does not "
                                  "exist; create it or choose another path")
-    opened = load_for_certificate(record, draft=draft)
+    opened = load_for_certificate(record, draft=draft, register=load_register(register_path))
     content = content_from_record(opened, draft=draft)
     if not targets:
         targets = {kind: record.parent / default_name(content, kind) for kind in SUFFIXES}

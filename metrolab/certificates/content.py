@@ -196,8 +196,30 @@ class DecisionRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Signatory:
+    """A verified signature on the record: who did which step, with which key.
+
+    ``action`` is sealed, registered, amended, reviewed or approved; ``role`` comes from
+    the laboratory's register ("" and ``registered`` False when none was consulted);
+    ``fingerprint`` is the SHA-256 (hex) of the Ed25519 public key; ``signature`` (base64)
+    covers the audit-log entry ``entry_hash``, which holds ``content_sha256``.
+    """
+
+    action: str
+    name: str
+    role: str
+    fingerprint: str
+    time: datetime
+    entry_hash: str
+    content_sha256: str
+    signature: str
+    registered: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Approval:
-    """Who did, checked and authorised the work, and the record's review state."""
+    """Who did, checked and authorised the work, the record's review state, and the
+    verified signatures behind it."""
 
     state: str
     performed_by: str
@@ -205,6 +227,7 @@ class Approval:
     checked_at: datetime | None = None
     approved_by: str = ""
     approved_at: datetime | None = None
+    signatures: tuple[Signatory, ...] = ()
 
     @property
     def approved(self) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 from metrolab import __version__
 from metrolab.certificates import wording
 from metrolab.certificates.atomic import write_atomically
-from metrolab.certificates.content import CertificateContent, ResultPoint
+from metrolab.certificates.content import Approval, CertificateContent, ResultPoint
 from metrolab.certificates.errors import DccValidationError
 from metrolab.certificates.pdf import pdf_bytes
 from metrolab.certificates.reported import (
@@ -64,6 +64,34 @@ def _text(parent: ET.Element, name: str, text: str) -> ET.Element:
     content = _d(element, "content", text)
     content.set("lang", "en")
     return element
+
+
+def _responsible_persons(persons: ET.Element, approval: Approval) -> None:
+    """Add a respPerson per person who performed, checked or authorised the work, each
+    with the statement of their verified signature (and one per other signed step)."""
+    people = [(approval.performed_by, "Calibration performed", False, "sealed")]
+    if approval.checked_by:
+        people.append((approval.checked_by, "Results checked", False, "reviewed"))
+    if approval.approved_by:
+        people.append((approval.approved_by, "Certificate authorised", True, "approved"))
+    signed = {(s.action, s.name): s for s in approval.signatures}
+    rows = [(name, role, main, signed.pop((action, name), None))
+            for name, role, main, action in people]
+    rows += [(s.name, wording.SIGNED_STEPS.get(s.action, s.action), False, s)
+             for s in signed.values()]
+    for name, role, main, signature in rows:
+        person = _d(persons, "respPerson")
+        _text(_d(person, "person"), "name", name)
+        if signature is not None:
+            _text(person, "description", (
+                f"{wording.signature_statement(signature)}. The signature covers audit-log "
+                f"entry {signature.entry_hash}, which names record content SHA-256 "
+                f"{signature.content_sha256}; signature (base64): {signature.signature}"))
+        _d(person, "role", role)
+        if main:
+            _d(person, "mainSigner", "true")
+        if signature is not None:
+            _d(person, "cryptElectronicSignature", "true")
 
 
 def _real(parent: ET.Element, label: str, value: str, dsi: str, *,
@@ -155,19 +183,7 @@ def _administrative_data(root: ET.Element, c: CertificateContent) -> None:
     contact = _d(lab, "contact")
     _text(contact, "name", c.laboratory.name)
     _location(contact, c.laboratory.address)
-    persons = _d(admin, "respPersons")
-    approval = c.approval
-    people = [(approval.performed_by, "Calibration performed", False)]
-    if approval.checked_by:
-        people.append((approval.checked_by, "Results checked", False))
-    if approval.approved_by:
-        people.append((approval.approved_by, "Certificate authorised", True))
-    for name, role, main in people:
-        person = _d(persons, "respPerson")
-        _text(_d(person, "person"), "name", name)
-        _d(person, "role", role)
-        if main:
-            _d(person, "mainSigner", "true")
+    _responsible_persons(_d(admin, "respPersons"), c.approval)
     customer = _d(admin, "customer")
     _text(customer, "name", c.customer.name)
     _location(customer, c.customer.address)

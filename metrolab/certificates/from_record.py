@@ -32,6 +32,7 @@ from metrolab.certificates.content import (
     Method,
     Party,
     ResultPoint,
+    Signatory,
     Standard,
 )
 from metrolab.certificates.errors import CertificateError
@@ -239,11 +240,18 @@ def _approval(record: Record) -> Approval:
         if step.get("action") in ("reviewed", "approved") and step.get("time"):
             times[str(step["action"])] = _moment(step["time"], "review time")
     approved = review.state == "approved"
+    signatures = tuple(
+        Signatory(action=s.action, name=s.name, role=s.role, fingerprint=s.fingerprint,
+                  time=_moment(s.time, "signature time"), entry_hash=s.entry_hash,
+                  content_sha256=s.content_sha256, signature=s.signature,
+                  registered=s.registered)
+        for s in record.signers)
     return Approval(
         state=review.state, performed_by=str(record.run.get("operator") or ""),
         checked_by=review.reviewed_by or "", checked_at=times.get("reviewed"),
         approved_by=(review.approved_by or "") if approved else "",
         approved_at=times.get("approved") if approved else None,
+        signatures=signatures,
     )
 
 

@@ -42,6 +42,7 @@ def html_text(content: CertificateContent, plots: list[Plot] | None = None) -> s
     return _template().render(
         c=content,
         when=wording.when,
+        signature_statement=wording.signature_statement,
         validity=wording.standard_validity,
         amendment=wording.amendment_statement(content),
         missing=wording.missing_statement(content),

@@ -21,23 +21,26 @@ from metrolab.certificates.pdf import pdf_bytes
 from metrolab.certificates.plots import error_plots
 from metrolab.errors import MetrolabError
 from metrolab.store import Record, open_record, verify
+from metrolab.store.signing import KeyRegister
 
 #: output kind -> file suffix
 SUFFIXES: dict[str, str] = {"pdf": ".pdf", "html": ".html", "dcc": ".dcc.xml"}
 
 
-def load_for_certificate(record_path: Path, *, draft: bool) -> Record:
+def load_for_certificate(record_path: Path, *, draft: bool,
+                         register: KeyRegister | None = None) -> Record:
     """Return the opened record at ``record_path`` if a certificate may be rendered from it.
 
     Raises :class:`RecordNotIssuableError` (one line, says what to do) when the file is
     missing or not a sealed record, fails verification, or, unless ``draft``, is not
-    approved, was superseded by an amendment, or did not complete.
+    approved (by signatures that verify, against ``register`` when given), was
+    superseded by an amendment, or did not complete.
     """
     path = Path(record_path)
     if not path.is_file():
         raise RecordNotIssuableError(f"report: {path} does not exist or is not a file")
     try:
-        report = verify(path)
+        report = verify(path, register=register)
     except MetrolabError as exc:
         raise RecordNotIssuableError(
             f"report: {path} is not a sealed record that can be verified ({exc}); seal the "
@@ -57,7 +60,7 @@ def load_for_certificate(record_path: Path, *, draft: bool) -> Record:
     try:
         # verify() has just checked every object against the sealed manifest; checking
         # them again would only double the cost. The hash read now must be the verified one.
-        record = open_record(path, check=False)
+        record = open_record(path, check=False, register=register)
     except MetrolabError as exc:
         raise RecordNotIssuableError(f"report: cannot open {path}: {exc}") from exc
     if record.sha256 != report.content_sha256:
@@ -109,15 +112,17 @@ def write_renderings(content: CertificateContent, targets: dict[str, Path]) -> d
     return {kind: write_atomically(Path(targets[kind]), data) for kind, data in rendered.items()}
 
 
-def render_all(record_path: Path, out_dir: Path, *, draft: bool) -> dict[str, Path]:
+def render_all(record_path: Path, out_dir: Path, *, draft: bool,
+               register: KeyRegister | None = None) -> dict[str, Path]:
     """Render PDF, HTML and DCC of the record at ``record_path`` into ``out_dir``.
 
     Returns ``{"pdf": path, "html": path, "dcc": path}``. Raises
     :class:`RecordNotIssuableError` if the record may not be certified (see
-    :func:`load_for_certificate`) and :class:`DccValidationError` if the DCC does not
-    validate; in both cases no file is written.
+    :func:`load_for_certificate`, which checks signatures against ``register``) and
+    :class:`DccValidationError` if the DCC does not validate; in both cases no file is
+    written.
     """
-    record = load_for_certificate(Path(record_path), draft=draft)
+    record = load_for_certificate(Path(record_path), draft=draft, register=register)
     content = content_from_record(record, draft=draft)
     targets = {kind: Path(out_dir) / default_name(content, kind) for kind in SUFFIXES}
     return write_renderings(content, targets)

@@ -199,6 +199,7 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
             ("Checked by", checked),
             ("Approved by", approved),
             ("Record", f"SHA-256 {c.record_sha256}"),
+            *[("Signature", wording.signature_statement(s)) for s in approval.signatures],
         ]),
         _p(wording.end_mark(c), _END),
     ]))

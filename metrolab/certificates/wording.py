@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from metrolab.certificates.content import CertificateContent, Standard
+from metrolab.certificates.content import CertificateContent, Signatory, Standard
 
 UNCERTAINTY_STATEMENT = (
     "The reported expanded uncertainty U is the standard uncertainty of measurement "
@@ -25,6 +25,23 @@ def when(moment: datetime | date | None) -> str:
     if isinstance(moment, datetime):
         return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
     return moment.isoformat()
+
+
+#: how a certificate names each signed step of the record
+SIGNED_STEPS = {"sealed": "Record sealed", "registered": "Record registered",
+                "amended": "Amendment sealed", "reviewed": "Results checked",
+                "approved": "Certificate authorised"}
+
+
+def signature_statement(signature: Signatory) -> str:
+    """Return one sentence naming a signature: step, signer, role, key fingerprint, and
+    whether the key was checked against the laboratory's register."""
+    role = f" ({signature.role})" if signature.role else ""
+    checked = ("key held in the laboratory's register" if signature.registered
+               else "key not checked against the laboratory's register")
+    return (f"{SIGNED_STEPS.get(signature.action, signature.action)} by {signature.name}{role} "
+            f"on {when(signature.time)}: Ed25519 signature, key fingerprint "
+            f"{signature.fingerprint} (SHA-256), {checked}")
 
 
 def missing_fields(content: CertificateContent) -> list[str]:

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -22,6 +23,9 @@ from metrolab.runner.operator import Answers, Operator
 from metrolab.runner.progress import ListingReporter, ProgressReporter
 from metrolab.runner.session import RunConfig, RunInputs, RunResult, resume_run, start_run
 from metrolab.runner.summary import print_result
+
+if TYPE_CHECKING:
+    from metrolab.store.signing import SigningKey
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -91,12 +95,14 @@ def procedures(procedures_dir: Path | None) -> None:
               help="Run waits on a virtual clock (simulated instruments only).")
 @click.option("--timeout", "timeout_s", type=float, default=5.0, show_default=True,
               help="Instrument I/O timeout in seconds.")
+@click.option("--key", default=None, metavar="NAME|FILE",
+              help="Sign the sealed record with this key (`metrolab keys new`).")
 def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: Path | None,
         out_dir: Path, answers: Path | None, yes: bool, dry_run: bool,
         procedures_dir: Path | None, readings: int | None, rule: str, guard: str,
         adjust: bool, points: tuple[str, ...], overrides: tuple[str, ...],
         operator_name: str | None, customer_name: str | None, item: str | None,
-        virtual_clock: bool, timeout_s: float) -> None:
+        virtual_clock: bool, timeout_s: float, key: str | None) -> None:
     """Run PROCEDURE against the DUT and the standards; seal the record."""
     found = find_procedure(procedure, procedures_dir)
     item_identity = _item(item)
@@ -117,8 +123,16 @@ def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: P
                        customer=_customer(operator.answers.customer, customer_name),
                        item=item_identity)
     all_overrides = {**operator.answers.overrides, **_pairs(overrides, "--override")}
-    inputs = RunInputs(operator, ProgressReporter(console), overrides=all_overrides)
+    inputs = RunInputs(operator, ProgressReporter(console), overrides=all_overrides,
+                       sealer=_sealer(key))
     _finish(start_run(config, inputs))
+
+
+def _sealer(key: str | None) -> SigningKey | None:
+    """Return the signing key named by ``--key`` (loaded before any instrument is touched)."""
+    from metrolab.store.signing import load_signing_key
+
+    return load_signing_key(key) if key else None
 
 
 def _customer(answered: Mapping[str, str], name: str | None) -> dict[str, str]:
@@ -170,14 +184,17 @@ def _finish(result: RunResult) -> None:
 @click.option("--operator", "operator_name", help="Operator name for the record.")
 @click.option("--override", "overrides", multiple=True, metavar="ID=REASON",
               help="Use a standard that fell due since the run started, recording the reason.")
+@click.option("--key", default=None, metavar="NAME|FILE",
+              help="Sign the sealed record with this key (`metrolab keys new`).")
 def resume(journal: Path, answers: Path | None, yes: bool, operator_name: str | None,
-           overrides: tuple[str, ...]) -> None:
+           overrides: tuple[str, ...], key: str | None) -> None:
     """Go on with the run of JOURNAL after a crash, at its first incomplete point."""
     if not journal.is_file():
         raise UserInputError(f"journal {journal}: no such file")
     operator = _operator(answers, yes, operator_name)
     inputs = RunInputs(operator, ProgressReporter(Console(stderr=True)),
-                       overrides={**operator.answers.overrides, **_pairs(overrides, "--override")})
+                       overrides={**operator.answers.overrides, **_pairs(overrides, "--override")},
+                       sealer=_sealer(key))
     _finish(resume_run(journal, inputs))
 
 

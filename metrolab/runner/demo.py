@@ -4,7 +4,8 @@ Starts :class:`~metrolab.drivers.bench.SimulatedBench` on a virtual clock and se
 it over the real transports (TCP sockets and pseudo-terminals), writes a demo
 register of standards from the bench's identities, runs
 ``dmm-34401a-verification`` with ``--yes``, seals the record, approves it as the
-demo reviewer and approver (four eyes), renders the certificate, and prints the
+demo reviewer and approver (four eyes, each signing with a demo key made in the output
+folder and entered in the demo register), renders the certificate, and prints the
 summary table and the file paths.
 """
 
@@ -14,7 +15,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -33,6 +34,9 @@ from metrolab.runner.session import (
     start_run,
 )
 from metrolab.runner.summary import print_result
+
+if TYPE_CHECKING:
+    from metrolab.store.signing import SigningKey
 
 PROCEDURE = "dmm-34401a-verification"
 OPERATOR = "demo operator"
@@ -94,12 +98,14 @@ def run_demo(out_dir: Path, dut_errors: Sequence[str], seed: int, console: Conso
         register = out_dir / "demo-register.toml"
         register.write_text(_register_for(procedure, resources, clock, out_dir),
                             encoding="utf-8")
+        keys = _demo_keys(out_dir, register)
         config = RunConfig(procedure=PROCEDURE, resources=resources, out_dir=str(out_dir),
                            register=str(register), settings=RunSettings(),
                            virtual_clock=True, customer=CUSTOMER)
         operator = Operator(Answers(operator=OPERATOR), yes=True, interactive=False)
-        result = start_run(config, RunInputs(operator, ProgressReporter(console), clock=clock))
-    extra = _approve_and_render(result, out_dir, clock)
+        result = start_run(config, RunInputs(operator, ProgressReporter(console), clock=clock,
+                                             sealer=keys[OPERATOR]))
+    extra = _approve_and_render(result, out_dir, clock, keys, register)
     print_result(result, console, extra)
     return result
 
@@ -115,19 +121,40 @@ def _register_for(procedure: Any, resources: Mapping[str, str], clock: Clock,
     return demo_register(identities, today, folder)
 
 
-def _approve_and_render(result: RunResult, out_dir: Path, clock: Clock) -> dict[str, Path]:
-    """Review and approve a completed record (four eyes), render the certificate files."""
+def _demo_keys(out_dir: Path, register: Path) -> dict[str, SigningKey]:
+    """Return the demo people's signing keys, made in ``out_dir/demo-keys`` on the first
+    run (owner-only, like any key), and enter their [[signer]] tables in ``register``."""
+    from metrolab.store.signing import create_key, load_signing_key, slug
+
+    folder, roles = out_dir / "demo-keys", {OPERATOR: "operator and approver (demo)",
+                                             REVIEWER: "reviewer (demo)"}
+    tables = []
+    for name, role in roles.items():
+        if not (folder / f"{slug(name)}.key").exists():
+            create_key(name, role, folder)
+        tables.append((folder / f"{slug(name)}.pub.toml").read_text(encoding="utf-8"))
+    with open(register, "a", encoding="utf-8") as handle:
+        handle.write("\n" + "\n".join(tables))
+    return {name: load_signing_key(name, folder) for name in roles}
+
+
+def _approve_and_render(result: RunResult, out_dir: Path, clock: Clock,
+                        keys: Mapping[str, SigningKey], register: Path) -> dict[str, Path]:
+    """Review and approve a completed record (four eyes, signed and checked against the
+    demo register), render the certificate files."""
     from metrolab.store import approve, review
+    from metrolab.store.signing import KeyRegister
 
     files: dict[str, Path] = {}
     draft = result.status.status != "completed"
+    signers = KeyRegister.load(register)
     if not draft:
         # on the run's clock: virtual time ran ahead of the wall, and a record must not
         # be approved before the calibration it holds ended
-        review(result.record, REVIEWER, clock=clock)
-        approve(result.record, OPERATOR, clock=clock)
+        review(result.record, keys[REVIEWER], register=signers, clock=clock)
+        approve(result.record, keys[OPERATOR], register=signers, clock=clock)
     from metrolab.certificates.issue import render_all
 
-    for kind, path in render_all(result.record, out_dir, draft=draft).items():
+    for kind, path in render_all(result.record, out_dir, draft=draft, register=signers).items():
         files[str(kind)] = Path(path)
     return files

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from metrolab import __version__
 from metrolab.clock import Clock, VirtualClock, WallClock, isoformat
@@ -32,6 +32,9 @@ from metrolab.runner.errors import ResourceNotAnswering, ResumeError, UserInputE
 from metrolab.runner.operator import CUSTOMER_FIELDS, Operator
 from metrolab.runner.progress import Reporter
 from metrolab.runner.register import LABORATORY_FIELDS, Register
+
+if TYPE_CHECKING:
+    from metrolab.store.signing import SigningKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +283,8 @@ class RunInputs:
     item_description: str = ""
     laboratory: Mapping[str, str] = field(default_factory=dict)
     on_runner: Callable[[Runner], None] | None = None
+    #: the key that signs the seal (a register of keys requires signed seals)
+    sealer: SigningKey | None = None
 
 
 def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
@@ -321,7 +326,8 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
             journal.close()
     finally:
         close_instruments(instruments)
-    return RunResult(status, run_id, journal_path, _seal(journal_path, out_dir, run_id, clock))
+    return RunResult(status, run_id, journal_path,
+                     _seal(journal_path, out_dir, run_id, clock, inputs.sealer))
 
 
 def _journal_overrides(journal: Any, clock: Clock, trace: Mapping[str, Mapping[str, Any]]
@@ -374,10 +380,11 @@ def _execute(procedure: Procedure, config: RunConfig, inputs: RunInputs, clock: 
         return runner.execute(done)
 
 
-def _seal(journal_path: Path, out_dir: Path, run_id: str, clock: Clock) -> Path:
+def _seal(journal_path: Path, out_dir: Path, run_id: str, clock: Clock,
+          sealer: SigningKey | None) -> Path:
     from metrolab.store import seal
 
-    return Path(seal(journal_path, out_dir / f"{run_id}.h5", clock=clock))
+    return Path(seal(journal_path, out_dir / f"{run_id}.h5", clock=clock, signer=sealer))
 
 
 def _run_started(procedure: Procedure, config: RunConfig, inputs: RunInputs, run_id: str,
@@ -486,4 +493,4 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
         close_instruments(instruments)
     out_dir = Path(config.out_dir)
     return RunResult(status, contents.run_id, journal_path,
-                     _seal(journal_path, out_dir, contents.run_id, clock))
+                     _seal(journal_path, out_dir, contents.run_id, clock, inputs.sealer))

@@ -1,10 +1,11 @@
 """Review, approval and amendment of sealed records.
 
-A record moves draft -> reviewed -> approved; each step is an audit-log entry (who,
-when, the content hash it applies to), never an edit of the sealed file. The approver
-must be someone other than the reviewer. An amendment is a new record, sealed like any
-other, that copies the original, changes identity fields of the run (never readings or
-results), and says in ``/entry/amends`` which record it replaces, what changed and why.
+A record moves draft -> reviewed -> approved; each step is an audit-log entry signed
+with the person's key (who, when, the content hash it applies to), never an edit of the
+sealed file. The approver must be someone other than the reviewer. An amendment is a new
+record, sealed like any other, that copies the original, changes identity fields of the
+run (never readings or results), and says in ``/entry/amends`` which record it replaces,
+what changed and why.
 The original stays readable and is marked superseded by the log.
 """
 
@@ -24,54 +25,71 @@ from metrolab.store.integrity import INTEGRITY_GROUP
 from metrolab.store.layout import json_dataset, new_group, write_identity
 from metrolab.store.record import Record, open_record
 from metrolab.store.sealing import write_sealed
+from metrolab.store.signing import KeyRegister, SigningKey
 from metrolab.store.verification import verify
 
 
-def _checked(path: str | os.PathLike[str], action: str, who: str) -> Record:
-    """Return the opened record after checking ``who`` and the record's integrity."""
-    if not isinstance(who, str) or not who.strip():
-        raise ReviewError(f"{action} of {path}: say who does it (a non-empty name)")
-    report = verify(path)
+def _checked(path: str | os.PathLike[str], action: str, signer: SigningKey,
+             register: KeyRegister | None) -> Record:
+    """Return the opened record after checking the signer and the record's integrity."""
+    if not isinstance(signer, SigningKey):
+        raise ReviewError(f"{action} of {path}: a signing key is needed (load_signing_key; "
+                          "`metrolab keys new NAME --role ROLE` creates one)")
+    if register is not None:
+        holder = register.find(signer.fingerprint)
+        if holder is None or not holder.same_person(signer.name):
+            raise ReviewError(f"{action} of {path}: the key of {signer.name} (fingerprint "
+                              f"{signer.fingerprint[:16]}) is not registered to them in "
+                              f"{register.path}; have its [[signer]] table entered first")
+        if holder.revoked is not None:
+            raise ReviewError(f"{action} of {path}: the key of {signer.name} was revoked on "
+                              f"{holder.revoked.isoformat()}; create a new key and register it")
+    report = verify(path, register=register)
     # a torn last log line (an interrupted append) is cut off and noted by our own append
     problems = [p for p in report.problems if p != f"audit log: {TORN}"]
     if problems:
         raise RecordIntegrityError(f"refusing the {action} of {path}: it is not intact "
                                    f"({'; '.join(problems[:3])})")
-    record = open_record(path, check=False)  # verify has just checked the content
+    record = open_record(path, check=False, register=register)  # verify checked the content
     if record.review.superseded_by:
         raise ReviewError(f"{action} of {record.record_id}: it was replaced by amendment "
                           f"{record.review.superseded_by}; work on that record instead")
     return record
 
 
-def review(path: str | os.PathLike[str], who: str, *, clock: Clock | None = None) -> ReviewState:
-    """Record that ``who`` checked the draft record at ``path``; return the new state."""
-    record = _checked(path, "review", who)
+def review(path: str | os.PathLike[str], signer: SigningKey, *,
+           register: KeyRegister | None = None, clock: Clock | None = None) -> ReviewState:
+    """Record, signed by ``signer``, that its holder checked the draft record at ``path``;
+    return the new state. With ``register`` the key must be registered to the signer."""
+    record = _checked(path, "review", signer, register)
     if record.review.state != "draft":
         raise ReviewError(f"review of {record.record_id}: it is already {record.review.state} "
                           f"(by {record.review.who}); only a draft can be reviewed")
     log = AuditLog.for_record(path)
     log.clock = clock or WallClock()
-    log.append("reviewed", record.record_id, who=who.strip(), content_sha256=record.sha256,
+    log.append("reviewed", record.record_id, signer=signer, content_sha256=record.sha256,
                file=Path(path).name)
-    return log.review_state(record.record_id)
+    return log.review_state(record.record_id, register)
 
 
-def approve(path: str | os.PathLike[str], who: str, *, clock: Clock | None = None) -> ReviewState:
-    """Record that ``who`` authorised the reviewed record at ``path``; return the new state."""
-    record = _checked(path, "approval", who)
+def approve(path: str | os.PathLike[str], signer: SigningKey, *,
+            register: KeyRegister | None = None, clock: Clock | None = None) -> ReviewState:
+    """Record, signed by ``signer``, that its holder authorised the reviewed record at
+    ``path``; return the new state. The approver must not be the reviewer."""
+    record = _checked(path, "approval", signer, register)
     state = record.review
     if state.state != "reviewed":
         raise ReviewError(f"approval of {record.record_id}: it is {state.state}; it must be "
                           "reviewed first (`metrolab review`)")
-    if state.reviewed_by == who.strip():
-        raise ReviewError(f"approval of {record.record_id}: {who} reviewed it; approval needs "
-                          "a second person")
+    reviewer = next(s for s in state.signers if s.action == "reviewed")
+    if reviewer.fingerprint == signer.fingerprint or reviewer.name == signer.name:
+        raise ReviewError(f"approval of {record.record_id}: {signer.name} reviewed it; "
+                          "approval needs a second person")
     log = AuditLog.for_record(path)
     log.clock = clock or WallClock()
-    log.append("approved", record.record_id, who=who.strip(), content_sha256=record.sha256,
+    log.append("approved", record.record_id, signer=signer, content_sha256=record.sha256,
                file=Path(path).name)
-    return log.review_state(record.record_id)
+    return log.review_state(record.record_id, register)
 
 
 def _apply_changes(run: dict[str, Any], changes: Mapping[str, Any],
@@ -93,9 +111,11 @@ def _apply_changes(run: dict[str, Any], changes: Mapping[str, Any],
     return applied
 
 
-def amend(path: str | os.PathLike[str], *, who: str, reason: str, changes: Mapping[str, Any],
+def amend(path: str | os.PathLike[str], *, signer: SigningKey, reason: str,
+          changes: Mapping[str, Any], register: KeyRegister | None = None,
           clock: Clock | None = None) -> Path:
-    """Seal an amended copy of the record at ``path``; return the new record's path.
+    """Seal an amended copy of the record at ``path``, signed by ``signer``; return the
+    new record's path.
 
     ``changes`` maps dotted fields of the run's identity (``run_started`` data, e.g.
     ``"customer.name"``) to new values. Readings and results cannot be amended. The new
@@ -105,7 +125,8 @@ def amend(path: str | os.PathLike[str], *, who: str, reason: str, changes: Mappi
         raise ReviewError(f"amendment of {path}: give the reason for the change")
     if not changes:
         raise ReviewError(f"amendment of {path}: say what changes (field -> new value)")
-    original = _checked(path, "amendment", who)
+    original = _checked(path, "amendment", signer, register)
+    who = signer.name
     clock = clock or WallClock()
     source = Path(path)
     root_id = (original.amends or {}).get("root_record_id", original.record_id)
@@ -141,7 +162,7 @@ def amend(path: str | os.PathLike[str], *, who: str, reason: str, changes: Mappi
 
     sealed = write_sealed(source.resolve().parent / f"{record_id}.h5", build)
     log = AuditLog(sealed.path.parent / "audit.log", clock)
-    log.append("amended", record_id, amends=original.record_id, who=who.strip(),
+    log.append("amended", record_id, signer=signer, amends=original.record_id,
                reason=reason.strip(), changes=applied, file=sealed.path.name,
                content_sha256=sealed.content_sha256, file_sha256=sealed.file_sha256,
                status=original.status)

@@ -12,7 +12,10 @@ and ``hash`` = SHA-256 of the canonical JSON of the object without ``hash``. Act
 - ``torn_tail_removed``: an interrupted append was cut off (its bytes kept in
   ``audit.log.torn``) before the next entry was written
 
-Review state therefore lives outside the sealed file, which is never edited.
+An entry made with a signing key also holds ``who`` (the key holder), ``signer``
+(fingerprint and public key) and ``signature`` (Ed25519 over the entry without ``hash``
+and ``signature``, see :mod:`metrolab.store.signing`). Review state lives outside the
+sealed file, which is never edited, and counts only steps whose signature verifies.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from typing import Any
 from metrolab.clock import Clock, WallClock, isoformat
 from metrolab.store.durable import canonical_json, fsync_directory, sha256_hex, write_all
 from metrolab.store.errors import AuditLogError
+from metrolab.store.signers import Signer, check_entry
+from metrolab.store.signing import KeyRegister, SigningKey, signed_bytes
 
 AUDIT_LOG_NAME = "audit.log"
 GENESIS = "0" * 64
@@ -48,8 +53,13 @@ def entry_hash(entry: dict[str, Any]) -> str:
 class ReviewState:
     """Where a record stands: ``state`` is draft, reviewed or approved.
 
-    ``who`` and ``when`` (ISO 8601) belong to the latest step; ``history`` holds every step
-    as ``{action, who, time}``; ``superseded_by`` names the amendment that replaced it.
+    Only review steps whose signature verifies count (against the register when one is
+    given); an amendment marks the record superseded whether signed or not (that only
+    restricts it; verify reports an unsigned one).
+    ``who`` and ``when`` (ISO 8601) belong to the latest step; ``history`` holds every
+    counted step as ``{action, who, time}``; ``superseded_by`` names the amendment that
+    replaced it; ``signers`` are the verified signatures on the record (seal, review,
+    approval); ``ignored`` says which log lines claim a step that does not count, and why.
     """
 
     state: str
@@ -59,6 +69,8 @@ class ReviewState:
     superseded_by: str | None = None
     reviewed_by: str | None = None
     approved_by: str | None = None
+    signers: tuple[Signer, ...] = ()
+    ignored: tuple[str, ...] = ()
 
 
 @dataclass
@@ -73,30 +85,43 @@ class AuditLog:
         """Return the audit log of the directory that holds ``record_path``."""
         return cls(Path(record_path).resolve().parent / AUDIT_LOG_NAME)
 
-    def append(self, action: str, record_id: str, **fields: Any) -> dict[str, Any]:
-        """Append one entry chained to the last and make it durable; return the entry."""
+    def append(self, action: str, record_id: str, *, signer: SigningKey | None = None,
+               **fields: Any) -> dict[str, Any]:
+        """Append one entry chained to the last and make it durable; return the entry.
+
+        With ``signer`` the entry names its holder (``who``) and carries the signature.
+        """
         with self._locked() as fd:
             entries, problems = self._read()
             if problems == [TORN]:
                 removed = self._cut_torn_tail(fd)
-                entries.append(self._write(fd, entries, "torn_tail_removed", record_id,
-                                           {"removed_bytes": len(removed),
-                                            "removed_sha256": sha256_hex(removed),
-                                            "note": "an append was interrupted (power loss?); "
-                                                    "its bytes are in audit.log.torn"}))
+                entries.append(self._write(fd, self._new_entry(
+                    entries, "torn_tail_removed", record_id,
+                    {"removed_bytes": len(removed), "removed_sha256": sha256_hex(removed),
+                     "note": "an append was interrupted (power loss?); its bytes are in "
+                             "audit.log.torn"}, signer)))
                 problems = []
             if problems:
                 raise AuditLogError(
                     f"audit log {self.path} is broken ({problems[0]}); nothing was added. "
                     "Keep it as evidence and start a new records directory")
-            return self._write(fd, entries, action, record_id, fields)
+            return self._write(fd, self._new_entry(entries, action, record_id, fields, signer))
 
-    def _write(self, fd: int, entries: list[dict[str, Any]], action: str, record_id: str,
-               fields: dict[str, Any]) -> dict[str, Any]:
+    def _new_entry(self, entries: list[dict[str, Any]], action: str, record_id: str,
+                   fields: dict[str, Any], signer: SigningKey | None) -> dict[str, Any]:
+        """Return the next entry, chained to ``entries``, signed by ``signer`` if given."""
         prev = entries[-1]["hash"] if entries else GENESIS
         entry = {"seq": len(entries) + 1, "time": isoformat(self.clock.now()),
                  "action": action, "record_id": record_id, **fields, "prev": prev}
+        if signer is not None:
+            entry["who"] = signer.name
+            entry["signer"] = signer.signer_block()
+            entry["signature"] = signer.sign(signed_bytes(entry))
         entry["hash"] = entry_hash(entry)
+        return entry
+
+    def _write(self, fd: int, entry: dict[str, Any]) -> dict[str, Any]:
+        action, record_id = entry["action"], entry["record_id"]
         size = os.fstat(fd).st_size
         try:
             write_all(fd, (canonical_json(entry) + "\n").encode())
@@ -156,6 +181,10 @@ class AuditLog:
         """Return what is wrong with the chain (empty when every line and link is intact)."""
         return self._read()[1]
 
+    def read(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """Return (every entry that parses, what is wrong with the chain) in one reading."""
+        return self._read()
+
     def _read(self) -> tuple[list[dict[str, Any]], list[str]]:
         try:
             raw = self.path.read_bytes()
@@ -198,23 +227,68 @@ class AuditLog:
                 found = entry
         return found
 
-    def review_state(self, record_id: str) -> ReviewState:
-        """Return the review state of ``record_id`` as the log tells it."""
-        state, who, when = "draft", None, None
-        reviewed_by = approved_by = superseded_by = None
-        history: list[dict[str, Any]] = []
-        for entry in self.entries():
-            if entry["action"] == "amended" and entry.get("amends") == record_id:
-                superseded_by = entry["record_id"]
-            if entry["record_id"] != record_id:
-                continue
-            if entry["action"] in ("reviewed", "approved"):
-                state, who, when = entry["action"], entry["who"], entry["time"]
-                if state == "reviewed":
-                    reviewed_by = who
-                else:
-                    approved_by = who
-            history.append({"action": entry["action"], "who": entry.get("who"),
-                            "time": entry["time"]})
-        return ReviewState(state, who, when, tuple(history), superseded_by, reviewed_by,
-                           approved_by)
+    def head(self) -> dict[str, Any] | None:
+        """Return the last entry of the log (its ``hash`` is the log's head), or None."""
+        entries = self.entries()
+        return entries[-1] if entries else None
+
+    def review_state(self, record_id: str, register: KeyRegister | None = None) -> ReviewState:
+        """Return the review state of ``record_id`` from the steps whose signature verifies.
+
+        Without ``register`` a signature is checked against the key the entry carries;
+        with it, the key must be the register's, held by the signer, not yet revoked.
+        """
+        return review_state(self.entries(), record_id, register)
+
+
+def review_state(entries: list[dict[str, Any]], record_id: str,
+                 register: KeyRegister | None = None) -> ReviewState:
+    """Return the review state of ``record_id`` told by the audit-log ``entries``."""
+    state, who, when = "draft", None, None
+    reviewed_by = approved_by = superseded_by = None
+    reviewer: Signer | None = None
+    sealed_hash: str | None = None
+    history: list[dict[str, Any]] = []
+    signers: list[Signer] = []
+    ignored: list[str] = []
+    for entry in entries:
+        if entry["action"] == "amended" and entry.get("amends") == record_id:
+            # being replaced only takes rights away (no certificate from the original),
+            # so any amendment line counts; verify reports one that is not signed
+            superseded_by = entry["record_id"]
+        if entry["record_id"] != record_id or entry["action"] == "torn_tail_removed":
+            continue
+        action = entry["action"]
+        signer, problem = check_entry(entry, register)
+        if action in RECORD_ACTIONS:
+            sealed_hash = entry.get("content_sha256")
+            if signer is not None:
+                signers.append(signer)
+            history.append({"action": action, "who": entry.get("who"), "time": entry["time"]})
+            continue
+        if action not in ("reviewed", "approved"):
+            continue
+        reason = problem or ("it is not signed" if signer is None else None)
+        if reason is None and entry.get("content_sha256") != sealed_hash:
+            reason = "it signs another content hash than the one sealed"
+        if reason is None and action == "reviewed" and state != "draft":
+            reason = f"the record was already {state}"
+        if reason is None and action == "approved" and state != "reviewed":
+            reason = f"the record was {state}, not reviewed"
+        if (reason is None and action == "approved" and reviewer is not None
+                and signer is not None and (signer.fingerprint == reviewer.fingerprint
+                                            or signer.name == reviewer.name)):
+            reason = "the approver is the reviewer"
+        if reason is not None or signer is None:
+            ignored.append(f"line {entry['seq']}: {action} by {entry.get('who')} is not "
+                           f"counted: {reason}")
+            continue
+        state, who, when = action, signer.name, entry["time"]
+        if action == "reviewed":
+            reviewed_by, reviewer = signer.name, signer
+        else:
+            approved_by = signer.name
+        signers.append(signer)
+        history.append({"action": action, "who": signer.name, "time": entry["time"]})
+    return ReviewState(state, who, when, tuple(history), superseded_by, reviewed_by,
+                       approved_by, tuple(signers), tuple(ignored))

@@ -49,3 +49,11 @@ class AuditLogError(StoreError):
 
 class ReviewError(UserInputError):
     """A review, approval or amendment is not allowed in the record's current state."""
+
+
+class SigningKeyError(UserInputError):
+    """A signing key cannot be created or used (missing, unreadable, open to others)."""
+
+
+class KeyRegisterError(UserInputError):
+    """The register's ``[[signer]]`` tables cannot be read or one is malformed."""

@@ -16,6 +16,8 @@ from metrolab.store.audit import AuditLog, ReviewState
 from metrolab.store.errors import RecordError, RecordIntegrityError
 from metrolab.store.integrity import INTEGRITY_GROUP
 from metrolab.store.layout import SCHEMA_NAME
+from metrolab.store.signers import Signer
+from metrolab.store.signing import KeyRegister
 from metrolab.store.verification import content_problems
 from metrolab.units import Quantity
 
@@ -67,7 +69,8 @@ class Record:
     ``run`` is the ``run_started`` data plus ``status``, ``ended_at`` and ``reason``;
     ``environment`` maps ``time`` (s since epoch, numpy array), ``timestamps`` (ISO text)
     and ``temperature``/``humidity``/``pressure`` (Quantity arrays, NaN where absent);
-    ``review`` comes from the audit log beside the file; ``amends`` is
+    ``review`` comes from the signed steps in the audit log beside the file (see
+    :attr:`signers`); ``amends`` is
     ``{record_id, certificate_id, reason, changes, who, when}`` or None.
     """
 
@@ -89,6 +92,12 @@ class Record:
     def status(self) -> str:
         """Return how the run ended: completed, aborted or failed."""
         return str(self.run["status"])
+
+    @property
+    def signers(self) -> tuple[Signer, ...]:
+        """Return the verified signatures on the record (seal, review, approval), in log
+        order: name, role (from the register), key fingerprint, time."""
+        return self.review.signers
 
 
 def _text(value: Any) -> str:
@@ -132,13 +141,15 @@ def _read_point(group: h5py.Group) -> PointRecord:
     return point
 
 
-def open_record(path: str | os.PathLike[str], *, check: bool = True) -> Record:
+def open_record(path: str | os.PathLike[str], *, check: bool = True,
+                register: KeyRegister | None = None) -> Record:
     """Open the sealed record at ``path`` and return it as a :class:`Record`.
 
     With ``check`` (the default) every object is checked against the sealed manifest
     first and :class:`RecordIntegrityError` is raised on a mismatch; use :func:`verify`
-    for the full check that includes the audit log. Raises :class:`RecordError` for a
-    missing file or a file that is not a metrolab record.
+    for the full check that includes the audit log. The review state counts only steps
+    whose signature verifies, against ``register`` when it is given. Raises
+    :class:`RecordError` for a missing file or a file that is not a metrolab record.
     """
     path = Path(path)
     if not path.is_file():
@@ -154,13 +165,13 @@ def open_record(path: str | os.PathLike[str], *, check: bool = True) -> Record:
             raise RecordIntegrityError(f"record {path} does not match its sealed hash: "
                                        f"{'; '.join(problems[:5])}; run `metrolab verify`")
     try:
-        return _read_record(path)
+        return _read_record(path, register)
     except (OSError, RuntimeError, KeyError) as exc:
         raise RecordError(f"cannot read record {path}: {exc}; run `metrolab verify` on "
                           "it") from exc
 
 
-def _read_record(path: Path) -> Record:
+def _read_record(path: Path, register: KeyRegister | None) -> Record:
     with h5py.File(path, "r") as handle:
         if handle.attrs.get("schema_name") != SCHEMA_NAME:
             raise RecordError(f"{path} is an HDF5 file but not a metrolab record")
@@ -192,7 +203,7 @@ def _read_record(path: Path) -> Record:
             environment=environment,
             points=[_read_point(entry["points"][name]) for name in sorted(entry["points"])],
             events=events, provenance=_read_attrs(entry["provenance"]),
-            review=AuditLog.for_record(path).review_state(record_id), amends=amends,
+            review=AuditLog.for_record(path).review_state(record_id, register), amends=amends,
             sha256=_text(handle[INTEGRITY_GROUP].attrs["content_sha256"]))
     return record
 

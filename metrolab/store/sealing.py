@@ -26,6 +26,7 @@ from metrolab.store.errors import AuditLogError, JournalLockedError, SealError
 from metrolab.store.integrity import INTEGRITY_GROUP, content_hash, manifest
 from metrolab.store.journal import read_journal
 from metrolab.store.layout import json_dataset, new_group, write_run
+from metrolab.store.signing import SigningKey
 from metrolab.store.verification import content_problems
 
 RECORD_SUFFIX = ".h5"
@@ -96,11 +97,12 @@ def write_sealed(out_path: Path, build: Callable[[h5py.File], None]) -> Sealed:
 
 
 def seal(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] | None = None,
-         *, clock: Clock | None = None) -> Path:
+         *, clock: Clock | None = None, signer: SigningKey | None = None) -> Path:
     """Seal the journal into an HDF5 record and enter it in the audit log; return its path.
 
     The record goes to ``out_path`` (default: the journal's name with ``.h5``). A journal
     without ``run_ended`` seals as ``aborted``. The journal itself is kept unchanged.
+    With ``signer`` the audit entry is signed (a register requires it, docs/records.md).
     """
     journal_path = Path(journal_path)
     clock = clock or WallClock()
@@ -129,8 +131,9 @@ def seal(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] 
         sealed_at=sealed_at, provenance=provenance))
     try:
         log.append(
-            "sealed", data.run_id, file=sealed.path.name, content_sha256=sealed.content_sha256,
-            file_sha256=sealed.file_sha256, status=data.status, run_id=data.run_id,
+            "sealed", data.run_id, signer=signer, file=sealed.path.name,
+            content_sha256=sealed.content_sha256, file_sha256=sealed.file_sha256,
+            status=data.status, run_id=data.run_id,
             journal=journal_path.name, journal_sha256=provenance["journal_sha256"],
             journal_last_seq=contents.last_seq)
     except AuditLogError as exc:
@@ -165,13 +168,14 @@ class Recovery:
 
 
 def recover(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] | None = None,
-            *, clock: Clock | None = None) -> Recovery:
+            *, clock: Clock | None = None, signer: SigningKey | None = None) -> Recovery:
     """Bring an interrupted run to a sealed, verifiable record; return what was done.
 
     Refuses a journal that a live process is writing. Removes this record's stale
     temporary files, then: seals the journal (``aborted`` if it never ended); or, if a
     whole record is already in place but the crash came before its audit entry, enters it
-    in the audit log (``registered``); or reports that it was already sealed.
+    in the audit log (``registered``); or reports that it was already sealed. The entry
+    it writes is signed by ``signer`` when given.
     """
     journal_path = Path(journal_path)
     _refuse_live_journal(journal_path)
@@ -180,7 +184,7 @@ def recover(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[st
         stale.unlink()
     contents = read_journal(journal_path)
     if not target.exists():
-        path = seal(journal_path, target, clock=clock)
+        path = seal(journal_path, target, clock=clock, signer=signer)
         return Recovery(path, "sealed", _status(path), contents.run_id)
     log = AuditLog(target.resolve().parent / "audit.log", clock or WallClock())
     if log.record_entry(contents.run_id) is not None:
@@ -196,7 +200,7 @@ def recover(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[st
     if record_id != contents.run_id:
         raise SealError(f"{target} holds record {record_id}, not run {contents.run_id} of "
                         f"{journal_path}; give `metrolab recover` another --out path")
-    log.append("registered", record_id, file=target.name, content_sha256=digest,
+    log.append("registered", record_id, signer=signer, file=target.name, content_sha256=digest,
                file_sha256=file_sha256(target), status=_status(target), run_id=record_id,
                journal=journal_path.name, note="sealed before a crash; entered by recover")
     return Recovery(target, "registered", _status(target), record_id)

@@ -23,7 +23,8 @@ def _get(mapping: Any, *keys: str) -> str:
 
 
 def summary_lines(record: Record) -> list[str]:
-    """Return the lines of a summary: identity, review, instruments, points, the caveats
+    """Return the lines of a summary: identity, review, the verified signatures (and the
+    log lines claiming a step that does not count), instruments, points, the caveats
     recorded with the points' results (unverified specification data), events count."""
     run = record.run
     lines = [
@@ -43,6 +44,10 @@ def summary_lines(record: Record) -> list[str]:
            if record.review.superseded_by else ""),
         f"sha256      {record.sha256}",
     ]
+    lines += [f"signed      {signer.describe()}" for signer in record.signers]
+    if not record.signers:
+        lines.append("signed      nobody: no step of this record carries a signature")
+    lines += [f"ignored     {note}" for note in record.review.ignored]
     if record.amends:
         lines.append(f"amends      {record.amends['record_id']}: {record.amends['reason']}")
         lines += [f"            {c['field']}: {c['old']!r} -> {c['new']!r}"

@@ -5,7 +5,7 @@ a procedure. :func:`example_content` builds the content directly;
 :func:`example_journal_entries` gives the same job as journal entries in the shape of
 docs/interfaces.md "Store" (budgets from metrolab.uncertainty, decisions from
 metrolab.conformity), and :func:`write_example_record` journals, seals, reviews and
-approves it through metrolab.store.
+approves it through metrolab.store, signed with example keys (:func:`example_key`).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from metrolab.certificates.content import (
 )
 from metrolab.clock import VirtualClock, isoformat
 from metrolab.conformity import decide
+from metrolab.store.signing import SigningKey, create_key, load_signing_key
 from metrolab.uncertainty import TypeA, TypeB, evaluate_gum
 from metrolab.units import Quantity
 
@@ -271,22 +272,44 @@ def example_journal_entries(run_id: str = "ECL-2026-0001", *,
     return entries
 
 
+#: the example laboratory's people who sign records: name -> role
+SIGNERS = {"A. Operator": "operator", "C. Checker": "reviewer", "B. Approver": "approver"}
+#: sub-folder of the example folder holding the example signing keys (a real laboratory
+#: keeps each key in its holder's own key folder, never beside the records)
+KEYS = "example-keys"
+#: the example register of keys, written beside the records
+REGISTER = "example-register.toml"
+
+
+def example_key(folder: Path, name: str) -> SigningKey:
+    """Return the example signing key of ``name`` (one of :data:`SIGNERS`) in ``folder``,
+    creating the keys of all :data:`SIGNERS` and the register :data:`REGISTER` on first use."""
+    keys = Path(folder) / KEYS
+    if not keys.is_dir():
+        tables = [create_key(who, role, keys).register_table() for who, role in SIGNERS.items()]
+        (Path(folder) / REGISTER).write_text("# example register of keys\n" + "\n".join(tables),
+                                             encoding="utf-8")
+    return load_signing_key(name, keys)
+
+
 def write_example_record(folder: Path, *, run_id: str = "ECL-2026-0001", review: bool = True,
                          approve: bool = True) -> Path:
     """Journal, seal and (by default) review and approve the example job in ``folder``.
 
     Returns the sealed record's path (``folder/<run_id>.h5``); the journal and the
-    audit log sit beside it. Reviewer and approver are two different people.
+    audit log sit beside it. Seal, review and approval are signed with the example keys
+    (:func:`example_key`, registered in ``folder/example-register.toml``); reviewer and
+    approver are two different people.
     """
     clock = VirtualClock(START.timestamp())
     journal_path = Path(folder) / f"{run_id}.journal"
     with store.Journal.create(journal_path, run_id, clock=clock) as journal:
         journal.append_many(example_journal_entries(run_id, clock=clock))
-    record = store.seal(journal_path, clock=clock)
+    record = store.seal(journal_path, clock=clock, signer=example_key(folder, "A. Operator"))
     clock.sleep(86400.0)
     if review or approve:
-        store.review(record, "C. Checker", clock=clock)
+        store.review(record, example_key(folder, "C. Checker"), clock=clock)
     if approve:
         clock.sleep(3600.0)
-        store.approve(record, "B. Approver", clock=clock)
+        store.approve(record, example_key(folder, "B. Approver"), clock=clock)
     return Path(record)

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from metrolab import store
 from metrolab.certificates.issue import render_all
 from metrolab.clock import VirtualClock
+from metrolab.testing.certificate_example import example_key
 
 NS = {"dcc": "https://ptb.de/dcc"}
 
@@ -19,10 +20,11 @@ def test_the_amended_certificate_names_the_one_it_replaces(approved_record: Path
                                                            tmp_path: Path) -> None:
     original = store.open_record(approved_record)
     clock = VirtualClock()
-    amended = store.amend(approved_record, who="B. Approver", reason="customer name misspelt",
+    signer = example_key(approved_record.parent, "B. Approver")
+    amended = store.amend(approved_record, signer=signer, reason="customer name misspelt",
                           changes={"customer.name": "ACME Instruments AG"}, clock=clock)
-    store.review(amended, "C. Checker", clock=clock)
-    store.approve(amended, "B. Approver", clock=clock)
+    store.review(amended, example_key(approved_record.parent, "C. Checker"), clock=clock)
+    store.approve(amended, signer, clock=clock)
 
     paths = render_all(amended, tmp_path, draft=False)
 

@@ -14,7 +14,7 @@ from metrolab.certificates import issue
 from metrolab.certificates.errors import DccValidationError, RecordNotIssuableError
 from metrolab.certificates.issue import render_all
 from metrolab.clock import VirtualClock
-from metrolab.testing.certificate_example import example_journal_entries
+from metrolab.testing.certificate_example import example_journal_entries, example_key
 
 
 def _outputs(folder: Path) -> list[str]:
@@ -69,7 +69,8 @@ def test_a_reviewed_but_unapproved_record_needs_draft(reviewed_record: Path,
 
 def test_a_superseded_record_points_to_its_amendment(approved_record: Path,
                                                      tmp_path: Path) -> None:
-    store.amend(approved_record, who="B. Approver", reason="customer name misspelt",
+    store.amend(approved_record, signer=example_key(approved_record.parent, "B. Approver"),
+                reason="customer name misspelt",
                 changes={"customer.name": "ACME Instruments AG"}, clock=VirtualClock())
     with pytest.raises(RecordNotIssuableError, match="superseded by amendment ECL-2026-0001-A1"):
         render_all(approved_record, tmp_path, draft=False)
@@ -82,8 +83,8 @@ def test_an_aborted_run_gives_only_a_draft(tmp_path: Path) -> None:
     with store.Journal.create(journal, "R-9", clock=clock) as writer:
         writer.append_many(entries)
     record = store.seal(journal, clock=clock)
-    store.review(record, "C. Checker", clock=clock)
-    store.approve(record, "B. Approver", clock=clock)
+    store.review(record, example_key(tmp_path, "C. Checker"), clock=clock)
+    store.approve(record, example_key(tmp_path, "B. Approver"), clock=clock)
     with pytest.raises(RecordNotIssuableError, match="ended 'aborted'"):
         render_all(record, tmp_path, draft=False)
     paths = render_all(record, tmp_path, draft=True)
@@ -114,8 +115,8 @@ def test_a_record_swapped_after_verification_is_refused(
         approved_record: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     opened = issue.open_record
 
-    def swapped(path: Path, *, check: bool = True) -> store.Record:
-        record = opened(path, check=check)
+    def swapped(path: Path, *, check: bool = True, register: object = None) -> store.Record:
+        record = opened(path, check=check, register=register)  # type: ignore[arg-type]
         record.sha256 = "0" * 64  # what another file in the same place would hold
         return record
 

@@ -242,3 +242,35 @@ def test_resume_stops_on_a_standard_that_fell_due_unless_overridden(
     assert [o["data"] for o in overrides] == [{"role": "calibrator",
                                                "reason": "booked for recalibration"}]
     assert len(list(tmp_path.glob("*.h5"))) == 1
+
+
+def test_run_signs_the_seal_with_the_operators_key(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], bench: dict[str, str],
+        clock: VirtualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from metrolab.runner.engine import RunSettings
+    from metrolab.runner.session import RunConfig, start_run
+    from metrolab.store import verify
+    from metrolab.store.signing import KeyRegister, create_key, load_signing_key
+
+    register = write_register(tmp_path / "register.toml", date(2099, 1, 1))
+    monkeypatch.setenv("METROLAB_KEY_DIR", str(tmp_path / "keys"))
+    code, err = run_cli(one_point_run(bench, register, tmp_path / "out", "--yes", "--key",
+                                      "Otto Operator"), capsys)
+    assert code == 2
+    assert_one_line(err, "metrolab keys new 'Otto Operator' --role ROLE")
+    assert not (tmp_path / "out").exists()  # refused before any instrument or journal
+    key = create_key("Otto Operator", "operator")
+    with open(register, "a", encoding="utf-8") as handle:
+        handle.write("\n" + key.register_table())
+    config = RunConfig(procedure=PROCEDURE, resources=bench, out_dir=str(tmp_path / "out"),
+                       register=str(register), settings=RunSettings(points=("DCV-10V",)),
+                       virtual_clock=True)
+    result = start_run(config, RunInputs(Operator(yes=True, interactive=False),
+                                         ProgressReporter(Console(quiet=True)), clock=clock,
+                                         sealer=load_signing_key("Otto Operator")))
+    assert result.status.status == "completed"
+    report = verify(tmp_path / "out", register=KeyRegister.load(register))
+    assert report.ok, report.problems
+    signers = verify(result.record, register=KeyRegister.load(register)).signers
+    assert [(s.action, s.name, s.role) for s in signers] == [("sealed", "Otto Operator",
+                                                              "operator")]

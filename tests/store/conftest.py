@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,6 +15,7 @@ from metrolab.cli import main
 from metrolab.clock import VirtualClock
 from metrolab.store import seal
 from metrolab.store.journal import Journal
+from metrolab.store.signing import KeyRegister, SigningKey, create_key, load_signing_key
 
 RUN_ID = "R-2026-0001"
 
@@ -130,6 +133,84 @@ def sample() -> SimpleNamespace:
 def record_path(journal_path: Path) -> Path:
     """Return a freshly sealed record of the sample run."""
     return seal(journal_path)
+
+
+#: the people of the sample laboratory: name -> role
+PEOPLE = {"A. Operator": "operator", "Rita Reviewer": "reviewer", "Abe Approver": "approver"}
+#: the time the sample records are sealed, reviewed and approved (2026-05-28, UTC)
+SEALED_AT = 1_780_000_000.0
+
+
+class Keys(SimpleNamespace):
+    """Signing keys of :data:`PEOPLE` (``keys["Rita Reviewer"]``), the ``folder`` they are
+    in, the ``register_path`` listing them and its loaded ``register``; ``foreign`` is a
+    key of "Rita Reviewer" that the register does not hold."""
+
+    def __getitem__(self, name: str) -> SigningKey:
+        return load_signing_key(name, self.folder)
+
+
+@pytest.fixture(scope="session")
+def _key_files(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    """Create the sample people's keys once: their ``folder``, ``register`` text, and the
+    ``foreign`` key file."""
+    folder = tmp_path_factory.mktemp("keys")
+    tables = [create_key(name, role, folder).register_table() for name, role in PEOPLE.items()]
+    foreign = create_key("Rita Reviewer", "reviewer", tmp_path_factory.mktemp("foreign"))
+    return SimpleNamespace(folder=folder, register="\n".join(tables),
+                           foreign=foreign.private_path)
+
+
+@pytest.fixture
+def keys(_key_files: SimpleNamespace, tmp_path_factory: pytest.TempPathFactory,
+         monkeypatch: pytest.MonkeyPatch) -> Keys:
+    """Return the sample people's keys with a register of them that this test may change;
+    the key folder is also $METROLAB_KEY_DIR (for the command line)."""
+    register_path = tmp_path_factory.mktemp("register") / "register.toml"
+    register_path.write_text(_key_files.register, encoding="utf-8")
+    monkeypatch.setenv("METROLAB_KEY_DIR", str(_key_files.folder))
+    monkeypatch.delenv("METROLAB_REGISTER", raising=False)
+    return Keys(folder=_key_files.folder, register_path=register_path,
+                register=KeyRegister.load(register_path),
+                foreign=load_signing_key(_key_files.foreign))
+
+
+@pytest.fixture
+def signed_record(journal_path: Path, keys: Keys) -> Path:
+    """Return a record of the sample run sealed with the operator's key."""
+    return seal(journal_path, signer=keys["A. Operator"])
+
+
+@pytest.fixture(scope="session")
+def _records_template(_key_files: SimpleNamespace,
+                      tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build once the records directory that :func:`records` copies for each test."""
+    from metrolab.store import approve, review
+
+    folder = tmp_path_factory.mktemp("records-template")
+    register = KeyRegister.from_tables(None, tomllib.loads(_key_files.register)["signer"])
+    people = {name: load_signing_key(name, _key_files.folder) for name in PEOPLE}
+    clock = VirtualClock(SEALED_AT)
+    sealer = people["A. Operator"]
+    a = seal(write_run(folder / "A.journal", run_id="R-A"), clock=clock, signer=sealer)
+    seal(write_run(folder / "B.journal", run_id="R-B"), clock=clock, signer=sealer)
+    clock.advance(3600.0)
+    review(a, people["Rita Reviewer"], register=register, clock=clock)
+    clock.advance(3600.0)
+    approve(a, people["Abe Approver"], register=register, clock=clock)
+    return folder
+
+
+@pytest.fixture
+def records(_records_template: Path, tmp_path: Path, keys: Keys) -> SimpleNamespace:
+    """Return a records directory (``dir``) holding two signed records: ``a`` (R-A, sealed,
+    reviewed and approved) and ``b`` (R-B, sealed), with ``register`` (CLI arguments
+    naming the register) and ``now``, the time of the last audit entry (s since epoch)."""
+    folder = tmp_path / "records"
+    shutil.copytree(_records_template, folder)
+    return SimpleNamespace(dir=folder, a=folder / "A.h5", b=folder / "B.h5",
+                           log=folder / "audit.log", now=SEALED_AT + 7200.0,
+                           register=["--register", str(keys.register_path)])
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import h5py
 import numpy as np
@@ -26,6 +27,7 @@ def test_an_intact_record_verifies_in_one_line(record_path: Path,
     code, out, err = cli(["verify", str(record_path)])
     assert code == 0 and err == ""
     assert out.count("\n") == 1 and "intact" in out
+    assert out.rstrip().endswith("; unsigned: no step carries a signature")
 
 
 def test_a_changed_reading_is_named(record_path: Path,
@@ -93,8 +95,8 @@ def test_a_changed_or_removed_log_entry_is_detected(record_path: Path,
     assert code == 1 and "line 1" in err
 
 
-def test_a_removed_log_line_breaks_the_chain(record_path: Path, sample: object) -> None:
-    review(record_path, "Reviewer")
+def test_a_removed_log_line_breaks_the_chain(record_path: Path, keys: Any) -> None:
+    review(record_path, keys["Rita Reviewer"])
     log = record_path.parent / "audit.log"
     lines = _log_lines(record_path)
     log.write_text(lines[1] + "\n")
@@ -109,12 +111,13 @@ def test_a_record_without_its_audit_log_does_not_verify(record_path: Path) -> No
     assert open_record(record_path).review.state == "draft"
 
 
-def test_an_interrupted_log_append_is_cut_off_by_the_next_one(record_path: Path) -> None:
+def test_an_interrupted_log_append_is_cut_off_by_the_next_one(record_path: Path,
+                                                             keys: Any) -> None:
     log = record_path.parent / "audit.log"
     with open(log, "ab") as handle:
         handle.write(b'{"seq":2,"action":"revi')
     assert any("no line end" in p for p in verify(log).problems)
-    review(record_path, "Rita")
+    review(record_path, keys["Rita Reviewer"])
     actions = [json.loads(line)["action"] for line in _log_lines(record_path)]
     assert actions == ["sealed", "torn_tail_removed", "reviewed"]
     assert (record_path.parent / "audit.log.torn").read_bytes() == b'{"seq":2,"action":"revi\n'
