@@ -54,6 +54,7 @@ from metrolab.runner.procedure import (
 )
 from metrolab.runner.progress import Reporter
 from metrolab.runner.suspenders import Suspender
+from metrolab.store.errors import JournalWriteError
 from metrolab.units import Quantity
 
 PHASES = ("as_found", "as_left")
@@ -149,6 +150,7 @@ class Runner:
         self._reading_index = 0
         self._point: TestPoint | None = None
         self._phase = "as_found"
+        self._journal_failed = False  # a journal that failed to write takes no more entries
 
     def _suspenders(self) -> tuple[Suspender, ...]:
         band = self.procedure.metadata.temperature_band_c
@@ -192,8 +194,9 @@ class Runner:
 
         Writes ``run_ended`` (completed or aborted) unless an unexpected error (a bug,
         a journal that cannot be written, an unanswered prompt) stops it: then the
-        instruments are made safe, the error is journalled as a ``fault`` event and
-        re-raised, and the journal stays open for ``metrolab resume``.
+        instruments are made safe, the error is journalled as a ``fault`` event (unless
+        the journal itself failed: its error says what it kept) and re-raised, and the
+        journal stays ready for ``metrolab resume``.
         """
         finished = set(done)
         work = self.work()
@@ -206,6 +209,8 @@ class Runner:
             self._event("fault", str(exc), {"error": type(exc).__name__})
             status = self._abort(f"instrument fault outside a test point: {exc}")
         except BaseException as exc:
+            if isinstance(exc, JournalWriteError):  # its message says what was kept
+                self._journal_failed = True
             self._event("fault", f"run stopped by {type(exc).__name__}: {exc}", {})
             self._make_safe()
             raise
@@ -490,7 +495,7 @@ class Runner:
         return RunStatus("aborted", reason)
 
     def _event(self, kind: str, message: str, data: dict[str, Any]) -> None:
-        if self.dry_run:
+        if self.dry_run or self._journal_failed:
             return
         self.journal.append("event", {"time": self.clock.now(), "type": kind,
                                       "message": message, "data": data})

@@ -289,10 +289,12 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
     :class:`UserInputError` before anything is journalled.
     """
     from metrolab.store import Journal
+    from metrolab.store.durable import prepare_folder
 
     procedure = find_procedure(config.procedure, config.procedures_dir)
     select_points(procedure, config.settings.points)  # refuse a pattern before any I/O
     register = Register.load(config.register) if config.register else None
+    out_dir = prepare_folder(Path(config.out_dir), "output folder (--out)")
     clock = inputs.clock or make_clock(config.virtual_clock)
     instruments = open_instruments(procedure, config.resources, config.timeout_s, clock)
     try:
@@ -300,8 +302,6 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
         trace = traceability(instruments, register, started, inputs.overrides)
         dut = _item(procedure, config, instruments)
         run_id = new_run_id(procedure, dut["serial"], clock)
-        out_dir = Path(config.out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
         journal_path = out_dir / f"{run_id}.journal"
         journal = Journal.create(journal_path, run_id, clock=clock)
         try:

@@ -139,7 +139,8 @@ def amend(path: str | os.PathLike[str], *, who: str, reason: str, changes: Mappi
             group.attrs[key] = str(amends[key])
         json_dataset(group, "amends_json", amends)
 
-    sealed = write_sealed(source.resolve().parent / f"{record_id}.h5", build)
+    sealed = write_sealed(source.resolve().parent / f"{record_id}.h5", build,
+                          afterwards=f", then amend {source} again. Kept: {source}, unchanged")
     log = AuditLog(sealed.path.parent / "audit.log", clock)
     log.append("amended", record_id, amends=original.record_id, who=who.strip(),
                reason=reason.strip(), changes=applied, file=sealed.path.name,
