@@ -282,7 +282,7 @@ class Journal:
         try:
             taken = lock.try_acquire()
         except OSError as exc:
-            raise _unwritable(path, "lock", exc) from exc
+            raise _unwritable(path, exc) from exc
         if not taken:
             raise JournalLockedError(
                 f"journal {path} is being written by another process; stop that run "
@@ -293,7 +293,7 @@ class Journal:
             except FileNotFoundError as exc:
                 raise JournalError(f"cannot open journal {path}: no such file") from exc
             except OSError as exc:
-                raise _unwritable(path, "open", exc) from exc
+                raise _unwritable(path, exc) from exc
             try:
                 contents = read_journal(path)
                 if contents.problem is not None:
@@ -419,14 +419,14 @@ class Journal:
         self.close()
 
 
-def _unwritable(path: Path, step: str, exc: OSError) -> JournalWriteError:
-    """Return the error for a journal that cannot be opened (``step``) for writing."""
+def _unwritable(path: Path, exc: OSError) -> JournalWriteError:
+    """Return the error for a journal that cannot be opened (or locked) for writing."""
     failure = durable.explain(exc, path)
     try:
-        kept = f"all {read_journal(path).last_seq} entries of {path} are kept unchanged"
+        kept = f"{path} with its {read_journal(path).last_seq} entries, unchanged"
     except JournalError:
-        kept = f"{path} is unchanged"
-    return JournalWriteError(f"cannot {step} journal {path} for writing: {failure.cause}. "
+        kept = f"{path}, unchanged"
+    return JournalWriteError(f"cannot open journal {path} for writing: {failure.cause}. "
                              f"Kept: {kept}. To do: {failure.remedy}, then try again")
 
 

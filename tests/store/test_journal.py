@@ -221,7 +221,7 @@ def test_a_journal_on_a_read_only_disk_cannot_be_reopened_and_says_why(
         Journal.open_for_append(path)
     message = str(caught.value)
     assert f"cannot open journal {path} for writing: the file system is read-only" in message
-    assert f"Kept: all 1 entries of {path} are kept unchanged" in message
+    assert f"Kept: {path} with its 1 entries, unchanged" in message
     monkeypatch.undo()
     with Journal.open_for_append(path) as reopened:  # the lock was given back
         assert reopened.last_seq == 1

@@ -12,8 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
-from metrolab.store import Journal, open_record, read_journal, seal, verify
-from metrolab.store import durable
+from metrolab.store import Journal, durable, open_record, read_journal, seal, verify
 from metrolab.store.errors import RecordError, SealError
 from metrolab.units import ureg
 

@@ -11,8 +11,7 @@ from types import SimpleNamespace
 import h5py
 import pytest
 
-from metrolab.store import Journal, open_record, recover, seal, sealed_record, verify
-from metrolab.store import durable
+from metrolab.store import Journal, durable, open_record, recover, seal, sealed_record, verify
 from metrolab.store.assemble import assemble
 from metrolab.store.errors import JournalLockedError, SealError
 from metrolab.store.journal import read_journal
