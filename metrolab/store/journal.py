@@ -206,7 +206,7 @@ def describe_entry(kind: str, data: Mapping[str, Any]) -> str:
         return f"the result of {where}"
     if kind == "point_started":
         return f"the start of {where}"
-    return f"a {kind} entry"
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} entry"
 
 
 class Journal:
@@ -375,11 +375,13 @@ class Journal:
                 else f"entries {first}-{first + len(entries) - 1} "
                      f"({describe_entry(*entries[0])} and after)")
         failure = durable.explain(exc, self.path)
+        then = (f"`metrolab resume {self.path}` to go on at the first incomplete point, or "
+                f"`metrolab recover {self.path}` to seal what is kept") if self._seq else (
+                "start again: nothing was recorded in it (`metrolab recover "
+                f"{self.path}` seals it as an empty, aborted run)")
         self._failure = JournalWriteError(
             f"journal {self.path}: could not write {what}: {failure.cause}. It was NOT "
-            f"recorded. Kept: {self._kept()}{torn}. To do: {failure.remedy}, then "
-            f"`metrolab resume {self.path}` to go on at the first incomplete point, or "
-            f"`metrolab recover {self.path}` to seal what is kept")
+            f"recorded. Kept: {self._kept()}{torn}. To do: {failure.remedy}, then {then}")
         raise self._failure from exc
 
     def _kept(self) -> str:

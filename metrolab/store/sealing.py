@@ -133,8 +133,9 @@ def seal(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] 
             journal_last_seq=contents.last_seq)
     except AuditLogError as exc:
         raise SealError(f"record {sealed.path} was written but is not yet in the audit log "
-                        f"({exc}); once that is fixed, `metrolab recover {journal_path}` "
-                        "enters it") from exc
+                        f"({exc}). Kept: the whole record {sealed.path} and the journal "
+                        f"{journal_path}, unchanged. To do: once that is fixed, `metrolab "
+                        f"recover {journal_path}` enters the record in the log") from exc
     return sealed.path
 
 
