@@ -202,13 +202,14 @@ class Runner:
         work = self.work()
         self.reporter.start(len(work), sum((p.point_id, ph) in finished for ph, p in work))
         try:
-            status = self._execute(work, finished)
-        except _Abort as abort:
-            status = self._abort(str(abort))
-        except InstrumentError as exc:  # outside a point (prepare, adjust): nothing to retry
-            self._event("fault", str(exc), {"error": type(exc).__name__})
-            status = self._abort(f"instrument fault outside a test point: {exc}")
-        except BaseException as exc:
+            try:
+                status = self._execute(work, finished)
+            except _Abort as abort:
+                status = self._abort(str(abort))
+            except InstrumentError as exc:  # outside a point (prepare, adjust): no retry
+                self._event("fault", str(exc), {"error": type(exc).__name__})
+                status = self._abort(f"instrument fault outside a test point: {exc}")
+        except BaseException as exc:  # also a journal that fails while aborting
             if isinstance(exc, JournalWriteError):  # its message says what was kept
                 self._journal_failed = True
             self._event("fault", f"run stopped by {type(exc).__name__}: {exc}", {})
