@@ -131,7 +131,7 @@ def test_a_full_disk_at_every_write_loses_nothing_acknowledged(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("number", [errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO,
-                                    errno.EDQUOT])
+                                    errno.EDQUOT], ids=errno.errorcode.get)
 def test_every_other_cause_at_every_write_loses_nothing_acknowledged(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], number: int) -> None:
     calls = count_calls(tmp_path)
