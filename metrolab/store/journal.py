@@ -45,7 +45,7 @@ from metrolab.store.errors import (
     JournalLockedError,
     JournalWriteError,
 )
-from metrolab.store.locking import FileLock
+from metrolab.store.locking import FileLock, lock_path
 
 FORMAT = "metrolab-journal"
 FORMAT_VERSION = 1
@@ -286,7 +286,9 @@ class Journal:
         if not taken:
             raise JournalLockedError(
                 f"journal {path} is being written by another process; stop that run "
-                "first (or wait for it to end)")
+                f"first (or wait for it to end). If no metrolab process is running, delete "
+                f"its lock file {lock_path(path)} (left by a crash on a system without "
+                "operating-system locks)")
         try:
             try:
                 fd = durable.open_file(path, os.O_RDWR | os.O_APPEND)

@@ -4,8 +4,11 @@ Windows has no ``fcntl``, macOS no ``os.fdatasync``; Windows cannot fsync a dire
 its ``os.rename`` refuses an existing target (metrolab publishes with it there instead
 of a hard link). Subprocesses run the store's own tests (crash, disk-full, journal,
 records, recovery...) with ``fcntl`` unimportable and ``os.fdatasync`` deleted in every
-Python process it starts (a ``sitecustomize``), and with the store switched to its
-Windows choices. macOS's ``F_FULLFSYNC`` is tested with a stand-in ``fcntl`` module.
+Python process they start (a ``sitecustomize``), and with the store switched to its
+Windows choices. ``filelock`` is imported before ``fcntl`` is blocked: it keeps a lock
+the operating system releases when its holder dies, which is what it uses on Windows
+(``LockFileEx``); its Windows code is its maintainers' to test. macOS's ``F_FULLFSYNC``
+is tested with a stand-in ``fcntl`` module.
 """
 
 from __future__ import annotations
@@ -28,7 +31,11 @@ NO_FCNTL = '''\
 import os
 import sys
 
-sys.modules["fcntl"] = None  # "import fcntl" raises ImportError, as on Windows
+# filelock takes its operating-system lock first, as it does with LockFileEx on Windows
+# (released when the holder dies); then metrolab's own "import fcntl" raises ImportError
+import filelock  # noqa: F401
+
+sys.modules["fcntl"] = None
 if hasattr(os, "fdatasync"):
     del os.fdatasync  # as on macOS and Windows
 '''
@@ -92,8 +99,8 @@ def test_the_store_tests_pass_without_fcntl_and_fdatasync_with_windows_choices(
         tmp_path: Path, module: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
-         "windows_choices", "-m", "not slow", "-W", "ignore::UserWarning",
-         f"--basetemp={tmp_path / 'run'}", str(STORE_TESTS / module)],
+         "windows_choices", "-m", "not slow", f"--basetemp={tmp_path / 'run'}",
+         str(STORE_TESTS / module)],
         cwd=REPOSITORY, env=_without_fcntl(tmp_path), capture_output=True, text=True,
         timeout=100, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
