@@ -85,8 +85,9 @@ def demo_register(identities: Mapping[str, Mapping[str, str]], today: date, fold
 def run_demo(out_dir: Path, dut_errors: Sequence[str], seed: int, console: Console) -> RunResult:
     """Run the demo into ``out_dir``; print the summary; return the run's result."""
     from metrolab.drivers.bench import SimulatedBench
+    from metrolab.store.durable import prepare_folder
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_folder(out_dir, "demo's output folder (--out)")
     clock = VirtualClock(datetime.now(UTC).timestamp())
     bench = SimulatedBench(seed=seed, clock=clock)
     for error in dut_errors:

@@ -55,6 +55,7 @@ from metrolab.runner.procedure import (
 )
 from metrolab.runner.progress import Reporter
 from metrolab.runner.suspenders import Suspender
+from metrolab.store.errors import JournalWriteError
 from metrolab.units import Quantity
 
 PHASES = ("as_found", "as_left")
@@ -150,6 +151,7 @@ class Runner:
         self._reading_index = 0
         self._point: TestPoint | None = None
         self._phase = "as_found"
+        self._journal_failed = False  # a journal that failed to write takes no more entries
 
     def _suspenders(self) -> tuple[Suspender, ...]:
         band = self.procedure.metadata.temperature_band_c
@@ -193,20 +195,24 @@ class Runner:
 
         Writes ``run_ended`` (completed or aborted) unless an unexpected error (a bug,
         a journal that cannot be written, an unanswered prompt) stops it: then the
-        instruments are made safe, the error is journalled as a ``fault`` event and
-        re-raised, and the journal stays open for ``metrolab resume``.
+        instruments are made safe, the error is journalled as a ``fault`` event (unless
+        the journal itself failed: its error says what it kept) and re-raised, and the
+        journal stays ready for ``metrolab resume``.
         """
         finished = set(done)
         work = self.work()
         self.reporter.start(len(work), sum((p.point_id, ph) in finished for ph, p in work))
         try:
-            status = self._execute(work, finished)
-        except _Abort as abort:
-            status = self._abort(str(abort))
-        except InstrumentError as exc:  # outside a point (prepare, adjust): nothing to retry
-            self._event("fault", str(exc), {"error": type(exc).__name__})
-            status = self._abort(f"instrument fault outside a test point: {exc}")
-        except BaseException as exc:
+            try:
+                status = self._execute(work, finished)
+            except _Abort as abort:
+                status = self._abort(str(abort))
+            except InstrumentError as exc:  # outside a point (prepare, adjust): no retry
+                self._event("fault", str(exc), {"error": type(exc).__name__})
+                status = self._abort(f"instrument fault outside a test point: {exc}")
+        except BaseException as exc:  # also a journal that fails while aborting
+            if isinstance(exc, JournalWriteError):  # its message says what was kept
+                self._journal_failed = True
             self._event("fault", f"run stopped by {type(exc).__name__}: {exc}", {})
             self._make_safe()
             raise
@@ -492,7 +498,7 @@ class Runner:
         return RunStatus("aborted", reason)
 
     def _event(self, kind: str, message: str, data: dict[str, Any]) -> None:
-        if self.dry_run:
+        if self.dry_run or self._journal_failed:
             return
         self.journal.append("event", {"time": self.clock.now(), "type": kind,
                                       "message": message, "data": data})

@@ -294,10 +294,12 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
     :class:`UserInputError` before anything is journalled.
     """
     from metrolab.store import Journal
+    from metrolab.store.durable import prepare_folder
 
     procedure = find_procedure(config.procedure, config.procedures_dir)
     select_points(procedure, config.settings.points)  # refuse a pattern before any I/O
     register = Register.load(config.register) if config.register else None
+    out_dir = prepare_folder(Path(config.out_dir), "output folder (--out)")
     clock = inputs.clock or make_clock(config.virtual_clock)
     instruments = open_instruments(procedure, config.resources, config.timeout_s, clock)
     try:
@@ -305,20 +307,20 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
         trace = traceability(instruments, register, started, inputs.overrides)
         dut = _item(procedure, config, instruments)
         run_id = new_run_id(procedure, dut["serial"], clock)
-        out_dir = Path(config.out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
         journal_path = out_dir / f"{run_id}.journal"
         journal = Journal.create(journal_path, run_id, clock=clock)
         try:
             laboratory = inputs.laboratory or (register.laboratory if register else {})
-            journal.append("run_started", _run_started(procedure, config, inputs, run_id, dut,
-                                                       started, laboratory))
-            journal.append("event", {"time": clock.now(), "type": "note",
-                                     "message": "runner settings", "data": {
-                                         "runner": config.to_dict()}})
-            _journal_overrides(journal, clock, trace)
-            for role, instrument in instruments.items():
-                journal.append("instrument", _instrument_data(instrument, trace.get(role)))
+            # one batch: a journal holds the whole preamble or none of it, so any journal
+            # with run_started can be resumed
+            journal.append_many([
+                ("run_started", _run_started(procedure, config, inputs, run_id, dut, started,
+                                             laboratory)),
+                ("event", {"time": clock.now(), "type": "note", "message": "runner settings",
+                           "data": {"runner": config.to_dict()}}),
+                *_override_entries(clock, trace),
+                *[("instrument", _instrument_data(instrument, trace.get(role)))
+                  for role, instrument in instruments.items()]])
             context = _context(procedure, config.settings, clock, instruments, resumed=False)
             status = _execute(procedure, config, inputs, clock, journal, instruments, context,
                               ())
@@ -330,15 +332,13 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
                      _seal(journal_path, out_dir, run_id, clock, inputs.sealer))
 
 
-def _journal_overrides(journal: Any, clock: Clock, trace: Mapping[str, Mapping[str, Any]]
-                       ) -> None:
-    """Journal an ``override`` event for every standard used past its due date."""
-    for role, block in trace.items():
-        reason = block["override_reason"]
-        if reason:
-            journal.append("event", {"time": clock.now(), "type": "override",
-                                     "message": f"expired standard {role} used: {reason}",
-                                     "data": {"role": role, "reason": reason}})
+def _override_entries(clock: Clock, trace: Mapping[str, Mapping[str, Any]]
+                     ) -> list[tuple[str, dict[str, Any]]]:
+    """Return an ``override`` event entry for every standard used past its due date."""
+    return [("event", {"time": clock.now(), "type": "override",
+                       "message": f"expired standard {role} used: {block['override_reason']}",
+                       "data": {"role": role, "reason": block["override_reason"]}})
+            for role, block in trace.items() if block["override_reason"]]
 
 
 def _item(procedure: Procedure, config: RunConfig,
@@ -475,12 +475,13 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
                 if e.kind == "point_result"}
         journal = Journal.open_for_append(journal_path, clock=clock)
         try:
-            journal.append("event", {"time": clock.now(), "type": "resume",
-                                     "message": f"resumed after an interruption; {len(done)} "
-                                                "point(s) already measured are kept",
-                                     "data": {"last_seq": contents.last_seq,
-                                              "problem": contents.problem or ""}})
-            _journal_overrides(journal, clock, trace)
+            journal.append_many([
+                ("event", {"time": clock.now(), "type": "resume",
+                           "message": f"resumed after an interruption; {len(done)} "
+                                      "point(s) already measured are kept",
+                           "data": {"last_seq": contents.last_seq,
+                                    "problem": contents.problem or ""}}),
+                *_override_entries(clock, trace)])
             context = _context(procedure, config.settings, clock, instruments, resumed=True)
             results = {(e.data["point_id"], e.data["phase"]): e.data for e in entries
                        if e.kind == "point_result"}

@@ -160,7 +160,8 @@ def amend(path: str | os.PathLike[str], *, signer: SigningKey, reason: str,
             group.attrs[key] = str(amends[key])
         json_dataset(group, "amends_json", amends)
 
-    sealed = write_sealed(source.resolve().parent / f"{record_id}.h5", build)
+    sealed = write_sealed(source.resolve().parent / f"{record_id}.h5", build,
+                          afterwards=f", then amend {source} again. Kept: {source}, unchanged")
     log = AuditLog(sealed.path.parent / "audit.log", clock)
     log.append("amended", record_id, signer=signer, amends=original.record_id,
                reason=reason.strip(), changes=applied, file=sealed.path.name,

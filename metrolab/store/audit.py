@@ -21,7 +21,6 @@ sealed file, which is never edited, and counts only steps whose signature verifi
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -31,10 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from metrolab.clock import Clock, WallClock, isoformat
-from metrolab.store.durable import canonical_json, fsync_directory, sha256_hex, write_all
+from metrolab.store import durable
+from metrolab.store.durable import canonical_json, sha256_hex
 from metrolab.store.errors import AuditLogError
 from metrolab.store.signers import Signer, check_entry
 from metrolab.store.signing import KeyRegister, SigningKey, signed_bytes
+from metrolab.store.locking import FileLock
 
 AUDIT_LOG_NAME = "audit.log"
 GENESIS = "0" * 64
@@ -124,46 +125,62 @@ class AuditLog:
         action, record_id = entry["action"], entry["record_id"]
         size = os.fstat(fd).st_size
         try:
-            write_all(fd, (canonical_json(entry) + "\n").encode())
-            os.fdatasync(fd)
+            durable.write_all(fd, (canonical_json(entry) + "\n").encode())
+            durable.sync(fd)
         except OSError as exc:
             with contextlib.suppress(OSError):  # best effort; a torn line is cut off later
-                os.ftruncate(fd, size)
+                durable.truncate(fd, size)
+            failure = durable.explain(exc, self.path)
             raise AuditLogError(
                 f"cannot append {action} of {record_id} to audit log {self.path}: "
-                f"{exc.strerror or exc}; free disk space or fix permissions and retry"
-            ) from exc
+                f"{failure.cause}; the log keeps its {len(entries)} earlier entries. "
+                f"To do: {failure.remedy}, then try again") from exc
         return entry
 
     def _cut_torn_tail(self, fd: int) -> bytes:
         """Move the bytes after the last line end to ``audit.log.torn``; return them."""
         raw = self.path.read_bytes()
         keep = raw.rfind(b"\n") + 1
+        torn_path = self.path.with_name(self.path.name + ".torn")
         try:
-            with open(self.path.with_name(self.path.name + ".torn"), "ab") as torn:
-                torn.write(raw[keep:] + b"\n")
-            os.ftruncate(fd, keep)
-            os.fsync(fd)
+            torn = durable.open_file(torn_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+            try:
+                durable.write_all(torn, raw[keep:] + b"\n")
+                durable.sync(torn)
+            finally:
+                os.close(torn)
+            durable.truncate(fd, keep)
+            durable.sync(fd)
         except OSError as exc:
+            failure = durable.explain(exc, torn_path)
             raise AuditLogError(f"cannot remove the torn last line of {self.path}: "
-                                f"{exc.strerror or exc}; fix permissions and retry") from exc
+                                f"{failure.cause}; {failure.remedy}, then try again") from exc
         return raw[keep:]
 
     @contextmanager
     def _locked(self) -> Iterator[int]:
-        existed = self.path.exists()
+        lock = FileLock(self.path)
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            lock.acquire()
+            existed = self.path.exists()
+            fd = durable.open_file(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
         except OSError as exc:
-            raise AuditLogError(f"cannot open audit log {self.path}: {exc.strerror or exc}; "
-                                "the records directory must be writable") from exc
+            lock.release()
+            failure = durable.explain(exc, self.path)
+            raise AuditLogError(f"cannot open audit log {self.path} for writing: "
+                                f"{failure.cause}; {failure.remedy}") from exc
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
             if not existed:
-                fsync_directory(self.path.parent)
+                try:
+                    durable.sync_directory(self.path.parent)
+                except OSError as exc:
+                    failure = durable.explain(exc, self.path)
+                    raise AuditLogError(f"cannot make the new audit log {self.path} durable: "
+                                        f"{failure.cause}; {failure.remedy}") from exc
             yield fd
         finally:
             os.close(fd)
+            lock.release()
 
     def entries(self) -> list[dict[str, Any]]:
         """Return every entry of the log as dicts, oldest first ([] if there is no log).

@@ -31,6 +31,10 @@ class JournalCorruptError(JournalError):
     """A journal has a bad entry that is followed by more data (not just a torn tail)."""
 
 
+class FolderNotWritable(StoreError):
+    """A folder for journals, records or certificates cannot be created or written."""
+
+
 class SealError(StoreError):
     """A sealed record could not be written; any journal it came from is untouched."""
 

@@ -10,16 +10,21 @@ each line is ``SHA-256(previous checksum + " " + JSON)``, with 64 zeros before l
 so a changed, dropped or reordered line breaks every checksum after it.
 
 Durability: :meth:`Journal.append` writes one whole line with a single ``write`` on an
-``O_APPEND`` descriptor, then calls ``fdatasync`` before it returns the sequence number.
+``O_APPEND`` descriptor, then syncs it (:func:`metrolab.store.durable.sync`: ``fdatasync``,
+``F_FULLFSYNC`` on macOS, ``fsync`` elsewhere) before it returns the sequence number.
 A returned sequence number is therefore on disk. :meth:`Journal.append_many` writes
-several lines with one ``write`` and one ``fdatasync``: none of them is acknowledged
-before all are durable. A crash can only leave a torn last line, which readers ignore and
+several lines with one ``write`` and one sync: none of them is acknowledged before all
+are durable. A crash can only leave a torn last line, which readers ignore and
 :meth:`Journal.open_for_append` moves aside to ``<journal>.torn``.
+
+A write that fails (disk full, permission, read-only or immutable file, I/O error) is
+cut back off and raises :class:`JournalWriteError` naming the cause, what is kept (the
+last acknowledged entry, reading and point) and what to do; the journal then refuses
+further appends with the same explanation.
 """
 
 from __future__ import annotations
 
-import fcntl
 import gc
 import hashlib
 import json
@@ -32,13 +37,15 @@ from pathlib import Path
 from typing import Any
 
 from metrolab.clock import Clock, WallClock, isoformat
-from metrolab.store.durable import canonical_json, fsync_directory, sha256_hex, write_all
+from metrolab.store import durable
+from metrolab.store.durable import canonical_json, sha256_hex
 from metrolab.store.errors import (
     JournalCorruptError,
     JournalError,
     JournalLockedError,
     JournalWriteError,
 )
+from metrolab.store.locking import FileLock, lock_path
 
 FORMAT = "metrolab-journal"
 FORMAT_VERSION = 1
@@ -190,22 +197,42 @@ def _read_entries(contents: JournalContents, complete: list[bytes], tail: bytes,
     contents.last_hash = prev.decode()
 
 
+def describe_entry(kind: str, data: Mapping[str, Any]) -> str:
+    """Return a few words naming a journal entry for an operator (``reading 4 of point ...``)."""
+    where = f"point {data.get('point_id')} ({data.get('phase')})" if "point_id" in data else ""
+    if kind == "reading":
+        return f"reading {data.get('index')} of {where}"
+    if kind == "point_result":
+        return f"the result of {where}"
+    if kind == "point_started":
+        return f"the start of {where}"
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} entry"
+
+
 class Journal:
     """An open journal that one process appends to; use :meth:`create` or :meth:`open_for_append`.
 
-    Holds an exclusive ``flock`` on the file while open, so a second writer is refused;
-    appends are thread-safe. Usable as a context manager (closes on exit).
+    Holds an exclusive lock (:class:`~metrolab.store.locking.FileLock`) while open, so a
+    second writer is refused; appends are thread-safe. Usable as a context manager
+    (closes on exit).
     """
 
-    def __init__(self, path: Path, fd: int, contents: JournalContents, clock: Clock) -> None:
+    def __init__(self, path: Path, fd: int, lock: FileLock, contents: JournalContents,
+                 clock: Clock) -> None:
         self.path = path
         self.run_id = contents.run_id
         self._fd: int | None = fd
+        self._file_lock = lock
         self._clock = clock
         self._last_hash = contents.last_hash
         self._seq = contents.last_seq
         self._size = contents.valid_size
         self._lock = threading.Lock()  # appends from several threads keep their order
+        self._failure: JournalWriteError | None = None
+        self._last_reading: Mapping[str, Any] | None = next(
+            (e.data for e in reversed(contents) if e.kind == "reading"), None)
+        self._last_point: Mapping[str, Any] | None = next(
+            (e.data for e in reversed(contents) if e.kind == "point_result"), None)
 
     @property
     def last_seq(self) -> int:
@@ -217,8 +244,10 @@ class Journal:
                clock: Clock | None = None) -> Journal:
         """Create a new journal for ``run_id`` at ``path`` and return it open for appending.
 
-        The header is written to a temporary file, fsync'd and linked into place, so the
-        journal either does not exist or has a whole header. Refuses an existing file.
+        The header is written to a temporary file, synced and published under ``path``
+        without replacing anything, so the journal either does not exist or has a whole
+        header. Refuses an existing file (:class:`JournalError`); a write that fails
+        raises :class:`JournalWriteError` with its cause and leaves no file behind.
         """
         path = Path(path)
         clock = clock or WallClock()
@@ -226,26 +255,16 @@ class Journal:
             raise JournalError(f"a run ID (non-empty text) is needed to create {path}")
         line, _ = _encode(GENESIS, 0, isoformat(clock.now()), "journal",
                           {"format": FORMAT, "version": FORMAT_VERSION, "run_id": run_id})
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            try:
-                write_all(fd, line)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            try:
-                os.link(tmp, path)
-            finally:
-                tmp.unlink()
-            fsync_directory(path.parent)
+            durable.write_file(path, line, overwrite=False)
         except FileExistsError as exc:
             raise JournalError(f"journal {path} already exists: resume it with "
-                               "Journal.open_for_append or choose a new file name") from exc
+                               "`metrolab resume` or choose a new file name") from exc
         except OSError as exc:
+            failure = durable.explain(exc, path)
             raise JournalWriteError(
-                f"cannot create journal {path}: {exc.strerror or exc}; choose a writable "
-                "directory with free space") from exc
+                f"cannot create journal {path}: {failure.cause}. Nothing was recorded and no "
+                f"file was left behind. To do: {failure.remedy}, then start again") from exc
         return cls.open_for_append(path, clock=clock)
 
     @classmethod
@@ -254,32 +273,45 @@ class Journal:
         """Open an existing journal to continue a run; return it.
 
         A torn last line (never acknowledged) is moved to ``<journal>.torn`` and cut off.
-        Raises :class:`JournalLockedError` if another process is writing it and
-        :class:`JournalCorruptError` if a bad line is followed by more lines.
+        Raises :class:`JournalLockedError` if another process is writing it,
+        :class:`JournalCorruptError` if a bad line is followed by more lines and
+        :class:`JournalWriteError` (with the cause) if it cannot be opened for writing.
         """
         path = Path(path)
+        lock = FileLock(path)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_APPEND)
+            taken = lock.try_acquire()
         except OSError as exc:
-            raise JournalError(f"cannot open journal {path}: {exc.strerror or exc}") from exc
+            raise _unwritable(path, exc) from exc
+        if not taken:
+            raise JournalLockedError(
+                f"journal {path} is being written by another process; stop that run "
+                f"first (or wait for it to end). If no metrolab process is running, delete "
+                f"its lock file {lock_path(path)} (left by a crash on a system without "
+                "operating-system locks)")
         try:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise JournalLockedError(
-                    f"journal {path} is being written by another process; stop that run "
-                    "first (or wait for it to end)") from exc
-            contents = read_journal(path)
-            if contents.problem is not None:
-                if contents.trailing_lines:
-                    raise JournalCorruptError(
-                        f"journal {path}: {contents.problem}. This is damage, not a crash; "
-                        "keep the file as evidence and seal it with `metrolab recover`")
-                _cut_torn_tail(path, fd, contents.valid_size)
+                fd = durable.open_file(path, os.O_RDWR | os.O_APPEND)
+            except FileNotFoundError as exc:
+                raise JournalError(f"cannot open journal {path}: no such file") from exc
+            except OSError as exc:
+                raise _unwritable(path, exc) from exc
+            try:
+                contents = read_journal(path)
+                if contents.problem is not None:
+                    if contents.trailing_lines:
+                        raise JournalCorruptError(
+                            f"journal {path}: {contents.problem}. This is damage, not a "
+                            "crash; keep the file as evidence and seal it with "
+                            "`metrolab recover`")
+                    _cut_torn_tail(path, fd, contents.valid_size)
+            except BaseException:
+                os.close(fd)
+                raise
         except BaseException:
-            os.close(fd)
+            lock.release()
             raise
-        return cls(path, fd, contents, clock or WallClock())
+        return cls(path, fd, lock, contents, clock or WallClock())
 
     def append(self, kind: str, data: Mapping[str, Any]) -> int:
         """Write one entry and make it durable; return its sequence number.
@@ -289,7 +321,7 @@ class Journal:
         return self.append_many([(kind, data)])[0]
 
     def append_many(self, entries: Iterable[tuple[str, Mapping[str, Any]]]) -> list[int]:
-        """Write several entries with one write and one fdatasync; return their numbers.
+        """Write several entries with one write and one sync; return their numbers.
 
         Nothing is acknowledged before all are durable; on failure none is recorded.
         """
@@ -315,49 +347,91 @@ class Journal:
         if not chunks:
             return []
         try:
-            write_all(fd, b"".join(chunks))
-            os.fdatasync(fd)
+            durable.write_all(fd, b"".join(chunks))
+            durable.sync(fd)
         except OSError as exc:
-            self._undo(exc)
+            self._undo(exc, entries)
         first = self._seq + 1
         self._seq, self._last_hash = seq, last_hash
         self._size += sum(len(chunk) for chunk in chunks)
+        for kind, data in entries:
+            if kind == "reading":
+                self._last_reading = data
+            elif kind == "point_result":
+                self._last_point = data
         return list(range(first, seq + 1))
 
-    def _undo(self, exc: OSError) -> None:
-        """Cut a failed write back off and raise :class:`JournalWriteError`."""
+    def _undo(self, exc: OSError, entries: list[tuple[str, Mapping[str, Any]]]) -> None:
+        """Cut a failed write back off, close, and raise :class:`JournalWriteError`."""
         fd = self._require_open()
         try:
-            os.ftruncate(fd, self._size)
-            os.fsync(fd)
-            state = f"the journal is intact up to entry {self._seq}"
+            durable.truncate(fd, self._size)
+            durable.sync(fd)
+            torn = ""
         except OSError:
-            state = (f"entries up to {self._seq} are intact; a torn line after them will be "
-                     "discarded when the journal is reopened")
-        self.close()  # after a failed fsync the page cache cannot be trusted
-        raise JournalWriteError(
-            f"could not write entry {self._seq + 1} to journal {self.path}: "
-            f"{exc.strerror or exc}. It was NOT recorded; {state}. Free disk space or fix "
-            "permissions, then resume the run (Journal.open_for_append) or seal what is "
-            "there with `metrolab recover`") from exc
+            torn = (f" (a torn line after entry {self._seq} is left and will be moved aside "
+                    "when the journal is reopened)")
+        self.close()  # after a failed sync the page cache cannot be trusted
+        first = self._seq + 1
+        what = (f"entry {first} ({describe_entry(*entries[0])})" if len(entries) == 1
+                else f"entries {first}-{first + len(entries) - 1} "
+                     f"({describe_entry(*entries[0])} and after)")
+        failure = durable.explain(exc, self.path)
+        then = (f"`metrolab resume {self.path}` to go on at the first incomplete point, or "
+                f"`metrolab recover {self.path}` to seal what is kept") if self._seq else (
+                "start again: nothing was recorded in it (`metrolab recover "
+                f"{self.path}` seals it as an empty, aborted run)")
+        self._failure = JournalWriteError(
+            f"journal {self.path}: could not write {what}: {failure.cause}. It was NOT "
+            f"recorded. Kept: {self._kept()}{torn}. To do: {failure.remedy}, then {then}")
+        raise self._failure from exc
+
+    def _kept(self) -> str:
+        """Return what the journal holds for sure, for an operator."""
+        if not self._seq:
+            return f"{self.path} holds its header only"
+        parts = [f"entries 1-{self._seq} of {self.path} are on disk"]
+        if self._last_reading is not None:
+            parts.append("the last acknowledged reading is "
+                         + describe_entry("reading", self._last_reading))
+        parts.append("the last completed point is " + (
+            f"{self._last_point.get('point_id')} ({self._last_point.get('phase')})"
+            if self._last_point is not None else "none"))
+        return ", ".join(parts)
 
     def _require_open(self) -> int:
+        if self._failure is not None:
+            raise JournalWriteError(str(self._failure)) from self._failure
         if self._fd is None:
-            raise JournalError(f"journal {self.path} is closed; reopen it with "
-                               "Journal.open_for_append")
+            raise JournalError(f"journal {self.path} was closed by this program; reopen "
+                               "it (`metrolab resume`) to write more")
         return self._fd
 
     def close(self) -> None:
         """Release the lock and close the file; return nothing. Closing twice is harmless."""
         if self._fd is not None:
             fd, self._fd = self._fd, None
-            os.close(fd)
+            try:
+                os.close(fd)
+            finally:
+                self._file_lock.release()
 
     def __enter__(self) -> Journal:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _unwritable(path: Path, exc: OSError) -> JournalWriteError:
+    """Return the error for a journal that cannot be opened (or locked) for writing."""
+    failure = durable.explain(exc, path)
+    try:
+        kept = f"{path} with its {read_journal(path).last_seq} entries, unchanged"
+    except JournalError:
+        kept = f"{path}, unchanged"
+    return JournalWriteError(f"cannot open journal {path} for writing: {failure.cause}. "
+                             f"Kept: {kept}. To do: {failure.remedy}, then try again")
 
 
 def _cut_torn_tail(path: Path, fd: int, valid_size: int) -> None:
@@ -367,10 +441,17 @@ def _cut_torn_tail(path: Path, fd: int, valid_size: int) -> None:
         torn = handle.read()
     torn_path = path.with_name(path.name + ".torn")
     try:
-        with open(torn_path, "ab") as keep:
-            keep.write(torn + b"\n")
-        os.ftruncate(fd, valid_size)
-        os.fsync(fd)
+        keep = durable.open_file(torn_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            durable.write_all(keep, torn + b"\n")
+            durable.sync(keep)
+        finally:
+            os.close(keep)
+        durable.truncate(fd, valid_size)
+        durable.sync(fd)
     except OSError as exc:
-        raise JournalWriteError(f"cannot cut the torn last line off journal {path}: "
-                                f"{exc.strerror or exc}; fix permissions and retry") from exc
+        failure = durable.explain(exc, torn_path)
+        raise JournalWriteError(
+            f"cannot move the torn last line of journal {path} aside to {torn_path}: "
+            f"{failure.cause}. Kept: every acknowledged entry of {path}; the torn line was "
+            f"never acknowledged. To do: {failure.remedy}, then try again") from exc

@@ -1,15 +1,21 @@
 """Sealing: a journal becomes one HDF5 record, written whole and renamed into place.
 
-Order of work: write ``.<name>.<pid>.tmp`` beside the target, hash its content into
-``/integrity``, close, fsync, hard-link it to the final name (which refuses to replace an
-existing record), fsync the directory, then append a ``sealed`` entry to the audit log.
-A crash leaves either no record or a whole one; a whole record without its audit entry
-is entered by :func:`recover`.
+Order of work: build the whole HDF5 file in memory, hash its content into
+``/integrity``, write the bytes to ``.<name>.<pid>.<random>.tmp`` beside the target, sync
+it, publish it under the final name (which refuses to replace an existing record), sync
+the directory, then append a ``sealed`` entry to the audit log. A crash leaves either no
+record or a whole one; a whole record without its audit entry is entered by
+:func:`recover`.
+
+Building in memory keeps HDF5 away from the disk: a full disk then fails in one
+:mod:`~metrolab.store.durable` write (a named :class:`SealError`, the temporary file
+removed) instead of inside HDF5, which on ENOSPC prints errors from its destructors and
+can crash the process.
 """
 
 from __future__ import annotations
 
-import fcntl
+import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,14 +25,16 @@ import h5py
 
 from metrolab import __version__
 from metrolab.clock import Clock, WallClock, isoformat
+from metrolab.store import durable
 from metrolab.store.assemble import assemble
 from metrolab.store.audit import AuditLog
-from metrolab.store.durable import file_sha256, fsync_directory, sha256_hex
+from metrolab.store.durable import file_sha256, sha256_hex
 from metrolab.store.errors import AuditLogError, JournalLockedError, SealError
 from metrolab.store.integrity import INTEGRITY_GROUP, content_hash, manifest
 from metrolab.store.journal import read_journal
 from metrolab.store.layout import json_dataset, new_group, write_run
 from metrolab.store.signing import SigningKey
+from metrolab.store.locking import is_locked
 from metrolab.store.verification import content_problems
 
 RECORD_SUFFIX = ".h5"
@@ -46,54 +54,42 @@ def record_path_for(journal_path: Path) -> Path:
     return journal_path.with_suffix(RECORD_SUFFIX)
 
 
-def write_sealed(out_path: Path, build: Callable[[h5py.File], None]) -> Sealed:
+def write_sealed(out_path: Path, build: Callable[[h5py.File], None], *,
+                 afterwards: str = "") -> Sealed:
     """Write a record atomically: ``build`` fills an empty file; return the :class:`Sealed`.
 
-    Raises :class:`SealError` (nothing left behind) if the target exists or a write fails.
+    Raises :class:`SealError` if the target exists, or naming the cause if a write fails
+    (then nothing is left behind: no temporary file, no record); ``afterwards`` is added
+    to the remedy (what to run once the cause is fixed, what was kept).
     """
     if out_path.exists():
         raise SealError(f"record {out_path} already exists; a sealed record is never "
                         "replaced (amend it instead, or choose another output path)")
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
-    linked = False
+    image = io.BytesIO()
+    with h5py.File(image, "w", track_order=True) as handle:
+        build(handle)
+        digests = manifest(handle)
+        digest = content_hash(digests)
+        group = new_group(handle, INTEGRITY_GROUP, "NXcollection")
+        group.attrs["algorithm"] = "sha256"
+        group.attrs["content_sha256"] = digest
+        group.attrs["description"] = ("content_sha256 = SHA-256 of manifest_json; the "
+                                      "manifest maps every object outside /integrity "
+                                      "to the digest of its attributes and data "
+                                      "(docs/records.md)")
+        json_dataset(group, "manifest_json", digests)
+    data = image.getvalue()
     try:
-        with h5py.File(tmp, "w", track_order=True) as handle:
-            build(handle)
-            digests = manifest(handle)
-            digest = content_hash(digests)
-            group = new_group(handle, INTEGRITY_GROUP, "NXcollection")
-            group.attrs["algorithm"] = "sha256"
-            group.attrs["content_sha256"] = digest
-            group.attrs["description"] = ("content_sha256 = SHA-256 of manifest_json; the "
-                                          "manifest maps every object outside /integrity "
-                                          "to the digest of its attributes and data "
-                                          "(docs/records.md)")
-            json_dataset(group, "manifest_json", digests)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        whole = file_sha256(tmp)
-        os.link(tmp, out_path)
-        linked = True
-        tmp.unlink()
-        fsync_directory(out_path.parent)
+        durable.write_file(out_path, data, overwrite=False)
     except FileExistsError as exc:
-        tmp.unlink(missing_ok=True)
         raise SealError(f"record {out_path} appeared while sealing; it was not "
                         "replaced") from exc
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        if linked:
-            out_path.unlink(missing_ok=True)
-        raise SealError(f"cannot write record {out_path}: {exc.strerror or exc}. Nothing "
-                        "was sealed and the journal is untouched; free disk space or fix "
-                        "permissions, then run `metrolab recover` on the journal") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a bug or an interrupt: leave no half-written file
-        raise
-    return Sealed(out_path, digest, whole)
+        failure = durable.explain(exc, out_path)
+        raise SealError(f"cannot write record {out_path}: {failure.cause}. No record was "
+                        "put in place and its temporary file was removed. To do: "
+                        f"{failure.remedy}{afterwards}") from exc
+    return Sealed(out_path, digest, sha256_hex(data))
 
 
 def seal(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] | None = None,
@@ -128,7 +124,9 @@ def seal(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] 
     }
     sealed = write_sealed(target, lambda handle: write_run(
         handle, data, record_id=data.run_id, certificate_id=data.run_id,
-        sealed_at=sealed_at, provenance=provenance))
+        sealed_at=sealed_at, provenance=provenance),
+        afterwards=f", then run `metrolab recover {journal_path}`. Kept: the journal "
+                   f"{journal_path} with all {contents.last_seq} entries, unchanged")
     try:
         log.append(
             "sealed", data.run_id, signer=signer, file=sealed.path.name,
@@ -138,8 +136,9 @@ def seal(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] 
             journal_last_seq=contents.last_seq)
     except AuditLogError as exc:
         raise SealError(f"record {sealed.path} was written but is not yet in the audit log "
-                        f"({exc}); once that is fixed, `metrolab recover {journal_path}` "
-                        "enters it") from exc
+                        f"({exc}). Kept: the whole record {sealed.path} and the journal "
+                        f"{journal_path}, unchanged. To do: once that is fixed, `metrolab "
+                        f"recover {journal_path}` enters the record in the log") from exc
     return sealed.path
 
 
@@ -181,7 +180,7 @@ def recover(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[st
     _refuse_live_journal(journal_path)
     target = Path(out_path) if out_path is not None else record_path_for(journal_path)
     for stale in target.parent.glob(f".{target.name}.*.tmp"):
-        stale.unlink()
+        durable.remove(stale)
     contents = read_journal(journal_path)
     if not target.exists():
         path = seal(journal_path, target, clock=clock, signer=signer)
@@ -213,14 +212,8 @@ def _status(record: Path) -> str:
 
 def _refuse_live_journal(journal_path: Path) -> None:
     """Raise :class:`JournalLockedError` if a process holds the journal's write lock."""
-    try:
-        fd = os.open(journal_path, os.O_RDONLY)
-    except OSError as exc:
-        raise SealError(f"cannot open journal {journal_path}: {exc.strerror or exc}") from exc
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
+    if not journal_path.is_file():
+        raise SealError(f"cannot open journal {journal_path}: no such file")
+    if is_locked(journal_path):
         raise JournalLockedError(f"journal {journal_path} is still being written by a live "
-                                 "process; stop that run first") from exc
-    finally:
-        os.close(fd)
+                                 "process; stop that run first")

@@ -20,6 +20,8 @@ from metrolab.runner.errors import RunAborted, UnansweredPrompt
 from metrolab.runner.operator import Operator
 from metrolab.runner.progress import ListingReporter, ProgressReporter
 from metrolab.store import Journal, read_journal
+from metrolab.store.errors import JournalWriteError
+from metrolab.testing.faults import DiskFaults
 
 PROCEDURE = '''
 """A three-point procedure for the runner's tests."""
@@ -375,3 +377,36 @@ def test_a_fault_outside_the_points_aborts_cleanly(procedure: Procedure, tmp_pat
     assert status.reason.startswith("instrument fault outside a test point: meter: no reply")
     assert not kinds(entries, "point_started")
     assert bench.source.standby_count >= 1
+
+
+
+
+def test_a_journal_that_fails_anywhere_stops_the_run_with_outputs_in_standby(
+        procedure: Procedure, tmp_path: Path) -> None:
+    # the operator stops the run while the source is on; the journal fails at every one
+    # of its writes in turn (a reading, the abort, the end): the error says why, and the
+    # source always ends in standby
+    def stopped_run(folder: Path, bench: Bench) -> str:
+        folder.mkdir()
+        clock = VirtualClock()
+        with Journal.create(folder / "run.journal", "run-1", clock=clock) as journal:
+            runner = make_runner(procedure, journal, bench, clock)
+            read = bench.meter.read_many
+
+            def read_then_stop(n: int) -> Any:
+                runner.request_abort("the operator pressed stop")
+                return read(n)
+
+            bench.meter.read_many = read_then_stop
+            return runner.execute().status
+
+    with DiskFaults() as counting:
+        assert stopped_run(tmp_path / "clean", Bench(procedure)) == "aborted"
+    for k in range(1, len(counting.calls) + 1):
+        bench = Bench(procedure)
+        with DiskFaults(fail_at=k) as faults, pytest.raises(JournalWriteError) as caught:
+            stopped_run(tmp_path / f"k{k}", bench)
+        where = f"call {k} ({faults.failed})"
+        assert "the disk is full (ENOSPC" in str(caught.value), where
+        assert "closed" not in str(caught.value), where
+        assert not bench.source.operating, f"{where}: the source was left operating"

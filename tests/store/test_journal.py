@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metrolab.clock import VirtualClock
-from metrolab.store import journal as journal_module
+from metrolab.store import durable
 from metrolab.store.errors import (
     JournalCorruptError,
     JournalError,
@@ -118,12 +118,13 @@ def test_a_file_that_is_not_a_journal_is_named(tmp_path: Path) -> None:
         read_journal(tmp_path / "missing.journal")
 
 
-@pytest.mark.parametrize("failing", ["write", "fdatasync"])
+@pytest.mark.parametrize("failing", ["write", "sync"])
 def test_disk_full_leaves_the_journal_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                              failing: str) -> None:
     path = tmp_path / "run.journal"
     journal = Journal.create(path, "R1")
     journal.append("reading", _reading(0))
+    journal.append("point_result", {"point_id": "p", "phase": "as_found"})
     before = path.read_bytes()
     real_write = os.write
 
@@ -135,22 +136,48 @@ def test_disk_full_leaves_the_journal_intact(tmp_path: Path, monkeypatch: pytest
         raise OSError(errno.ENOSPC, "No space left on device")
 
     if failing == "write":
-        monkeypatch.setattr(journal_module.os, "write", half_then_full)
+        monkeypatch.setattr(durable.os, "write", half_then_full)
     else:
-        monkeypatch.setattr(journal_module.os, "fdatasync", no_space)
+        monkeypatch.setattr(durable, "sync", no_space)
     with pytest.raises(JournalWriteError) as caught:
         journal.append("reading", _reading(1))
     monkeypatch.undo()
     message = str(caught.value)
-    assert str(path) in message
-    assert "No space left on device" in message
-    assert "NOT recorded" in message and "intact up to entry 1" in message
-    assert "Free disk space" in message
+    assert f"journal {path}: could not write entry 3 (reading 1 of point p (as_found))" in message
+    assert "the disk is full (ENOSPC" in message and "NOT recorded" in message
+    assert (f"Kept: entries 1-2 of {path} are on disk, the last acknowledged reading is "
+            "reading 0 of point p (as_found), the last completed point is p (as_found)") in message
+    assert f"free space on the disk that holds {tmp_path}" in message
+    assert f"`metrolab resume {path}`" in message and f"`metrolab recover {path}`" in message
+    assert "\n" not in message
     assert path.read_bytes() == before
-    with pytest.raises(JournalError, match="closed"):
+    with pytest.raises(JournalWriteError) as again:  # not "closed; reopen it"
         journal.append("reading", _reading(1))
+    assert str(again.value) == message
     with Journal.open_for_append(path) as reopened:
-        assert reopened.append("reading", _reading(1)) == 2
+        assert reopened.append("reading", _reading(1)) == 3
+
+
+@pytest.mark.parametrize(("number", "cause"), [
+    (errno.EACCES, "permission was denied (EACCES)"),
+    (errno.EPERM, "immutable or append-only"),
+    (errno.EROFS, "the file system is read-only (EROFS)"),
+    (errno.EIO, "input/output error occurred (EIO)"),
+])
+def test_every_cause_is_named_with_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              number: int, cause: str) -> None:
+    path = tmp_path / "run.journal"
+    journal = Journal.create(path, "R1")
+
+    def fail(fd: int, data: bytes) -> None:
+        raise OSError(number, os.strerror(number))
+
+    monkeypatch.setattr(durable, "write_all", fail)
+    with pytest.raises(JournalWriteError) as caught:
+        journal.append("reading", _reading(0))
+    message = str(caught.value)
+    assert cause in message and f"Kept: {path} holds its header only" in message
+    assert "To do: " in message and "closed" not in message
 
 
 def test_permission_denied_on_create_says_which_file(tmp_path: Path,
@@ -158,11 +185,46 @@ def test_permission_denied_on_create_says_which_file(tmp_path: Path,
     def denied(*args: object, **kwargs: object) -> int:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(journal_module.os, "open", denied)
-    with pytest.raises(JournalWriteError, match=r"cannot create journal .*Permission denied"):
+    monkeypatch.setattr(durable.os, "open", denied)
+    with pytest.raises(JournalWriteError,
+                       match=r"cannot create journal .*permission was denied \(EACCES\)"):
         Journal.create(tmp_path / "run.journal", "R1")
     monkeypatch.undo()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_while_creating_leaves_no_file(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(durable, "sync", no_space)
+    with pytest.raises(JournalWriteError, match=r"the disk is full .*no file was left behind"):
+        Journal.create(tmp_path / "run.journal", "R1")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_journal_on_a_read_only_disk_cannot_be_reopened_and_says_why(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "run.journal"
+    with Journal.create(path, "R1") as journal:
+        journal.append("reading", _reading(0))
+    real_open = durable.open_file
+
+    def read_only(target: Path, flags: int, mode: int = 0o644) -> int:
+        if flags & (os.O_WRONLY | os.O_RDWR):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_open(target, flags, mode)
+
+    monkeypatch.setattr(durable, "open_file", read_only)
+    with pytest.raises(JournalWriteError) as caught:
+        Journal.open_for_append(path)
+    message = str(caught.value)
+    assert f"cannot open journal {path} for writing: the file system is read-only" in message
+    assert f"Kept: {path} with its 1 entries, unchanged" in message
+    monkeypatch.undo()
+    with Journal.open_for_append(path) as reopened:  # the lock was given back
+        assert reopened.last_seq == 1
 
 
 def test_appends_from_several_threads_keep_one_unbroken_chain(tmp_path: Path) -> None:

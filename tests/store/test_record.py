@@ -12,8 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
-from metrolab.store import Journal, open_record, read_journal, seal, verify
-from metrolab.store import sealing as sealing_module
+from metrolab.store import Journal, durable, open_record, read_journal, seal, verify
 from metrolab.store.errors import RecordError, SealError
 from metrolab.units import ureg
 
@@ -118,6 +117,11 @@ def test_sealing_never_replaces_a_record(journal_path: Path) -> None:
     assert path.read_bytes() == before
 
 
+def files(folder: Path) -> list[str]:
+    """Return the names in ``folder``, without the hidden lock files of journals and logs."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock"))
+
+
 def test_a_full_disk_while_sealing_leaves_nothing_but_the_journal(
         journal_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     journal_before = journal_path.read_bytes()
@@ -125,14 +129,16 @@ def test_a_full_disk_while_sealing_leaves_nothing_but_the_journal(
     def no_space(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(sealing_module.os, "fsync", no_space)
+    monkeypatch.setattr(durable, "sync", no_space)
     with pytest.raises(SealError) as caught:
         seal(journal_path)
     message = str(caught.value)
-    assert "No space left on device" in message and "journal is untouched" in message
+    assert "the disk is full (ENOSPC" in message
+    assert "No record was put in place and its temporary file was removed" in message
     assert str(journal_path.with_suffix(".h5")) in message
-    assert "metrolab recover" in message
-    assert sorted(p.name for p in journal_path.parent.iterdir()) == [journal_path.name]
+    assert f"then run `metrolab recover {journal_path}`" in message
+    assert f"Kept: the journal {journal_path} with all 20 entries, unchanged" in message
+    assert files(journal_path.parent) == [journal_path.name]
     assert journal_path.read_bytes() == journal_before
 
 
@@ -201,4 +207,4 @@ def test_a_journal_the_store_cannot_make_sense_of_is_refused_by_name(
         journal.append("reading", {"point_id": "p", "phase": "as_found", **reading})
     with pytest.raises(SealError, match=message):
         seal(path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["odd.journal"]
+    assert files(tmp_path) == ["odd.journal"]

@@ -11,8 +11,7 @@ from types import SimpleNamespace
 import h5py
 import pytest
 
-from metrolab.store import Journal, open_record, recover, seal, sealed_record, verify
-from metrolab.store import audit as audit_module
+from metrolab.store import Journal, durable, open_record, recover, seal, sealed_record, verify
 from metrolab.store.assemble import assemble
 from metrolab.store.errors import JournalLockedError, SealError
 from metrolab.store.journal import read_journal
@@ -150,15 +149,19 @@ def test_a_full_disk_at_the_audit_log_is_mended_by_recover(
         tmp_path: Path, sample: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
     journal = sample.write_run(tmp_path / "r.journal")
 
-    def no_space(fd: int) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
+    real_write = durable.write_all
 
-    monkeypatch.setattr(audit_module.os, "fdatasync", no_space)
+    def no_space_for_the_log(fd: int, data: bytes) -> None:
+        if b'"action":"sealed"' in data:  # the audit entry, not the record
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(fd, data)
+
+    monkeypatch.setattr(durable, "write_all", no_space_for_the_log)
     with pytest.raises(SealError) as caught:
         seal(journal)
     monkeypatch.undo()
     message = str(caught.value)
-    assert "not yet in the audit log" in message and "No space left on device" in message
+    assert "not yet in the audit log" in message and "the disk is full (ENOSPC" in message
     assert f"metrolab recover {journal}" in message
     assert recover(journal).action == "registered"
     assert verify(tmp_path / "r.h5").ok
