@@ -33,9 +33,9 @@ from metrolab.clock import Clock, WallClock, isoformat
 from metrolab.store import durable
 from metrolab.store.durable import canonical_json, sha256_hex
 from metrolab.store.errors import AuditLogError
+from metrolab.store.locking import FileLock
 from metrolab.store.signers import Signer, check_entry
 from metrolab.store.signing import KeyRegister, SigningKey, signed_bytes
-from metrolab.store.locking import FileLock
 
 AUDIT_LOG_NAME = "audit.log"
 GENESIS = "0" * 64
@@ -133,7 +133,7 @@ class AuditLog:
             failure = durable.explain(exc, self.path)
             raise AuditLogError(
                 f"cannot append {action} of {record_id} to audit log {self.path}: "
-                f"{failure.cause}; the log keeps its {len(entries)} earlier entries. "
+                f"{failure.cause}; the log keeps its {entry['seq'] - 1} earlier entries. "
                 f"To do: {failure.remedy}, then try again") from exc
         return entry
 
