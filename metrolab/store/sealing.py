@@ -33,8 +33,8 @@ from metrolab.store.errors import AuditLogError, JournalLockedError, SealError
 from metrolab.store.integrity import INTEGRITY_GROUP, content_hash, manifest
 from metrolab.store.journal import read_journal
 from metrolab.store.layout import json_dataset, new_group, write_run
-from metrolab.store.signing import SigningKey
 from metrolab.store.locking import is_locked
+from metrolab.store.signing import SigningKey
 from metrolab.store.verification import content_problems
 
 RECORD_SUFFIX = ".h5"
