@@ -23,7 +23,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from metrolab.runner.demo import run_demo
+from metrolab.demo.run import run_demo
 
 #: files whose functions count as instrument I/O
 _TRANSPORT_FILES = ("metrolab/instrument/visa.py", "metrolab/instrument/serial_port.py")

@@ -35,7 +35,7 @@ COMMANDS: dict[str, str] = {
     "procedures": "metrolab.runner.cli:procedures",
     "run": "metrolab.runner.cli:run",
     "resume": "metrolab.runner.cli:resume",
-    "demo": "metrolab.runner.cli:demo",
+    "demo": "metrolab.demo.cli:demo",
 }
 
 

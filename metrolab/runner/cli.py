@@ -1,4 +1,4 @@
-"""The runner's commands: ``metrolab procedures``, ``run``, ``resume`` and ``demo``.
+"""The runner's commands: ``metrolab procedures``, ``run`` and ``resume``.
 
 Expected failures are :class:`~metrolab.errors.MetrolabError`s: the ``metrolab``
 entry point prints them as one line (exit 2 for bad input, 1 for an aborted run).
@@ -15,12 +15,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from metrolab.runner.config import RunConfig
 from metrolab.runner.discovery import Procedure, discover, find_procedure
 from metrolab.runner.engine import RunContext, Runner, RunSettings
 from metrolab.runner.errors import RunAborted, UserInputError
+from metrolab.runner.lifecycle import RunInputs, RunResult, resume_run, start_run
 from metrolab.runner.operator import Answers, Operator
 from metrolab.runner.progress import ListingReporter, ProgressReporter
-from metrolab.runner.session import RunConfig, RunInputs, RunResult, resume_run, start_run
 from metrolab.runner.summary import print_result
 
 
@@ -181,18 +182,4 @@ def resume(journal: Path, answers: Path | None, yes: bool, operator_name: str | 
     _finish(resume_run(journal, inputs))
 
 
-@click.command()
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-output"),
-              show_default=True, help="Folder for the register, journal, record, certificate.")
-@click.option("--dut-error", "dut_errors", multiple=True, metavar="SPEC",
-              help='Inject a DUT error, e.g. "DCV 10V gain=+60ppm" (repeat).')
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the simulated bench's noise.")
-def demo(out_dir: Path, dut_errors: tuple[str, ...], seed: int) -> None:
-    """Calibrate a simulated 34401A against a simulated 5522A, unattended, end to end."""
-    from metrolab.runner.demo import run_demo
-
-    run_demo(out_dir, dut_errors, seed, Console())
-
-
-__all__ = ["demo", "procedures", "resume", "run"]
+__all__ = ["procedures", "resume", "run"]

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from metrolab.runner.session import RunResult
+from metrolab.runner.lifecycle import RunResult
 from metrolab.units import Quantity
 
 #: units shown with an SI prefix (offset units like °C are not)

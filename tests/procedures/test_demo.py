@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 
 from metrolab.cli import main
-from metrolab.runner.demo import run_demo
+from metrolab.demo.run import run_demo
 from metrolab.store import open_record, verify
 
 #: +60 ppm on the 10 V range: 600 µV at ±10 V against a ±400 µV limit, nothing at 0 V.

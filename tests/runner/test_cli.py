@@ -17,10 +17,10 @@ from rich.console import Console
 from metrolab.cli import main
 from metrolab.clock import VirtualClock
 from metrolab.instrument.simulation.server import serve_tcp
+from metrolab.runner.lifecycle import RunInputs, resume_run
 from metrolab.runner.operator import Operator
 from metrolab.runner.progress import ProgressReporter
 from metrolab.runner.register import Standard, dumps_register
-from metrolab.runner.session import RunInputs, resume_run
 from metrolab.store import read_journal
 
 PROCEDURE = "dmm-34401a-verification"

@@ -19,19 +19,14 @@ from typing import Any
 from rich.console import Console
 
 from metrolab.clock import Clock, VirtualClock
+from metrolab.runner.config import RunConfig
 from metrolab.runner.discovery import find_procedure
 from metrolab.runner.engine import RunSettings
+from metrolab.runner.instruments import close_instruments, open_instruments
+from metrolab.runner.lifecycle import RunInputs, RunResult, start_run
 from metrolab.runner.operator import Answers, Operator
 from metrolab.runner.progress import ProgressReporter
 from metrolab.runner.register import Standard, dumps_register
-from metrolab.runner.session import (
-    RunConfig,
-    RunInputs,
-    RunResult,
-    close_instruments,
-    open_instruments,
-    start_run,
-)
 from metrolab.runner.summary import print_result
 
 PROCEDURE = "dmm-34401a-verification"
