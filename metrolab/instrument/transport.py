@@ -122,6 +122,8 @@ def open_transport(
 
     * ``TCPIP...``, ``GPIB...``, ``USB...``, ``ASRL...::INSTR`` -> VisaTransport
       (``backend`` is the VISA library, ``@py`` unless given).
+    * ``SIM::...`` -> InProcessTransport to a simulator served in this process
+      (:func:`~metrolab.instrument.inprocess.serve_in_process`);
     * a device path (``/dev/ttyUSB0``, ``COM3``) or a pyserial URL, or any resource
       with ``backend="serial"`` -> SerialTransport; ``serial`` keyword arguments
       (``baudrate``, ``bytesize``, ``parity``, ``stopbits``, ...) go to pyserial.
@@ -131,6 +133,10 @@ def open_transport(
     if not resource.strip():
         raise UserInputError("empty resource string: give e.g. TCPIP0::192.168.0.5::5025::SOCKET")
     upper = resource.upper()
+    if upper.startswith("SIM::"):
+        from metrolab.instrument.inprocess import open_served
+
+        return open_served(resource, timeout_s=timeout_s)
     is_visa = upper.startswith(("TCPIP", "GPIB", "USB", "ASRL", "VXI", "PXI"))
     if backend == "serial" or not is_visa:
         from metrolab.instrument.serial_port import SerialTransport

@@ -143,7 +143,7 @@ def _execute(procedure: Procedure, config: RunConfig, inputs: RunInputs, clock: 
                     reconnect=reconnect)
     if inputs.on_runner is not None:
         inputs.on_runner(runner)
-    with handling_signals(runner, inputs.operator.interactive):
+    with handling_signals(runner, inputs.operator.interactive, inputs.reporter.note):
         return runner.execute(done)
 
 

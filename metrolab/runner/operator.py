@@ -26,7 +26,7 @@ from typing import Any
 
 import click
 
-from metrolab.runner.errors import AnswersFileError, UnansweredPrompt
+from metrolab.runner.errors import AnswersFileError, OperatorAborted, UnansweredPrompt
 from metrolab.runner.procedure import Prompt
 
 _KEYS = {"operator", "prompts", "overrides", "customer"}
@@ -104,8 +104,14 @@ Ask = Callable[[Prompt], bool]
 
 
 def ask_terminal(prompt: Prompt) -> bool:
-    """Ask ``prompt`` at the terminal; return the operator's yes (True) or no (False)."""
-    return bool(click.confirm(prompt.text, default=prompt.default, err=True))
+    """Ask ``prompt`` at the terminal; return the operator's yes (True) or no (False).
+
+    Raises :class:`OperatorAborted` when the operator breaks off (Ctrl-C, end of input).
+    """
+    try:
+        return bool(click.confirm(prompt.text, default=prompt.default, err=True))
+    except click.Abort as exc:
+        raise OperatorAborted(f"prompt {prompt.key!r} was broken off") from exc
 
 
 @dataclass(slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -12,19 +12,33 @@ from metrolab.runner.engine import Runner
 
 
 @contextmanager
-def handling_signals(runner: Runner, interactive: bool) -> Iterator[None]:
+def handling_signals(runner: Runner, interactive: bool,
+                     notify: Callable[[str], None]) -> Iterator[None]:
     """Route SIGINT and SIGTERM to ``runner`` for the duration of the block.
 
-    Ctrl-C asks for a pause at the next point boundary (interactive) or an abort
-    (unattended); SIGTERM asks for an abort. The previous handlers come back on exit.
-    Outside the main thread nothing is installed (signals reach only the main thread).
+    Interactive: the first Ctrl-C asks for a pause before the next point, the second
+    aborts (at a prompt it breaks the prompt off at once). Unattended: Ctrl-C aborts.
+    SIGTERM aborts. ``notify`` shows the operator what the key press did. The previous
+    handlers come back on exit. Outside the main thread nothing is installed (signals
+    reach only the main thread).
     """
 
     def on_interrupt(signum: int, frame: FrameType | None) -> None:
-        if interactive:
-            runner.request_pause()
-        else:
+        if not interactive:
             runner.request_abort("interrupted (Ctrl-C) during an unattended run")
+            notify("Ctrl-C: the unattended run is aborted at the next step; its record "
+                   "is sealed as aborted")
+            return
+        if not runner.pause_pending:
+            runner.request_pause()
+            notify("Ctrl-C: the run pauses before the next point"
+                   + (" (answer this prompt first)" if runner.prompting else "")
+                   + "; press Ctrl-C again to abort it")
+            return
+        runner.request_abort("aborted by the operator (Ctrl-C twice)")
+        notify("Ctrl-C again: aborting the run; its record is sealed as aborted")
+        if runner.prompting:
+            raise KeyboardInterrupt  # breaks the prompt off: the runner aborts cleanly
 
     def on_terminate(signum: int, frame: FrameType | None) -> None:
         runner.request_abort("terminated (SIGTERM)")
