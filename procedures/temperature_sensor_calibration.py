@@ -90,7 +90,7 @@ _BATH = (f"reference PRT in readout channel {REFERENCE_CHANNEL} and the sensor u
 
 TEST_POINTS = tuple(
     TestPoint(f"T{t:+04.0f}C", "comparison in bath", "TEMP", Quantity(t, "degC"),
-              connection=_BATH)
+              connection=_BATH, connection_key="bath")
     for t in SET_POINTS_C
 )
 
