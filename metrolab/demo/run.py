@@ -1,128 +1,97 @@
-"""``metrolab demo``: the whole DMM verification against the simulated bench, unattended.
+"""``metrolab demo``: a whole calibration against simulated instruments, unattended.
 
-Starts :class:`~metrolab.drivers.bench.SimulatedBench` on a virtual clock and serves
-it over the real transports (TCP sockets and pseudo-terminals), writes a demo
-register of standards from the bench's identities, runs
-``dmm-34401a-verification`` with ``--yes``, seals the record, approves it as the
-demo reviewer and approver (four eyes), renders the certificate, and prints the
-summary table and the file paths.
+Serves a simulated bench for every role of the procedure (:mod:`metrolab.demo.simulation`)
+on a virtual clock, writes a register of its standards marked demo, runs the procedure
+with ``--yes`` for a fictitious customer, seals the record and, when the run completed,
+has it reviewed and approved by two demo persons and renders the certificate (PDF, HTML,
+DCC). A run that did not complete gets no certificate: the demo says so in its last line
+and exits non-zero.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
-from metrolab.clock import Clock, VirtualClock
+from metrolab.clock import Clock
+from metrolab.demo.simulation import SimulationOptions, simulate
 from metrolab.runner.config import RunConfig
 from metrolab.runner.discovery import find_procedure
 from metrolab.runner.engine import RunSettings
-from metrolab.runner.instruments import close_instruments, open_instruments
 from metrolab.runner.lifecycle import RunInputs, RunResult, start_run
 from metrolab.runner.operator import Answers, Operator
 from metrolab.runner.progress import ProgressReporter
-from metrolab.runner.register import Standard, dumps_register
 from metrolab.runner.summary import print_result
 
 PROCEDURE = "dmm-34401a-verification"
 OPERATOR = "demo operator"
 REVIEWER = "demo reviewer"
-LABORATORY = {"name": "metrolab demonstration laboratory (fictitious)",
-              "address": "simulated bench, Demo Street 1, Braunschweig (fictitious)",
-              "accreditation": "none (demonstration)", "country": "DE"}
 #: a fictitious customer, so the demo certificate shows where a customer goes
 CUSTOMER = {"name": "Demo Customer Ltd (fictitious, metrolab demo)",
             "address": "Example Road 2, Demo Town (fictitious)",
             "contact": "demo contact (fictitious)"}
-#: folder (next to the register) of the demo's stand-in calibration certificates
-CERTIFICATES = "demo-certificates"
+#: the item of a procedure whose DUT is not an instrument (a sensor in the bath)
+SENSOR = {"manufacturer": "Demo Sensors (fictitious)", "model": "Pt100",
+          "serial": "DEMO-PRT-0001", "description": "platinum resistance thermometer "
+          "(simulated)"}
 
 
-def demo_register(identities: Mapping[str, Mapping[str, str]], today: date, folder: Path) -> str:
-    """Return the TOML text of a register holding the bench's standards, in date on ``today``.
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    """What the demo runs and how: procedure, seed, DUT errors, transports, certificate."""
 
-    Writes a small stand-in calibration certificate (text, marked demo) per standard
-    into ``folder/demo-certificates``; the register names each file and its SHA-256,
-    so the register's hash check and the record's traceability use real values. The
-    register must be written into ``folder``.
-    """
-    (folder / CERTIFICATES).mkdir(parents=True, exist_ok=True)
-    standards = []
-    for role, ident in identities.items():
-        certificate_id = f"DEMO-CERT-{ident['model']}-{ident['serial']}"
-        calibrated, due = today - timedelta(days=90), today + timedelta(days=275)
-        file = f"{CERTIFICATES}/{certificate_id}.txt"
-        text = (f"metrolab DEMO calibration certificate {certificate_id}\n"
-                f"{ident['manufacturer']} {ident['model']} serial {ident['serial']} ({role})\n"
-                f"calibrated {calibrated.isoformat()}, due {due.isoformat()}\n"
-                "A simulated instrument: this is not a real calibration.\n").encode()
-        (folder / file).write_bytes(text)
-        standards.append(Standard(
-            id=f"DEMO-{role.upper()}", role=role, manufacturer=ident["manufacturer"],
-            model=ident["model"], serial=ident["serial"], certificate_id=certificate_id,
-            calibration_date=calibrated, due_date=due,
-            issuer="metrolab demo (simulated, not a real calibration)",
-            certificate_sha256=hashlib.sha256(text).hexdigest(), certificate_file=file,
-            specification="manufacturer 1-year specification",
-        ))
-    return dumps_register(standards, LABORATORY)
+    procedure: str = PROCEDURE
+    seed: int = 0
+    dut_errors: tuple[str, ...] = ()
+    #: serve the simulators over TCP and pseudo-terminals (False: inside this process)
+    wire: bool = True
+    #: render the certificate files (PDF, HTML, DCC) of a completed run
+    certificate: bool = True
 
 
-def run_demo(out_dir: Path, dut_errors: Sequence[str], seed: int, console: Console) -> RunResult:
-    """Run the demo into ``out_dir``; print the summary; return the run's result."""
-    from metrolab.drivers.bench import SimulatedBench
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    """The run and the certificate files rendered from it (none for an incomplete run)."""
 
+    run: RunResult
+    files: dict[str, Path]
+
+
+def run_demo(out_dir: Path, options: DemoOptions, console: Console) -> DemoResult:
+    """Run the demo into ``out_dir``; print the summary; return the run and its files."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    clock = VirtualClock(datetime.now(UTC).timestamp())
-    bench = SimulatedBench(seed=seed, clock=clock)
-    for error in dut_errors:
-        bench.inject_dut_error(error)
-    procedure = find_procedure(PROCEDURE)
+    procedure = find_procedure(options.procedure)
     roles = procedure.metadata.instruments
-    with bench.serve() as served:
-        resources = {role: served[role] for role in roles if role in served}
-        register = out_dir / "demo-register.toml"
-        register.write_text(_register_for(procedure, resources, clock, out_dir),
-                            encoding="utf-8")
-        config = RunConfig(procedure=PROCEDURE, resources=resources, out_dir=str(out_dir),
-                           register=str(register), settings=RunSettings(),
-                           virtual_clock=True, customer=CUSTOMER)
+    with simulate(procedure, SimulationOptions(options.seed, options.dut_errors),
+                  wire=options.wire) as simulation:
+        standards = [role for role, spec in roles.items() if spec.kind == "standard"]
+        register = simulation.write_register(out_dir, standards, name="demo-register.toml")
+        config = RunConfig(procedure=options.procedure, resources=simulation.resources,
+                           out_dir=str(out_dir), register=str(register),
+                           settings=RunSettings(readings=procedure.metadata.readings_per_point),
+                           virtual_clock=True, customer=CUSTOMER,
+                           item={} if "dut" in roles else SENSOR,
+                           simulation=simulation.record())
         operator = Operator(Answers(operator=OPERATOR), yes=True, interactive=False)
-        result = start_run(config, RunInputs(operator, ProgressReporter(console), clock=clock))
-    extra = _approve_and_render(result, out_dir, clock)
-    print_result(result, console, extra)
-    return result
-
-
-def _register_for(procedure: Any, resources: Mapping[str, str], clock: Clock,
-                  folder: Path) -> str:
-    instruments = open_instruments(procedure, resources, 5.0, clock)
-    try:
-        identities = {role: i.identity for role, i in instruments.items() if i.kind == "standard"}
-    finally:
-        close_instruments(instruments)
-    today = datetime.fromtimestamp(clock.now(), tz=UTC).date()
-    return demo_register(identities, today, folder)
+        result = start_run(config, RunInputs(operator, ProgressReporter(console),
+                                             clock=simulation.clock, manual=simulation.apply))
+    files: dict[str, Path] = {}
+    if result.status.status == "completed" and options.certificate:
+        files = _approve_and_render(result, out_dir, simulation.clock)
+    print_result(result, console, files)
+    return DemoResult(result, files)
 
 
 def _approve_and_render(result: RunResult, out_dir: Path, clock: Clock) -> dict[str, Path]:
     """Review and approve a completed record (four eyes), render the certificate files."""
+    from metrolab.certificates.issue import render_all
     from metrolab.store import approve, review
 
-    files: dict[str, Path] = {}
-    draft = result.status.status != "completed"
-    if not draft:
-        # on the run's clock: virtual time ran ahead of the wall, and a record must not
-        # be approved before the calibration it holds ended
-        review(result.record, REVIEWER, clock=clock)
-        approve(result.record, OPERATOR, clock=clock)
-    from metrolab.certificates.issue import render_all
-
-    for kind, path in render_all(result.record, out_dir, draft=draft).items():
-        files[str(kind)] = Path(path)
-    return files
+    # on the run's clock: virtual time ran ahead of the wall, and a record must not
+    # be reviewed or approved before the calibration it holds ended
+    review(result.record, REVIEWER, clock=clock)
+    approve(result.record, OPERATOR, clock=clock)
+    return {str(kind): Path(path)
+            for kind, path in render_all(result.record, out_dir, draft=False).items()}

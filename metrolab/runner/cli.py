@@ -17,8 +17,9 @@ from rich.table import Table
 
 from metrolab.runner.config import RunConfig
 from metrolab.runner.discovery import Procedure, discover, find_procedure
-from metrolab.runner.engine import RunContext, Runner, RunSettings
+from metrolab.runner.engine import RunContext, Runner, RunSettings, select_points
 from metrolab.runner.errors import RunAborted, UserInputError
+from metrolab.runner.instruments import check_roles
 from metrolab.runner.lifecycle import RunInputs, RunResult, resume_run, start_run
 from metrolab.runner.operator import Answers, Operator
 from metrolab.runner.progress import ListingReporter, ProgressReporter
@@ -87,30 +88,45 @@ def procedures(procedures_dir: Path | None) -> None:
 @click.option("--customer", "customer_name", metavar="NAME",
               help="Customer the item is calibrated for (or [customer] in the answers file).")
 @click.option("--item", "item", metavar="MANUFACTURER,MODEL,SERIAL[,DESCRIPTION]",
-              help="The item calibrated, when it is not an instrument (a sensor).")
+              help="The item calibrated as its nameplate says (needed for a sensor).")
+@click.option("--asset", help="The lab's asset number of the item.")
 @click.option("--virtual-clock", is_flag=True,
               help="Run waits on a virtual clock (simulated instruments only).")
 @click.option("--timeout", "timeout_s", type=float, default=5.0, show_default=True,
               help="Instrument I/O timeout in seconds.")
+@click.option("--simulate", is_flag=True,
+              help="Rehearse on simulated instruments for every role (virtual clock).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="With --simulate: seed of the simulated bench's noise.")
+@click.option("--dut-error", "dut_errors", multiple=True, metavar="SPEC",
+              help='With --simulate: inject a DUT error, e.g. "DCV 10V gain=+60ppm".')
 def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: Path | None,
         out_dir: Path, answers: Path | None, yes: bool, dry_run: bool,
         procedures_dir: Path | None, readings: int | None, rule: str, guard: str,
         adjust: bool, points: tuple[str, ...], overrides: tuple[str, ...],
         operator_name: str | None, customer_name: str | None, item: str | None,
-        virtual_clock: bool, timeout_s: float) -> None:
-    """Run PROCEDURE against the DUT and the standards; seal the record."""
+        asset: str | None, virtual_clock: bool, timeout_s: float, simulate: bool, seed: int,
+        dut_errors: tuple[str, ...]) -> None:
+    """Run PROCEDURE against the DUT and the standards, or rehearse it with --simulate."""
     found = find_procedure(procedure, procedures_dir)
-    item_identity = _item(item)
+    item_identity = {**_item(item), **({"asset": asset.strip()} if asset else {})}
     settings = RunSettings(readings=readings or found.metadata.readings_per_point, rule=rule,
                            guard=guard if rule == "guarded" else None, adjust=adjust,
                            points=points)
+    resources = {"dut": dut} if dut else {}
+    resources.update(_pairs(standards, "--standard"))
+    check_roles(found, resources, complete=False)
+    select_points(found, points)
+    if simulate:
+        _refuse_with_simulate(resources, register, virtual_clock)
+    elif dut_errors or seed:
+        raise UserInputError("--seed and --dut-error only apply to simulated instruments: "
+                             "add --simulate")
     console = Console(stderr=True)
     if dry_run:
         _dry_run(found, settings, console)
         return
     operator = _operator(answers, yes, operator_name)
-    resources = {"dut": dut} if dut else {}
-    resources.update(_pairs(standards, "--standard"))
     config = RunConfig(procedure=procedure, resources=resources, out_dir=str(out_dir),
                        register=str(register) if register else None,
                        procedures_dir=str(procedures_dir) if procedures_dir else None,
@@ -119,7 +135,38 @@ def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: P
                        item=item_identity)
     all_overrides = {**operator.answers.overrides, **_pairs(overrides, "--override")}
     inputs = RunInputs(operator, ProgressReporter(console), overrides=all_overrides)
-    _finish(start_run(config, inputs))
+    if simulate:
+        _finish(_simulated_run(found, config, inputs, seed, dut_errors))
+    else:
+        _finish(start_run(config, inputs))
+
+
+def _refuse_with_simulate(resources: Mapping[str, str], register: Path | None,
+                          virtual_clock: bool) -> None:
+    """Refuse options that name real instruments or their register next to ``--simulate``."""
+    clash = [option for option, given in (("--dut/--standard", bool(resources)),
+                                          ("--register", register is not None),
+                                          ("--virtual-clock", virtual_clock)) if given]
+    if clash:
+        raise UserInputError(f"--simulate serves its own instruments, register and virtual "
+                             f"clock: leave out {', '.join(clash)}")
+
+
+def _simulated_run(procedure: Procedure, config: RunConfig, inputs: RunInputs, seed: int,
+                   dut_errors: tuple[str, ...]) -> RunResult:
+    """Run ``config`` against simulators of every role on one virtual clock; return the result."""
+    from metrolab.demo.simulation import SimulationOptions, simulate
+
+    roles = procedure.metadata.instruments
+    with simulate(procedure, SimulationOptions(seed, dut_errors)) as simulation:
+        register = simulation.write_register(
+            Path(config.out_dir), [r for r, spec in roles.items() if spec.kind == "standard"])
+        simulated = replace(config, resources=simulation.resources, register=str(register),
+                            virtual_clock=True, simulation=simulation.record())
+        inputs.clock, inputs.manual = simulation.clock, simulation.apply
+        inputs.reporter.note("[bold yellow]SIMULATED[/]: every instrument is a simulator on "
+                             "a virtual clock; the record and certificate say so")
+        return start_run(simulated, inputs)
 
 
 def _customer(answered: Mapping[str, str], name: str | None) -> dict[str, str]:
@@ -159,8 +206,8 @@ def _dry_run(procedure: Procedure, settings: RunSettings, console: Console) -> N
 def _finish(result: RunResult) -> None:
     print_result(result, Console())
     if result.status.status != "completed":
-        raise RunAborted(f"run {result.run_id} aborted: {result.status.reason}; record sealed "
-                         f"as aborted: {result.record}")
+        raise RunAborted(f"run {result.run_id} did not complete: {result.status.reason}; its "
+                         f"record is sealed as aborted: {result.record}")
 
 
 @click.command()

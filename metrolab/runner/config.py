@@ -34,6 +34,8 @@ class RunConfig:
     #: the item calibrated when it is not an instrument (a sensor): manufacturer, model,
     #: serial, description
     item: Mapping[str, str] = field(default_factory=dict)
+    #: set for a run on simulated instruments (``--simulate``, the demo): seed, DUT errors
+    simulation: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the config as JSON-safe data (what the journal's runner note holds)."""
@@ -41,6 +43,7 @@ class RunConfig:
         data["resources"] = dict(self.resources)
         data["customer"] = dict(self.customer)
         data["item"] = dict(self.item)
+        data["simulation"] = dict(self.simulation)
         return data
 
     @classmethod

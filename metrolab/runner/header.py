@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from metrolab import __version__
-from metrolab.clock import Clock, isoformat
+from metrolab.clock import Clock, VirtualClock, isoformat
 from metrolab.runner.config import RunConfig
 from metrolab.runner.discovery import Procedure
-from metrolab.runner.errors import UserInputError
+from metrolab.runner.engine import RunSettings, select_points
 from metrolab.runner.instruments import OpenInstrument
 from metrolab.runner.operator import CUSTOMER_FIELDS
 from metrolab.runner.register import LABORATORY_FIELDS
@@ -28,21 +28,27 @@ def new_run_id(procedure: Procedure, dut_serial: str, clock: Clock) -> str:
     return f"{procedure.metadata.name}-{serial}-{stamp}"
 
 
-def item_identity(procedure: Procedure, config: RunConfig,
-                  instruments: Mapping[str, OpenInstrument]) -> dict[str, str]:
-    """Return the identity of the item calibrated: the DUT instrument's, or ``config.item``."""
-    if "dut" in instruments:
-        return dict(instruments["dut"].identity)
-    if not config.item.get("serial"):
-        raise UserInputError(f"procedure {procedure.metadata.name} calibrates an item that is "
-                             "not an instrument: give --item MANUFACTURER,MODEL,SERIAL")
-    return {key: config.item.get(key, "") for key in ("manufacturer", "model", "serial",
-                                                       "description")}
+def clock_data(clock: Clock) -> dict[str, Any]:
+    """Return which clock runs the run: ``kind`` virtual or wall, and the wall time at start.
+
+    On a virtual clock (simulated instruments) the times in the record are simulated:
+    an hour of warm-up passes in a moment of real time.
+    """
+    kind = "virtual" if isinstance(clock, VirtualClock) else "wall"
+    return {"kind": kind, "wall_started_at": datetime.now(UTC).isoformat()}
+
+
+def plan_data(procedure: Procedure, settings: RunSettings) -> dict[str, Any]:
+    """Return which points the run measures: how many of the procedure's, and the patterns."""
+    selected = select_points(procedure, settings.points)
+    phases = 2 if settings.adjust else 1
+    return {"points": len(selected) * phases, "procedure_points": len(procedure.points) * phases,
+            "patterns": list(settings.points)}
 
 
 def run_started_data(procedure: Procedure, config: RunConfig, operator: str, run_id: str,
                      item: Mapping[str, str], item_description: str, started: datetime,
-                     laboratory: Mapping[str, str]) -> dict[str, Any]:
+                     laboratory: Mapping[str, str], clock: Clock) -> dict[str, Any]:
     """Return the data of the journal's ``run_started`` entry."""
     meta = procedure.metadata
     settings = config.settings
@@ -55,14 +61,16 @@ def run_started_data(procedure: Procedure, config: RunConfig, operator: str, run
         "software_version": __version__,
         "config_hash": config.config_hash(),
         "operator": operator,
-        "item": {"manufacturer": item["manufacturer"], "model": item["model"],
-                 "serial": item["serial"],
+        "item": {**item,
                  "description": item.get("description") or item_description or meta.title},
         "customer": {key: config.customer.get(key, "") for key in CUSTOMER_FIELDS},
         "location": config.location,
         "laboratory": {key: laboratory.get(key, "") for key in LABORATORY_FIELDS},
         "decision_rule": {"rule": settings.rule, "parameters": parameters},
         "started_at": isoformat(started.timestamp()),
+        "clock": clock_data(clock),
+        "plan": plan_data(procedure, settings),
+        "simulation": dict(config.simulation),
     }
 
 

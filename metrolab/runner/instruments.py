@@ -29,8 +29,10 @@ class OpenInstrument:
     identity: dict[str, str]
 
 
-def check_roles(procedure: Procedure, resources: Mapping[str, str]) -> None:
-    """Refuse resources for roles ``procedure`` does not have, and required roles left out.
+def check_roles(procedure: Procedure, resources: Mapping[str, str], *,
+                complete: bool = True) -> None:
+    """Refuse resources for roles ``procedure`` does not have, and (``complete``) required
+    roles left out.
 
     Raises :class:`UserInputError` naming the role and the option that gives it.
     """
@@ -41,7 +43,7 @@ def check_roles(procedure: Procedure, resources: Mapping[str, str]) -> None:
         raise UserInputError(f"procedure {procedure.metadata.name} has no role {unknown[0]!r} "
                              f"({option}); its roles are: {', '.join(roles)}")
     missing = [r for r, spec in roles.items() if spec.required and r not in resources]
-    if missing:
+    if missing and complete:
         option = "--dut" if missing[0] == "dut" else f"--standard {missing[0]}=RESOURCE"
         what = roles[missing[0]].description
         raise UserInputError(f"no resource for role {missing[0]!r} ({what}): give {option}")

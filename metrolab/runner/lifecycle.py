@@ -23,19 +23,16 @@ from metrolab.runner.config import RunConfig, runner_note
 from metrolab.runner.discovery import Procedure, find_procedure
 from metrolab.runner.engine import RunContext, Runner, RunSettings, RunStatus, select_points
 from metrolab.runner.errors import ResumeError
-from metrolab.runner.header import (
-    instrument_data,
-    item_identity,
-    new_run_id,
-    run_started_data,
-)
+from metrolab.runner.header import instrument_data, new_run_id, run_started_data
 from metrolab.runner.instruments import (
     OpenInstrument,
     close_instruments,
     open_instruments,
     open_one,
 )
+from metrolab.runner.item import item_identity
 from metrolab.runner.operator import Operator
+from metrolab.runner.procedure import ManualSetting
 from metrolab.runner.progress import Reporter
 from metrolab.runner.register import Register
 from metrolab.runner.signals import handling_signals
@@ -50,6 +47,8 @@ class RunResult:
     run_id: str
     journal: Path
     record: Path
+    #: how many points (phases counted) the run set out to measure
+    planned: int = 0
 
 
 @dataclass(slots=True)
@@ -63,6 +62,8 @@ class RunInputs:
     item_description: str = ""
     laboratory: Mapping[str, str] = field(default_factory=dict)
     on_runner: Callable[[Runner], None] | None = None
+    #: applies what the operator sets by hand, on a simulated bench (returns what it did)
+    manual: Callable[[ManualSetting], str] | None = None
 
 
 def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
@@ -81,7 +82,8 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
     try:
         started = datetime.fromtimestamp(clock.now(), tz=UTC)
         trace = traceability(instruments, register, started, inputs.overrides)
-        item = item_identity(procedure, config, instruments)
+        item = item_identity(procedure, {**inputs.operator.answers.item, **config.item},
+                             instruments, register, inputs.operator)
         run_id = new_run_id(procedure, item["serial"], clock)
         out_dir = Path(config.out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -91,7 +93,7 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
             laboratory = inputs.laboratory or (register.laboratory if register else {})
             journal.append("run_started", run_started_data(
                 procedure, config, inputs.operator.name, run_id, item, inputs.item_description,
-                started, laboratory))
+                started, laboratory, clock))
             journal.append("event", {"time": clock.now(), "type": "note",
                                      "message": "runner settings", "data": {
                                          "runner": config.to_dict()}})
@@ -99,13 +101,14 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
             for role, instrument in instruments.items():
                 journal.append("instrument", instrument_data(instrument, trace.get(role)))
             context = _context(config.settings, clock, instruments, resumed=False)
-            status = _execute(procedure, config, inputs, clock, journal, instruments, context,
-                              ())
+            status, planned = _execute(procedure, config, inputs, clock, journal, instruments,
+                                       context, ())
         finally:
             journal.close()
     finally:
         close_instruments(instruments)
-    return RunResult(status, run_id, journal_path, _seal(journal_path, out_dir, run_id, clock))
+    return RunResult(status, run_id, journal_path, _seal(journal_path, out_dir, run_id, clock),
+                     planned)
 
 
 def _context(settings: RunSettings, clock: Clock, instruments: Mapping[str, OpenInstrument],
@@ -122,7 +125,8 @@ def _environment_role(procedure: Procedure, instruments: Mapping[str, Any]) -> s
 
 def _execute(procedure: Procedure, config: RunConfig, inputs: RunInputs, clock: Clock,
              journal: Any, instruments: dict[str, OpenInstrument], context: RunContext,
-             done: Any) -> RunStatus:
+             done: Any) -> tuple[RunStatus, int]:
+    """Run the points not ``done``; return how the run ended and how many points it planned."""
     def reconnect(role: str) -> Any:
         old = instruments[role]
         with contextlib.suppress(InstrumentError):  # the connection is gone: why we reconnect
@@ -140,11 +144,11 @@ def _execute(procedure: Procedure, config: RunConfig, inputs: RunInputs, clock: 
                     journal=journal,
                     instruments={role: i.driver for role, i in instruments.items()},
                     environment_role=_environment_role(procedure, instruments),
-                    reconnect=reconnect)
+                    reconnect=reconnect, manual=inputs.manual)
     if inputs.on_runner is not None:
         inputs.on_runner(runner)
     with handling_signals(runner, inputs.operator.interactive, inputs.reporter.note):
-        return runner.execute(done)
+        return runner.execute(done), len(runner.work())
 
 
 def _seal(journal_path: Path, out_dir: Path, run_id: str, clock: Clock) -> Path:
@@ -186,6 +190,10 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
         raise ResumeError(f"journal {journal_path} has no runner settings (it was not written "
                           "by `metrolab run`): seal it with `metrolab recover` instead")
     config = RunConfig.from_dict(note)
+    if config.simulation:
+        raise ResumeError(f"journal {journal_path} is of a run on simulated instruments, which "
+                          "lived in the process that stopped: seal it with `metrolab recover` "
+                          "and rehearse again")
     procedure = find_procedure(config.procedure, config.procedures_dir)
     journalled = {e.data["name"]: e.data for e in entries if e.kind == "instrument"}
     clock = inputs.clock or resume_clock(config.virtual_clock, entries)
@@ -216,12 +224,12 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
             results = {(e.data["point_id"], e.data["phase"]): e.data for e in entries
                        if e.kind == "point_result"}
             context.results.extend(results.values())
-            status = _execute(procedure, config, inputs, clock, journal, instruments, context,
-                              done)
+            status, planned = _execute(procedure, config, inputs, clock, journal, instruments,
+                                       context, done)
         finally:
             journal.close()
     finally:
         close_instruments(instruments)
     out_dir = Path(config.out_dir)
     return RunResult(status, contents.run_id, journal_path,
-                     _seal(journal_path, out_dir, contents.run_id, clock))
+                     _seal(journal_path, out_dir, contents.run_id, clock), planned)

@@ -80,6 +80,8 @@ class ProgressReporter:
         )
         self._task: TaskID | None = None
         self._held = False
+        #: the reason of the last wait: a run of equal waits (a stability loop) shows once
+        self._last_wait = ""
 
     def _go_on(self) -> None:
         """Restart the live display after a prompt stopped it."""
@@ -95,20 +97,25 @@ class ProgressReporter:
     def point(self, number: int, total: int, point: TestPoint, phase: str) -> None:
         """Name the point being measured on the bar."""
         self._go_on()
+        self._last_wait = ""
         if self._task is not None:
             label = f"{phase.replace('_', '-')} {point.point_id}: {point.label()}"
             self._progress.update(self._task, description=label)
 
     def message(self, message: Message) -> None:
-        """Long waits are worth a line; a prompt stops the bar until the next step."""
+        """Long waits are worth a line (once for a run of equal ones); a prompt stops the bar
+        until the next step."""
         if isinstance(message, Prompt):
             if not self._held:
                 self._held = True
                 self._progress.stop()
             return
         self._go_on()
-        if isinstance(message, Wait) and message.seconds >= 60:
+        if isinstance(message, Wait) and message.seconds >= 60 \
+                and message.reason != self._last_wait:
             self._progress.console.print(f"  {describe(message)}")
+        if isinstance(message, Wait):
+            self._last_wait = message.reason
 
     def point_done(self, statement: str) -> None:
         """Advance the bar by one point."""

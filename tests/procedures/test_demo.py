@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 
 from metrolab.cli import main
-from metrolab.demo.run import run_demo
+from metrolab.demo.run import DemoOptions, run_demo
 from metrolab.store import open_record, verify
 
 #: +60 ppm on the 10 V range: 600 µV at ±10 V against a ±400 µV limit, nothing at 0 V.
@@ -27,7 +27,8 @@ AFFECTED = {"DCV-10V", "DCV--10V", "RES4-10kohm", "ZERO-RES4-10kohm"}
 @pytest.mark.slow
 @pytest.mark.timeout(400)  # a full run; a loaded CI box needs more than the default 120 s
 def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: Path) -> None:
-    result = run_demo(tmp_path, ERRORS, seed=11, console=Console(quiet=True))
+    result = run_demo(tmp_path, DemoOptions(seed=11, dut_errors=ERRORS),
+                      Console(quiet=True)).run
     assert result.status.status == "completed"
     assert verify(result.record).ok
     record = open_record(result.record)

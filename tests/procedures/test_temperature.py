@@ -15,7 +15,7 @@ from metrolab.drivers.bench import SimulatedBench
 from rich.console import Console
 
 from metrolab.clock import VirtualClock
-from metrolab.demo.run import demo_register
+from metrolab.demo.register import demo_register
 from metrolab.runner.config import RunConfig
 from metrolab.runner.engine import RunSettings
 from metrolab.runner.lifecycle import RunInputs, start_run
