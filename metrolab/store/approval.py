@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,22 +45,61 @@ def _checked(path: str | os.PathLike[str], action: str, who: str) -> Record:
     return record
 
 
+def _not_before_end(record: Record, action: str, clock: Clock) -> None:
+    """Refuse a review or approval stamped before the end of the run it concerns.
+
+    A run on a virtual clock (simulated instruments) may end ahead of the wall clock:
+    its record can be reviewed on the run's clock (as the demo does) or once that time
+    has come.
+    """
+    ended = record.run.get("ended_at")
+    if not ended:
+        return
+    end = datetime.fromisoformat(str(ended)).timestamp()
+    now = clock.now()
+    if now < end:
+        virtual = (record.run.get("clock") or {}).get("kind") == "virtual"
+        raise ReviewError(
+            f"{action} of {record.record_id} at {isoformat(now)} would precede the end of its "
+            f"run ({ended}); a record is checked after the calibration it holds"
+            + ("; the run ended on a virtual clock ahead of the wall clock: review it on "
+               "the run's clock or after that time" if virtual else ""))
+
+
 def review(path: str | os.PathLike[str], who: str, *, clock: Clock | None = None) -> ReviewState:
-    """Record that ``who`` checked the draft record at ``path``; return the new state."""
+    """Record that ``who`` checked the draft record at ``path``; return the new state.
+
+    Raises :class:`ReviewError` for a record not a draft, or a review that would be
+    stamped before the end of the run.
+    """
     record = _checked(path, "review", who)
+    clock = clock or WallClock()
+    _not_before_end(record, "review", clock)
     if record.review.state != "draft":
         raise ReviewError(f"review of {record.record_id}: it is already {record.review.state} "
                           f"(by {record.review.who}); only a draft can be reviewed")
     log = AuditLog.for_record(path)
-    log.clock = clock or WallClock()
+    log.clock = clock
     log.append("reviewed", record.record_id, who=who.strip(), content_sha256=record.sha256,
                file=Path(path).name)
     return log.review_state(record.record_id)
 
 
 def approve(path: str | os.PathLike[str], who: str, *, clock: Clock | None = None) -> ReviewState:
-    """Record that ``who`` authorised the reviewed record at ``path``; return the new state."""
+    """Record that ``who`` authorised the reviewed record at ``path``; return the new state.
+
+    Raises :class:`ReviewError` for a record not reviewed, approved by its reviewer, of a
+    run that did not complete, or an approval stamped before the end of the run.
+    """
     record = _checked(path, "approval", who)
+    clock = clock or WallClock()
+    status = record.run.get("status")
+    if status != "completed":
+        raise ReviewError(f"approval of {record.record_id}: its run ended {status!r} "
+                          f"({record.run.get('reason') or 'no reason recorded'}), not "
+                          "completed; an incomplete calibration cannot be approved for a "
+                          "certificate (render a draft with `metrolab report --draft`)")
+    _not_before_end(record, "approval", clock)
     state = record.review
     if state.state != "reviewed":
         raise ReviewError(f"approval of {record.record_id}: it is {state.state}; it must be "
@@ -68,7 +108,7 @@ def approve(path: str | os.PathLike[str], who: str, *, clock: Clock | None = Non
         raise ReviewError(f"approval of {record.record_id}: {who} reviewed it; approval needs "
                           "a second person")
     log = AuditLog.for_record(path)
-    log.clock = clock or WallClock()
+    log.clock = clock
     log.append("approved", record.record_id, who=who.strip(), content_sha256=record.sha256,
                file=Path(path).name)
     return log.review_state(record.record_id)
