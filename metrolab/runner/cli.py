@@ -12,8 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
-from rich.console import Console
+from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from metrolab.runner.config import RunConfig
 from metrolab.runner.discovery import Procedure, discover, find_procedure
@@ -47,16 +49,33 @@ def _operator(answers: Path | None, yes: bool, name: str | None) -> Operator:
 @click.option("--procedures", "procedures_dir", type=click.Path(path_type=Path),
               help="Also look for procedures in this folder.")
 def procedures(procedures_dir: Path | None) -> None:
-    """List the installed procedures (built-in, --procedures DIR, entry points)."""
-    table = Table(title="procedures")
-    table.add_column("name", no_wrap=True)
-    for column in ("version", "title", "DUT models", "points", "source"):
-        table.add_column(column)
+    """List the installed procedures and the instrument roles each needs."""
+    console = Console()
     for name, procedure in sorted(discover(procedures_dir).items()):
-        meta = procedure.metadata
-        table.add_row(name, meta.version, meta.title, ", ".join(meta.dut_models),
-                      str(len(procedure.points)), procedure.source)
-    Console().print(table)
+        console.print(procedure_listing(name, procedure))
+
+
+def procedure_listing(name: str, procedure: Procedure) -> Group:
+    """Return what ``metrolab procedures`` shows of one procedure: name, version, points,
+    source and title, then one row per role with the option that gives its instrument.
+
+    Columns wrap instead of being cut, so it reads at 80 columns.
+    """
+    meta = procedure.metadata
+    roles = Table(box=None, show_header=True, padding=(0, 1), pad_edge=False)
+    for column in ("role", "give it with", "instrument (models)"):
+        roles.add_column(column, overflow="fold")
+    for role, spec in meta.instruments.items():
+        option = "--dut RESOURCE" if role == "dut" else f"--standard {role}=RESOURCE"
+        if not spec.required:
+            option += " (optional)"
+        roles.add_row(role, option, f"{spec.description} ({', '.join(spec.drivers)})")
+    if "dut" not in meta.instruments:
+        roles.add_row("item", "--item MAKER,MODEL,SERIAL",
+                      f"the item calibrated ({', '.join(meta.dut_models)})")
+    heading = Text.assemble((name, "bold"), f"  version {meta.version}, "
+                            f"{len(procedure.points)} points, {procedure.source}")
+    return Group(heading, Padding(Group(Text(meta.title), roles), (0, 0, 1, 2)))
 
 
 @click.command()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metrolab.clock import Clock
-from metrolab.instrument.errors import InstrumentError
+from metrolab.instrument.errors import InstrumentConnectionError, InstrumentError
 from metrolab.runner.discovery import Procedure
 from metrolab.runner.errors import ResourceNotAnswering, UserInputError
 
@@ -101,6 +101,9 @@ def _identify(cls: Any, role: str, resource: str, timeout_s: float, clock: Clock
         raise ResourceNotAnswering(f"{role} at {resource} cannot be opened: {exc}") from exc
     try:
         driver.identity  # noqa: B018 - the identification query is the point
+    except InstrumentConnectionError as exc:
+        driver.close()
+        raise ResourceNotAnswering(f"{role} at {resource} cannot be reached: {exc}") from exc
     except InstrumentError as exc:
         driver.close()
         raise ResourceNotAnswering(

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
+from metrolab.clitypes import ExistingPath
 from metrolab.errors import MetrolabError, UserInputError
 
-EXISTING = click.Path(exists=True, path_type=Path)
+EXISTING = ExistingPath()
 
 
 @click.command()
