@@ -110,7 +110,7 @@ def procedure_listing(name: str, procedure: Procedure) -> Group:
               help="The item calibrated as its nameplate says (needed for a sensor).")
 @click.option("--asset", help="The lab's asset number of the item.")
 @click.option("--virtual-clock", is_flag=True,
-              help="Run waits on a virtual clock (simulated instruments only).")
+              help="Run waits on a virtual clock (simulators sharing it only; see --simulate).")
 @click.option("--timeout", "timeout_s", type=float, default=5.0, show_default=True,
               help="Instrument I/O timeout in seconds.")
 @click.option("--simulate", is_flag=True,
@@ -182,10 +182,10 @@ def _simulated_run(procedure: Procedure, config: RunConfig, inputs: RunInputs, s
             Path(config.out_dir), [r for r, spec in roles.items() if spec.kind == "standard"])
         simulated = replace(config, resources=simulation.resources, register=str(register),
                             virtual_clock=True, simulation=simulation.record())
-        inputs.clock, inputs.manual = simulation.clock, simulation.apply
         inputs.reporter.note("[bold yellow]SIMULATED[/]: every instrument is a simulator on "
                              "a virtual clock; the record and certificate say so")
-        return start_run(simulated, inputs)
+        return start_run(simulated, replace(inputs, clock=simulation.clock,
+                                            manual=simulation.apply))
 
 
 def _customer(answered: Mapping[str, str], name: str | None) -> dict[str, str]:
