@@ -47,6 +47,9 @@ def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: P
     assert record.run["laboratory"]["country"] == "DE"
     html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
     assert "not recorded" not in html and "Demo Customer Ltd" in html
+    # simulated instruments on a virtual clock: the record says so, the certificate too
+    assert record.run["simulation"]["simulated"] and record.run["clock"]["kind"] == "virtual"
+    assert '<div class="watermark">SIMULATED</div>' in html and "virtual clock" in html
     # every point's reference uncertainty comes from the unverified 5522A 1-year table,
     # the AC points' limits from the unverified 34401A AC rows: the certificate says so
     assert all(p.result["caveats"] for p in record.points)
