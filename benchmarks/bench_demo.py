@@ -23,7 +23,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from metrolab.runner.demo import run_demo
+from metrolab.demo.run import DemoOptions, run_demo
 
 #: files whose functions count as instrument I/O
 _TRANSPORT_FILES = ("metrolab/instrument/visa.py", "metrolab/instrument/serial_port.py")
@@ -79,7 +79,7 @@ def main() -> None:
             profile = cProfile.Profile()
             start = time.perf_counter()
             profile.enable()
-            run_demo(Path(out), (), seed=run, console=quiet)
+            run_demo(Path(out), DemoOptions(seed=run), quiet)
             profile.disable()
             wall = time.perf_counter() - start
         io = _io_seconds(profile)

@@ -35,6 +35,7 @@ from metrolab.drivers.vaisala.sim_hmt330 import VaisalaHMT330Simulator
 
 from metrolab.clock import Clock, WallClock
 from metrolab.errors import UserInputError
+from metrolab.instrument.inprocess import serve_in_process
 from metrolab.instrument.simulation import (
     DutError,
     Fault,
@@ -186,6 +187,18 @@ class SimulatedBench:
                 "hygrometer": stack.enter_context(serve_pty(self.hygrometer)),
             }
             yield {role: servers[role].resource for role in ROLES}
+
+    @contextmanager
+    def serve_in_process(self) -> Iterator[dict[str, str]]:
+        """Serve every instrument inside this process; yield role -> ``SIM::`` resource.
+
+        The resources open with the same drivers as :meth:`serve`'s, through an in-process
+        transport (no socket, no pseudo-terminal, no thread), so a whole run is as fast as
+        the simulators; they are withdrawn on exit.
+        """
+        with ExitStack() as stack:
+            yield {role: stack.enter_context(serve_in_process(self.simulators[role]))
+                   for role in ROLES}
 
     def inject_dut_error(self, text: str) -> DutError:
         """Add an error to the DMM's readings on one function and range; return it.

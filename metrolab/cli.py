@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,51 +21,84 @@ import click
 from metrolab import __version__
 from metrolab.errors import MetrolabError, UserInputError
 
-#: command name -> "module:attribute" of its click command
-COMMANDS: dict[str, str] = {
-    "sim": "metrolab.instrument.cli:sim",
-    "idn": "metrolab.instrument.cli:idn",
-    "list": "metrolab.instrument.cli:list_resources",
-    "uncertainty": "metrolab.uncertainty.cli:uncertainty",
-    "risk": "metrolab.conformity.cli:risk",
-    "verify": "metrolab.store.cli:verify",
-    "recover": "metrolab.store.cli:recover",
-    "show": "metrolab.store.cli:show",
-    "review": "metrolab.store.cli:review",
-    "approve": "metrolab.store.cli:approve",
-    "amend": "metrolab.store.cli:amend",
-    "audit": "metrolab.store.cli:audit",
-    "keys": "metrolab.store.keys_cli:keys",
-    "report": "metrolab.certificates.cli:report",
-    "procedures": "metrolab.runner.cli:procedures",
-    "run": "metrolab.runner.cli:run",
-    "resume": "metrolab.runner.cli:resume",
-    "demo": "metrolab.runner.cli:demo",
+
+@dataclass(frozen=True, slots=True)
+class CommandEntry:
+    """Where a subcommand lives (``module:attribute``) and its one-line help."""
+
+    target: str
+    help: str
+
+
+#: command name -> where its click command lives and the line ``metrolab --help`` shows,
+#: so listing the commands imports none of them
+COMMANDS: dict[str, CommandEntry] = {
+    "sim": CommandEntry("metrolab.instrument.cli:sim",
+                        "Serve simulated instruments over TCP (127.0.0.1) and ptys."),
+    "idn": CommandEntry("metrolab.instrument.cli:idn",
+                        "Print the identity (*IDN?) of the instrument at RESOURCE."),
+    "list": CommandEntry("metrolab.instrument.cli:list_resources",
+                         "List the VISA resources the VISA library finds."),
+    "uncertainty": CommandEntry("metrolab.uncertainty.cli:uncertainty",
+                                "GUM and Monte Carlo evaluation of a model file."),
+    "risk": CommandEntry("metrolab.conformity.cli:risk",
+                         "Acceptance limits, TUR, statement and risks (ILAC-G8)."),
+    "verify": CommandEntry("metrolab.store.cli:verify",
+                           "Check a record, a records folder or an audit log."),
+    "recover": CommandEntry("metrolab.store.cli:recover",
+                            "Seal an interrupted run from its journal."),
+    "show": CommandEntry("metrolab.store.cli:show", "Print a summary of a sealed record."),
+    "review": CommandEntry("metrolab.store.cli:review",
+                           "Sign a draft record as reviewed, with the reviewer's key."),
+    "approve": CommandEntry("metrolab.store.cli:approve",
+                            "Sign a reviewed record as approved (not by its reviewer)."),
+    "amend": CommandEntry("metrolab.store.cli:amend",
+                          "Seal an amended copy of a record; the original stays."),
+    "audit": CommandEntry("metrolab.store.cli:audit",
+                          "Audit-log tools: print the head hash to keep as an anchor."),
+    "keys": CommandEntry("metrolab.store.keys_cli:keys",
+                         "Create a signing key for sealing, review and approval."),
+    "report": CommandEntry("metrolab.certificates.cli:report",
+                           "Render the certificates of a sealed record."),
+    "procedures": CommandEntry("metrolab.runner.cli:procedures",
+                               "List the installed procedures and the roles they need."),
+    "run": CommandEntry("metrolab.runner.cli:run",
+                        "Run a procedure (or rehearse it: --simulate), seal the record."),
+    "resume": CommandEntry("metrolab.runner.cli:resume",
+                           "Go on with a run after a crash, at its first incomplete point."),
+    "demo": CommandEntry("metrolab.demo.cli:demo",
+                         "A whole simulated calibration, record and certificate."),
 }
 
 
 class LazyGroup(click.Group):
-    """A click group whose subcommands are imported on first use."""
+    """A click group whose subcommands are imported only when one of them runs."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        """Return the names of the subcommands that are installed, sorted."""
-        return sorted(name for name in COMMANDS if self._load(name) is not None)
+        """Return the names of the subcommands, sorted (nothing is imported)."""
+        return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """Return the click command called ``cmd_name``, or None if there is none."""
         return self._load(cmd_name)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the command list of ``--help`` from :data:`COMMANDS`, importing nothing."""
+        rows = [(name, COMMANDS[name].help) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     @staticmethod
     def _load(name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
-        if target is None:
+        entry = COMMANDS.get(name)
+        if entry is None:
             return None
-        module_name, attribute = target.split(":")
+        module_name, attribute = entry.target.split(":")
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name and module_name.startswith(exc.name):
-                return None  # that part of metrolab is not built yet
+                return None  # that part of metrolab is not installed
             raise
         command: click.Command = getattr(module, attribute)
         return command

@@ -36,6 +36,7 @@ the conformity engine's low-TUR warning is therefore not repeated on screen.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, cast
 
 import pint
@@ -99,6 +100,9 @@ _VOLTS = "calibrator NORMAL HI/LO to DMM Input HI/LO"
 _AMPS = "calibrator AUX HI/LO to DMM current input I and LO"
 _OHMS2 = "calibrator NORMAL HI/LO to DMM Input HI/LO (2-wire)"
 _OHMS4 = "calibrator NORMAL and SENSE to DMM Input and Sense (4-wire)"
+#: short names of the connections: the prompt keys are ``connect-<name>``
+_CONNECTION_KEYS = {_SHORT: "short", _VOLTS: "volts", _AMPS: "amps", _OHMS2: "ohms-2-wire",
+                    _OHMS4: "ohms-4-wire"}
 
 
 def _q(value: float, unit: str) -> pint.Quantity:
@@ -137,7 +141,7 @@ def _table() -> list[TestPoint]:
     for value, label in ((0.1, "100mV"), (1.0, "1V"), (10.0, "10V"), (100.0, "100V")):
         points.append(TestPoint(f"ACV-{label}-1kHz", "AC voltage gain", "ACV", _q(value, "V"),
                                 _q(value, "V"), frequency=_q(1e3, "Hz"), connection=_VOLTS))
-    return points
+    return [replace(p, connection_key=_CONNECTION_KEYS[p.connection]) for p in points]
 
 
 def _specified(point: TestPoint) -> bool:

@@ -2,8 +2,11 @@
 
 The sensor under calibration (channel 2 of a 1529-class readout) and the reference PRT
 (channel 1, the standard, in the register) sit together in a stirred comparison bath.
-At each set point the operator sets the bath; the runner waits until the reference
-reads stable, then takes alternating readings of both channels. Per point the error of
+At each set point the operator sets the bath; readings count only once the reference
+reads within ±0.5 K of the set point and stable (spread under 10 mK over five checks a
+minute apart); while they are taken the bath is watched, and a reference that leaves the
+band pauses the run until it is back and has the point measured again. Then alternating
+readings of both channels are taken. Per point the error of
 the sensor, E = indication - reference temperature, gets a GUM budget:
 
 - ``indication`` and ``reference``: Type A, means of the readings (n-1 dof);
@@ -36,6 +39,7 @@ from metrolab.runner.evaluation import decide_error, noting_warnings
 from metrolab.runner.procedure import (
     Do,
     InstrumentRole,
+    ManualSetting,
     Metadata,
     Note,
     Plan,
@@ -46,19 +50,26 @@ from metrolab.runner.procedure import (
     StopRun,
     TestPoint,
     Wait,
+    Watch,
 )
 from metrolab.uncertainty import TypeA, TypeB, evaluate_gum
 from metrolab.uncertainty.curves import fit_polynomial
+from metrolab.uncertainty.errors import SingularFitError
 from metrolab.units import Quantity
 
 REFERENCE_CHANNEL = 1
 SENSOR_CHANNEL = 2
 #: seconds between readings of one channel: the 1529 scans 3 channels, 1 s each
 READING_INTERVAL_S = 3.0
-#: stability: the reference must change by less than this (K) over one check interval
+#: the reference must read within this (K) of the set point before readings count, and
+#: stay within it while they are taken (a watched condition: the point is measured again)
+SET_POINT_TOLERANCE_K = 0.5
+#: stability: the reference's spread (max - min, K) over the last STABLE_WINDOW checks
 STABLE_K = 0.01
+STABLE_WINDOW = 5
 STABILITY_CHECK_S = 60.0
-STABILITY_CHECKS = 60
+#: how long the bath may take to reach and settle at a set point before the run stops
+SETTLE_MAX_S = 2 * 3600.0
 REFERENCE_U_K = 0.010
 BATH_UNIFORMITY_K = 0.005
 SET_POINTS_C = (0.0, 25.0, 50.0, 75.0, 100.0)
@@ -82,7 +93,7 @@ _BATH = (f"reference PRT in readout channel {REFERENCE_CHANNEL} and the sensor u
 
 TEST_POINTS = tuple(
     TestPoint(f"T{t:+04.0f}C", "comparison in bath", "TEMP", Quantity(t, "degC"),
-              connection=_BATH)
+              connection=_BATH, connection_key="bath")
     for t in SET_POINTS_C
 )
 
@@ -107,23 +118,17 @@ def prepare(ctx: RunContext) -> Plan:
 
 
 def measure_point(ctx: RunContext, point: TestPoint) -> PointPlan:
-    """Set the bath, wait until stable, read both channels in turn; return the sensor's error."""
+    """Set the bath, wait until the reference is at the set point and stable, read both
+    channels in turn (the bath watched meanwhile); return the sensor's error."""
     set_point = float(point.nominal.to("degC").magnitude)
     yield Prompt(f"set-bath-{point.point_id}",
-                 f"Set the comparison bath to {set_point:g} °C; confirm when it is set")
-    previous: float | None = None
-    for _ in range(STABILITY_CHECKS):
-        yield Wait(STABILITY_CHECK_S, "bath stabilisation")
-        now = yield Read[ThermometerReadout]("thermometer", 1, "reference (stability check)",
-                                             _channel(REFERENCE_CHANNEL), point.nominal,
-                                             journal=False)
-        value = float(now.to("degC").magnitude[0])
-        if previous is not None and abs(value - previous) < STABLE_K:
-            break
-        previous = value
-    else:
-        raise StopRun(f"the bath did not settle at {set_point:g} °C within "
-                      f"{STABILITY_CHECKS * STABILITY_CHECK_S:g} s")
+                 f"Set the comparison bath to {set_point:g} °C; confirm when it is set",
+                 setting=ManualSetting("bath set point", point.nominal))
+    yield from wait_until_settled(point)
+    low = Quantity(set_point - SET_POINT_TOLERANCE_K, "degC")
+    high = Quantity(set_point + SET_POINT_TOLERANCE_K, "degC")
+    yield Watch("bath (reference PRT)", "thermometer", _reference, low, high,
+                poll_s=STABILITY_CHECK_S, max_wait_s=SETTLE_MAX_S)
     reference: list[float] = []
     indication: list[float] = []
     for _ in range(ctx.settings.readings):
@@ -139,6 +144,43 @@ def measure_point(ctx: RunContext, point: TestPoint) -> PointPlan:
                                                     "unit": "°C"})
     return (yield from noting_warnings(
         lambda: evaluate(ctx, set_point, np.array(indication), np.array(reference))))
+
+
+def _reference(thermometer: Any) -> Any:
+    """Return the reference PRT's temperature now (°C)."""
+    return thermometer.read_temperature(REFERENCE_CHANNEL).to("degC")
+
+
+def settled(history: list[float], set_point: float) -> bool:
+    """Return True when the last :data:`STABLE_WINDOW` reference readings (°C) are all within
+    :data:`SET_POINT_TOLERANCE_K` of ``set_point`` and spread by less than :data:`STABLE_K`."""
+    window = history[-STABLE_WINDOW:]
+    return (len(window) == STABLE_WINDOW
+            and all(abs(t - set_point) <= SET_POINT_TOLERANCE_K for t in window)
+            and max(window) - min(window) < STABLE_K)
+
+
+def wait_until_settled(point: TestPoint) -> Plan:
+    """Check the reference every :data:`STABILITY_CHECK_S` until :func:`settled`.
+
+    Raises :class:`StopRun` when the bath is not settled at the set point within
+    :data:`SETTLE_MAX_S` (never set, or not able to hold it), naming the last reading.
+    """
+    set_point = float(point.nominal.to("degC").magnitude)
+    history: list[float] = []
+    for _ in range(int(SETTLE_MAX_S / STABILITY_CHECK_S)):
+        yield Wait(STABILITY_CHECK_S, "bath stabilisation")
+        now = yield Read("thermometer", 1, "reference (set-point and stability check)",
+                         _channel(REFERENCE_CHANNEL), point.nominal, journal=False)
+        history.append(float(now.to("degC").magnitude[0]))
+        if settled(history, set_point):
+            return
+    spread = max(history[-STABLE_WINDOW:]) - min(history[-STABLE_WINDOW:])
+    raise StopRun(
+        f"the bath did not settle at {set_point:g} °C within {SETTLE_MAX_S / 60:g} min: the "
+        f"reference reads {history[-1]:.3f} °C (within ±{SET_POINT_TOLERANCE_K:g} K and "
+        f"{STABLE_K:g} K of spread over {STABLE_WINDOW} checks needed; spread "
+        f"{spread:.3f} K); check that the bath is set and running")
 
 
 def evaluate(ctx: RunContext, set_point: float, indication: np.ndarray,
@@ -176,7 +218,12 @@ def _error(indication: Any, reference: Any, readout_sensor: Any, readout_referen
 
 
 def conclude(ctx: RunContext) -> Plan:
-    """Fit the calibration curve E(t) through every point's error and journal it."""
+    """Fit the calibration curve E(t) through every point's error and journal it.
+
+    A fit the points cannot determine (reference temperatures too close together: the
+    design matrix is singular or nearly so) stops the run with the fit's named error
+    instead of journalling meaningless coefficients.
+    """
     results = [r for r in ctx.results if r["phase"] == "as_found"]
     if len(results) < 3 or ctx.dry_run:
         return
@@ -184,7 +231,10 @@ def conclude(ctx: RunContext) -> Plan:
     errors = np.array([r["error"]["value"] for r in results])
     u = np.array([r["budget"]["outputs"]["error"]["u"] for r in results])
     degree = 2 if len(results) > 3 else 1
-    fit = fit_polynomial(t, errors, degree=degree, u_y=u)
+    try:
+        fit = fit_polynomial(t, errors, degree=degree, u_y=u)
+    except SingularFitError as exc:
+        raise StopRun(f"no calibration curve: {exc}") from exc
     terms = " ".join(f"{c:+.4g}·t^{n}" for n, c in enumerate(fit.coefficients))
     yield Note(f"calibration curve E(t) = {terms} K (t in °C)",
                {"calibration_curve": fit.to_dict(), "t_unit": "°C", "error_unit": "K"})

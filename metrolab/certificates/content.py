@@ -59,6 +59,7 @@ class Item:
     description: str = ""
     condition: str = ""
     firmware: str = ""
+    asset: str = ""  # the laboratory's asset number of the item
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,13 +165,14 @@ class ResultPoint:
     standard, ``error`` = value - reference; ``U`` is the expanded uncertainty of the
     error with coverage factor ``k`` for ``coverage_probability``. Tolerance limits
     are limits of the error. All quantities share the measurand's unit, except
-    ``range`` and the AC ``frequency``.
+    ``range`` and the AC ``frequency``. ``range`` is None for an item without ranges
+    (a thermometer calibrated at temperature points).
     """
 
     point_id: str
     phase: Phase
     function: str
-    range: pint.Quantity
+    range: pint.Quantity | None
     nominal: pint.Quantity
     reference: pint.Quantity
     value: pint.Quantity
@@ -184,6 +186,33 @@ class ResultPoint:
     frequency: pint.Quantity | None = None  # of an AC stimulus; None for DC
     #: the certificate notes that qualify this result, by their mark ("[1]" is mark 1)
     note_marks: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FittedCurve:
+    """A calibration curve y = c0 + c1 (x - x_ref) + c2 (x - x_ref)² + ... of the error.
+
+    ``coefficients`` in ascending powers (y unit per x unit to that power),
+    ``covariance`` their covariance matrix, ``x_unit`` and ``y_unit`` as pint reads them.
+    """
+
+    coefficients: tuple[float, ...]
+    covariance: tuple[tuple[float, ...], ...]
+    x_unit: str
+    y_unit: str
+    x_ref: float = 0.0
+    method: str = ""
+    dof: int = 0
+
+    def evaluate(self, x: float) -> tuple[float, float]:
+        """Return (value, standard uncertainty) of the curve at ``x`` (in ``x_unit``), in
+        ``y_unit``; the uncertainty comes from the coefficients' covariance only."""
+        t = x - self.x_ref
+        powers = [t**n for n in range(len(self.coefficients))]
+        value = sum(c * p for c, p in zip(self.coefficients, powers, strict=True))
+        variance = sum(powers[i] * self.covariance[i][j] * powers[j]
+                       for i in range(len(powers)) for j in range(len(powers)))
+        return value, max(variance, 0.0) ** 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +296,19 @@ class CertificateContent:
     draft: bool = False  # True: every rendering is marked DRAFT and has no issue date
     title: str = "Calibration Certificate"
     notes: tuple[str, ...] = field(default=STANDARD_NOTES)
+    #: True: the instruments were simulators; every rendering is marked SIMULATED
+    simulated: bool = False
+    #: statements shown boxed at the top of every rendering (why a draft, a simulation,
+    #: a virtual clock), in order
+    notices: tuple[str, ...] = ()
+    #: the calibration curve fitted through the errors, when the procedure fits one
+    curve: FittedCurve | None = None
+
+    @property
+    def watermark(self) -> str:
+        """Return the mark across every page: ``SIMULATED``, ``DRAFT``, both, or nothing."""
+        return " ".join(mark for mark, on in (("SIMULATED", self.simulated),
+                                              ("DRAFT", self.draft)) if on)
 
     @property
     def standards(self) -> tuple[Standard, ...]:

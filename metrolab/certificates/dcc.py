@@ -205,8 +205,8 @@ def _administrative_data(root: ET.Element, c: CertificateContent) -> None:
         _text(_d(statements, "statement"), "declaration",
               f"The record does not state the laboratory's country; the country code "
               f"{UNKNOWN_COUNTRY} (unknown) is given.")
-    if c.draft:
-        _text(_d(statements, "statement"), "declaration", wording.DRAFT_NOTICE)
+    for notice in c.notices:
+        _text(_d(statements, "statement"), "declaration", notice)
     amendment = wording.amendment_statement(c)
     if amendment:
         _text(_d(statements, "statement"), "declaration", amendment)
@@ -314,8 +314,8 @@ def _measurement_results(root: ET.Element, c: CertificateContent) -> None:
             result = _d(listing, "result")
             result.set("id", _ncname(f"{phase}-{row.point_id}"))
             at = f" at {row.frequency} {row.frequency_unit}" if row.frequency else ""
-            _text(result, "name", f"{row.function}, range {row.range}, nominal "
-                                  f"{row.nominal} {row.unit}{at}")
+            ranged = "" if point.range is None else f", range {row.range}"
+            _text(result, "name", f"{row.function}{ranged}, nominal {row.nominal} {row.unit}{at}")
             data = _d(result, "data")
             _real(_quantity(data, "Nominal value"), "nominal", row.nominal, row.dsi_unit)
             if row.frequency and row.frequency_dsi_unit:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pint
 
+from metrolab.certificates.circumstances import deviations, is_simulated, notices
 from metrolab.certificates.content import (
     STANDARD_NOTES,
     Amendment,
@@ -35,6 +36,7 @@ from metrolab.certificates.content import (
     Signatory,
     Standard,
 )
+from metrolab.certificates.corrections import fitted_curve
 from metrolab.certificates.errors import CertificateError
 from metrolab.store import PointRecord, Record
 from metrolab.units import Quantity
@@ -131,8 +133,8 @@ def _uncertainty(point: PointRecord, where: str) -> tuple[pint.Quantity, float, 
 
 def _result(point: PointRecord) -> ResultPoint:
     where = f"point {point.point_id!r} ({point.phase})"
-    quantities = {"range": point.range, "nominal": point.nominal, "value": point.value,
-                  "error": point.error, "reference": point.reference}
+    quantities = {"nominal": point.nominal, "value": point.value, "error": point.error,
+                  "reference": point.reference}
     present = {name: q for name, q in quantities.items() if q is not None}
     if len(present) != len(quantities):
         missing = ", ".join(name for name in quantities if name not in present)
@@ -148,7 +150,7 @@ def _result(point: PointRecord) -> ResultPoint:
     lower, upper = _number(tolerance.get("lower")), _number(tolerance.get("upper"))
     return ResultPoint(
         point_id=point.point_id, phase=point.phase,
-        function=point.function, range=present["range"], nominal=present["nominal"],
+        function=point.function, range=point.range, nominal=present["nominal"],
         reference=present["reference"], value=present["value"], error=error,
         U=U.to(error.units), k=k, coverage_probability=coverage,
         tolerance_lower=None if lower is None else Quantity(lower, tolerance_unit),
@@ -290,8 +292,6 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
     rule = run.get("decision_rule") or {}
     rule_name = str(rule.get("rule", ""))
     amends = record.amends
-    deviations = tuple(str(event.get("message", "")) for event in record.events
-                       if event.get("type") == "override")
     results = tuple(_result(point) for point in record.points
                     if point.result)
     if not results:
@@ -311,7 +311,8 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
         location=str(run.get("location") or "laboratory"),
         item=Item(str(item.get("manufacturer", "")), str(item.get("model", "")),
                   str(item.get("serial", "")), str(item.get("description", "")),
-                  str(item.get("condition", "")), _dut_firmware(record.instruments)),
+                  str(item.get("condition", "")), _dut_firmware(record.instruments),
+                  str(item.get("asset", ""))),
         dates=Dates(
             performance_start=start, performance_end=end,
             issue=None if is_draft or approval.approved_at is None
@@ -320,7 +321,8 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
         ),
         method=Method(
             procedure=str(procedure.get("name", "")), version=str(procedure.get("version", "")),
-            deviations=deviations, software_version=str(run.get("software_version", "")),
+            deviations=deviations(record),
+            software_version=str(run.get("software_version", "")),
             config_hash=str(run.get("config_hash", "")),
         ),
         environment=_environment(record.environment),
@@ -339,6 +341,9 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
         ),
         draft=is_draft,
         notes=STANDARD_NOTES + notes,
+        simulated=is_simulated(run),
+        notices=notices(record, draft=is_draft, requested=draft, approved=approval.approved),
+        curve=fitted_curve(record.events),
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from metrolab.certificates import wording
+from metrolab.certificates import corrections, wording
 from metrolab.certificates.atomic import write_atomically
 from metrolab.certificates.content import CertificateContent
 from metrolab.certificates.plots import Plot, error_plots
@@ -47,7 +47,12 @@ def html_text(content: CertificateContent, plots: list[Plot] | None = None) -> s
         amendment=wording.amendment_statement(content),
         missing=wording.missing_statement(content),
         shown=wording.shown,
-        draft_notice=wording.DRAFT_NOTICE,
+        correction_rows=corrections.correction_rows(content)
+        if corrections.has_corrections(content) else [],
+        curve=None if content.curve is None else {
+            "expression": corrections.curve_expression(content.curve),
+            "coefficients": corrections.coefficient_rows(content.curve),
+            "values": corrections.curve_rows(content), "k": f"{corrections.CURVE_K:g}"},
         no_environment=wording.NO_ENVIRONMENT,
         traceability=wording.traceability_statement(content),
         decision_rule=wording.decision_rule_statement(content),

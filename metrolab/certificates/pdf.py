@@ -34,7 +34,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from metrolab.certificates import wording
+from metrolab.certificates import corrections, wording
 from metrolab.certificates.atomic import write_atomically
 from metrolab.certificates.content import CertificateContent
 from metrolab.certificates.plots import Plot, error_plots
@@ -88,8 +88,7 @@ def _key_values(rows: list[tuple[str, str]]) -> Table:
 def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
     c = content
     story: list[Flowable] = [_p(c.title, _H1), _p(f"Certificate number: {c.certificate_id}")]
-    if c.draft:
-        story.append(_p(wording.DRAFT_NOTICE, _BOXED))
+    story += [_p(notice, _BOXED) for notice in c.notices]
     amendment = wording.amendment_statement(c)
     if amendment:
         story.append(_p(amendment, _BOXED))
@@ -114,6 +113,7 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
             ("Manufacturer", show(c.item.manufacturer)),
             ("Model", show(c.item.model)),
             ("Serial number", show(c.item.serial)),
+            ("Asset number", c.item.asset or "—"),
             ("Firmware", c.item.firmware or "—"),
             ("Condition", c.item.condition or "—"),
         ]),
@@ -167,6 +167,7 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
                 r.statement_text, r.probability_of_conformity or "—"] for r in rows],
             widths=[w * mm for w in widths],
         ))
+    story += _corrections(c)
     story.append(_p("Decision details", _STYLES["Heading3"]))
     story.append(_p("Acceptance limits of the error and the numbers behind each statement "
                     "(probabilities as fractions; — where not evaluated).", _SMALL))
@@ -206,6 +207,24 @@ def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
     return story
 
 
+def _corrections(c: CertificateContent) -> list[Flowable]:
+    """Return the corrections and calibration-curve part (sensor calibrations), or nothing."""
+    if not corrections.has_corrections(c):
+        return []
+    story: list[Flowable] = [_p("Corrections", _STYLES["Heading3"]),
+                             _p("C = −E is added to the indication; U as in the results.",
+                                _SMALL),
+                             _table(corrections.correction_rows(c))]
+    if c.curve is not None:
+        story += [_p("Calibration curve", _STYLES["Heading3"]),
+                  _p(corrections.curve_expression(c.curve)),
+                  _table(corrections.coefficient_rows(c.curve)),
+                  _p(f"Values of the curve at the calibration points, with U from the "
+                     f"coefficients' covariance (k = {corrections.CURVE_K:g}):", _SMALL),
+                  _table(corrections.curve_rows(c))]
+    return story
+
+
 def _decorate(canvas: Canvas, content: CertificateContent, page: int, total: int) -> None:
     """Draw header, footer ("Page x of y", certificate number) and, for a draft, the
     translucent DRAFT watermark over the finished content of one page."""
@@ -216,14 +235,15 @@ def _decorate(canvas: Canvas, content: CertificateContent, page: int, total: int
     canvas.setFont("Helvetica", 8)
     canvas.drawString(_MARGIN, height - 12 * mm, content.laboratory.name)
     canvas.drawRightString(width - _MARGIN, height - 12 * mm, f"{marker} · {pages}")
-    canvas.drawString(_MARGIN, 10 * mm, marker + ("  DRAFT" if content.draft else ""))
+    mark = content.watermark
+    canvas.drawString(_MARGIN, 10 * mm, marker + (f"  {mark}" if mark else ""))
     canvas.drawRightString(width - _MARGIN, 10 * mm, pages)
-    if content.draft:
+    if mark:
         canvas.setFillColor(colors.Color(0.8, 0, 0, alpha=0.18))
-        canvas.setFont("Helvetica-Bold", 110)
+        canvas.setFont("Helvetica-Bold", 110 if len(mark) <= 9 else 60)
         canvas.translate(width / 2, height / 2)
         canvas.rotate(45)
-        canvas.drawCentredString(0, -35, "DRAFT")
+        canvas.drawCentredString(0, -35, mark)
     canvas.restoreState()
 
 

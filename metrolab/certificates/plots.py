@@ -44,7 +44,8 @@ def error_plots(content: CertificateContent, *, dpi: int = 120) -> list[Plot]:
     for title, points in _groups(content).items():
         largest = max(points, key=lambda p: float(p.U.to(p.error.units).magnitude))
         unit = error_unit(largest.U.to(largest.error.units))
-        x_unit = error_unit(points[0].range)  # the range's own prefix: mA for 10 mA
+        scale = points[0].range if points[0].range is not None else points[0].nominal
+        x_unit = error_unit(scale)  # the range's own prefix: mA for 10 mA
         figure = Figure(figsize=(6.4, 2.7), dpi=dpi)
         canvas = FigureCanvasAgg(figure)
         axes = figure.add_subplot()
@@ -70,7 +71,7 @@ def error_plots(content: CertificateContent, *, dpi: int = 120) -> list[Plot]:
                 y = [float(limit.to(unit).magnitude) for limit in limits]
                 axes.plot(x, y, "k--", marker="_", markersize=14, linewidth=1, label=label)
         axes.axhline(0.0, color="grey", linewidth=0.5)
-        axes.set_xlabel(f"Nominal value / {unit_symbol(points[0].range.to(x_unit))}")
+        axes.set_xlabel(f"Nominal value / {unit_symbol(scale.to(x_unit))}")
         axes.set_ylabel(f"Error / {unit_symbol(largest.U.to(unit))}")
         axes.set_title(title)
         axes.legend(fontsize="small")

@@ -81,9 +81,10 @@ class ReportedPoint:
 
     @property
     def group(self) -> str:
-        """Return "FUNCTION, range RANGE[, FREQUENCY]", the key plots are grouped by."""
+        """Return "FUNCTION, range RANGE[, FREQUENCY]" (or "FUNCTION" for an item without
+        ranges), the key plots are grouped by."""
         at = f", {self.frequency} {self.frequency_unit}" if self.frequency else ""
-        return f"{self.function}, range {self.range}{at}"
+        return f"{self.function}{'' if self.range == NO_RANGE else f', range {self.range}'}{at}"
 
     @property
     def function_marked(self) -> str:
@@ -95,6 +96,19 @@ class ReportedPoint:
         """Return the nominal value as printed: the number, and "at F unit" for AC."""
         at = f" at {self.frequency} {self.frequency_unit}" if self.frequency else ""
         return f"{self.nominal}{at}"
+
+
+#: what the range column says for an item without ranges
+NO_RANGE = "—"
+
+
+def value_unit(point: ResultPoint) -> Any:
+    """Return the unit nominal, reference and indication are printed in: the error's unit,
+    or the reference's own when that is an offset scale (°C: a temperature is not printed
+    in kelvin because its error is a difference in kelvin)."""
+    reference = point.reference.units
+    offset = ureg.Quantity(0.0, reference).to_base_units().magnitude != 0  # 0 °C = 273.15 K
+    return reference if offset else point.error.units
 
 
 #: units whose SI-prefixed forms have D-SI macros (the error column may use any of them)
@@ -125,14 +139,14 @@ def report_point(point: ResultPoint) -> ReportedPoint:
     """Return the reported text of ``point``.
 
     Nominal, reference and indication are in the unit of the point's error (the
-    measurand's unit) to the decimal place of U; error, U and the limits are in
-    :func:`error_unit`, U to two significant digits.
+    measurand's unit; an offset scale such as °C stays in its own) to the decimal place
+    of U; error, U and the limits are in :func:`error_unit`, U to two significant digits.
     """
-    unit = point.error.units
-    U_value = float(point.U.to(unit).magnitude)
+    unit = value_unit(point)
+    U_value = float(point.U.to(point.error.units).magnitude)
     value = round_reported(float(point.value.to(unit).magnitude), U_value)
     reference = round_reported(float(point.reference.to(unit).magnitude), U_value)
-    e_unit = error_unit(point.U.to(unit))
+    e_unit = error_unit(point.U.to(point.error.units))
     err = round_reported(float(point.error.to(e_unit).magnitude),
                          float(point.U.to(e_unit).magnitude))
     lower = _in(point.tolerance_lower, e_unit)
@@ -144,7 +158,7 @@ def report_point(point: ResultPoint) -> ReportedPoint:
         return None if value is None else format_probability(value, significant)
 
     frequency = None if point.frequency is None else point.frequency.to_compact()
-    compact_range = point.range.to(error_unit(point.range))
+    compact_range = None if point.range is None else point.range.to(error_unit(point.range))
     acceptance_lower = _in(conformity.acceptance_lower, e_unit) if conformity else None
     acceptance_upper = _in(conformity.acceptance_upper, e_unit) if conformity else None
     return ReportedPoint(
@@ -152,11 +166,12 @@ def report_point(point: ResultPoint) -> ReportedPoint:
         phase=point.phase,
         phase_text=PHASE_TEXT[point.phase],
         function=point.function,
-        range=f"{format_trimmed(float(compact_range.magnitude), 6)} {unit_symbol(compact_range)}",
+        range=NO_RANGE if compact_range is None
+        else f"{format_trimmed(float(compact_range.magnitude), 6)} {unit_symbol(compact_range)}",
         frequency=None if frequency is None else format_trimmed(float(frequency.magnitude), 6),
         frequency_unit=None if frequency is None else unit_symbol(frequency),
         frequency_dsi_unit=None if frequency is None else dsi_unit(str(frequency.units)),
-        unit=unit_symbol(point.error),
+        unit=unit_symbol(point.reference.to(unit)),
         dsi_unit=dsi_unit(str(unit)),
         error_unit=unit_symbol(point.U.to(e_unit)),
         error_dsi_unit=dsi_unit(str(e_unit)),

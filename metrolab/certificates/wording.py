@@ -15,8 +15,6 @@ UNCERTAINTY_STATEMENT = (
 
 NO_ENVIRONMENT = "No environmental conditions were recorded during the calibration."
 
-DRAFT_NOTICE = "DRAFT: this record is not approved; this document is not a certificate."
-
 
 def when(moment: datetime | date | None) -> str:
     """Return ``moment`` as ISO 8601 text (dates as YYYY-MM-DD, times to the second, UTC)."""

@@ -121,12 +121,22 @@ def list_resources(backend: str, query: str) -> None:
     pyvisa-py also probes the local network for LXI instruments, which can take
     a while.
     """
+    import re
+    import warnings
+
     from metrolab.instrument.visa import resource_manager
 
-    try:
-        found = resource_manager(backend).list_resources(query)
-    except Exception as exc:  # the library's own failure types vary per backend
-        raise MetrolabError(f"listing VISA resources with {backend} failed: {exc}") from exc
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            found = resource_manager(backend).list_resources(query)
+        except Exception as exc:  # the library's own failure types vary per backend
+            raise MetrolabError(f"listing VISA resources with {backend} failed: {exc}") from exc
+    # pyvisa-py warns, with a traceback-like line each, about optional packages it lacks
+    missing = sorted({m for w in caught for m in re.findall(r"pip install (\w+)", str(w.message))})
+    if missing:
+        click.echo(f"note: searched without the optional {', '.join(missing)} (install for "
+                   "HiSLIP and all-interface discovery)", err=True)
     if not found:
         click.echo("no VISA resources found", err=True)
     for resource in found:

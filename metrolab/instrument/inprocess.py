@@ -7,6 +7,9 @@ a read then raises InstrumentTimeout at once instead of waiting.
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from metrolab.instrument.blocks import BlockFormatError, block_header_size
 from metrolab.instrument.errors import (
@@ -24,9 +27,10 @@ _IDS = itertools.count(1)
 class InProcessTransport(MessageTransport):
     """Talks to ``simulator`` by calling it; faults act as they would on a wire."""
 
-    def __init__(self, simulator: SimulatedInstrument, *, timeout_s: float = 5.0) -> None:
+    def __init__(self, simulator: SimulatedInstrument, *, timeout_s: float = 5.0,
+                 resource: str | None = None) -> None:
         self.simulator = simulator
-        self.resource = f"SIM::{type(simulator).__name__}::{next(_IDS)}"
+        self.resource = resource or f"SIM::{type(simulator).__name__}::{next(_IDS)}"
         self.lock = resource_lock(self.resource)
         self.timeout_s = timeout_s
         self._session = Session(simulator)
@@ -107,3 +111,45 @@ class InProcessTransport(MessageTransport):
                 command=command,
                 hint="reopen the resource",
             )
+
+
+#: resource string -> simulator served in this process (see :func:`serve_in_process`)
+_SERVED: dict[str, SimulatedInstrument] = {}
+_SERVED_GUARD = threading.Lock()
+
+
+@contextmanager
+def serve_in_process(simulator: SimulatedInstrument) -> Iterator[str]:
+    """Make ``simulator`` openable by resource string in this process; yield the string.
+
+    The resource (``SIM::<class>::<n>::INSTR``) opens with any driver's ``open`` like a
+    VISA resource, through :class:`InProcessTransport`: no socket, no thread. It is
+    withdrawn when the block ends.
+    """
+    resource = f"SIM::{type(simulator).__name__}::{next(_IDS)}::INSTR"
+    with _SERVED_GUARD:
+        _SERVED[resource] = simulator
+    try:
+        yield resource
+    finally:
+        with _SERVED_GUARD:
+            del _SERVED[resource]
+
+
+def open_served(resource: str, *, timeout_s: float = 5.0) -> InProcessTransport:
+    """Return a new transport to the simulator served in this process as ``resource``.
+
+    Raises InstrumentConnectionError when no simulator is served under that name (it was
+    served by another process, or its serving block has ended).
+    """
+    with _SERVED_GUARD:
+        simulator = _SERVED.get(resource)
+    if simulator is None:
+        raise InstrumentConnectionError(
+            "no simulator is served in this process under this name",
+            instrument=resource,
+            hint="SIM:: resources exist only inside the process that serves them "
+            "(metrolab run --simulate, metrolab demo); use the TCP or serial resource of "
+            "`metrolab sim serve` from another process",
+        )
+    return InProcessTransport(simulator, timeout_s=timeout_s, resource=resource)

@@ -131,6 +131,8 @@ def open_transport(
 
     * ``TCPIP...``, ``GPIB...``, ``USB...``, ``ASRL...::INSTR`` -> VisaTransport
       (``backend`` is the VISA library, ``@py`` unless given).
+    * ``SIM::...`` -> InProcessTransport to a simulator served in this process
+      (:func:`~metrolab.instrument.inprocess.serve_in_process`);
     * a device path (``/dev/ttyUSB0``, ``COM3``) or a pyserial URL, or any resource
       with ``backend="serial"`` -> SerialTransport; ``serial`` keyword arguments
       (``baudrate``, ``bytesize``, ``parity``, ``stopbits``, ...) go to pyserial.
@@ -140,7 +142,16 @@ def open_transport(
     if not resource.strip():
         raise UserInputError("empty resource string: give e.g. TCPIP0::192.168.0.5::5025::SOCKET")
     upper = resource.upper()
+    if upper.startswith("SIM::"):
+        from metrolab.instrument.inprocess import open_served
+
+        return open_served(resource, timeout_s=timeout_s)
     is_visa = upper.startswith(("TCPIP", "GPIB", "USB", "ASRL", "VXI", "PXI"))
+    if not is_visa and backend != "serial" and not looks_like_serial_port(resource):
+        raise UserInputError(
+            f"{resource!r} is not a resource string: give a VISA resource "
+            "(TCPIP0::192.168.0.5::5025::SOCKET, GPIB0::22::INSTR, ASRL/dev/ttyUSB0::INSTR, "
+            "USB0::...) or a serial port (/dev/ttyUSB0, COM3, socket://host:port)")
     if backend == "serial" or not is_visa:
         from metrolab.instrument.serial_port import SerialTransport
 
@@ -161,6 +172,21 @@ def open_transport(
         backend=backend or "@py",
         **serial,
     )
+
+
+#: pyserial URL schemes (``serial_for_url``)
+_SERIAL_URLS = ("socket://", "rfc2217://", "loop://", "spy://", "alt://", "hwgrep://",
+                "cp2110://")
+
+
+def looks_like_serial_port(resource: str) -> bool:
+    """Return True when ``resource`` names a serial port: a device path (``/dev/ttyUSB0``),
+    ``COM3`` or ``\\\\.\\COM12`` (Windows), or a pyserial URL (``socket://host:port``)."""
+    text = resource.strip()
+    if text.lower().startswith(_SERIAL_URLS) or text.startswith("/"):
+        return True
+    port = text.upper().removeprefix("\\\\.\\")
+    return port.startswith("COM") and port[3:].isdigit()
 
 
 def serial_device(resource: str) -> str:

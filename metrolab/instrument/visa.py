@@ -266,6 +266,14 @@ class VisaTransport(MessageTransport):
                 command=command,
                 hint="the connection was lost: reopen the resource",
             )
+        if isinstance(exc, ConnectionRefusedError):
+            return InstrumentConnectionError(
+                "connection refused: nothing listens at this address and port",
+                instrument=self.resource,
+                command=command,
+                hint="check the host and port, and that the instrument (or `metrolab sim "
+                "serve`) is running",
+            )
         if isinstance(exc, (OSError, pyvisa.errors.InvalidSession)):
             return InstrumentConnectionError(
                 f"I/O failed: {exc}",

@@ -1,4 +1,4 @@
-"""The runner's commands: ``metrolab procedures``, ``run``, ``resume`` and ``demo``.
+"""The runner's commands: ``metrolab procedures``, ``run`` and ``resume``.
 
 Expected failures are :class:`~metrolab.errors.MetrolabError`s: the ``metrolab``
 entry point prints them as one line (exit 2 for bad input, 1 for an aborted run).
@@ -13,15 +13,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
+from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
+from metrolab.runner.config import RunConfig
 from metrolab.runner.discovery import Procedure, discover, find_procedure
-from metrolab.runner.engine import RunContext, Runner, RunSettings
+from metrolab.runner.engine import RunContext, Runner, RunSettings, select_points
 from metrolab.runner.errors import RunAborted, UserInputError
+from metrolab.runner.instruments import check_roles
+from metrolab.runner.lifecycle import RunInputs, RunResult, resume_run, start_run
 from metrolab.runner.operator import Answers, Operator
 from metrolab.runner.progress import ListingReporter, ProgressReporter
-from metrolab.runner.session import RunConfig, RunInputs, RunResult, resume_run, start_run
 from metrolab.runner.summary import print_result
 
 if TYPE_CHECKING:
@@ -49,16 +53,33 @@ def _operator(answers: Path | None, yes: bool, name: str | None) -> Operator:
 @click.option("--procedures", "procedures_dir", type=click.Path(path_type=Path),
               help="Also look for procedures in this folder.")
 def procedures(procedures_dir: Path | None) -> None:
-    """List the installed procedures (built-in, --procedures DIR, entry points)."""
-    table = Table(title="procedures")
-    table.add_column("name", no_wrap=True)
-    for column in ("version", "title", "DUT models", "points", "source"):
-        table.add_column(column)
+    """List the installed procedures and the instrument roles each needs."""
+    console = Console()
     for name, procedure in sorted(discover(procedures_dir).items()):
-        meta = procedure.metadata
-        table.add_row(name, meta.version, meta.title, ", ".join(meta.dut_models),
-                      str(len(procedure.points)), procedure.source)
-    Console().print(table)
+        console.print(procedure_listing(name, procedure))
+
+
+def procedure_listing(name: str, procedure: Procedure) -> Group:
+    """Return what ``metrolab procedures`` shows of one procedure: name, version, points,
+    source and title, then one row per role with the option that gives its instrument.
+
+    Columns wrap instead of being cut, so it reads at 80 columns.
+    """
+    meta = procedure.metadata
+    roles = Table(box=None, show_header=True, padding=(0, 1), pad_edge=False)
+    for column in ("role", "give it with", "instrument (models)"):
+        roles.add_column(column, overflow="fold")
+    for role, spec in meta.instruments.items():
+        option = "--dut RESOURCE" if role == "dut" else f"--standard {role}=RESOURCE"
+        if not spec.required:
+            option += " (optional)"
+        roles.add_row(role, option, f"{spec.description} ({', '.join(spec.drivers)})")
+    if "dut" not in meta.instruments:
+        roles.add_row("item", "--item MAKER,MODEL,SERIAL",
+                      f"the item calibrated ({', '.join(meta.dut_models)})")
+    heading = Text.assemble((name, "bold"), f"  version {meta.version}, "
+                            f"{len(procedure.points)} points, {procedure.source}")
+    return Group(heading, Padding(Group(Text(meta.title), roles), (0, 0, 1, 2)))
 
 
 @click.command()
@@ -90,32 +111,47 @@ def procedures(procedures_dir: Path | None) -> None:
 @click.option("--customer", "customer_name", metavar="NAME",
               help="Customer the item is calibrated for (or [customer] in the answers file).")
 @click.option("--item", "item", metavar="MANUFACTURER,MODEL,SERIAL[,DESCRIPTION]",
-              help="The item calibrated, when it is not an instrument (a sensor).")
+              help="The item calibrated as its nameplate says (needed for a sensor).")
+@click.option("--asset", help="The lab's asset number of the item.")
 @click.option("--virtual-clock", is_flag=True,
-              help="Run waits on a virtual clock (simulated instruments only).")
+              help="Run waits on a virtual clock (simulators sharing it only; see --simulate).")
 @click.option("--timeout", "timeout_s", type=float, default=5.0, show_default=True,
               help="Instrument I/O timeout in seconds.")
 @click.option("--key", default=None, metavar="NAME|FILE",
               help="Sign the sealed record with this key (`metrolab keys new`).")
+@click.option("--simulate", is_flag=True,
+              help="Rehearse on simulated instruments for every role (virtual clock).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="With --simulate: seed of the simulated bench's noise.")
+@click.option("--dut-error", "dut_errors", multiple=True, metavar="SPEC",
+              help='With --simulate: inject a DUT error, e.g. "DCV 10V gain=+60ppm".')
 def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: Path | None,
         out_dir: Path, answers: Path | None, yes: bool, dry_run: bool,
         procedures_dir: Path | None, readings: int | None, rule: str, guard: str,
         adjust: bool, points: tuple[str, ...], overrides: tuple[str, ...],
         operator_name: str | None, customer_name: str | None, item: str | None,
-        virtual_clock: bool, timeout_s: float, key: str | None) -> None:
-    """Run PROCEDURE against the DUT and the standards; seal the record."""
+        asset: str | None, virtual_clock: bool, timeout_s: float, key: str | None,
+        simulate: bool, seed: int, dut_errors: tuple[str, ...]) -> None:
+    """Run PROCEDURE against the DUT and the standards, or rehearse it with --simulate."""
     found = find_procedure(procedure, procedures_dir)
-    item_identity = _item(item)
+    item_identity = {**_item(item), **({"asset": asset.strip()} if asset else {})}
     settings = RunSettings(readings=readings or found.metadata.readings_per_point, rule=rule,
                            guard=guard if rule == "guarded" else None, adjust=adjust,
                            points=points)
+    resources = {"dut": dut} if dut else {}
+    resources.update(_pairs(standards, "--standard"))
+    check_roles(found, resources, complete=False)
+    select_points(found, points)
+    if simulate:
+        _refuse_with_simulate(resources, register, virtual_clock)
+    elif dut_errors or seed:
+        raise UserInputError("--seed and --dut-error only apply to simulated instruments: "
+                             "add --simulate")
     console = Console(stderr=True)
     if dry_run:
         _dry_run(found, settings, console)
         return
     operator = _operator(answers, yes, operator_name)
-    resources = {"dut": dut} if dut else {}
-    resources.update(_pairs(standards, "--standard"))
     config = RunConfig(procedure=procedure, resources=resources, out_dir=str(out_dir),
                        register=str(register) if register else None,
                        procedures_dir=str(procedures_dir) if procedures_dir else None,
@@ -125,7 +161,38 @@ def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: P
     all_overrides = {**operator.answers.overrides, **_pairs(overrides, "--override")}
     inputs = RunInputs(operator, ProgressReporter(console), overrides=all_overrides,
                        sealer=_sealer(key))
-    _finish(start_run(config, inputs))
+    if simulate:
+        _finish(_simulated_run(found, config, inputs, seed, dut_errors))
+    else:
+        _finish(start_run(config, inputs))
+
+
+def _refuse_with_simulate(resources: Mapping[str, str], register: Path | None,
+                          virtual_clock: bool) -> None:
+    """Refuse options that name real instruments or their register next to ``--simulate``."""
+    clash = [option for option, given in (("--dut/--standard", bool(resources)),
+                                          ("--register", register is not None),
+                                          ("--virtual-clock", virtual_clock)) if given]
+    if clash:
+        raise UserInputError(f"--simulate serves its own instruments, register and virtual "
+                             f"clock: leave out {', '.join(clash)}")
+
+
+def _simulated_run(procedure: Procedure, config: RunConfig, inputs: RunInputs, seed: int,
+                   dut_errors: tuple[str, ...]) -> RunResult:
+    """Run ``config`` against simulators of every role on one virtual clock; return the result."""
+    from metrolab.demo.simulation import SimulationOptions, simulate
+
+    roles = procedure.metadata.instruments
+    with simulate(procedure, SimulationOptions(seed, dut_errors)) as simulation:
+        register = simulation.write_register(
+            Path(config.out_dir), [r for r, spec in roles.items() if spec.kind == "standard"])
+        simulated = replace(config, resources=simulation.resources, register=str(register),
+                            virtual_clock=True, simulation=simulation.record())
+        inputs.reporter.note("[bold yellow]SIMULATED[/]: every instrument is a simulator on "
+                             "a virtual clock; the record and certificate say so")
+        return start_run(simulated, replace(inputs, clock=simulation.clock,
+                                            manual=simulation.apply))
 
 
 def _sealer(key: str | None) -> SigningKey | None:
@@ -172,8 +239,8 @@ def _dry_run(procedure: Procedure, settings: RunSettings, console: Console) -> N
 def _finish(result: RunResult) -> None:
     print_result(result, Console())
     if result.status.status != "completed":
-        raise RunAborted(f"run {result.run_id} aborted: {result.status.reason}; record sealed "
-                         f"as aborted: {result.record}")
+        raise RunAborted(f"run {result.run_id} did not complete: {result.status.reason}; its "
+                         f"record is sealed as aborted: {result.record}")
 
 
 @click.command()
@@ -198,18 +265,4 @@ def resume(journal: Path, answers: Path | None, yes: bool, operator_name: str | 
     _finish(resume_run(journal, inputs))
 
 
-@click.command()
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-output"),
-              show_default=True, help="Folder for the register, journal, record, certificate.")
-@click.option("--dut-error", "dut_errors", multiple=True, metavar="SPEC",
-              help='Inject a DUT error, e.g. "DCV 10V gain=+60ppm" (repeat).')
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the simulated bench's noise.")
-def demo(out_dir: Path, dut_errors: tuple[str, ...], seed: int) -> None:
-    """Calibrate a simulated 34401A against a simulated 5522A, unattended, end to end."""
-    from metrolab.runner.demo import run_demo
-
-    run_demo(out_dir, dut_errors, seed, Console())
-
-
-__all__ = ["demo", "procedures", "resume", "run"]
+__all__ = ["procedures", "resume", "run"]

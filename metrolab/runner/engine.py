@@ -17,6 +17,7 @@ again from its start, so a record never holds a point twice: the journal's
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -33,7 +34,7 @@ from metrolab.instrument.errors import (
 )
 from metrolab.instrument.roles import EnvironmentMonitor, Instrument
 from metrolab.runner.discovery import Procedure
-from metrolab.runner.errors import RunAborted
+from metrolab.runner.errors import OperatorAborted, RunAborted
 from metrolab.runner.journalling import (
     point_result_data,
     point_started_data,
@@ -43,6 +44,7 @@ from metrolab.runner.journalling import (
 from metrolab.runner.operator import Operator
 from metrolab.runner.procedure import (
     Do,
+    ManualSetting,
     Message,
     Note,
     Plan,
@@ -52,6 +54,7 @@ from metrolab.runner.procedure import (
     StopRun,
     TestPoint,
     Wait,
+    Watch,
 )
 from metrolab.runner.progress import Reporter
 from metrolab.runner.suspenders import Suspender
@@ -134,6 +137,7 @@ class Runner:
         instruments: Mapping[str, Instrument] | None = None,
         environment_role: str | None = None,
         reconnect: Callable[[str], Instrument] | None = None,
+        manual: Callable[[ManualSetting], str] | None = None,
     ) -> None:
         self.procedure = procedure
         self.clock = clock
@@ -145,7 +149,13 @@ class Runner:
         self.instruments = dict(instruments or {})
         self.environment_role = environment_role
         self.reconnect = reconnect
+        #: applies what the operator sets by hand (simulated benches); returns what it did
+        self.manual = manual
         self.suspenders = self._suspenders()
+        #: suspenders a plan asked for with :class:`Watch`, for the current point only
+        self._watches: list[Suspender] = []
+        #: True while the operator is being asked something (Ctrl-C then aborts the prompt)
+        self.prompting = False
         self._pause_requested = False
         self._abort_reason: str | None = None
         self._reading_index = 0
@@ -170,6 +180,11 @@ class Runner:
     def dry_run(self) -> bool:
         """Return True when nothing is measured (no journal)."""
         return self.journal is None
+
+    @property
+    def pause_pending(self) -> bool:
+        """Return True when a pause was asked for and has not been taken yet."""
+        return self._pause_requested
 
     def request_pause(self) -> None:
         """Ask for a pause at the next point boundary (the operator then resumes or aborts)."""
@@ -238,7 +253,7 @@ class Runner:
                     self._run_plan(module.adjust(self.ctx))
             self._between_points()
             if point.connection and point.connection != connection:
-                self._do(Prompt(f"connect-{_slug(point.connection)}",
+                self._do(Prompt(connection_key(point),
                                 f"Connect: {point.connection}. Confirm when done."))
                 connection = point.connection
             self.reporter.point(number, len(work), point, phase)
@@ -257,6 +272,7 @@ class Runner:
         faults = 0
         while True:
             self._reading_index = 0
+            self._watches.clear()
             if not self.dry_run:
                 self.journal.append("point_started", point_started_data(point, phase))
             try:
@@ -292,6 +308,7 @@ class Runner:
             self.ctx.results.append(result)
             self.reporter.point_done(str(outcome.decision.get("statement", "")))
             self._point = None
+            self._watches.clear()
             return
 
     # -- plans and messages ----------------------------------------------------
@@ -324,6 +341,8 @@ class Runner:
             if self.dry_run:
                 return None
             return message.action(self.instruments[message.role])
+        if isinstance(message, Watch):
+            return self._watch(message)
         if isinstance(message, Note):
             data = dict(message.data)
             if self._point is not None:
@@ -331,24 +350,45 @@ class Runner:
             self._event("note", message.text, data)
             return None
         raise TypeError(f"plan of {self.procedure.metadata.name} yielded {message!r}, "
-                        "not a Prompt, Wait, Do, Read or Note")
+                        "not a Prompt, Wait, Do, Read, Watch or Note")
 
     def _prompt(self, prompt: Prompt) -> bool:
         if self.dry_run:
             return prompt.default if prompt.kind == "yes_no" else True
         self._event("prompt", prompt.text, {"key": prompt.key, "kind": prompt.kind})
-        answer, how = self.operator.answer(prompt)
+        self.prompting = True
+        try:
+            answer, how = self.operator.answer(prompt)
+        except OperatorAborted as exc:
+            raise _Abort(f"aborted by the operator at the prompt {prompt.key!r}") from exc
+        finally:
+            self.prompting = False
         self._event("answer", f"{'yes' if answer else 'no'} ({how})",
                     {"key": prompt.key, "answer": answer, "via": how})
         if prompt.kind == "confirm" and not answer:
             raise _Abort(f"the operator did not confirm: {prompt.text}")
+        if answer and prompt.setting is not None and self.manual is not None:
+            done = self.manual(prompt.setting)
+            self._event("note", f"simulation: {done}", {"key": prompt.key,
+                                                        "setting": prompt.setting.name,
+                                                        "value": quantity_data(
+                                                            prompt.setting.value)})
         return answer
+
+    def _watch(self, watch: Watch) -> None:
+        if self.dry_run:
+            return
+        role = watch.role
+        self._watches.append(Suspender(
+            watch.name, lambda: watch.read(self.instruments[role]), watch.low, watch.high,
+            watch.poll_s, watch.max_wait_s))
 
     def _wait(self, wait: Wait) -> None:
         if self.dry_run:
             return
         remaining = wait.seconds
-        step = min((s.poll_s for s in self.suspenders), default=remaining) or remaining
+        step = min((s.poll_s for s in self._active_suspenders()),
+                   default=remaining) or remaining
         while remaining > 0:
             chunk = min(step, remaining)
             self.clock.sleep(chunk)
@@ -408,10 +448,14 @@ class Runner:
         self.ctx.lab_temperature = temperature
         return temperature
 
+    def _active_suspenders(self) -> tuple[Suspender, ...]:
+        """Return the run's suspenders and those the current point watches."""
+        return (*self.suspenders, *self._watches)
+
     def _hold_while_suspended(self) -> bool:
         """Check every suspender; while one trips, poll on the clock. Return True if one tripped."""
         tripped = False
-        for suspender in self.suspenders:
+        for suspender in self._active_suspenders():
             in_band, value = suspender.check()
             if in_band:
                 continue
@@ -521,5 +565,16 @@ def _iso(clock: Clock) -> str:
     return isoformat(clock.now())
 
 
-def _slug(text: str) -> str:
-    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+def connection_key(point: TestPoint) -> str:
+    """Return the key of the prompt that asks for ``point``'s connection: ``connect-<name>``.
+
+    The name is the point's ``connection_key``; without one, the connection text as a
+    slug, cut to 32 characters plus a short digest of the whole text when it is longer.
+    """
+    if point.connection_key:
+        return f"connect-{point.connection_key}"
+    slug = "-".join("".join(c if c.isalnum() else " " for c in point.connection.lower()).split())
+    if len(slug) > 40:
+        digest = hashlib.sha256(point.connection.encode()).hexdigest()[:6]
+        slug = f"{slug[:32].rstrip('-')}-{digest}"
+    return f"connect-{slug}"

@@ -19,6 +19,10 @@ class RunAborted(RunnerError):
     """The run was aborted (by the operator, a refused prompt or a fault); its record is sealed."""
 
 
+class OperatorAborted(RunnerError):
+    """The operator aborted at a prompt (Ctrl-C twice, or end of input)."""
+
+
 class ProcedureNotFound(UserInputError):
     """No procedure of that name is installed, in the built-ins or in ``--procedures DIR``."""
 

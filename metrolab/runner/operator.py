@@ -26,13 +26,15 @@ from typing import Any
 
 import click
 
-from metrolab.runner.errors import AnswersFileError, UnansweredPrompt
+from metrolab.runner.errors import AnswersFileError, OperatorAborted, UnansweredPrompt
 from metrolab.runner.procedure import Prompt
 
-_KEYS = {"operator", "prompts", "overrides", "customer"}
+_KEYS = {"operator", "prompts", "overrides", "customer", "item"}
 
 #: the keys of a customer (``--customer``, the answers file's ``[customer]``)
 CUSTOMER_FIELDS = ("name", "address", "contact")
+#: the keys of the item calibrated (``--item``, the answers file's ``[item]``)
+ITEM_FIELDS = ("manufacturer", "model", "serial", "asset", "description")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,8 @@ class Answers:
     overrides: Mapping[str, str] = field(default_factory=dict)
     #: :data:`CUSTOMER_FIELDS` -> text; empty when the file has no ``[customer]``
     customer: Mapping[str, str] = field(default_factory=dict)
+    #: :data:`ITEM_FIELDS` -> text: the item's nameplate identity (``[item]``)
+    item: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path) -> Answers:
@@ -72,7 +76,7 @@ class Answers:
         if unknown:
             raise AnswersFileError(
                 f"answers file {where}: unknown key {unknown[0]!r} (allowed: operator, prompts, "
-                "overrides, customer)"
+                "overrides, customer, item)"
             )
         operator = data.get("operator")
         if operator is not None and not isinstance(operator, str):
@@ -97,15 +101,39 @@ class Answers:
                 f"answers file {where}: [customer] may hold only text under "
                 f"{', '.join(CUSTOMER_FIELDS)}"
             )
-        return cls(operator, dict(prompts), dict(overrides), dict(customer))
+        item = data.get("item", {})
+        if not isinstance(item, dict) or set(item) - set(ITEM_FIELDS) or not all(
+            isinstance(v, str) for v in item.values()
+        ):
+            raise AnswersFileError(
+                f"answers file {where}: [item] may hold only text under {', '.join(ITEM_FIELDS)}"
+            )
+        return cls(operator, dict(prompts), dict(overrides), dict(customer), dict(item))
 
 
 Ask = Callable[[Prompt], bool]
 
 
 def ask_terminal(prompt: Prompt) -> bool:
-    """Ask ``prompt`` at the terminal; return the operator's yes (True) or no (False)."""
-    return bool(click.confirm(prompt.text, default=prompt.default, err=True))
+    """Ask ``prompt`` at the terminal; return the operator's yes (True) or no (False).
+
+    Raises :class:`OperatorAborted` when the operator breaks off (Ctrl-C, end of input).
+    """
+    try:
+        return bool(click.confirm(prompt.text, default=prompt.default, err=True))
+    except click.Abort as exc:
+        raise OperatorAborted(f"prompt {prompt.key!r} was broken off") from exc
+
+
+def ask_text_terminal(question: str, default: str) -> str:
+    """Ask ``question`` at the terminal; return the typed text (``default`` on Enter).
+
+    Raises :class:`OperatorAborted` when the operator breaks off (Ctrl-C, end of input).
+    """
+    try:
+        return str(click.prompt(question, default=default, err=True, show_default=bool(default)))
+    except click.Abort as exc:
+        raise OperatorAborted(f"question {question!r} was broken off") from exc
 
 
 @dataclass(slots=True)
@@ -120,6 +148,7 @@ class Operator:
     yes: bool = False
     interactive: bool = field(default_factory=lambda: sys.stdin.isatty())
     ask: Ask = ask_terminal
+    ask_text: Callable[[str, str], str] = ask_text_terminal
 
     @property
     def name(self) -> str:
@@ -138,3 +167,8 @@ class Operator:
                 "under [prompts] in the answers file, or run with --yes"
             )
         return self.ask(prompt), "terminal"
+
+    @property
+    def can_ask(self) -> bool:
+        """Return True when a question may go to the terminal (interactive, no ``--yes``)."""
+        return self.interactive and not self.yes

@@ -5,7 +5,8 @@ A procedure is a Python module with three names (format in ``docs/procedures.md`
 - ``METADATA``: a :class:`Metadata` (name, version, DUT models, instrument roles);
 - ``TEST_POINTS``: a sequence of :class:`TestPoint`;
 - ``measure_point(ctx, point)``: a *plan*, a generator that yields messages
-  (:class:`Prompt`, :class:`Wait`, :class:`Do`, :class:`Read`, :class:`Note`) and returns a
+  (:class:`Prompt`, :class:`Wait`, :class:`Do`, :class:`Read`, :class:`Note`,
+  :class:`Watch`) and returns a
   :class:`PointOutcome`.
 
 Optional plans with the same shape: ``prepare(ctx)`` (warm-up, reset, self-test),
@@ -69,6 +70,9 @@ class TestPoint:
 
     ``connection`` names how the leads must be connected; the runner asks the
     operator to change the connection whenever it differs from the previous point's.
+    ``connection_key`` is the short name of that connection in the prompt's key
+    (``connect-<key>``, what an answers file answers); without it the key is made
+    from the connection text.
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -81,6 +85,7 @@ class TestPoint:
     frequency: pint.Quantity | None = None
     connection: str = ""
     settings: Mapping[str, pint.Quantity] = field(default_factory=dict)
+    connection_key: str = ""
 
     def label(self) -> str:
         """Return a short human label, e.g. ``DCV 10 V @ 10 V`` (for progress and dry runs)."""
@@ -93,15 +98,30 @@ class TestPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class ManualSetting:
+    """Something the operator sets by hand when asked (a bath set point, say).
+
+    On a real bench it only documents the prompt; on simulated instruments
+    (``metrolab run --simulate``, ``metrolab demo``) the simulation applies it when the
+    operator confirms, as the operator's hand would.
+    """
+
+    name: str
+    value: pint.Quantity
+
+
+@dataclass(frozen=True, slots=True)
 class Prompt:
     """Ask the operator. ``confirm``: must be answered yes or the run aborts;
-    ``yes_no``: the answer (True/False) is sent back into the plan.
+    ``yes_no``: the answer (True/False) is sent back into the plan. ``setting`` says
+    what the operator sets by hand, when the prompt asks for that.
     """
 
     key: str
     text: str
     kind: Literal["confirm", "yes_no"] = "confirm"
     default: bool = True
+    setting: ManualSetting | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +164,26 @@ class Read(Generic[RoleT]):
 
 
 @dataclass(frozen=True, slots=True)
+class Watch:
+    """Watch a condition for the rest of the point: a suspender on an instrument reading.
+
+    From this message on, until the point ends, the runner reads ``read(instrument)``
+    of ``role`` during every wait; while the value is outside [``low``, ``high``] it
+    pauses on the injected clock (polling every ``poll_s``, aborting after
+    ``max_wait_s``) and then measures the point again from its start, so no reading
+    taken while the condition was out of band is kept.
+    """
+
+    name: str
+    role: str
+    read: Callable[[Any], pint.Quantity]
+    low: pint.Quantity
+    high: pint.Quantity
+    poll_s: float = 30.0
+    max_wait_s: float = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
 class Note:
     """Have the runner journal ``text`` as an ``event`` of type ``note`` (a warning from
     the evaluation, say), with ``data``."""
@@ -152,7 +192,7 @@ class Note:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-Message = Prompt | Wait | Do[Any] | Read[Any] | Note
+Message = Prompt | Wait | Do[Any] | Read[Any] | Note | Watch
 
 
 class StopRun(Exception):

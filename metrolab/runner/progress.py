@@ -15,7 +15,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from metrolab.runner.procedure import Do, Message, Note, Prompt, Read, TestPoint, Wait
+from metrolab.runner.procedure import Do, Message, Note, Prompt, Read, TestPoint, Wait, Watch
 
 
 class Reporter(Protocol):
@@ -52,11 +52,18 @@ def describe(message: Message) -> str:
         return f"{message.role}: {message.description}"
     if isinstance(message, Note):
         return f"note: {message.text}"
+    if isinstance(message, Watch):
+        return (f"watch {message.name} ({message.role}) for the rest of the point: "
+                f"{message.low:~P} to {message.high:~P}")
     raise TypeError(f"not a runner message: {message!r}")
 
 
 class ProgressReporter:
-    """A rich progress bar: point n of N, the point's label, elapsed and time left."""
+    """A rich progress bar: point n of N, the point's label, elapsed and time left.
+
+    The bar stands still while the operator answers a prompt (the live display is
+    stopped, so typed answers never land on the bar's line) and goes on after it.
+    """
 
     def __init__(self, console: Console) -> None:
         self._console = console
@@ -72,6 +79,15 @@ class ProgressReporter:
             transient=False,
         )
         self._task: TaskID | None = None
+        self._held = False
+        #: the reason of the last wait: a run of equal waits (a stability loop) shows once
+        self._last_wait = ""
+
+    def _go_on(self) -> None:
+        """Restart the live display after a prompt stopped it."""
+        if self._held:
+            self._held = False
+            self._progress.start()
 
     def start(self, total: int, done: int) -> None:
         """Show the bar with ``done`` of ``total`` points complete."""
@@ -80,26 +96,40 @@ class ProgressReporter:
 
     def point(self, number: int, total: int, point: TestPoint, phase: str) -> None:
         """Name the point being measured on the bar."""
+        self._go_on()
+        self._last_wait = ""
         if self._task is not None:
             label = f"{phase.replace('_', '-')} {point.point_id}: {point.label()}"
             self._progress.update(self._task, description=label)
 
     def message(self, message: Message) -> None:
-        """Long waits are worth a line; the rest only moves the bar."""
-        if isinstance(message, Wait) and message.seconds >= 60:
+        """Long waits are worth a line (once for a run of equal ones); a prompt stops the bar
+        until the next step."""
+        if isinstance(message, Prompt):
+            if not self._held:
+                self._held = True
+                self._progress.stop()
+            return
+        self._go_on()
+        if isinstance(message, Wait) and message.seconds >= 60 \
+                and message.reason != self._last_wait:
             self._progress.console.print(f"  {describe(message)}")
+        if isinstance(message, Wait):
+            self._last_wait = message.reason
 
     def point_done(self, statement: str) -> None:
         """Advance the bar by one point."""
+        self._go_on()
         if self._task is not None:
             self._progress.advance(self._task)
 
     def note(self, text: str) -> None:
-        """Print ``text`` above the bar."""
+        """Print ``text`` above the bar (or below the prompt while one is open)."""
         self._progress.console.print(text)
 
     def stop(self) -> None:
         """Stop the live display (the finished bar stays on screen)."""
+        self._held = False
         self._progress.stop()
 
 

@@ -81,13 +81,38 @@ def _norm(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class RegisteredItem:
+    """An item the lab calibrates, as its nameplate says (``[[item]]`` of the register).
+
+    It is found by what the instrument says of itself (manufacturer, model and, when
+    given, the ``*IDN?`` serial ``idn_serial``) and gives the nameplate ``serial`` and the
+    ``asset`` number the record and certificate name it by.
+    """
+
+    manufacturer: str
+    model: str
+    serial: str
+    idn_serial: str = ""
+    asset: str = ""
+    description: str = ""
+
+    def matches(self, manufacturer: str, model: str, idn_serial: str) -> bool:
+        """Return True when this entry describes the instrument answering with that identity."""
+        maker = self.manufacturer == "*" or _norm(self.manufacturer) == _norm(manufacturer)
+        serial = not self.idn_serial or _norm(self.idn_serial) == _norm(idn_serial)
+        return maker and serial and _norm(self.model) == _norm(model)
+
+
+@dataclass(frozen=True, slots=True)
 class Register:
-    """All standards of a register file, in file order."""
+    """All standards of a register file, in file order, and the items it names."""
 
     standards: tuple[Standard, ...]
     path: Path | None = None
     #: the optional ``[laboratory]`` table: :data:`LABORATORY_FIELDS`
     laboratory: Mapping[str, str] = field(default_factory=dict)
+    #: the optional ``[[item]]`` tables: items with their nameplate serial and asset number
+    items: tuple[RegisteredItem, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path) -> Register:
@@ -109,7 +134,19 @@ class Register:
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise RegisterError(f"register of standards {path}: duplicate id {duplicates[0]!r}")
-        return cls(standards, path, _laboratory(path, data.get("laboratory", {})))
+        items = data.get("item", [])
+        if not isinstance(items, list):
+            raise RegisterError(f"register of standards {path}: item must be [[item]] tables")
+        return cls(standards, path, _laboratory(path, data.get("laboratory", {})),
+                   tuple(_parse_item(path, n, entry) for n, entry in enumerate(items, 1)))
+
+    def find_item(self, manufacturer: str, model: str, idn_serial: str) -> RegisteredItem | None:
+        """Return the ``[[item]]`` entry of the instrument answering with that identity, or None.
+
+        An entry with ``idn_serial`` wins over one without (several meters of one model).
+        """
+        found = [i for i in self.items if i.matches(manufacturer, model, idn_serial)]
+        return max(found, key=lambda i: bool(i.idn_serial), default=None)
 
     def find(self, manufacturer: str, model: str, serial: str) -> Standard | None:
         """Return the entry for the instrument with that identity, or None."""
@@ -200,6 +237,23 @@ def _parse_entry(path: Path, number: int, entry: Any) -> Standard:
     if standard.certificate_file:
         _check_certificate_file(where, path.parent / standard.certificate_file, standard)
     return standard
+
+
+_ITEM_FIELDS = ("manufacturer", "model", "serial", "idn_serial", "asset", "description")
+
+
+def _parse_item(path: Path, number: int, entry: Any) -> RegisteredItem:
+    where = f"register of standards {path}, [[item]] #{number}"
+    if not isinstance(entry, dict) or not all(isinstance(v, str) for v in entry.values()):
+        raise RegisterError(f"{where}: must be a table of text ({', '.join(_ITEM_FIELDS)})")
+    unknown = sorted(set(entry) - set(_ITEM_FIELDS))
+    if unknown:
+        raise RegisterError(f"{where}: unknown key {unknown[0]!r} (allowed: "
+                            f"{', '.join(_ITEM_FIELDS)})")
+    missing = [key for key in ("manufacturer", "model", "serial") if not entry.get(key)]
+    if missing:
+        raise RegisterError(f"{where}: missing {', '.join(missing)}")
+    return RegisteredItem(**entry)
 
 
 def _check_certificate_file(where: str, file: Path, standard: Standard) -> None:

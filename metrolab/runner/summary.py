@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from metrolab.runner.session import RunResult
+from metrolab.runner.lifecycle import RunResult
 from metrolab.units import Quantity
 
 #: units shown with an SI prefix (offset units like °C are not)
@@ -29,14 +30,20 @@ def point_results(journal: Path) -> list[dict[str, Any]]:
     return list(results.values())
 
 
-def _number(value: float | None, unit: str) -> str:
-    """Return ``value`` with an SI prefix that suits it (``-860 Ω``, ``600 µV``)."""
+def engineering(value: float | None, unit: str, resolution: float = 0.0) -> str:
+    """Return ``value`` (in ``unit``) with the SI prefix that suits it (``-860 Ω``, ``600 µV``).
+
+    Three significant digits. A value smaller than half of ``resolution`` (same unit:
+    what the row can tell apart, a hundredth of its U say) is printed as ``0``, so
+    rounding noise never shows as ``-212 yV``. None prints as an empty cell.
+    """
     if value is None:
         return ""
-    quantity = Quantity(value, unit)
-    if value == 0 or unit not in _PREFIXABLE:
+    if value == 0 or abs(value) < resolution / 2:
+        return f"0 {unit}"
+    if unit not in _PREFIXABLE:
         return f"{value:.3g} {unit}"
-    return f"{quantity.to_compact():.3g~P}"
+    return f"{Quantity(value, unit).to_compact():.3g~P}"
 
 
 def results_table(results: Sequence[Mapping[str, Any]], title: str) -> Table:
@@ -54,30 +61,67 @@ def results_table(results: Sequence[Mapping[str, Any]], title: str) -> Table:
         tolerance = result["tolerance"]
         tur = decision.get("tur")
         statement = str(decision.get("statement", ""))
-        expanded = decision.get("U")
+        expanded = decision.get("U") if isinstance(decision.get("U"), int | float) else None
+        resolution = abs(expanded or tolerance["upper"] or 0.0) / 100
         row = [result["point_id"]] + ([result["phase"].replace("as_", "")] if phases else [])
         table.add_row(
             *row,
-            _number(result["nominal"]["value"], result["nominal"]["unit"]),
-            _number(error["value"], error["unit"]),
-            _number(tolerance["upper"], tolerance["unit"]),
-            _number(expanded if isinstance(expanded, int | float) else None, error["unit"]),
+            engineering(result["nominal"]["value"], result["nominal"]["unit"]),
+            engineering(error["value"], error["unit"], resolution),
+            engineering(tolerance["upper"], tolerance["unit"]),
+            engineering(expanded, error["unit"]),
             "" if not isinstance(tur, int | float) else f"{tur:.1f}",
             f"[{_STYLE.get(statement, 'white')}]{statement}[/]",
         )
     return table
 
 
+@dataclass(frozen=True, slots=True)
+class RunCounts:
+    """What a run did with its points: planned, measured, failed, not measured."""
+
+    planned: int
+    measured: int
+    passed: int
+    failed: tuple[str, ...]
+
+    @property
+    def not_measured(self) -> int:
+        """Return how many planned points have no result."""
+        return max(self.planned - self.measured, 0)
+
+    def text(self) -> str:
+        """Return one line: ``36 points planned: 30 measured (29 passed, 1 failed: X), 6 not
+        measured``."""
+        failed = f"{len(self.failed)} failed" + (f": {', '.join(self.failed)}"
+                                                 if self.failed else "")
+        others = self.measured - self.passed - len(self.failed)
+        conditional = f", {others} conditional pass" if others else ""
+        return (f"{self.planned} points planned: {self.measured} measured ({self.passed} "
+                f"passed{conditional}, {failed}), {self.not_measured} not measured")
+
+
+def run_counts(results: Sequence[Mapping[str, Any]], planned: int) -> RunCounts:
+    """Return the :class:`RunCounts` of the ``point_result`` data of a run of ``planned``
+    points (a planned count below the results measured, from an old caller, is raised)."""
+    statements = [str((r.get("decision") or {}).get("statement", "")) for r in results]
+    failed = tuple(r["point_id"] for r, s in zip(results, statements, strict=True)
+                   if s in ("fail", "conditional_fail"))
+    return RunCounts(max(planned, len(results)), len(results),
+                     sum(s == "pass" for s in statements), failed)
+
+
 def print_result(result: RunResult, console: Console, extra: Mapping[str, Path] | None = None
                  ) -> None:
-    """Print the summary table of ``result`` and the paths of its files."""
+    """Print the summary table of ``result``, what was measured, the files, and the outcome.
+
+    The last line says how the run ended: ``completed`` with its verdict, or ``INCOMPLETE``
+    with the reason (a caller exits non-zero for an incomplete run).
+    """
     results = point_results(result.journal)
     console.print(results_table(results, f"{result.run_id}: {result.status.status}"))
-    failed = [r["point_id"] for r in results if (r.get("decision") or {}).get("statement")
-              in ("fail", "conditional_fail")]
-    verdict = f"{len(failed)} of {len(results)} points failed: {', '.join(failed)}" if failed \
-        else f"all {len(results)} points passed"
-    console.print(verdict)
+    counts = run_counts(results, result.planned)
+    console.print(counts.text())
     caveats = sorted({str(c) for r in results for c in r.get("caveats") or ()})
     if caveats:
         console.print(
@@ -86,7 +130,15 @@ def print_result(result: RunResult, console: Console, extra: Mapping[str, Path] 
         )
         for caveat in caveats:
             console.print(f"  - {caveat}", soft_wrap=True, markup=False)
-    console.print(f"journal: {result.journal}")
-    console.print(f"record:  {result.record}")
+    console.print(f"journal: {result.journal}", soft_wrap=True)
+    console.print(f"record:  {result.record}", soft_wrap=True)
     for name, path in (extra or {}).items():
-        console.print(f"{name}: {path}")
+        console.print(f"{name}: {path}", soft_wrap=True)
+    if result.status.status != "completed":
+        console.print(f"[bold red]INCOMPLETE[/]: the run was {result.status.status} "
+                      f"({result.status.reason}); {counts.not_measured} of {counts.planned} "
+                      "points were not measured; no certificate can be issued", soft_wrap=True)
+    elif counts.failed:
+        console.print(f"completed: {len(counts.failed)} of {counts.measured} points failed")
+    else:
+        console.print(f"completed: all {counts.measured} points passed")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,16 +58,43 @@ def _checked(path: str | os.PathLike[str], action: str, signer: SigningKey,
     return record
 
 
+def _not_before_end(record: Record, action: str, clock: Clock) -> None:
+    """Refuse a review or approval stamped before the end of the run it concerns.
+
+    A run on a virtual clock (simulated instruments) may end ahead of the wall clock:
+    its record can be reviewed on the run's clock (as the demo does) or once that time
+    has come.
+    """
+    ended = record.run.get("ended_at")
+    if not ended:
+        return
+    end = datetime.fromisoformat(str(ended)).timestamp()
+    now = clock.now()
+    if now < end:
+        virtual = (record.run.get("clock") or {}).get("kind") == "virtual"
+        raise ReviewError(
+            f"{action} of {record.record_id} at {isoformat(now)} would precede the end of its "
+            f"run ({ended}); a record is checked after the calibration it holds"
+            + ("; the run ended on a virtual clock ahead of the wall clock: review it on "
+               "the run's clock or after that time" if virtual else ""))
+
+
 def review(path: str | os.PathLike[str], signer: SigningKey, *,
            register: KeyRegister | None = None, clock: Clock | None = None) -> ReviewState:
     """Record, signed by ``signer``, that its holder checked the draft record at ``path``;
-    return the new state. With ``register`` the key must be registered to the signer."""
+    return the new state. With ``register`` the key must be registered to the signer.
+
+    Raises :class:`ReviewError` for a record not a draft, or a review that would be
+    stamped before the end of the run.
+    """
     record = _checked(path, "review", signer, register)
+    clock = clock or WallClock()
+    _not_before_end(record, "review", clock)
     if record.review.state != "draft":
         raise ReviewError(f"review of {record.record_id}: it is already {record.review.state} "
                           f"(by {record.review.who}); only a draft can be reviewed")
     log = AuditLog.for_record(path)
-    log.clock = clock or WallClock()
+    log.clock = clock
     log.append("reviewed", record.record_id, signer=signer, content_sha256=record.sha256,
                file=Path(path).name)
     return log.review_state(record.record_id, register)
@@ -75,8 +103,20 @@ def review(path: str | os.PathLike[str], signer: SigningKey, *,
 def approve(path: str | os.PathLike[str], signer: SigningKey, *,
             register: KeyRegister | None = None, clock: Clock | None = None) -> ReviewState:
     """Record, signed by ``signer``, that its holder authorised the reviewed record at
-    ``path``; return the new state. The approver must not be the reviewer."""
+    ``path``; return the new state. The approver must not be the reviewer.
+
+    Raises :class:`ReviewError` for a record not reviewed, approved by its reviewer, of a
+    run that did not complete, or an approval stamped before the end of the run.
+    """
     record = _checked(path, "approval", signer, register)
+    clock = clock or WallClock()
+    status = record.run.get("status")
+    if status != "completed":
+        raise ReviewError(f"approval of {record.record_id}: its run ended {status!r} "
+                          f"({record.run.get('reason') or 'no reason recorded'}), not "
+                          "completed; an incomplete calibration cannot be approved for a "
+                          "certificate (render a draft with `metrolab report --draft`)")
+    _not_before_end(record, "approval", clock)
     state = record.review
     if state.state != "reviewed":
         raise ReviewError(f"approval of {record.record_id}: it is {state.state}; it must be "
@@ -86,7 +126,7 @@ def approve(path: str | os.PathLike[str], signer: SigningKey, *,
         raise ReviewError(f"approval of {record.record_id}: {signer.name} reviewed it; "
                           "approval needs a second person")
     log = AuditLog.for_record(path)
-    log.clock = clock or WallClock()
+    log.clock = clock
     log.append("approved", record.record_id, signer=signer, content_sha256=record.sha256,
                file=Path(path).name)
     return log.review_state(record.record_id, register)

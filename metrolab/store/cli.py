@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from metrolab.clitypes import ExistingPath
 from metrolab.errors import MetrolabError, UserInputError
 
 if TYPE_CHECKING:
     from metrolab.store.signing import KeyRegister, SigningKey
 
-EXISTING = click.Path(exists=True, path_type=Path)
+EXISTING = ExistingPath()
 #: environment variable naming the laboratory's register (the keys it trusts)
 REGISTER_ENV = "METROLAB_REGISTER"
 

@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pint
 
 from metrolab.errors import UserInputError
 from metrolab.uncertainty.errors import UncertaintyInputError
 from metrolab.uncertainty.gum import GumResult, evaluate_gum
 from metrolab.uncertainty.modelfile import ModelSpec, parse_model_text
 from metrolab.uncertainty.montecarlo import McResult, evaluate_mc
-from metrolab.uncertainty.results import BUDGET_FIELDS, plain
+from metrolab.uncertainty.results import plain
+from metrolab.units import Quantity
 
 
 def _trials(text: str | int) -> int | str:
@@ -148,7 +150,7 @@ def _print_table(data: dict[str, Any]) -> None:
     for column in ("output", "value", "u", "dof", "k", "U", "interval", "unit"):
         results.add_column(column, justify="right" if column not in ("output", "unit") else "left")
     for name, out in data["outputs"].items():
-        dof = "inf" if out["dof"] is None else f"{out['dof']:.1f}"
+        dof = dof_text(out["dof"])
         k = "-" if out["k"] is None else f"{out['k']:.3f}"
         lo, hi = out["interval"]
         fixed = _to_place_of(out["u"])  # value, U and interval to the same decimal place
@@ -176,26 +178,68 @@ def _print_table(data: dict[str, Any]) -> None:
                 out["unit"],
             )
     console.print(results)
-    budget = Table(title="Uncertainty budget (GUM, first order)")
-    for column in BUDGET_FIELDS:
-        budget.add_column(column)
-    for row in data["budget"]:
-        dof = "inf" if row["dof"] is None else f"{row['dof']:.0f}"
-        budget.add_row(
-            row["output"],
-            row["input"],
-            f"{row['value']:.6g}",
-            f"{row['u']:.3g}",
-            row["unit"],
-            row["distribution"],
-            dof,
-            f"{row['sensitivity']:.4g}",
-            f"{row['contribution']:.3g}",
-            f"{100 * row['share']:.1f} %",
-        )
-    console.print(budget)
+    console.print(budget_table(data))
     if "mc_settings" in data:
         console.print(f"Monte Carlo seed: {data['mc_settings']['seed']}")
+
+
+#: degrees of freedom above this print as ∞: the coverage factor for 95 % then equals the
+#: normal one to four digits (t at 10⁴ dof: 1.9602, normal: 1.9600)
+DOF_SHOWN_INFINITE = 1e4
+
+
+def dof_text(dof: float | None) -> str:
+    """Return degrees of freedom as printed: the integer below (GUM G.6.4), ``∞`` when infinite
+    or above :data:`DOF_SHOWN_INFINITE`."""
+    if dof is None or not math.isfinite(dof) or dof > DOF_SHOWN_INFINITE:
+        return "∞"
+    return f"{math.floor(dof)}"
+
+
+def budget_cells(row: dict[str, Any], output_unit: str) -> tuple[str, str, str, str]:
+    """Return (u(x), sensitivity, contribution, value) of one budget row as text with units.
+
+    u(x) is shown in the output's unit when the input has its dimension, so it stands in
+    the same unit as the contribution |c|·u(x) (5 µV beside 5 µV, not 5e-06 V beside 5);
+    the sensitivity is then in output unit per that unit and prints as a plain number
+    when that is dimensionless (1, not 1e+06 µV/V).
+    """
+    unit, out_unit = row["unit"] or "dimensionless", output_unit or "dimensionless"
+    try:
+        value = Quantity(row["value"], unit)
+        given = Quantity(row["u"], unit)
+        same = given.check(Quantity(1.0, out_unit).dimensionality)
+        u = given.to(out_unit) if same else given.to_compact()
+        sensitivity = Quantity(row["sensitivity"], f"({out_unit}) / ({unit})")
+        contribution = Quantity(row["contribution"], out_unit)
+    except (pint.errors.PintError, ValueError):  # units pint cannot combine: plain numbers
+        return (f"{row['u']:.3g} {row['unit']}", f"{row['sensitivity']:.4g}",
+                f"{row['contribution']:.3g} {output_unit}", f"{row['value']:.6g} {row['unit']}")
+    if sensitivity.dimensionless:
+        sensitivity_text = f"{sensitivity.to('dimensionless').magnitude:.4g}"
+    else:
+        sensitivity_text = f"{sensitivity:.4g~P}"
+    shown = contribution.to(u.units) if same else contribution.to_compact()
+    return (f"{u:.3g~P}", sensitivity_text, f"{shown:.3g~P}", f"{value:.6g~P}")
+
+
+def budget_table(data: dict[str, Any]) -> Any:
+    """Return the rich table of the first-order GUM budget of ``report()`` data."""
+    from rich.table import Table
+
+    budget = Table(title="Uncertainty budget (GUM, first order)",
+                   caption=f"dof above {DOF_SHOWN_INFINITE:g} shown as ∞; c·u = |sensitivity| × u")
+    for column in ("output", "input", "value", "u(x)", "distribution", "dof", "sensitivity",
+                   "c·u", "share"):
+        budget.add_column(column, justify="left" if column in ("output", "input",
+                                                               "distribution") else "right")
+    for row in data["budget"]:
+        u, sensitivity, contribution, value = budget_cells(
+            row, data["outputs"][row["output"]]["unit"])
+        budget.add_row(row["output"], row["input"], value, u, row["distribution"],
+                       dof_text(row["dof"]), sensitivity, contribution,
+                       f"{100 * row['share']:.1f} %")
+    return budget
 
 
 @click.command("uncertainty")

@@ -20,12 +20,19 @@ from typing import Any
 import numpy as np
 import pint
 
-from metrolab.uncertainty.errors import UncertaintyComputationError, UncertaintyInputError
+from metrolab.uncertainty.errors import (
+    SingularFitError,
+    UncertaintyComputationError,
+    UncertaintyInputError,
+)
 from metrolab.uncertainty.inputs import magnitude_and_unit
 from metrolab.uncertainty.results import plain, unit_text
 from metrolab.units import Quantity, ureg
 
 _MAX_ITERATIONS = 100
+#: largest condition number of the column-normalised design matrix a fit accepts: beyond
+#: it more than 6 of float64's 16 digits are lost and the coefficients are noise
+MAX_CONDITION = 1e6
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,7 @@ def fit_polynomial(
         raise UncertaintyInputError(f"{len(xs)} points cannot determine a degree-{degree} curve")
     t = xs - ref
     design = t[:, None] ** np.arange(p)
+    check_conditioning(design, xs, degree, x_unit)
     if u_y is None:
         if u_x is not None:
             raise UncertaintyInputError(
@@ -184,6 +192,27 @@ def fit_polynomial(
     if np.any(ux < 0):
         raise UncertaintyInputError("u_x must not be negative")
     return _gdr(t, ys, ux, uy, coef, ref, x_unit, y_unit)
+
+
+def check_conditioning(design: np.ndarray, x: np.ndarray, degree: int, x_unit: Any) -> None:
+    """Refuse a design matrix that cannot determine a degree-``degree`` curve.
+
+    Raises :class:`SingularFitError` when ``x`` has fewer than ``degree + 1`` distinct
+    values or the condition number of the design matrix with unit-norm columns exceeds
+    :data:`MAX_CONDITION`; the message gives the x values' span and what to do.
+    """
+    distinct = np.unique(x).size
+    norms = np.linalg.norm(design, axis=0)
+    condition = math.inf if distinct <= degree or np.any(norms == 0) else float(
+        np.linalg.cond(design / norms))
+    if condition > MAX_CONDITION:
+        unit = f" {x_unit:~P}" if x_unit and str(x_unit) != "dimensionless" else ""
+        raise SingularFitError(
+            f"{x.size} points at x = {x.min():.6g} to {x.max():.6g}{unit} ({distinct} distinct "
+            f"values) cannot determine a degree-{degree} curve: the design matrix is "
+            f"singular (condition number {condition:.3g}, limit {MAX_CONDITION:g}); spread "
+            "the points over the range the curve is for, or fit a lower degree"
+        )
 
 
 def _sd(resid: np.ndarray, dof: int) -> float:

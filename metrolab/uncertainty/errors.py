@@ -20,6 +20,11 @@ class UncertaintyComputationError(MetrolabError):
     """The model could be parsed but its evaluation failed (e.g. it returned NaN)."""
 
 
+class SingularFitError(UncertaintyComputationError):
+    """A curve fit whose x values cannot determine the curve: its design matrix is singular
+    or so ill-conditioned that the coefficients would be noise (x values too close)."""
+
+
 class AutocorrelationWarning(UserWarning):
     """Readings show serial correlation: the standard deviation of the mean understates u."""
 

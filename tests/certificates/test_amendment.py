@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -19,7 +20,7 @@ NS = {"dcc": "https://ptb.de/dcc"}
 def test_the_amended_certificate_names_the_one_it_replaces(approved_record: Path,
                                                            tmp_path: Path) -> None:
     original = store.open_record(approved_record)
-    clock = VirtualClock()
+    clock = VirtualClock(datetime(2026, 4, 1, tzinfo=UTC).timestamp())  # after the run
     signer = example_key(approved_record.parent, "B. Approver")
     amended = store.amend(approved_record, signer=signer, reason="customer name misspelt",
                           changes={"customer.name": "ACME Instruments AG"}, clock=clock)

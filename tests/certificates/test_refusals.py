@@ -14,6 +14,7 @@ from metrolab.certificates import issue
 from metrolab.certificates.errors import DccValidationError, RecordNotIssuableError
 from metrolab.certificates.issue import render_all
 from metrolab.clock import VirtualClock
+from metrolab.store.errors import ReviewError
 from metrolab.testing.certificate_example import example_journal_entries, example_key
 
 
@@ -84,11 +85,14 @@ def test_an_aborted_run_gives_only_a_draft(tmp_path: Path) -> None:
         writer.append_many(entries)
     record = store.seal(journal, clock=clock)
     store.review(record, example_key(tmp_path, "C. Checker"), clock=clock)
-    store.approve(record, example_key(tmp_path, "B. Approver"), clock=clock)
-    with pytest.raises(RecordNotIssuableError, match="ended 'aborted'"):
+    with pytest.raises(ReviewError, match=r"ended .aborted..*cannot be approved"):
+        store.approve(record, example_key(tmp_path, "B. Approver"), clock=clock)
+    with pytest.raises(RecordNotIssuableError, match="not approved"):
         render_all(record, tmp_path, draft=False)
     paths = render_all(record, tmp_path, draft=True)
-    assert paths["pdf"].exists()
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "DRAFT: the run did not complete (aborted: interrupted" in html
+    assert "this record is not approved" not in html
 
 
 def test_written_certificates_have_ordinary_file_permissions(rendered: dict[str, Path]) -> None:

@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 
 from metrolab.cli import main
-from metrolab.runner.demo import run_demo
+from metrolab.demo.run import DemoOptions, run_demo
 from metrolab.store import open_record, verify
 
 #: +60 ppm on the 10 V range: 600 µV at ±10 V against a ±400 µV limit, nothing at 0 V.
@@ -27,7 +27,8 @@ AFFECTED = {"DCV-10V", "DCV--10V", "RES4-10kohm", "ZERO-RES4-10kohm"}
 @pytest.mark.slow
 @pytest.mark.timeout(400)  # a full run; a loaded CI box needs more than the default 120 s
 def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: Path) -> None:
-    result = run_demo(tmp_path, ERRORS, seed=11, console=Console(quiet=True))
+    result = run_demo(tmp_path, DemoOptions(seed=11, dut_errors=ERRORS),
+                      Console(quiet=True)).run
     assert result.status.status == "completed"
     assert verify(result.record).ok
     record = open_record(result.record)
@@ -46,6 +47,9 @@ def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: P
     assert record.run["laboratory"]["country"] == "DE"
     html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
     assert "not recorded" not in html and "Demo Customer Ltd" in html
+    # simulated instruments on a virtual clock: the record says so, the certificate too
+    assert record.run["simulation"]["simulated"] and record.run["clock"]["kind"] == "virtual"
+    assert '<div class="watermark">SIMULATED</div>' in html and "virtual clock" in html
     # every point's reference uncertainty comes from the unverified 5522A 1-year table,
     # the AC points' limits from the unverified 34401A AC rows: the certificate says so
     assert all(p.result["caveats"] for p in record.points)

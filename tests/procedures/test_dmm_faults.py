@@ -20,12 +20,13 @@ from rich.console import Console
 
 from metrolab.clock import VirtualClock
 from metrolab.instrument.simulation.server import serve_tcp
+from metrolab.runner.config import RunConfig
 from metrolab.runner.engine import RunSettings
+from metrolab.runner.lifecycle import RunInputs, RunResult, start_run
 from metrolab.runner.operator import Answers, Operator
 from metrolab.runner.procedure import TestPoint
 from metrolab.runner.progress import ProgressReporter
 from metrolab.runner.register import Standard, dumps_register
-from metrolab.runner.session import RunConfig, RunInputs, RunResult, start_run
 from metrolab.store import open_record, read_journal
 
 PROCEDURE = "dmm-34401a-verification"

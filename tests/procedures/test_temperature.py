@@ -15,12 +15,13 @@ from metrolab.drivers.bench import SimulatedBench
 from rich.console import Console
 
 from metrolab.clock import VirtualClock
-from metrolab.runner.demo import demo_register
+from metrolab.demo.register import demo_register
+from metrolab.runner.config import RunConfig
 from metrolab.runner.engine import RunSettings
+from metrolab.runner.lifecycle import RunInputs, start_run
 from metrolab.runner.operator import Answers, Operator
 from metrolab.runner.procedure import Prompt
 from metrolab.runner.progress import ProgressReporter
-from metrolab.runner.session import RunConfig, RunInputs, start_run
 from metrolab.store import open_record, read_journal
 
 

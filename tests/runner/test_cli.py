@@ -17,10 +17,10 @@ from rich.console import Console
 from metrolab.cli import main
 from metrolab.clock import VirtualClock
 from metrolab.instrument.simulation.server import serve_tcp
+from metrolab.runner.lifecycle import RunInputs, resume_run
 from metrolab.runner.operator import Operator
 from metrolab.runner.progress import ProgressReporter
 from metrolab.runner.register import Standard, dumps_register
-from metrolab.runner.session import RunInputs, resume_run
 from metrolab.store import read_journal
 
 PROCEDURE = "dmm-34401a-verification"
@@ -247,8 +247,9 @@ def test_resume_stops_on_a_standard_that_fell_due_unless_overridden(
 def test_run_signs_the_seal_with_the_operators_key(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], bench: dict[str, str],
         clock: VirtualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from metrolab.runner.config import RunConfig
     from metrolab.runner.engine import RunSettings
-    from metrolab.runner.session import RunConfig, start_run
+    from metrolab.runner.lifecycle import start_run
     from metrolab.store import verify
     from metrolab.store.signing import KeyRegister, create_key, load_signing_key
 

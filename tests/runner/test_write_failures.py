@@ -24,11 +24,12 @@ from metrolab.cli import main
 from metrolab.clock import VirtualClock
 from metrolab.errors import MetrolabError
 from metrolab.instrument.simulation.server import serve_tcp
+from metrolab.runner.config import RunConfig
 from metrolab.runner.engine import RunSettings
+from metrolab.runner.lifecycle import RunInputs, resume_run, start_run
 from metrolab.runner.operator import Operator
 from metrolab.runner.progress import ProgressReporter
 from metrolab.runner.register import Standard, dumps_register
-from metrolab.runner.session import RunConfig, RunInputs, resume_run, start_run
 from metrolab.store import open_record, read_journal, recover, verify
 from metrolab.testing.faults import DiskFaults
 

@@ -98,8 +98,10 @@ def test_show_lists_the_caveats_of_the_points(tmp_path: Path, sample: SimpleName
 
 def test_command_line_input_errors_exit_2(tmp_path: Path,
                                           cli: Cli) -> None:
-    code, _, err = cli(["verify", str(tmp_path / "missing.h5")])
-    assert code == 2 and "does not exist" in err
+    for command in ("verify", "show"):  # one line, not click's usage block
+        code, _, err = cli([command, str(tmp_path / "missing.h5")])
+        assert code == 2 and "does not exist" in err
+        assert err.count("\n") == 1 and "Usage" not in err
     code, _, err = cli(["recover", str(tmp_path)])
     assert code == 2 and "no *.journal files" in err
     not_record = tmp_path / "x.h5"

@@ -164,3 +164,29 @@ def test_an_amendment_names_the_hash_of_what_it_replaced(record_path: Path, keys
                                     "it was signed, or re-signed without the key it names"]
     problems = verify(amended).problems
     assert any("was sealed with another hash" in p for p in problems)
+
+
+def test_review_and_approval_never_precede_the_end_of_the_run(tmp_path: Path, keys: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from metrolab.clock import VirtualClock
+    from metrolab.store import Journal, seal
+    from metrolab.testing.certificate_example import example_journal_entries
+
+    # a simulated run on a virtual clock that ran a day ahead of the wall clock
+    ahead = VirtualClock((datetime.now(UTC) + timedelta(days=1)).timestamp())
+    entries = example_journal_entries("R-V", clock=ahead)
+    entries[0][1]["clock"] = {"kind": "virtual"}
+    journal = tmp_path / "R-V.journal"
+    with Journal.create(journal, "R-V", clock=ahead) as writer:
+        writer.append_many(entries)
+    record = seal(journal, clock=ahead)
+    ended = open_record(record).run["ended_at"]
+    with pytest.raises(ReviewError, match=r"would precede the end of its run.*virtual clock"):
+        review(record, keys["Rita Reviewer"])  # on the wall clock: before the recorded end
+    assert open_record(record).review.state == "draft"
+    review(record, keys["Rita Reviewer"], clock=ahead)  # on the run's clock, after its end
+    behind = VirtualClock(datetime.fromisoformat(ended).timestamp() - 60.0)
+    with pytest.raises(ReviewError, match=r"approval of R-V at .* would precede the end"):
+        approve(record, keys["Abe Approver"], clock=behind)
+    assert approve(record, keys["Abe Approver"], clock=ahead).state == "approved"

@@ -185,3 +185,43 @@ def test_missing_file_and_bad_trials(tmp_path, capsys):
     assert "cannot read the model file" in capsys.readouterr().err
     assert run(tmp_path, EXAMPLE, "--method", "mc", "--trials", "lots") == 2
     assert "--trials" in capsys.readouterr().err
+
+
+DMM_ERROR = """
+[model]
+equations = { E = "reading - cal" }
+units = { E = "uV" }
+[inputs.reading]
+value = 10.00002
+u = 0.000005
+dof = 9
+unit = "V"
+[inputs.cal]
+value = 10.0
+half_width = 0.00005
+distribution = "rectangular"
+unit = "V"
+"""
+
+
+def test_budget_shows_u_and_contribution_in_one_unit_with_unit_sensitivities(tmp_path, capsys):
+    run(tmp_path, DMM_ERROR)
+    out = capsys.readouterr().out
+    reading = next(line for line in out.splitlines() if "reading" in line)
+    cells = [c.strip() for c in reading.split("│") if c.strip()]
+    # u(x), sensitivity, c·u: 5 µV beside 5 µV, sensitivity 1 (µV/µV), not 5e-06 and 1e+06
+    assert cells[3] == "5 µV" and cells[6] == "1" and cells[7] == "5 µV"
+    cal = next(line for line in out.splitlines() if "│ cal" in line)
+    assert "28.9 µV" in cal and "-1 " in cal and "∞" in cal
+    # ν_eff ≈ 10609: more than 10⁴ degrees of freedom print as ∞, never as 10609.0
+    result = next(line for line in out.splitlines() if line.startswith("│ E "))
+    assert "∞" in result and "10609" not in result
+
+
+def test_budget_sensitivity_with_dimensions_keeps_its_unit(tmp_path, capsys):
+    from metrolab.uncertainty.cli import budget_cells
+
+    u, sensitivity, contribution, value = budget_cells(
+        {"value": 10.0, "u": 0.002, "unit": "V", "sensitivity": 0.2, "contribution": 4e-4},
+        "W")
+    assert (u, sensitivity, contribution, value) == ("2 mV", "0.2 W/V", "400 µW", "10 V")

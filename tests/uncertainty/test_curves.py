@@ -130,3 +130,23 @@ def test_fit_input_errors_are_named():
         fit_polynomial([1.0, 2.0, 3.0], [1.0, 2.0])
     with pytest.raises(UncertaintyInputError, match="uncertainties in y"):
         fit_polynomial([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0], u_x=0.1)
+
+
+@pytest.mark.parametrize(("x", "degree"), [
+    ([22.9, 22.91, 22.89, 22.9, 22.92], 2),  # a bath never set: every point at 22.9 °C
+    ([22.9, 22.9, 22.9, 22.9, 22.9], 1),     # identical x: exactly singular
+    ([0.0, 0.0, 50.0, 50.0], 2),             # two distinct values for three coefficients
+])
+def test_a_fit_the_x_values_cannot_determine_is_refused_by_name(x: list[float],
+                                                                degree: int) -> None:
+    from metrolab.uncertainty.errors import SingularFitError
+
+    y = np.linspace(0.1, 0.2, len(x))
+    with pytest.raises(SingularFitError, match="cannot determine a degree"):
+        fit_polynomial(np.array(x), y, degree=degree, u_y=np.full(len(x), 0.01))
+
+
+def test_well_spread_points_still_fit_within_the_conditioning_limit() -> None:
+    t = np.array([0.0, 25.0, 50.0, 75.0, 100.0])
+    fit = fit_polynomial(t, 0.03 - 4e-4 * t + 2e-6 * t**2, degree=2, u_y=np.full(5, 0.005))
+    assert fit.coefficients == pytest.approx([0.03, -4e-4, 2e-6], rel=1e-6, abs=1e-12)

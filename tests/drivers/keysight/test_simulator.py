@@ -95,11 +95,34 @@ def test_beyond_range_is_overload_and_autorange_moves_up() -> None:
     r.dmm.configure(Function.DCV, None)
     assert r.dmm.read().magnitude == pytest.approx(12.5, abs=1e-2)
     assert r.dmm.query("VOLT:RANG?") == "+1.00000000E+02"
-    r.source.apply(Function.DCV, 1000.5)
+    r.source.apply(Function.DCV, 1049.0)
     r.dmm.configure(Function.DCV, 1000 * ureg.V)
     r.clock.advance(1.0)  # let the input settle
-    with pytest.raises(OverloadError):  # no overrange on the top range
+    assert r.dmm.read().magnitude == pytest.approx(1049.0, abs=0.1)  # reads to 1050 V
+    r.source.apply(Function.DCV, 1051.0)
+    r.clock.advance(1.0)
+    with pytest.raises(OverloadError):  # 5 % overrange on the 1000 V range, not 20 %
         r.dmm.read()
+
+
+@pytest.mark.parametrize(("model", "function", "range_value", "limit"), [
+    ("34401A", Function.DCV, 0.1, 0.12), ("34401A", Function.DCV, 100.0, 120.0),
+    ("34401A", Function.DCV, 1000.0, 1050.0), ("34401A", Function.ACV, 100.0, 120.0),
+    ("34401A", Function.ACV, 750.0, 750.0), ("34401A", Function.DCI, 3.0, 3.6),
+    ("34401A", Function.RES4, 1e8, 1.2e8), ("34465A", Function.DCV, 1000.0, 1050.0),
+    ("34465A", Function.DCI, 10.0, 10.0), ("34465A", Function.DCI, 3.0, 3.6),
+])
+def test_overload_limit_is_the_manuals_overrange_of_each_range(
+    model: str, function: Function, range_value: float, limit: float
+) -> None:
+    from metrolab.drivers.keysight.models import (
+        KEYSIGHT_34401A,
+        KEYSIGHT_34465A,
+        overload_limit,
+    )
+
+    dmm = KEYSIGHT_34401A if model == "34401A" else KEYSIGHT_34465A
+    assert overload_limit(dmm, function, range_value) == pytest.approx(limit)
 
 
 def test_open_input_ohms_overload_and_two_wire_sees_the_leads() -> None:

@@ -1,0 +1,29 @@
+"""The ``metrolab demo`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from metrolab.runner.errors import RunAborted
+
+
+@click.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-output"),
+              show_default=True, help="Folder for the register, journal, record, certificate.")
+@click.option("--procedure", default="dmm-34401a-verification", show_default=True,
+              help="Installed procedure to run (`metrolab procedures` lists them).")
+@click.option("--dut-error", "dut_errors", multiple=True, metavar="SPEC",
+              help='Inject a DUT error, e.g. "DCV 10V gain=+60ppm" (repeat).')
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the simulated bench's noise.")
+def demo(out_dir: Path, procedure: str, dut_errors: tuple[str, ...], seed: int) -> None:
+    """Run PROCEDURE on simulated instruments, unattended, record to certificate."""
+    from metrolab.demo.run import DemoOptions, run_demo
+
+    result = run_demo(out_dir, DemoOptions(procedure, seed, dut_errors), Console()).run
+    if result.status.status != "completed":
+        raise RunAborted(f"the demo run did not complete ({result.status.reason}); its record "
+                         f"is sealed as aborted and no certificate was issued: {result.record}")
