@@ -26,6 +26,7 @@ from metrolab.store.integrity import INTEGRITY_GROUP, content_hash, manifest
 from metrolab.store.layout import SCHEMA_NAME
 from metrolab.store.signers import Signer, check_entry
 from metrolab.store.signing import KeyRegister
+from metrolab.store.untrusted import read_isolated, sealed_bytes
 
 #: file name endings that name a sealed record
 RECORD_SUFFIXES = (".h5", ".hdf5", ".he5", ".nxs")
@@ -126,7 +127,67 @@ def describe(path: Path) -> str:
 
 
 def content_problems(path: str | os.PathLike[str]) -> list[str]:
-    """Return what in the record at ``path`` does not match its sealed manifest and hash."""
+    """Return what in the record at ``path`` does not match its sealed manifest and hash.
+
+    A file whose bytes the audit log does not vouch for is read in a child process
+    (:mod:`metrolab.store.untrusted`), so a hostile file cannot hang or crash the caller.
+    """
+    return inspect_record(Path(path)).problems
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What reading a record file found: ``problems`` (empty when every object matches the
+    sealed manifest and hash), and, when they could be read, its record ID, content hash,
+    the journal it was sealed from (file name, bytes sealed, SHA-256) and what it amends."""
+
+    problems: list[str]
+    record_id: str | None = None
+    content_sha256: str | None = None
+    journal: tuple[str, int, str] | None = None
+    amends: dict[str, Any] | None = None
+
+
+def inspect_record(path: Path) -> Inspection:
+    """Return the :class:`Inspection` of the record file at ``path``: read in this process
+    when the audit log beside it recorded exactly these bytes, in a child process with a
+    time and memory limit otherwise."""
+    if sealed_bytes(path, AuditLog.for_record(path).path):
+        found = inspect_in_process(path)
+    else:
+        found = read_isolated(path)
+    journal = found.get("journal")
+    return Inspection(list(found["problems"]), found.get("record_id"),
+                      found.get("content_sha256"),
+                      (str(journal[0]), int(journal[1]), str(journal[2])) if journal else None,
+                      found.get("amends"))
+
+
+def inspect_in_process(path: Path) -> dict[str, Any]:
+    """Return, as plain JSON data, what :class:`Inspection` holds for the record at ``path``,
+    read by h5py in this process (only for bytes known to be sealed, or in a child)."""
+    problems = _manifest_problems(path)
+    if problems and problems[0].startswith(("cannot read", "not a metrolab", "no /integrity")):
+        return {"problems": problems}
+    try:
+        with h5py.File(path, "r") as handle:
+            record_id = str(handle["entry"].attrs["record_id"])
+            content_sha256 = str(handle[INTEGRITY_GROUP].attrs["content_sha256"])
+            provenance = handle["entry/provenance"]
+            journal = [str(provenance.attrs.get("journal_file", "")),
+                       int(provenance["journal_bytes"][()]) if "journal_bytes" in provenance
+                       else 0, str(provenance.attrs.get("journal_sha256", ""))]
+            amends = (json.loads(handle["entry/amends/amends_json"][()])
+                      if "amends" in handle["entry"] else None)
+    except H5_READ_ERRORS as exc:
+        return {"problems": [*problems, f"cannot read the record's ID and hash: {exc}"]}
+    return {"problems": problems, "record_id": record_id, "content_sha256": content_sha256,
+            "journal": journal, "amends": amends}
+
+
+def _manifest_problems(path: Path) -> list[str]:
+    """Return what in the record at ``path`` does not match its sealed manifest and hash,
+    read in this process."""
     try:
         with h5py.File(path, "r") as handle:
             if handle.attrs.get("schema_name") != SCHEMA_NAME:
@@ -272,22 +333,12 @@ def _record_problems(path: Path, log: LogCheck, register: KeyRegister | None) ->
     if not h5py.is_hdf5(path):
         report.problems = [f"not a record: it is {describe(path)}"]
         return report
-    report.problems = content_problems(path)
-    if report.problems and report.problems[0].startswith(("cannot read", "not a metrolab")):
+    found = inspect_record(path)
+    report.problems = found.problems
+    if found.record_id is None or found.content_sha256 is None or found.journal is None:
         return report
-    try:
-        with h5py.File(path, "r") as handle:
-            report.record_id = str(handle["entry"].attrs["record_id"])
-            report.content_sha256 = str(handle[INTEGRITY_GROUP].attrs["content_sha256"])
-            provenance = handle["entry/provenance"]
-            journal = (str(provenance.attrs.get("journal_file", "")),
-                       int(provenance["journal_bytes"][()]) if "journal_bytes" in provenance
-                       else 0, str(provenance.attrs.get("journal_sha256", "")))
-            amends = (json.loads(handle["entry/amends/amends_json"][()])
-                      if "amends" in handle["entry"] else None)
-    except H5_READ_ERRORS as exc:
-        report.problems.append(f"cannot read the record's ID and hash: {exc}")
-        return report
+    report.record_id, report.content_sha256 = found.record_id, found.content_sha256
+    journal, amends = found.journal, found.amends
     report.problems += _journal_problems(path.parent, *journal)
     if not log.exists or not log.chained:
         return report  # the log's own problems say why its entries cannot be trusted
