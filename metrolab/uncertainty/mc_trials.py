@@ -78,6 +78,7 @@ class TrialStream:
             samples = self.sampler.draw(size)
             self.sizes.append(size)
             values = model_values(self.prep, samples, self.drawn, self.seed)
+            del samples  # not held while the caller works on the values
             self.drawn += size
             done += size
             yield values

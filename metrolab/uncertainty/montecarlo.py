@@ -39,8 +39,8 @@ DEFAULT_STORE_LIMIT = 4_000_000
 #: large-trial path: cells of the first partition of key space, over all outputs x points
 LEVEL1_CELLS = 2**18
 #: large-trial path: values kept at once near the interval ends, over all outputs x points
-SELECT_BUDGET = 4_000_000
-#: input samples drawn per chunk (all inputs x points x trials)
+SELECT_BUDGET = 2_000_000
+#: input samples drawn per chunk (inputs, or outputs, at least 2, x points x trials)
 DEFAULT_CHUNK_VALUES = 2_000_000
 #: cap of the adaptive procedure
 DEFAULT_MAX_TRIALS = 100_000_000
@@ -234,7 +234,7 @@ def evaluate_mc(
         seed = int(entropy) % (2**63)  # type: ignore[arg-type]
     points = int(np.prod(prep.shape)) if prep.shape else 1
     m = len(prep.out_names)
-    chunk = max(1, chunk_values // (max(len(prep.names), m, 1) * points))
+    chunk = max(1, chunk_values // (max(len(prep.names), m, 2) * points))
     block = block_size(coverage)
     stream = TrialStream(prep, seed, min(chunk, block) if adaptive else chunk)
     acc = _Accumulator(m, prep.shape, store_limit, coverage)

@@ -164,18 +164,21 @@ class Level1Grid:
     def cells(self, keys: np.ndarray) -> np.ndarray:
         """Return the cell index of every key (int64, shape of ``keys``: (rows, t))."""
         col = (slice(None), None)
-        if np.any(self.gap):  # merge the central keys: k - min(max(k, mid_low) - mid_low, gap)
-            merged = np.maximum(keys, self.mid_low[col])
-            merged -= self.mid_low[col]
-            np.minimum(merged, self.gap[col], out=merged)
-            np.subtract(keys, merged, out=merged)
-            keys = merged
         low = self.low[col]
-        index = keys - low
+        if np.any(self.gap):  # merge the central keys: k - min(max(k, mid_low) - mid_low, gap)
+            index = np.maximum(keys, self.mid_low[col])
+            index -= self.mid_low[col]
+            np.minimum(index, self.gap[col], out=index)
+            np.subtract(keys, index, out=index)
+            below = index < low
+            index -= low
+        else:
+            below = keys < low
+            index = keys - low
         index >>= self.shift[col]
         index += np.uint64(1)
         np.minimum(index, self.top[col], out=index)
-        index[keys < low] = 0
+        index[below] = 0
         return index.view(np.int64)
 
     def edges(self, row: int) -> np.ndarray:
@@ -606,44 +609,38 @@ def _replay(
     plans: list[tuple[list[_Request], list[_Request]]],
 ) -> None:
     """Run one replay: keep or count finer the key ranges of ``plans``; update ``rows``."""
-    n_rows = len(rows)
     keep = _Slots([k for k, _ in plans])
     split = _Slots([s for _, s in plans])
-    kept: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(keep.count)]
+    kept = _Kept(plans)
     counted = [np.zeros(size, dtype=np.int64) for size in split.sizes]
     least = [np.full(size, _U64_MAX, dtype=np.uint64) for size in split.sizes]
     most = [np.zeros(size, dtype=np.uint64) for size in split.sizes]
-    every_lo = np.minimum(
+    hull_lo = np.minimum(
         keep.lo.min(axis=0, initial=_U64_MAX), split.lo.min(axis=0, initial=_U64_MAX)
-    )
-    every_hi = np.maximum(keep.hi.max(axis=0, initial=0), split.hi.max(axis=0, initial=0))
+    )[:, None]
+    hull_hi = np.maximum(keep.hi.max(axis=0, initial=0), split.hi.max(axis=0, initial=0))[:, None]
+    row_ids: np.ndarray = _NO_ROWS
     for chunk in chunks:
         keys = float_keys(chunk)
-        near = (keys >= every_lo[:, None]) & (keys <= every_hi[:, None])
-        r_idx, c_idx = np.nonzero(near)
-        k, v = keys[r_idx, c_idx], chunk[r_idx, c_idx]
+        if len(rows) == 1:  # one row: masks over the chunk, no index arrays
+            k, v = keys[0], chunk[0]
+        else:  # several rows: first the values near any request of their row
+            row_ids, cols = np.nonzero((keys >= hull_lo) & (keys <= hull_hi))
+            k, v = keys[row_ids, cols], chunk[row_ids, cols]
+        del keys
         for s in range(keep.count):
-            inside = (k >= keep.lo[s, r_idx]) & (k <= keep.hi[s, r_idx])
-            kept[s].append((r_idx[inside].astype(np.int32) if n_rows > 1 else _NO_ROWS, v[inside]))
+            inside = (k >= keep.bound(s, "lo", row_ids)) & (k <= keep.bound(s, "hi", row_ids))
+            kept.add(s, row_ids[inside] if len(rows) > 1 else row_ids, v[inside])
         for s in range(split.count):
-            inside = (k >= split.lo[s, r_idx]) & (k <= split.hi[s, r_idx])
-            rr = r_idx[inside]
+            inside = (k >= split.bound(s, "lo", row_ids)) & (k <= split.bound(s, "hi", row_ids))
+            rr = row_ids[inside] if len(rows) > 1 else row_ids
             kk = k[inside]
-            sub = ((kk - split.lo[s, rr]) >> split.shift[s, rr]).astype(np.int64)
-            sub += split.offset[s, rr]
+            sub = (kk - split.bound(s, "lo", rr)) >> split.bound(s, "shift", rr)
+            sub = sub.astype(np.int64) + split.bound(s, "offset", rr)
             counted[s] += np.bincount(sub, minlength=len(counted[s]))
             np.minimum.at(least[s], sub, kk)
             np.maximum.at(most[s], sub, kk)
-    for s in range(keep.count):
-        values, bounds = _sorted_by_row(kept[s], n_rows)
-        kept[s] = []
-        for i, (requests, _) in enumerate(plans):
-            if s < len(requests):
-                a, b = int(bounds[i]), int(bounds[i + 1])
-                req = requests[s]
-                if b - a != req.expected:
-                    raise StreamChangedError(_changed_message(req.expected, b - a))
-                rows[i].runs.append(_Run(req.klo, req.khi, values[a:b]))
+    kept.finish(rows)
     for s in range(split.count):
         for i, (_, requests) in enumerate(plans):
             if s < len(requests):
@@ -651,8 +648,60 @@ def _replay(
                 _apply_split(rows[i], requests[s], counted[s][part], least[s][part], most[s][part])
 
 
+class _Kept:
+    """The values kept by one replay: for one row, straight into a buffer of the size
+    each request expects; for several, as (row, value) pieces sorted out at the end."""
+
+    def __init__(self, plans: list[tuple[list[_Request], list[_Request]]]) -> None:
+        self.plans = plans
+        self.single = len(plans) == 1
+        slots = max((len(k) for k, _ in plans), default=0)
+        if self.single:
+            self.buffers = [np.empty(req.expected) for req in plans[0][0]]
+            self.filled = [0] * len(self.buffers)
+        self.pieces: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(slots)]
+
+    def add(self, slot: int, row_ids: np.ndarray, values: np.ndarray) -> None:
+        """Keep ``values`` found for request ``slot`` (of rows ``row_ids``)."""
+        if not self.single:
+            self.pieces[slot].append((row_ids.astype(np.int32), values))
+            return
+        start, buffer = self.filled[slot], self.buffers[slot]
+        if start + len(values) > len(buffer):
+            raise StreamChangedError(_changed_message(len(buffer), start + len(values)))
+        buffer[start : start + len(values)] = values
+        self.filled[slot] += len(values)
+
+    def finish(self, rows: list[_Row]) -> None:
+        """Check every request got what it expected and give each row its sorted runs."""
+        if self.single:
+            for req, buffer, filled in zip(
+                self.plans[0][0], self.buffers, self.filled, strict=True
+            ):
+                if filled != req.expected:
+                    raise StreamChangedError(_changed_message(req.expected, filled))
+                buffer.sort()
+                rows[0].runs.append(_Run(req.klo, req.khi, buffer))
+            return
+        for s, pieces in enumerate(self.pieces):
+            values, bounds = _sorted_by_row(pieces, len(rows))
+            self.pieces[s] = []
+            for i, (requests, _) in enumerate(self.plans):
+                if s < len(requests):
+                    a, b = int(bounds[i]), int(bounds[i + 1])
+                    if b - a != requests[s].expected:
+                        raise StreamChangedError(_changed_message(requests[s].expected, b - a))
+                    rows[i].runs.append(_Run(requests[s].klo, requests[s].khi, values[a:b]))
+
+
 class _Slots:
     """Requests of all rows as arrays: slot s of row i is ``requests[i][s]``."""
+
+    def bound(self, slot: int, name: str, row_ids: np.ndarray) -> np.ndarray:
+        """Return field ``name`` of ``slot`` for the rows ``row_ids`` (a scalar for one row,
+        when ``row_ids`` is empty and stands for it)."""
+        values: np.ndarray = getattr(self, name)[slot]
+        return values[0] if len(values) == 1 else values[row_ids]
 
     def __init__(self, requests: list[list[_Request]]) -> None:
         n_rows = len(requests)

@@ -30,7 +30,8 @@ def numpy_intervals(
     big_m = len(y)
     q = min(int(p * big_m + 0.5), big_m - 1)
     r = max(int((big_m - q) / 2 + 0.5), 1)
-    s = int(np.argmin(y[q:] - y[: big_m - q]))
+    with np.errstate(over="ignore"):  # widths of +-1e308 values overflow to inf, as ours do
+        s = int(np.argmin(y[q:] - y[: big_m - q]))
     return (y[r - 1], y[r - 1 + q]), (y[s], y[s + q])
 
 
