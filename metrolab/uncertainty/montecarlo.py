@@ -313,21 +313,24 @@ def _warn_few_readings(prep: Prepared) -> None:
     """Warn for each Type A input whose t distribution has no finite variance (n <= 3)."""
     for name, inp in zip(prep.names, prep.inputs, strict=True):
         dist = inp.distribution
-        if dist.name == "t-scaled" and dist.dof <= 2.0:
-            n = dist.dof + 1
-            what = f"{int(n)} readings" if float(n).is_integer() else f"{dist.dof:g} dof"
-            detail = (
-                "neither a finite mean nor a finite variance"
-                if dist.dof <= 1.0
-                else "no finite variance"
-            )
-            warnings.warn(
-                f"input {name!r}: Type A from {what}: Monte Carlo draws it from a t "
-                f"distribution with {dist.dof:g} degrees of freedom, which has {detail} "
-                "(JCGM 101 6.4.9 needs n > 3 readings for a standard deviation): the Monte "
-                "Carlo u(y) of every output it enters grows with the number of trials and "
-                "means nothing (the coverage intervals stay valid); take at least 4 "
-                "readings, or give pooled_sd",
-                FewReadingsWarning,
-                stacklevel=3,
-            )
+        if dist.name != "t-scaled" or dist.dof > 2.0:
+            continue
+        n = None if inp.readings is None else int(inp.readings.shape[-1])
+        if n == dist.dof + 1:
+            what, advice = f"from {n} readings", "take at least 4 readings, or give pooled_sd"
+        else:
+            what, advice = f"with {dist.dof:g} degrees of freedom", "give pooled_dof above 2"
+        detail = (
+            "neither a finite mean nor a finite variance"
+            if dist.dof <= 1.0
+            else "no finite variance"
+        )
+        warnings.warn(
+            f"input {name!r}: Type A {what}: Monte Carlo draws it from a t distribution with "
+            f"{dist.dof:g} degrees of freedom, which has {detail} (JCGM 101 6.4.9 gives a "
+            "standard deviation for n > 3 readings only): the Monte Carlo u(y) of every output "
+            "it enters grows with the number of trials and means nothing (the coverage "
+            f"intervals stay valid); {advice}",
+            FewReadingsWarning,
+            stacklevel=3,
+        )

@@ -147,3 +147,23 @@ def test_ten_million_trials_equal_a_full_sort_of_the_same_draws(kind, a, b, p, s
 def test_every_family_at_a_million_trials(kind):
     """Every family once, whatever hypothesis draws, at fixed parameters."""
     check_against_numpy(kind, 0.5, 0.5, 0.95, 20_101, 1_000_000, store_limit=200_000)
+
+
+def test_several_outputs_and_test_points_equal_the_kept_path():
+    """Outputs x test points are rows of their own: beyond store_limit every row's
+    intervals equal those of sorting all its values (the same seed with every value kept)."""
+    inputs = {
+        "a": TypeB(np.array([1.0, 5.0, 20.0]), u=np.array([0.3, 0.1, 4.0])),
+        "b": TypeB(0.0, u=1.0, distribution="rectangular"),
+    }
+
+    def model(a, b):
+        return {"ratio": a / (1.2 + b), "rounded": np.round(a * b)}
+
+    kept = evaluate_mc(model, inputs, trials=200_000, seed=12)
+    streamed = evaluate_mc(model, inputs, trials=200_000, seed=12, store_limit=60_000)
+    assert kept.settings["samples_kept"] and not streamed.settings["samples_kept"]
+    assert streamed.interval_symmetric.shape == (2, 2, 3)
+    assert np.array_equal(streamed.interval_symmetric, kept.interval_symmetric)
+    assert np.array_equal(streamed.interval_shortest, kept.interval_shortest)
+    assert streamed.u == pytest.approx(kept.u, rel=1e-12)
