@@ -15,6 +15,7 @@ Each figure is a ratio against a baseline measured in the same run:
    - 10^8 trials: time, traced peak and growth of the process's resident memory (target:
      under 200 MB), against plain numpy drawing the *same* trials in the same chunks,
      keeping all 10^8 values (0.8 GB) and sorting them; the intervals must be identical.
+   - 10^8 trials of a flat-topped output, the worst case (replays): time and memory.
    ``python benchmarks/bench_uncertainty.py large`` runs only this part.
 
 GTC, uncertainties and suncal come from the ``bench`` extra; a missing one is reported and skipped.
@@ -364,13 +365,27 @@ def resident_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
-def large_run(trials: int) -> dict[str, Any]:
-    """Run evaluate_mc for ``trials`` in this (fresh) process; return time and memory."""
-    mc_metrolab(20_000)  # imports, unit cache and allocator warmed up
+def flat_top(x):
+    """A flat-topped output (one rectangular input): its shortest interval may lie anywhere
+    in the tails, the worst case of the large-trial path (it needs replays)."""
+    return x + 0.0
+
+
+def large_run(trials: int, flat: bool = False) -> dict[str, Any]:
+    """Run evaluate_mc for ``trials`` in this (fresh) process; return time and memory.
+
+    ``flat``: the flat-topped model instead of the JCGM 101 9.3 mass model.
+    """
+    rect = {"x": TypeB(0.0, half_width=1.0, distribution="rectangular")}
+
+    def run(n: int, seed: int = 1) -> Any:
+        return evaluate_mc(flat_top, rect, trials=n, seed=seed) if flat else mc_metrolab(n, seed)
+
+    run(20_000)  # imports, unit cache and allocator warmed up
     rss_before = resident_peak_mb()
     tracemalloc.start()
     start = time.perf_counter()
-    r = mc_metrolab(trials, seed=2008)
+    r = run(trials, seed=2008)
     seconds = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
@@ -386,11 +401,11 @@ def large_run(trials: int) -> dict[str, Any]:
     }
 
 
-def in_fresh_process(trials: int) -> dict[str, Any]:
+def in_fresh_process(trials: int, flat: bool = False) -> dict[str, Any]:
     """Return :func:`large_run` measured in a new Python process (clean memory figures)."""
     code = (
         "import json, sys; sys.path.insert(0, 'benchmarks'); import bench_uncertainty as b; "
-        f"print(json.dumps(b.large_run({trials})))"
+        f"print(json.dumps(b.large_run({trials}, flat={flat})))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
@@ -420,6 +435,13 @@ def bench_large() -> None:
     print(
         f"  plain numpy, same draws kept (800 MB) and sorted: {t_numpy:.1f} s -> metrolab is "
         f"{ours['seconds'] / t_numpy:.2f}x its time; intervals identical: {same}"
+    )
+    flat = in_fresh_process(100_000_000, flat=True)
+    print(
+        f"  worst case, a flat-topped output (y = x, x rectangular): {flat['seconds']:.1f} s, "
+        f"{flat['replays']} replays, traced peak {flat['traced_mb']:.0f} MB, process peak "
+        f"{flat['rss_peak_mb']:.0f} MB ({flat['rss_peak_mb'] - flat['rss_before_mb']:.0f} MB "
+        "for the run)"
     )
 
 
