@@ -236,6 +236,11 @@ def evaluate_mc(
     m = len(prep.out_names)
     chunk = max(1, chunk_values // (max(len(prep.names), m, 2) * points))
     block = block_size(coverage)
+    if adaptive and not (isinstance(max_trials, int | np.integer) and max_trials >= 2 * block):
+        raise UncertaintyInputError(
+            f"max_trials must allow two blocks of {block} trials for the adaptive procedure "
+            f"(JCGM 101 7.9.4), got {max_trials!r}"
+        )
     stream = TrialStream(prep, seed, min(chunk, block) if adaptive else chunk)
     acc = _Accumulator(m, prep.shape, store_limit, coverage)
     converged = True

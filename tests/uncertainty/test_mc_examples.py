@@ -160,9 +160,8 @@ def test_adaptive_procedure_warns_when_capped():
     with pytest.warns(NotConvergedWarning, match="before .* reached 4 significant digits"):
         r = evaluate_mc(additive, inputs, trials="adaptive", seed=1, ndig=4, max_trials=30_000)
     assert not r.converged and r.trials == 30_000
-    assert r.unstable and set(r.unstable) <= {
-        "value", "u", "symmetric low", "symmetric high", "shortest low", "shortest high"
-    }
+    judged = {"value", "u", "symmetric low", "symmetric high", "shortest low", "shortest high"}
+    assert r.unstable and set(r.unstable) <= judged
     assert r.to_dict()["unstable"] == list(r.unstable)
 
 
@@ -241,6 +240,17 @@ def test_monte_carlo_over_many_test_points_at_once():
     assert r.values[0] == pytest.approx(2 * values, rel=1e-3)
     assert r.u[0] == pytest.approx(0.02 * values, rel=0.02)
     assert r.interval_symmetric.shape == (1, 2, 3)
+
+
+def test_adaptive_cap_below_two_blocks_is_refused():
+    """JCGM 101 7.9.4 needs at least two blocks of M trials to judge stability."""
+    with pytest.raises(UncertaintyInputError, match="two blocks of 10000"):
+        evaluate_mc(
+            additive,
+            {f"X{i}": TypeB(0.0, u=1.0) for i in range(1, 5)},
+            trials="adaptive",
+            max_trials=15_000,
+        )
 
 
 def test_invalid_trials_are_refused():
