@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,7 @@ def report(
                 "trials": mc.trials,
                 "seed": mc.seed,
                 "converged": mc.converged,
+                "unstable": list(mc.unstable),
             }
         outputs[name] = entry
     data: dict[str, Any] = {
@@ -275,10 +277,14 @@ def uncertainty(
     chosen_trials = _trials(trials if trials is not None else settings.get("trials", 1_000_000))
     chosen_seed = seed if seed is not None else settings.get("seed")
     chosen_coverage = coverage if coverage is not None else settings.get("coverage", 0.95)
-    try:
-        data = report(spec, chosen_method, chosen_trials, chosen_seed, float(chosen_coverage))
-    except UncertaintyInputError as exc:
-        raise UncertaintyInputError(f"{model_file}: {exc}") from exc
+    with warnings.catch_warnings(record=True) as caught:  # each warning: one line on stderr
+        warnings.simplefilter("always", UserWarning)
+        try:
+            data = report(spec, chosen_method, chosen_trials, chosen_seed, float(chosen_coverage))
+        except UncertaintyInputError as exc:
+            raise UncertaintyInputError(f"{model_file}: {exc}") from exc
+    for warning in caught:
+        click.echo(f"warning: {model_file}: {' '.join(str(warning.message).split())}", err=True)
     if as_json:
         click.echo(json.dumps(data))
     else:
