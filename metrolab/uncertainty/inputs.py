@@ -19,15 +19,19 @@ import pint
 from metrolab.uncertainty.distributions import Distribution, make_distribution
 from metrolab.uncertainty.errors import AutocorrelationWarning, UncertaintyInputError
 from metrolab.uncertainty.results import plain, plain_dof, unit_text
-from metrolab.units import Quantity, ureg
+from metrolab.units import Quantity, as_ours, unit_as_ours, ureg
 
 
-def unit_of(unit: str | pint.Unit | None) -> pint.Unit:
-    """Return the pint unit for ``unit`` (dimensionless when None)."""
+def unit_of(unit: str | pint.Unit | None, what: str = "unit") -> pint.Unit:
+    """Return metrolab's pint unit for ``unit`` (dimensionless when None).
+
+    A Unit of another pint registry is looked up here by name (see
+    :func:`metrolab.units.unit_as_ours`); ``what`` names the argument in errors.
+    """
     if unit is None:
         return ureg.dimensionless
     if isinstance(unit, pint.Unit):
-        return unit
+        return unit_as_ours(unit, what, UncertaintyInputError)
     return _parse_unit(str(unit))
 
 
@@ -46,8 +50,10 @@ def magnitude_and_unit(
     """Return (magnitude array, unit) of ``value``; a Quantity is converted to ``unit`` if given.
 
     ``delta`` says the value is a difference (an uncertainty), so offset units convert by
-    their scale only.
+    their scale only. A Quantity of any pint registry is taken (converted to metrolab's);
+    ``what`` names the argument in errors.
     """
+    value = as_ours(value, what, UncertaintyInputError)
     if isinstance(value, Quantity):
         if unit is None:
             return np.asarray(value.magnitude, dtype=float), value.units
