@@ -174,7 +174,7 @@ class TypeA:
             if np.any(sd < 0):
                 raise UncertaintyInputError(f"pooled_sd: negative standard deviation {sd}")
             u = sd / math.sqrt(n)
-            dof = np.asarray(math.inf if pooled_dof is None else float(pooled_dof))
+            dof = np.asarray(_positive_dof(pooled_dof, "pooled_dof"))
         else:
             if n < 2:
                 raise UncertaintyInputError(
@@ -198,6 +198,17 @@ class TypeA:
             "A",
             readings=data,
         )
+
+
+def _positive_dof(dof: Any, what: str) -> float:
+    """Return ``dof`` as a float (infinity for None); raise unless it is a number > 0."""
+    try:
+        nu = math.inf if dof is None else float(dof)
+    except (TypeError, ValueError):
+        raise UncertaintyInputError(f"{what}: {dof!r} is not a number") from None
+    if not nu > 0:  # also refuses NaN
+        raise UncertaintyInputError(f"{what}: degrees of freedom must be positive, got {dof}")
+    return nu
 
 
 def _warn_if_autocorrelated(data: np.ndarray) -> None:
@@ -247,7 +258,7 @@ def TypeB(
     target = unit_of(unit) if unit is not None else None
     val, found = magnitude_and_unit(value, target, "value")
     the_unit = found or ureg.dimensionless
-    nu = math.inf if dof is None else float(dof)
+    nu = _positive_dof(dof, "dof")
     dist = make_distribution(distribution, dof=nu, beta=beta)
     given = [
         name
@@ -273,8 +284,6 @@ def TypeB(
         std = big / float(k)
     if not np.all((std >= 0) & (std < math.inf)):  # one pass: refuses NaN, inf and < 0
         raise UncertaintyInputError(f"negative or non-finite uncertainty {std}")
-    if not nu > 0:
-        raise UncertaintyInputError(f"degrees of freedom must be positive, got {nu}")
     shape = np.broadcast_shapes(np.shape(val), np.shape(std))
     return Input(
         np.broadcast_to(val, shape).astype(float),
@@ -299,7 +308,7 @@ def from_scipy(
         raise UncertaintyInputError(
             f"{frozen.dist.name}: the distribution has no finite mean and variance"
         )
-    nu = math.inf if dof is None else float(dof)
+    nu = _positive_dof(dof, "dof")
     return Input(
         np.asarray(mean),
         np.asarray(std),
