@@ -237,7 +237,6 @@ def evaluate_gum(
     second_order: bool = False,
     output_units: Mapping[str, str] | None = None,
     outputs: tuple[str, ...] | None = None,
-    check_derivatives: bool = False,
 ) -> GumResult:
     """Return the GUM evaluation of ``model`` for ``inputs`` (a :class:`GumResult`).
 
@@ -245,13 +244,13 @@ def evaluate_gum(
     array, a tuple (names from ``outputs``) or a dict of outputs. ``correlations`` maps
     ``(a, b)`` to r. ``second_order`` adds the higher-order terms of the GUM 5.1.2 note
     (uncorrelated inputs only). ``output_units`` maps an output to the unit to report it in.
-    ``check_derivatives`` re-checks the sensitivities (forward-mode, complex-step) against
-    central differences at this call (by default a model function is checked the first time only).
+    Sensitivities come from :func:`metrolab.uncertainty.differentiate.derivatives`
+    (forward mode, else complex step, else central differences, checked at every call).
     """
     check_coverage(coverage)
     the_model = as_model(model, outputs)
     prep = prepare(the_model, inputs, correlations, output_units)
-    return _propagate(prep, coverage, second_order, check_derivatives)
+    return _propagate(prep, coverage, second_order)
 
 
 def _model_values(prep: Prepared, y: np.ndarray | None) -> np.ndarray:
@@ -386,14 +385,10 @@ def _check_range(prep: Prepared, parts: BudgetParts, var: np.ndarray) -> None:
             )
 
 
-def _propagate(
-    prep: Prepared, coverage: float, second_order: bool, check_derivatives: bool
-) -> GumResult:
+def _propagate(prep: Prepared, coverage: float, second_order: bool) -> GumResult:
     shape = prep.shape
     try:
-        y_found, rows, method = derivatives(
-            prep.model, prep.x, prep.u, shape, check=check_derivatives
-        )
+        y_found, rows, method = derivatives(prep.model, prep.x, prep.u, shape)
     except UncertaintyComputationError:
         _model_values(prep, None)  # a NaN output is named first: it is the cause
         raise
