@@ -211,8 +211,10 @@ def _find_output_units(
         base = q.to_base_units()
         if not np.isclose(_first(base.magnitude), _first(p), rtol=1e-9, atol=0.0, equal_nan=True):
             raise UncertaintyInputError(
-                f"output {name!r}: the model mixes offset units (e.g. °C) with arithmetic "
-                "that changes their meaning; use delta_degC for temperature differences"
+                f"output {name!r}: its value with units differs from its value in base units: "
+                "the model mixes offset units (e.g. °C) with arithmetic that changes their "
+                "meaning (use delta_degC for temperature differences), or converts angles "
+                "itself (np.deg2rad, np.radians: give the input the unit 'degree' instead)"
             )
         unit = q.units
         if name in requested:

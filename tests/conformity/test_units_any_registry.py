@@ -39,8 +39,7 @@ def test_decide_converts_quantities_of_any_registry(make):
     """U = 1 mV against ±10 mV: TUR 10, no low-TUR warning, the unit reported is V."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", LowTURWarning)
-        d = decide(make(10.0, "V"), make(1.0, "mV"), lower=make(9.99, "V"),
-                   upper=make(10010, "mV"))
+        d = decide(make(10.0, "V"), make(1.0, "mV"), lower=make(9.99, "V"), upper=make(10010, "mV"))
     data = d.to_dict()
     assert data["unit"] == "V"
     assert data["tur"] == pytest.approx(10.0)
@@ -49,8 +48,15 @@ def test_decide_converts_quantities_of_any_registry(make):
 
 
 def test_decide_converts_guard_band_and_prior_quantities(make):
-    d = decide(make(10.0, "V"), make(1.0, "mV"), lower=make(9.99, "V"), upper=make(10.01, "V"),
-               rule="guarded", guard=make(2.0, "mV"), prior=(make(10, "V"), make(4, "mV")))
+    d = decide(
+        make(10.0, "V"),
+        make(1.0, "mV"),
+        lower=make(9.99, "V"),
+        upper=make(10.01, "V"),
+        rule="guarded",
+        guard=make(2.0, "mV"),
+        prior=(make(10, "V"), make(4, "mV")),
+    )
     data = d.to_dict()
     assert data["acceptance_upper"] == pytest.approx(10.008)
     assert 0.0 <= data["pfa"] < 0.05

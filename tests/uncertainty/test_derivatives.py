@@ -101,10 +101,12 @@ def test_no_verdict_outlives_the_evaluation_it_was_made_for():
     the old per-text verdict kept central differences for the second evaluation."""
     equations = {"y": "1 / (1 + exp(-x)) + z"}
     dydx = math.exp(-40.0) / (1.0 + math.exp(-40.0)) ** 2
-    evaluate_gum(compile_equations(equations, ["x", "z"]),
-                 {"x": TypeB(40.0, u=1.0), "z": TypeB(0.0, u=dydx)})
-    r = evaluate_gum(compile_equations(equations, ["x", "z"]),
-                     {"x": TypeB(0.0, u=0.1), "z": TypeB(0.0, u=0.1)})
+    evaluate_gum(
+        compile_equations(equations, ["x", "z"]), {"x": TypeB(40.0, u=1.0), "z": TypeB(0.0, u=dydx)}
+    )
+    r = evaluate_gum(
+        compile_equations(equations, ["x", "z"]), {"x": TypeB(0.0, u=0.1), "z": TypeB(0.0, u=0.1)}
+    )
     assert r.settings["derivative"] == "forward-mode"
     assert float(r.sensitivities[0, 0]) == 0.25  # exactly, not to central-difference precision
 

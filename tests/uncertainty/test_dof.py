@@ -38,8 +38,9 @@ def test_an_unused_correlated_input_does_not_set_the_dof():
     """z = B with B exact, correlated with A (dof 3) that z does not use: nu = inf, k = 1.96
     (the old rule gave dof 3, k 3.18)."""
     inputs = {"A": TypeB(1.0, u=1.0, dof=3), "B": TypeB(1.0, u=1.0)}
-    r = evaluate_gum(lambda A, B: (A, B), inputs, correlations={("A", "B"): 0.5},
-                     outputs=("x", "z"))
+    r = evaluate_gum(
+        lambda A, B: (A, B), inputs, correlations={("A", "B"): 0.5}, outputs=("x", "z")
+    )
     assert r["z"].dof == np.inf
     assert float(r["z"].k) == pytest.approx(1.959964, abs=1e-6)
 
@@ -101,8 +102,12 @@ def test_a_chain_is_broken_by_an_input_that_does_not_contribute():
     """A-B and B-C correlated, A-C not, y = A + C: B does not contribute, so A and C are two
     independent components (nu = 4 x 2^2 / 2 = 8), not one ensemble (nu = 4)."""
     inputs = {k: TypeB(1.0, u=1.0, dof=4) for k in "ABC"}
-    r = evaluate_gum(lambda A, B, C: (A + C, B), inputs, outputs=("y", "b"),
-                     correlations={("A", "B"): 0.5, ("B", "C"): 0.5})
+    r = evaluate_gum(
+        lambda A, B, C: (A + C, B),
+        inputs,
+        outputs=("y", "b"),
+        correlations={("A", "B"): 0.5, ("B", "C"): 0.5},
+    )
     assert float(r["y"].dof) == pytest.approx(8.0)
     assert float(r["b"].dof) == pytest.approx(4.0)
 

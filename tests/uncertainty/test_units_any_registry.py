@@ -54,8 +54,11 @@ def test_every_uncertainty_argument_converts(make):
     assert float(pooled.u) == pytest.approx(0.01 / math.sqrt(2))
     listed = TypeA.from_readings([make(1.0, "V"), make(1010, "mV"), make(0.99, "V")])
     assert listed.unit == ureg.V and float(listed.value) == pytest.approx(1.0)
-    r = evaluate_gum(lambda v, i: v / i, {"v": b, "i": TypeB(make(2, "A"), u=make(1, "mA"))},
-                     output_units={"y": make(1, "kohm").units})
+    r = evaluate_gum(
+        lambda v, i: v / i,
+        {"v": b, "i": TypeB(make(2, "A"), u=make(1, "mA"))},
+        output_units={"y": make(1, "kohm").units},
+    )
     assert r.units[0] == ureg.kohm and float(r.values[0]) == pytest.approx(0.5)
 
 
@@ -82,8 +85,7 @@ def test_a_unit_unknown_here_is_refused_naming_the_argument():
     other = pint.UnitRegistry()
     other.define("widget = 3 * volt")
     with pytest.raises(UncertaintyInputError, match=r"half_width: the unit 'widget'.*not known"):
-        TypeB(1.0, half_width=other.Quantity(1.0, "widget"), distribution="rectangular",
-              unit="V")
+        TypeB(1.0, half_width=other.Quantity(1.0, "widget"), distribution="rectangular", unit="V")
     with pytest.raises(ForeignUnitError, match="widget"):
         as_ours(other.Quantity(1.0, "widget"), "x")
 
