@@ -358,31 +358,63 @@ def _correlated(
 
 
 def _check_range(prep: Prepared, parts: BudgetParts, var: np.ndarray) -> None:
-    """Raise :class:`UncertaintyComputationError` when u(y)^2 is not a finite float where
-    it should be: a sensitivity that is not finite, or a variance beyond the float range
-    (|c_i u_i| above about 1e154, or all below about 1e-154, in base units)."""
-    if not np.isfinite(var).all():
-        jacobian = parts.jacobian
-        if np.isfinite(jacobian).all():
-            raise UncertaintyComputationError(
-                f"output(s) {', '.join(_where_not_finite(prep.out_names, var))}: u(y)^2 "
-                "exceeds the floating-point range (|c_i u_i| above about 1e154 in base "
-                "units): express the quantities in a larger unit"
-            )
+    """Raise :class:`UncertaintyComputationError` when u(y)^2 is not finite: a sensitivity
+    that is not finite, or a variance above the float range (|c_i u_i| above about 1e154 in
+    base units, where the covariance matrix cannot be held)."""
+    if np.isfinite(var).all():
+        return
+    if np.isfinite(parts.jacobian).all():
         raise UncertaintyComputationError(
-            f"output(s) {', '.join(_where_not_finite(prep.out_names, var))}: the sensitivity "
-            "coefficients are not finite at some test point (is the model differentiable "
-            "at the estimates? a sqrt or log at zero?)"
+            f"output(s) {', '.join(_where_not_finite(prep.out_names, var))}: u(y)^2 "
+            "exceeds the floating-point range (|c_i u_i| above about 1e154 in base "
+            "units): express the quantities in a larger unit"
         )
-    if not var.all():  # rare: an exact output, or contributions whose squares underflow
-        lost = (var == 0) & (parts.g != 0).any(axis=1)
-        if lost.any():
-            names = _where_not_finite(prep.out_names, np.where(lost, np.inf, 0.0))
-            raise UncertaintyComputationError(
-                f"output(s) {', '.join(names)}: u(y)^2 is below the floating-point range "
-                "(|c_i u_i| below about 1e-154 in base units): express the quantities in a "
-                "smaller unit"
-            )
+    raise UncertaintyComputationError(
+        f"output(s) {', '.join(_where_not_finite(prep.out_names, var))}: the sensitivity "
+        "coefficients are not finite at some test point (is the model differentiable "
+        "at the estimates? a sqrt or log at zero?)"
+    )
+
+
+#: below this u(y)^2 (in base units) the sums of squares lose digits to underflow
+_TINY_VARIANCE = 1e-280
+
+
+def _rescued(
+    prep: Prepared, parts: BudgetParts, var: np.ndarray, u_y: np.ndarray, dof: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (u(y), nu_eff), recomputed in scaled units where u(y)^2 underflows.
+
+    Rare (a saturated output such as tanh of a large argument, whose c_i u_i are below
+    about 1e-140): there each output's contributions are divided by the largest of them
+    before they are squared, so u(y) and nu_eff keep full precision; the covariance matrix
+    keeps the underflowed values.
+    """
+    if (var >= _TINY_VARIANCE).all():
+        return u_y, dof
+    g = parts.g
+    lost = (var < _TINY_VARIANCE) & (g != 0).any(axis=1)
+    if not lost.any():
+        return u_y, dof
+    scale = np.abs(g).max(axis=1)
+    scale[scale == 0] = 1.0
+    scaled = g / scale[:, None]
+    corr = prep.correlation
+    weighted = scaled if corr is None else np.einsum("nk,ak...->an...", corr, scaled)
+    variance = np.maximum(np.einsum("an...,an...->a...", scaled, weighted), 0.0)
+    if corr is None:
+        inverse = reciprocal_variance(variance)
+        denominator = sum(
+            (np.square(scaled[:, i] ** 2 * inverse) / prep.dof[i])
+            for i, inp in enumerate(prep.inputs)
+            if inp.has_finite_dof
+        )
+        nu = from_denominator(np.asarray(denominator + np.zeros_like(variance)))
+    else:
+        nu = correlated_dof(
+            scaled, weighted, variance, corr, prep.dof, prep.out_names, prep.names
+        )
+    return np.where(lost, scale * np.sqrt(variance), u_y), np.where(lost, nu, dof)
 
 
 def _propagate(prep: Prepared, coverage: float, second_order: bool) -> GumResult:
@@ -406,6 +438,7 @@ def _propagate(prep: Prepared, coverage: float, second_order: bool) -> GumResult
     _check_range(prep, parts, var)
     # a sum of squares is never negative; with correlations rounding can make it -0.0...
     u_y = np.sqrt(var if corr is None and not second_order else np.maximum(var, 0.0))
+    u_y, dof = _rescued(prep, parts, var, u_y, dof)
     k = coverage_factor(dof, coverage)
 
     plain_units = bool((prep.out_scale == 1.0).all() and (prep.out_offset == 0.0).all())

@@ -71,3 +71,14 @@ def test_deg2rad_in_an_equation_converts_a_plain_number():
     assert float(r["y"].value) == pytest.approx(0.5, rel=1e-12)
     assert float(r["y"].u) == pytest.approx(math.cos(math.pi / 6) * math.pi / 180 * 0.5)
     assert float(r["z"].value) == pytest.approx(180 / math.pi, rel=1e-12)
+
+
+def test_np_deg2rad_in_a_python_model_is_refused_with_the_reason():
+    """pint's np.deg2rad treats a plain number as radians, numpy as degrees: the unit check
+    sees the two disagree and says why, rather than reporting one of them."""
+    from metrolab.uncertainty import TypeB, evaluate_gum
+
+    with pytest.raises(UncertaintyInputError, match="converts angles itself"):
+        evaluate_gum(lambda a: np.sin(np.deg2rad(a)), {"a": TypeB(30.0, u=0.5)})
+    r = evaluate_gum(lambda a: np.sin(a), {"a": TypeB(30.0, u=0.5, unit="degree")})
+    assert float(r.values[0]) == pytest.approx(0.5, rel=1e-12)
