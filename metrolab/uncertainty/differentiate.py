@@ -43,6 +43,12 @@ from metrolab.uncertainty.model import Model
 _COMPLEX_STEP = 1e-20
 _CENTRAL_STEP = 1e-3
 _CHECK_RTOL = 1e-3  # a non-analytic model (abs) is off by O(1)
+#: rounding allowance of a central difference, in float epsilons of |y| per step
+_ROUNDING_EPSILONS = 16.0
+_EPSILON = float(np.finfo(float).eps)
+#: rounding of a central difference per |y|: float epsilon x _ROUNDING_EPSILONS / h, with
+#: the distance between the two points being 2h
+_NOISE_FACTOR = 2.0 * _ROUNDING_EPSILONS * _EPSILON
 
 
 def _steps(x: np.ndarray, u: np.ndarray, relative: float) -> np.ndarray:
@@ -137,7 +143,7 @@ def _difference(
         up = _stack(model(*plus), shape)
         down = _stack(model(*minus), shape)
         distance = high - low
-        noise = (2.0 * _ROUNDING_EPSILONS * _EPSILON) * np.maximum(np.abs(up), np.abs(down))
+        noise = _NOISE_FACTOR * np.maximum(np.abs(up), np.abs(down))
         return (up - down) / distance, noise / distance
 
 
@@ -158,18 +164,17 @@ def rows_of(jac: np.ndarray) -> Derivatives:
 
 FORWARD, COMPLEX_STEP, CENTRAL = "forward-mode", "complex-step", "central-difference"
 
-#: rounding allowance of a central difference, in float epsilons of |y| per step
-_ROUNDING_EPSILONS = 16.0
-_EPSILON = float(np.finfo(float).eps)
-#: the four steps of each input in a first-point check, in units of h
-_CHECK_OFFSETS = np.array([-1.0, 1.0, -2.0, 2.0])
 
 
 @lru_cache(maxsize=64)
-def _check_layout(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return the (row, column) index arrays of the stepped entries in a check's points."""
-    rows = np.arange(n)[:, None]
-    return rows, 4 * rows + np.arange(4)
+def _check_pattern(n: int) -> np.ndarray:
+    """Return the steps of a first-point check in units of h, shape (inputs, 4n): input i
+    is stepped by -h, +h, -2h, +2h at points 4i..4i+3 and not at all elsewhere."""
+    pattern = np.zeros((n, 4 * n))
+    for i in range(n):
+        pattern[i, 4 * i : 4 * i + 4] = (-1.0, 1.0, -2.0, 2.0)
+    pattern.flags.writeable = False
+    return pattern
 
 
 def _check_step(x: float, u: float, relative_to_x: bool) -> float:
@@ -185,33 +190,28 @@ class _Check:
 
     The model sees 4n points: the first test point with input i stepped to x - h, x + h,
     x - 2h and x + 2h (i = 1..n), h from :func:`_check_step`. ``narrow`` and ``wide`` are
-    the differences with h and 2h (outputs, inputs); ``noise`` the rounding a difference
-    can carry, float epsilon x max |y| / h. ``finite`` is False when the model gives NaN
-    or infinity there (a step left its domain). Call under ``np.errstate(all="ignore")``.
+    the differences with h and 2h (outputs, inputs), each divided by the distance of its
+    two points as floats hold them; ``noise`` the rounding a difference can carry, float
+    epsilon x max |y| / h. ``finite`` is False when the model gives NaN or infinity there
+    (a step left its domain). Call under ``np.errstate(all="ignore")``.
     """
 
-    def __init__(self, model: Model, x0: list[float], u0: list[float], relative_to_x: bool) -> None:
+    def __init__(self, model: Model, x0: np.ndarray, u0: list[float], relative_to_x: bool) -> None:
         n = len(x0)
-        rows, columns = _check_layout(n)
         h = np.array([_check_step(x, u, relative_to_x) for x, u in zip(x0, u0, strict=True)])
-        points = np.empty((n, 4 * n))
-        points[...] = np.array(x0)[:, None]
-        points[rows, columns] += h[:, None] * _CHECK_OFFSETS
-        stepped = points[rows, columns]  # (inputs, 4) as floats hold them
-        out = _stack(model(*points), (4 * n,)).reshape(-1, n, 4)
-        distance = stepped[:, 1::2] - stepped[:, 0::2]  # (inputs, [h, 2h]) x 2
-        slopes = (out[..., 1::2] - out[..., 0::2]) / distance
-        self.narrow, self.wide = slopes[..., 0], slopes[..., 1]
-        self.noise = (2.0 * _ROUNDING_EPSILONS * _EPSILON) * np.abs(out).max(axis=-1) / distance[
-            :, 0
-        ]
-        self.finite = bool(np.isfinite(slopes).all())
+        out = _stack(model(*(x0[:, None] + _check_pattern(n) * h[:, None])), (4 * n,))
+        steps = out.reshape(-1, n, 4)
+        narrow_distance = (x0 + h) - (x0 - h)  # the points' own values: k h is exact
+        self.narrow = (steps[..., 1] - steps[..., 0]) / narrow_distance
+        self.wide = (steps[..., 3] - steps[..., 2]) / ((x0 + 2.0 * h) - (x0 - 2.0 * h))
+        self.noise = np.abs(steps).max(axis=-1) * (_NOISE_FACTOR / narrow_distance)
+        self.finite = bool(np.isfinite(self.narrow).all() and np.isfinite(self.wide).all())
 
     def agrees(self, derivatives: np.ndarray, u0: np.ndarray) -> bool:
         """Return True when ``derivatives`` (outputs, inputs) match ``narrow`` within the
         allowance: a fraction of sum |c_i| u_i, plus the truncation (wide - narrow) and the
         rounding (noise) of the central differences, each times u_i."""
-        scale = (np.abs(derivatives) * u0).sum(axis=1, keepdims=True)
+        scale = (np.abs(derivatives) @ u0)[:, None]
         allowance = _CHECK_RTOL * scale + (np.abs(self.wide - self.narrow) + self.noise) * u0
         return bool((np.abs(derivatives - self.narrow) * u0 <= allowance).all())
 
@@ -232,7 +232,7 @@ def _verdict(
     """
     if not derivatives:
         return AGREES  # a model without outputs has nothing to check
-    x0 = [_first_point(xi) for xi in x]
+    x0 = np.array([_first_point(xi) for xi in x])
     u0 = [_first_point(ui) for ui in u]
     d0 = np.array([[_first_point(d) for d in row] for row in derivatives])
     u_array = np.array(u0)

@@ -48,7 +48,7 @@ def coverage_factor(dof: Any, coverage: float) -> np.ndarray:
     """
     check_coverage(coverage)
     nu = np.asarray(dof, dtype=float)
-    if not np.all(nu > 0):  # also refuses NaN
+    if nu.size and not nu.min() > 0:  # NaN makes the minimum NaN: refused too
         bad = nu[~(nu > 0)].ravel()[:3].tolist()
         raise UncertaintyInputError(f"degrees of freedom must be positive numbers, got {bad}")
     p = 0.5 * (1.0 + coverage)
