@@ -1,8 +1,9 @@
 """The one pint unit registry shared by every part of metrolab, and the door into it.
 
 Quantities from different registries cannot be combined, so every module takes
-``ureg`` and ``Quantity`` from here. Importing metrolab makes ``ureg`` pint's application
-registry, so a user's ``pint.Quantity(10, "V")`` is one of ours. A quantity made with
+``ureg`` and ``Quantity`` from here. Importing this module makes ``ureg`` pint's
+application registry, so a user's ``pint.Quantity(10, "V")`` made afterwards is one of
+ours. A quantity made with
 another ``pint.UnitRegistry()`` is converted by :func:`as_ours` (its unit looked up here by
 name, and its definition checked to agree) or refused with :class:`ForeignUnitError`;
 nothing that takes a quantity may strip its unit silently.

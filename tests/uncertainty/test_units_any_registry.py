@@ -97,3 +97,22 @@ def test_offset_units_convert_with_their_offset():
     assert t.to("degC").magnitude == pytest.approx(20.0)
     inp = TypeB(other.Quantity(20.0, "degC"), u=other.Quantity(0.1, "delta_degC"), unit="K")
     assert float(inp.value) == pytest.approx(293.15) and float(inp.u) == pytest.approx(0.1)
+
+
+def test_quantities_made_before_metrolab_is_imported_keep_their_units():
+    """The issue's order: pint first, metrolab after (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import pint\n"
+        "q, hw = pint.Quantity(10, 'V'), pint.Quantity(1, 'mV')\n"
+        "from metrolab.uncertainty import TypeB\n"
+        "i = TypeB(q, half_width=hw, distribution='rectangular')\n"
+        "print(repr(float(i.u)), i.unit)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    u, unit = done.stdout.split()
+    assert float(u) == pytest.approx(1e-3 / math.sqrt(3), rel=1e-12) and unit == "V"
