@@ -73,6 +73,17 @@ def test_functions_that_refuse_complex_input_fall_through_to_central_differences
     assert r.sensitivities[1, 0] == pytest.approx(a / np.sqrt(r2), rel=1e-7)
 
 
+def test_a_failed_forward_check_then_hypot_falls_through_to_central_differences():
+    """The issue's order of events: forward mode runs but its check fails (a kink exactly at
+    the first point: np.where(a > 1, a, 2 a - 1) at a = 1), then the complex step crashed on
+    hypot. Central differences give the mean of the two slopes at the kink, 1.5."""
+    model = lambda a, b: np.where(a > 1.0, a, 2.0 * a - 1.0) + np.hypot(a, b)  # noqa: E731
+    r = evaluate_gum(model, {"a": TypeB(np.array([1.0, 3.0]), u=0.01), "b": TypeB(4.0, u=0.1)})
+    assert r.settings["derivative"] == "central-difference"
+    hypot_a = np.array([1.0, 3.0]) / np.hypot([1.0, 3.0], 4.0)
+    assert r.sensitivities[0, 0] == pytest.approx(np.array([1.5, 1.0]) + hypot_a, rel=1e-6)
+
+
 def test_floor_refused_by_the_complex_step_falls_through_too():
     model = lambda x: np.sum(np.stack([x, np.floor(x)]), axis=0)  # noqa: E731
     r = evaluate_gum(model, {"x": TypeB(np.array([2.5, 7.25]), u=0.01)})
