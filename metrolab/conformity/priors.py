@@ -17,6 +17,7 @@ import numpy.typing as npt
 from scipy import special
 
 from metrolab.conformity.errors import ConformityInputError
+from metrolab.units import plain_numbers
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -55,8 +56,8 @@ class Prior:
     @classmethod
     def normal(cls, mean: npt.ArrayLike, sd: npt.ArrayLike) -> Prior:
         """Return a normal prior with this mean and standard deviation (unit of the values)."""
-        loc = np.asarray(mean, dtype=float)
-        scale = np.asarray(sd, dtype=float)
+        loc = plain_numbers(mean, "prior mean", ConformityInputError)
+        scale = plain_numbers(sd, "prior sd", ConformityInputError)
         if not np.all(np.isfinite(loc)):
             raise ConformityInputError("the prior mean must be a finite number")
         if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
@@ -82,8 +83,8 @@ class Prior:
                 f"in-tolerance probability {_json_number(p)} is not a fraction in (0, 1): "
                 "give e.g. 0.95 for 95 %"
             )
-        lo = np.asarray(lower, dtype=float)
-        hi = np.asarray(upper, dtype=float)
+        lo = plain_numbers(lower, "lower limit", ConformityInputError)
+        hi = plain_numbers(upper, "upper limit", ConformityInputError)
         if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
             raise ConformityInputError(
                 "an in-tolerance probability needs both tolerance limits (the prior is centred "

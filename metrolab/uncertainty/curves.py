@@ -27,7 +27,7 @@ from metrolab.uncertainty.errors import (
 )
 from metrolab.uncertainty.inputs import magnitude_and_unit
 from metrolab.uncertainty.results import plain, unit_text
-from metrolab.units import Quantity, ureg
+from metrolab.units import Quantity, is_quantity, ureg
 
 _MAX_ITERATIONS = 100
 #: largest condition number of the column-normalised design matrix a fit accepts: beyond
@@ -88,7 +88,7 @@ class CurveFit:
         powers = t[..., None] ** np.arange(len(self.coefficients))
         value = powers @ self.coefficients
         u = np.sqrt(np.einsum("...i,ij,...j->...", powers, self.covariance, powers))
-        if isinstance(x, Quantity):
+        if is_quantity(x):
             return Quantity(value, self.y_unit), Quantity(u, self.y_unit)
         return value, u
 
@@ -116,7 +116,7 @@ class CurveFit:
             + (uy / b) ** 2
         )
         x_out, u_out = t + self.x_ref, np.sqrt(var)
-        if isinstance(y, Quantity):
+        if is_quantity(y):
             return Quantity(x_out, self.x_unit), Quantity(u_out, self.x_unit)
         return x_out, u_out
 
@@ -156,7 +156,7 @@ def fit_polynomial(
     ys, y_unit = magnitude_and_unit(y, None, "y")
     x_unit = x_unit or ureg.dimensionless
     y_unit = y_unit or ureg.dimensionless
-    ref = float(x_ref.to(x_unit).magnitude) if isinstance(x_ref, Quantity) else float(x_ref)
+    ref = float(magnitude_and_unit(x_ref, x_unit if is_quantity(x_ref) else None, "x_ref")[0])
     if xs.ndim != 1 or xs.shape != ys.shape:
         raise UncertaintyInputError(
             f"x and y must be 1-D and of equal length, got {xs.shape} and {ys.shape}"

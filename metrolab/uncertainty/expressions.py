@@ -44,8 +44,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "hypot": np.hypot,
     "abs": np.abs,
     "square": np.square,
-    "deg2rad": np.deg2rad,
-    "rad2deg": np.rad2deg,
+    "deg2rad": lambda x: x * (np.pi / 180.0),  # as numbers: pint's np.deg2rad would treat
+    "rad2deg": lambda x: x * (180.0 / np.pi),  # a plain number as radians already
 }
 #: named constants an equation may use
 CONSTANTS: dict[str, float] = {"pi": float(np.pi), "e": float(np.e)}

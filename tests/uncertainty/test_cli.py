@@ -22,6 +22,7 @@ unit = "V"
 [inputs.R]
 value = 100.0
 half_width = 0.05
+dof = 9
 distribution = "rectangular"
 unit = "ohm"
 [[correlations]]

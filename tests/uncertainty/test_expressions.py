@@ -57,3 +57,28 @@ def test_unused_inputs_are_refused():
     """An input that no equation uses is a mistake in the model file."""
     with pytest.raises(UncertaintyInputError, match="appear in no equation"):
         compile_equations({"P": "V * 2"}, ["V", "R"])
+
+
+def test_deg2rad_in_an_equation_converts_a_plain_number():
+    """sin(deg2rad(a)) with a = 30: 0.5, u = cos(30°) pi/180 u(a). It was refused, because
+    pint's np.deg2rad takes a plain number for radians already (found by the GTC test)."""
+    import math
+
+    from metrolab.uncertainty import TypeB, evaluate_gum
+
+    model = compile_equations({"y": "sin(deg2rad(a))", "z": "rad2deg(b)"}, ["a", "b"])
+    r = evaluate_gum(model, {"a": TypeB(30.0, u=0.5), "b": TypeB(1.0, u=0.01)})
+    assert float(r["y"].value) == pytest.approx(0.5, rel=1e-12)
+    assert float(r["y"].u) == pytest.approx(math.cos(math.pi / 6) * math.pi / 180 * 0.5)
+    assert float(r["z"].value) == pytest.approx(180 / math.pi, rel=1e-12)
+
+
+def test_np_deg2rad_in_a_python_model_is_refused_with_the_reason():
+    """pint's np.deg2rad treats a plain number as radians, numpy as degrees: the unit check
+    sees the two disagree and says why, rather than reporting one of them."""
+    from metrolab.uncertainty import TypeB, evaluate_gum
+
+    with pytest.raises(UncertaintyInputError, match="converts angles itself"):
+        evaluate_gum(lambda a: np.sin(np.deg2rad(a)), {"a": TypeB(30.0, u=0.5)})
+    r = evaluate_gum(lambda a: np.sin(a), {"a": TypeB(30.0, u=0.5, unit="degree")})
+    assert float(r.values[0]) == pytest.approx(0.5, rel=1e-12)
