@@ -193,7 +193,7 @@ _STEP_TOLERANCE = 1e-13
 #: has stopped falling (the remaining steps are rounding noise)
 _NOISE_TOLERANCE = 1e-8
 #: relative change of the objective that counts as no change (a few rounding errors)
-_OBJECTIVE_TOLERANCE = 16 * np.finfo(float).eps
+_OBJECTIVE_TOLERANCE = 16 * float(np.finfo(float).eps)
 
 
 def _gdr_converged(change: float, size: float, objective: float, previous: float) -> bool:
