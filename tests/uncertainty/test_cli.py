@@ -131,7 +131,7 @@ def test_table_gives_value_u_and_interval_to_one_decimal_place(tmp_path, capsys)
         (('"V**2 / R"', '"V**2 + R"'), "units do not combine"),
         (('"V**2 / R"', '"V**2 / Rx"'), "'Rx' is not an input"),
         (('"V**2 / R"', "\"__import__('os').getcwd()\""), "is not allowed"),
-        (('"V**2 / R"', '"V.real / R"'), "Attribute"),
+        (('"V**2 / R"', '"V.real / R"'), "attributes and modules are not allowed"),
         (("dof = 9", "dof = 9\nuu = 3"), "unknown key"),
         (("value = 100.0", 'value = "hundred"'), "must be a number"),
         (("[settings]", "[settings]\nmethod = 'guess'"), "settings.method"),
