@@ -9,23 +9,13 @@ from typing import Any
 
 import click
 
+from metrolab.cli_command import OneLineErrorCommand
 from metrolab.conformity.decision import RULES, Decision, decide
 from metrolab.conformity.errors import LowTURWarning
 from metrolab.conformity.guardband import METHODS, GuardBand
 from metrolab.conformity.priors import Prior
 from metrolab.conformity.statements import human
 from metrolab.errors import UserInputError
-
-
-class OneLineErrorCommand(click.Command):
-    """A click command whose usage errors become one-line :class:`UserInputError` (exit 2)."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """Parse ``args``; turn click's multi-line usage errors into one-line input errors."""
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            raise UserInputError(f"metrolab {self.name}: {exc.format_message()}") from None
 
 
 def _guard_from_text(text: str) -> GuardBand:

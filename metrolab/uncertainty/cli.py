@@ -4,36 +4,25 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from metrolab.cli_command import OneLineErrorCommand
 from metrolab.errors import UserInputError
-from metrolab.uncertainty.errors import UncertaintyInputError
-from metrolab.uncertainty.gum import GumResult, evaluate_gum
-from metrolab.uncertainty.modelfile import ModelSpec, parse_model_text
+from metrolab.uncertainty.errors import (
+    ModelEvaluationError,
+    UncertaintyComputationError,
+    UncertaintyInputError,
+)
+from metrolab.uncertainty.gum import GumResult, check_coverage, evaluate_gum
+from metrolab.uncertainty.modelfile import MAX_FILE_BYTES, MAX_SEED, ModelSpec, parse_model_bytes
 from metrolab.uncertainty.montecarlo import McResult, evaluate_mc
 from metrolab.uncertainty.results import BUDGET_FIELDS, plain
-
-
-def _trials(text: str | int) -> int | str:
-    """Return a number of trials or ``"adaptive"`` from an option or setting."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        value = text
-    elif str(text).strip().lower() == "adaptive":
-        return "adaptive"
-    else:
-        try:
-            value = int(float(str(text)))
-        except ValueError:
-            raise UserInputError(
-                f"--trials: expected a number or 'adaptive', got {text!r}"
-            ) from None
-    if value < 2:
-        raise UserInputError(f"--trials: need at least 2 trials, got {value}")
-    return value
+from metrolab.uncertainty.trials import MAX_TRIALS, check_enough_trials, parse_trials
 
 
 def report(
@@ -44,7 +33,7 @@ def report(
     ``method`` is ``gum``, ``mc`` or ``both``; with ``both`` the top-level value and
     interval are the GUM ones. The budget is always the first-order GUM budget.
     """
-    second_order = bool(spec.settings.get("second_order", False))
+    second_order = spec.settings.second_order
     gum = evaluate_gum(
         spec.model,
         spec.inputs,
@@ -63,7 +52,7 @@ def report(
             trials=trials,
             seed=seed,
             output_units=spec.output_units,
-            ndig=int(spec.settings.get("ndig", 2)),
+            ndig=spec.settings.ndig,
         )
     outputs: dict[str, Any] = {}
     gum_dict = gum.to_dict()
@@ -198,7 +187,7 @@ def _print_table(data: dict[str, Any]) -> None:
         console.print(f"Monte Carlo seed: {data['mc_settings']['seed']}")
 
 
-@click.command("uncertainty")
+@click.command("uncertainty", cls=OneLineErrorCommand)
 @click.argument("model_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--method",
@@ -206,7 +195,11 @@ def _print_table(data: dict[str, Any]) -> None:
     default=None,
     help="GUM propagation, Monte Carlo (JCGM 101), or both [settings.method or gum].",
 )
-@click.option("--trials", default=None, help="Monte Carlo trials, or 'adaptive' (JCGM 101 7.9).")
+@click.option(
+    "--trials",
+    default=None,
+    help=f"Monte Carlo trials (at most {MAX_TRIALS:,}), or 'adaptive' (JCGM 101 7.9).",
+)
 @click.option("--seed", type=int, default=None, help="Random seed (recorded in the output).")
 @click.option("--coverage", type=float, default=None, help="Coverage probability [0.95].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
@@ -219,23 +212,63 @@ def uncertainty(
     as_json: bool,
 ) -> None:
     """Evaluate the measurement model in MODEL_FILE (TOML; see docs/uncertainty.md)."""
-    try:
-        text = model_file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserInputError(f"{model_file}: cannot read the model file: {exc.strerror}") from exc
-    spec = parse_model_text(text, str(model_file))
-    settings = spec.settings
-    chosen_method = method or str(settings.get("method", "gum"))
-    if chosen_method not in ("gum", "mc", "both"):
-        raise UserInputError(f"{model_file}: settings.method must be gum, mc or both")
-    chosen_trials = _trials(trials if trials is not None else settings.get("trials", 1_000_000))
-    chosen_seed = seed if seed is not None else settings.get("seed")
-    chosen_coverage = coverage if coverage is not None else settings.get("coverage", 0.95)
-    try:
-        data = report(spec, chosen_method, chosen_trials, chosen_seed, float(chosen_coverage))
-    except UncertaintyInputError as exc:
-        raise UncertaintyInputError(f"{model_file}: {exc}") from exc
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = _evaluate(model_file, method, trials, seed, coverage)
     if as_json:
-        click.echo(json.dumps(data))
+        try:
+            click.echo(json.dumps(data, allow_nan=False))
+        except ValueError as exc:  # a NaN or infinity the engine let through: a bug
+            raise UncertaintyComputationError(
+                f"{model_file}: the result holds a number JSON cannot carry ({exc})"
+            ) from exc
     else:
         _print_table(data)
+    shown: set[str] = set()
+    for warning in caught:  # only after a result: an error is one line and nothing else
+        text = " ".join(str(warning.message).split())
+        if text not in shown:
+            shown.add(text)
+            click.echo(f"warning: {text}", err=True)
+
+
+def _evaluate(
+    model_file: Path,
+    method: str | None,
+    trials: str | None,
+    seed: int | None,
+    coverage: float | None,
+) -> dict[str, Any]:
+    """Return the report of MODEL_FILE with the options given (None: the file's settings)."""
+    spec = parse_model_bytes(_read(model_file), str(model_file))
+    settings = spec.settings
+    chosen_method = method or settings.method or "gum"
+    chosen_trials = parse_trials(trials, "--trials") if trials is not None else settings.trials
+    chosen_seed = seed if seed is not None else settings.seed
+    if chosen_seed is not None and not 0 <= chosen_seed <= MAX_SEED:
+        raise UserInputError(f"--seed {chosen_seed}: give a whole number from 0 to {MAX_SEED}")
+    chosen_coverage = coverage if coverage is not None else settings.coverage or 0.95
+    try:
+        check_coverage(chosen_coverage)
+    except UncertaintyInputError as exc:
+        raise UncertaintyInputError(f"--coverage: {exc}") from None
+    chosen_trials = 1_000_000 if chosen_trials is None else chosen_trials
+    if chosen_method != "gum":
+        source = "--trials" if trials is not None else f"{model_file}: settings.trials"
+        check_enough_trials(chosen_trials, chosen_coverage, source)
+    try:
+        return report(spec, chosen_method, chosen_trials, chosen_seed, chosen_coverage)
+    except UncertaintyComputationError as exc:
+        raise ModelEvaluationError(f"{model_file}: {exc}") from exc
+    except UncertaintyInputError as exc:
+        raise UncertaintyInputError(f"{model_file}: {exc}") from exc
+
+
+def _read(model_file: Path) -> bytes:
+    """Return the bytes of MODEL_FILE, reading no more than a model file may hold."""
+    try:
+        with model_file.open("rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UserInputError(f"{model_file}: cannot read the model file: {reason}") from exc

@@ -17,7 +17,7 @@ from metrolab.uncertainty.equation import CONSTANTS, FUNCTIONS, Equation, parse_
 from metrolab.uncertainty.errors import UncertaintyInputError
 from metrolab.uncertainty.model import Model
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "compile_equations"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "compile_equations", "model_from_equations"]
 
 
 def compile_equations(equations: Mapping[str, str], input_names: Sequence[str]) -> Model:
@@ -31,18 +31,30 @@ def compile_equations(equations: Mapping[str, str], input_names: Sequence[str]) 
     if not equations:
         raise UncertaintyInputError("the model has no equations: give at least one output")
     allowed = frozenset(input_names)
-    parsed: list[Equation] = [
-        parse_equation(str(output), text, allowed) for output, text in equations.items()
-    ]
+    parsed = [parse_equation(str(output), text, allowed) for output, text in equations.items()]
+    return model_from_equations(parsed, input_names)
+
+
+def model_from_equations(parsed: Sequence[Equation], input_names: Sequence[str]) -> Model:
+    """Return the :class:`Model` computing each of the ``parsed`` equations, in order.
+
+    Raises :class:`UncertaintyInputError` for an input that no equation uses.
+    """
     used = set().union(*(e.inputs for e in parsed))
     unused = [n for n in input_names if n not in used]
     if unused:
         raise UncertaintyInputError(f"input(s) {', '.join(unused)} appear in no equation")
+    equations = tuple(parsed)
 
     def evaluate(**values: Any) -> dict[str, Any]:
         """Return each output's value (same unit arithmetic as the inputs)."""
-        return {e.output: e.evaluate(values) for e in parsed}
+        return {e.output: e.evaluate(values) for e in equations}
 
-    source = "\n".join(f"{e.output} = {e.text}" for e in parsed)
-    return Model(evaluate, tuple(input_names), tuple(e.output for e in parsed), source,
-                 dict(equations))
+    source = "\n".join(f"{e.output} = {e.text}" for e in equations)
+    return Model(
+        evaluate,
+        tuple(input_names),
+        tuple(e.output for e in equations),
+        source,
+        {e.output: e.text for e in equations},
+    )

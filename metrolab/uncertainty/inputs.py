@@ -166,6 +166,8 @@ class TypeA:
                 raise UncertaintyInputError(f"pooled_sd: negative standard deviation {sd}")
             u = sd / math.sqrt(n)
             dof = np.asarray(math.inf if pooled_dof is None else float(pooled_dof))
+            if not dof > 0:
+                raise UncertaintyInputError(f"pooled_dof must be positive, got {pooled_dof}")
         else:
             if n < 2:
                 raise UncertaintyInputError(

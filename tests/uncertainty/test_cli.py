@@ -125,7 +125,7 @@ def test_table_gives_value_u_and_interval_to_one_decimal_place(tmp_path, capsys)
             ('distribution = "normal"', 'distribution = "gaussian-ish"'),
             "input 'V': unknown distribution",
         ),
-        (("u = 0.002", "u = -0.002"), "input 'V': negative uncertainty"),
+        (("u = 0.002", "u = -0.002"), "input 'V': u must be zero or positive, got -0.002"),
         (("r = 0.2", "r = 1.2"), r"outside \[-1, 1\]"),
         (('unit = "ohm"', 'unit = "s"'), "output 'P': its unit V²/s cannot be expressed in 'W'"),
         (('"V**2 / R"', '"V**2 + R"'), "units do not combine"),
