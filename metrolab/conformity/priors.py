@@ -90,9 +90,9 @@ class Prior:
                 "an in-tolerance probability needs both tolerance limits (the prior is centred "
                 "in the tolerance); for a one-sided tolerance give the prior mean and sd instead"
             )
-        half_width = (hi - lo) / 2.0
+        half_width = hi / 2.0 - lo / 2.0  # no overflow for limits near +/-1.8e308
         sd = half_width / special.ndtri((1.0 + p) / 2.0)
-        prior = cls.normal((hi + lo) / 2.0, sd)
+        prior = cls.normal(hi / 2.0 + lo / 2.0, sd)
         prior.description["itp"] = _json_number(p)
         return prior
 

@@ -129,11 +129,12 @@ def _to_place_of(u: float) -> Callable[[float], str]:
 def _print_table(data: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text  # names, units and titles are text, never console markup
 
     console = Console()
     if not console.is_terminal:  # a pipe or a file: wide enough that no column is cut
         console = Console(width=160)
-    results = Table(title=data.get("title") or "Result")
+    results = Table(title=Text(data.get("title") or "Result"))
     for column in ("output", "value", "u", "dof", "k", "U", "interval", "unit"):
         results.add_column(column, justify="right" if column not in ("output", "unit") else "left")
     for name, out in data["outputs"].items():
@@ -142,27 +143,27 @@ def _print_table(data: dict[str, Any]) -> None:
         lo, hi = out["interval"]
         fixed = _to_place_of(out["u"])  # value, U and interval to the same decimal place
         results.add_row(
-            name,
+            Text(name),
             fixed(out["value"]),
             f"{out['u']:.3g}",
             dof,
             k,
             fixed(out["U"]),
             f"[{fixed(lo)}, {fixed(hi)}]",
-            out["unit"],
+            Text(out["unit"]),
         )
         if "mc" in out:
             mc = out["mc"]
             s_lo, s_hi = mc["interval_shortest"]
             results.add_row(
-                f"{name} (MC, {mc['trials']} trials)",
+                Text(f"{name} (MC, {mc['trials']} trials)"),
                 fixed(mc["value"]),
                 f"{mc['u']:.3g}",
                 "",
                 "",
                 "",
                 f"[{fixed(s_lo)}, {fixed(s_hi)}] shortest",
-                out["unit"],
+                Text(out["unit"]),
             )
     console.print(results)
     budget = Table(title="Uncertainty budget (GUM, first order)")
@@ -171,12 +172,12 @@ def _print_table(data: dict[str, Any]) -> None:
     for row in data["budget"]:
         dof = "inf" if row["dof"] is None else f"{row['dof']:.0f}"
         budget.add_row(
-            row["output"],
-            row["input"],
+            Text(row["output"]),
+            Text(row["input"]),
             f"{row['value']:.6g}",
             f"{row['u']:.3g}",
-            row["unit"],
-            row["distribution"],
+            Text(row["unit"]),
+            Text(row["distribution"]),
             dof,
             f"{row['sensitivity']:.4g}",
             f"{row['contribution']:.3g}",

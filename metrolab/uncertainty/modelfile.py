@@ -177,7 +177,7 @@ class _Reader:
         if extra:
             self.fail(
                 [*path, extra[0]],
-                f"{where}: unknown key(s) {', '.join(extra)} "
+                f"{where}: unknown key(s) {', '.join(map(repr, extra))} "
                 f"(allowed: {', '.join(sorted(allowed))})",
             )
 
