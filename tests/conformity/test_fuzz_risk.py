@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,3 +32,23 @@ def test_every_risk_argument_list_keeps_the_input_contract(argv: list[str], typi
     outcome = run(argv)
     broken = contract_broken(outcome, TIME_BOUND)
     assert broken is None, f"{broken}\nargv: {argv}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        # issue 10: "--lower inf" was accepted; numpy's "invalid value encountered in
+        # subtract" came out twice as warnings and the limits as null
+        ["--lower", "inf", "--u", "1e-300", "--json"],
+        # a RuntimeWarning and the source line under it leaked above the error line
+        ["--lower", "-1", "--upper", "1", "--u", "0.2", "--itp", "1e-308"],
+        # "overflow encountered in divide" warnings with a tiny prior sd and U
+        ["--lower", "-1", "--upper", "1", "--u", "5e-324", "--prior-mean", "1e-308",
+         "--prior-sd", "5e-324", "--json"],
+    ],
+)  # fmt: skip
+def test_numpy_warnings_do_not_leak(argv: list[str]):
+    """Each case exits 2 with one error line, and no numpy warning in any form."""
+    outcome = run(["risk", *argv])
+    assert contract_broken(outcome, TIME_BOUND) is None, contract_broken(outcome, TIME_BOUND)
+    assert outcome.code == 2

@@ -60,8 +60,9 @@ def contract_broken(outcome: Outcome, limit: float) -> str | None:
     """Return how ``outcome`` breaks the input contract, or None when it keeps it.
 
     The contract: exit 0 or 2; on 2 exactly one stderr line, "error: ..."; on 0 only
-    "warning: ..." lines on stderr; never an exception out of main() nor a traceback;
-    no Python warning escaping; at most ``limit`` seconds.
+    "warning: ..." lines on stderr, none of them a numpy floating-point warning; never an
+    exception out of main() nor a traceback; no Python warning escaping; at most
+    ``limit`` seconds.
     """
     if outcome.crash is not None:
         return f"exception out of main(): {outcome.crash}"
@@ -74,6 +75,8 @@ def contract_broken(outcome: Outcome, limit: float) -> str | None:
         return f"exit 2 with {len(lines)} stderr lines: {outcome.err[-500:]!r}"
     if outcome.code == 0 and not all(line.startswith("warning: ") for line in lines):
         return f"exit 0 with stray stderr: {outcome.err[-500:]!r}"
+    if any("encountered in" in line for line in lines):  # numpy's floating-point warnings
+        return f"a numpy warning leaked: {outcome.err[-500:]!r}"
     if outcome.escaped:
         return f"Python warnings escaped: {outcome.escaped[:3]}"
     if outcome.seconds > limit:
