@@ -119,11 +119,20 @@ def _mc_entry(mc: McResult, i: int) -> dict[str, Any]:
 
 def _to_place_of(u: float) -> Callable[[float], str]:
     """Return a formatter of numbers to the decimal place of the third significant digit
-    of ``u`` (GUM 7.2.6 rounds to two; the table shows one more), %g when u is 0."""
+    of ``u`` (GUM 7.2.6 rounds to two; the table shows one more), %g when u is 0, and in
+    e-notation ending at that place when it lies above the units (u >= 1000)."""
     if not u > 0 or not math.isfinite(u):
         return lambda x: f"{x:.6g}"
-    places = max(0, 2 - math.floor(math.log10(u)))
-    return lambda x: f"{x:.{places}f}"
+    last = math.floor(math.log10(u)) - 2  # the power of ten of u's third digit
+    if last <= 0:
+        return lambda x: f"{x:.{-last}f}"
+
+    def scientific(x: float) -> str:
+        """Return x in e-notation, ending at the power of ten of u's third digit."""
+        lead = math.floor(math.log10(abs(x))) if x != 0 and math.isfinite(x) else last
+        return f"{x:.{max(lead - last, 0)}e}"
+
+    return scientific
 
 
 def _print_table(data: dict[str, Any]) -> None:
@@ -258,11 +267,35 @@ def _evaluate(
         source = "--trials" if trials is not None else f"{model_file}: settings.trials"
         check_enough_trials(chosen_trials, chosen_coverage, source)
     try:
-        return report(spec, chosen_method, chosen_trials, chosen_seed, chosen_coverage)
+        data = report(spec, chosen_method, chosen_trials, chosen_seed, chosen_coverage)
     except UncertaintyComputationError as exc:
         raise ModelEvaluationError(f"{model_file}: {exc}") from exc
     except UncertaintyInputError as exc:
         raise UncertaintyInputError(f"{model_file}: {exc}") from exc
+    where = _not_finite(data["outputs"], "outputs") or _not_finite(data["budget"], "budget")
+    if where:
+        raise ModelEvaluationError(
+            f"{model_file}: {where} is not a finite number: the values are beyond what double "
+            "precision carries through the evaluation (rescale the inputs, e.g. another unit)"
+        )
+    return data
+
+
+def _not_finite(value: Any, where: str) -> str | None:
+    """Return the place of the first NaN or infinity in the plain data ``value``, or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{where} = {value}"
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _not_finite(item, f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]")
+        if found:
+            return found
+    return None
 
 
 def _read(model_file: Path) -> bytes:

@@ -219,3 +219,33 @@ def test_an_error_quoting_a_line_break_stays_one_line(tmp_path):
     assert outcome.code == 2
     assert len(outcome.err.strip().splitlines()) == 1
     assert "unknown key(s) 'bad\\u2028key\\x1c'" in outcome.err
+
+
+def test_a_result_holding_nan_is_refused_not_printed(tmp_path, monkeypatch):
+    """u near 1e77 made the Welch-Satterthwaite dof NaN: the table printed "nan" and k =
+    1.96 with exit 0, --json failed on NaN. Whatever the engine lets through, the command
+    refuses a result holding NaN or infinity (exit 2, naming the field)."""
+    from metrolab.uncertainty import cli
+
+    real = cli.report
+
+    def with_nan_dof(*args, **kwargs):
+        data = real(*args, **kwargs)
+        data["outputs"]["y"]["dof"] = float("nan")
+        return data
+
+    monkeypatch.setattr(cli, "report", with_nan_dof)
+    for options in ([], ["--json"]):
+        outcome = run(["uncertainty", str(_file(tmp_path, GOOD)), *options])
+        assert outcome.code == 2, outcome.err
+        assert "outputs.y.dof = nan is not a finite number" in outcome.err
+
+
+def test_large_uncertainties_print_in_e_notation_to_the_third_digit_of_u(tmp_path):
+    """u = 2e4: value, U and interval end at u's third digit (10^2) in e-notation, instead
+    of 20 digits that no uncertainty supports."""
+    text = GOOD.replace("value = 1.0\nu = 0.1", "value = 1e4\nu = 1e4")
+    outcome = run(["uncertainty", str(_file(tmp_path, text))])
+    assert outcome.code == 0, outcome.err
+    assert "2.00e+04" in outcome.out and "3.92e+04" in outcome.out
+    assert "[-1.92e+04, 5.92e+04]" in outcome.out
