@@ -31,6 +31,7 @@ from lark import Lark, Transformer_NonRecursive
 from lark.exceptions import UnexpectedInput, VisitError
 
 from metrolab.uncertainty.errors import UncertaintyComputationError, UncertaintyInputError
+from metrolab.uncertainty.forward import Dual
 
 #: functions an equation may call (numpy maths only)
 FUNCTIONS: dict[str, Callable[..., Any]] = {
@@ -203,22 +204,25 @@ class Equation:
 
     def _check(self, result: Any, values: Mapping[str, Any]) -> None:
         """Raise :class:`UncertaintyComputationError` for a complex or non-finite result
-        from real, finite inputs."""
+        from real, finite inputs (the inputs are looked at only when the result is bad)."""
         plain = _plain(result)
         if not isinstance(plain, np.ndarray | float | int | np.generic | complex):
             return  # an object numpy cannot judge: the engine checks its own results
-        inputs = [_plain(values[name]) for name in self.inputs]
-        if np.iscomplexobj(plain):
-            if any(np.iscomplexobj(v) for v in inputs):
-                return  # complex-step differentiation: complex in, complex out
-            raise UncertaintyComputationError(
-                f"output {self.output!r} = {self.text} is a complex number "
-                f"{self._at(values, np.iscomplex(plain))}: metrolab refuses complex "
-                "intermediates (a fractional power of a negative number?)"
-            )
+        complex_result = np.iscomplexobj(plain)
         finite = np.isfinite(plain)
-        if np.all(finite):
+        if not complex_result and np.all(finite):
             return
+        inputs = [_plain(values[name]) for name in self.inputs]
+        if complex_result:
+            if any(np.iscomplexobj(v) for v in inputs):
+                if np.all(finite):
+                    return  # complex-step differentiation: complex in, complex out
+            else:
+                raise UncertaintyComputationError(
+                    f"output {self.output!r} = {self.text} is a complex number "
+                    f"{self._at(values, np.iscomplex(plain))}: metrolab refuses complex "
+                    "intermediates (a fractional power of a negative number?)"
+                )
         if not all(np.all(np.isfinite(v)) for v in inputs):
             return  # non-finite in, non-finite out: not this equation's doing
         what = "NaN (not a number)" if np.any(np.isnan(plain)) else "infinite"
@@ -242,8 +246,6 @@ class Equation:
 
 def _plain(value: Any) -> Any:
     """Return the plain number or array inside a dual number or a pint Quantity."""
-    from metrolab.uncertainty.forward import Dual
-
     if isinstance(value, Dual):
         value = value.value
     magnitude = getattr(value, "magnitude", None)
