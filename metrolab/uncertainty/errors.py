@@ -16,6 +16,12 @@ class ModelFileError(UncertaintyInputError):
     """A model file (``MODEL.toml``) is malformed; the message names the file and the key."""
 
 
+class ModelEvaluationError(UncertaintyInputError):
+    """The model in a model file cannot be evaluated for the inputs the file gives (an
+    output that is NaN, infinite or complex at some input values): the file must change.
+    The message names the file, the output and the input values."""
+
+
 class UncertaintyComputationError(MetrolabError):
     """The model could be parsed but its evaluation failed (e.g. it returned NaN)."""
 

@@ -10,7 +10,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ import pint
 from metrolab.uncertainty.distributions import Distribution, make_distribution
 from metrolab.uncertainty.errors import AutocorrelationWarning, UncertaintyInputError
 from metrolab.uncertainty.results import plain, plain_dof, unit_text
+from metrolab.uncertainty.unit_text import parse_unit
 from metrolab.units import Quantity, as_ours, unit_as_ours, ureg
 
 
@@ -32,16 +33,7 @@ def unit_of(unit: str | pint.Unit | None, what: str = "unit") -> pint.Unit:
         return ureg.dimensionless
     if isinstance(unit, pint.Unit):
         return unit_as_ours(unit, what, UncertaintyInputError)
-    return _parse_unit(str(unit))
-
-
-@lru_cache(maxsize=512)
-def _parse_unit(text: str) -> pint.Unit:
-    """Return the pint unit spelled ``text`` (parsing is slow: cached)."""
-    try:
-        return ureg.Unit(text)
-    except (pint.errors.UndefinedUnitError, ValueError, AttributeError) as exc:
-        raise UncertaintyInputError(f"unknown unit {text!r}: {exc}") from exc
+    return parse_unit(str(unit))
 
 
 def magnitude_and_unit(

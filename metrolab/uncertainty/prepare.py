@@ -19,6 +19,7 @@ import pint
 from metrolab.uncertainty.errors import UncertaintyInputError
 from metrolab.uncertainty.inputs import Input
 from metrolab.uncertainty.model import Model
+from metrolab.uncertainty.unit_text import parse_unit
 from metrolab.units import Quantity, as_ours, unit_as_ours, ureg
 
 CorrelationSpec = Mapping[tuple[str, str], float] | Sequence[tuple[str, str, float]] | None
@@ -223,10 +224,10 @@ def _find_output_units(
                 unit = (
                     unit_as_ours(wanted, f"output {name!r}", UncertaintyInputError)
                     if isinstance(wanted, pint.Unit)
-                    else ureg.Unit(wanted)
+                    else parse_unit(wanted)
                 )
                 Quantity(1.0, q.units).to(unit)
-            except (pint.errors.PintError, ValueError) as exc:
+            except (pint.errors.PintError, ValueError, UncertaintyInputError) as exc:
                 raise UncertaintyInputError(
                     f"output {name!r}: its unit {q.units:~P} cannot be expressed "
                     f"in {requested[name]!r}"
