@@ -286,7 +286,7 @@ def uncertainty(
         text = " ".join(str(warning.message).split())
         if text not in shown:
             shown.add(text)
-            click.echo(f"warning: {text}", err=True)
+            click.echo(f"warning: {model_file}: {text}", err=True)
 
 
 def _evaluate(

@@ -226,6 +226,10 @@ def evaluate_mc(
         not isinstance(trials, int | np.integer) or isinstance(trials, bool) or trials < 2
     ):
         raise UncertaintyInputError(f"trials must be an integer >= 2 or 'adaptive', got {trials!r}")
+    if not adaptive and int(trials) > max(max_trials, DEFAULT_MAX_TRIALS):
+        raise UncertaintyInputError(
+            f"trials = {trials:,} is more than the {max(max_trials, DEFAULT_MAX_TRIALS):,} "
+            "metrolab runs (raise max_trials to allow more, or use 'adaptive')")
     the_model = as_model(model, outputs)
     prep = prepare(the_model, inputs, correlations, output_units)
     _warn_few_readings(prep)

@@ -202,9 +202,10 @@ def test_warnings_are_one_line_each_and_absent_from_errors(tmp_path):
     """Readings that drift warn (AutocorrelationWarning) in one line after the result; the
     same file with an error prints the error alone."""
     drifting = GOOD.replace("value = 1.0\nu = 0.1", "readings = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]")
-    outcome = run(["uncertainty", str(_file(tmp_path, drifting))])
+    path = _file(tmp_path, drifting)
+    outcome = run(["uncertainty", str(path)])
     assert outcome.code == 0 and outcome.escaped == []
-    assert outcome.err.startswith("warning: readings are autocorrelated")
+    assert outcome.err.startswith(f"warning: {path}: readings are autocorrelated")
     assert len(outcome.err.strip().splitlines()) == 1
     broken = drifting.replace('"x * 2"', '"log(x - 20)"')
     outcome = run(["uncertainty", str(_file(tmp_path, broken))])

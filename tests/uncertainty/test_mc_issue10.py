@@ -272,3 +272,13 @@ def test_item9_the_command_line_shows_the_warning_as_one_line(tmp_path, capsys):
     assert len(lines) == 1 and lines[0].startswith("warning:")
     assert "3 readings" in lines[0] and "few.toml" in lines[0]
     assert json.loads(captured.out)["outputs"]["y"]["mc"]["converged"] is True
+
+
+def test_python_api_refuses_an_unbounded_number_of_trials():
+    """Issue 10, input contract from Python: evaluate_mc(trials=10**12) ran without end; it
+    is refused at once unless the caller raises max_trials on purpose."""
+    from metrolab.uncertainty import TypeB, evaluate_mc
+    from metrolab.uncertainty.errors import UncertaintyInputError
+
+    with pytest.raises(UncertaintyInputError, match="more than the 100,000,000"):
+        evaluate_mc(lambda x: x, {"x": TypeB(1.0, u=0.1)}, trials=10**12)
