@@ -10,14 +10,25 @@ Each figure is a ratio against a baseline measured in the same run:
    - plain numpy drawing everything at once (target: metrolab <= 1.2x)
    - suncal ``Model.monte_carlo`` (target: metrolab faster)
 3. Peak memory (tracemalloc) of 10^6 and 10^7 trials: bounded, not proportional to trials.
+4. The large-trial path (issue 10 item 1), same model:
+   - 10^7 trials against plain numpy drawing everything at once (fits: ~0.5 GB)
+   - 10^8 trials: time, traced peak and growth of the process's resident memory (target:
+     under 200 MB), against plain numpy drawing the *same* trials in the same chunks,
+     keeping all 10^8 values (0.8 GB) and sorting them; the intervals must be identical.
+   - 10^8 trials of a flat-topped output, the worst case (replays): time and memory.
+   ``python benchmarks/bench_uncertainty.py large`` runs only this part.
 
 GTC, uncertainties and suncal come from the ``bench`` extra; a missing one is reported and skipped.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import resource
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -306,7 +317,139 @@ def bench_memory() -> None:
     )
 
 
+# --- 4. The large-trial path ------------------------------------------------------------
+
+
+def jcgm101_intervals(ordered: np.ndarray, p: float = 0.95) -> tuple[list[float], list[float]]:
+    """JCGM 101 7.7 on sorted values: symmetric and shortest intervals."""
+    big_m = len(ordered)
+    q = int(p * big_m + 0.5)
+    r = int((big_m - q) / 2 + 0.5)
+    s = int(np.argmin(ordered[q:] - ordered[: big_m - q]))
+    return [ordered[r - 1], ordered[r - 1 + q]], [ordered[s], ordered[s + q]]
+
+
+def mc_same_draws_numpy(trials: int, seed: int, chunk: int) -> tuple[float, list, list]:
+    """Plain numpy drawing the trials evaluate_mc draws (same generator calls, same chunks),
+    keeping every value and sorting: returns (mean, symmetric, shortest)."""
+    rng = np.random.default_rng(seed)
+    y = np.empty(trials)
+    half = {name: math.sqrt(3.0) * float(inp.u) for name, inp in MASS.items()}
+    done = 0
+    while done < trials:
+        n = min(chunk, trials - done)
+        y[done : done + n] = mass_difference(
+            rng.normal(100_000.0, float(MASS["m_rc"].u), n),
+            rng.normal(1.234, float(MASS["dm_rc"].u), n),
+            rng.uniform(1.2 - half["rho_a"], 1.2 + half["rho_a"], n),
+            rng.uniform(8e3 - half["rho_w"], 8e3 + half["rho_w"], n),
+            rng.uniform(8e3 - half["rho_r"], 8e3 + half["rho_r"], n),
+        )
+        done += n
+    mean = float(y.mean())
+    y.sort()
+    sym, short = jcgm101_intervals(y)
+    return mean, sym, short
+
+
+def resident_peak_mb() -> float:
+    """Return the peak resident memory of this process in MB (Linux VmHWM, which a new
+    process starts afresh; ru_maxrss elsewhere, which may include the parent's)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1e3
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+def flat_top(x):
+    """A flat-topped output (one rectangular input): its shortest interval may lie anywhere
+    in the tails, the worst case of the large-trial path (it needs replays)."""
+    return x + 0.0
+
+
+def large_run(trials: int, flat: bool = False) -> dict[str, Any]:
+    """Run evaluate_mc for ``trials`` in this (fresh) process; return time and memory.
+
+    ``flat``: the flat-topped model instead of the JCGM 101 9.3 mass model.
+    """
+    rect = {"x": TypeB(0.0, half_width=1.0, distribution="rectangular")}
+
+    def run(n: int, seed: int = 1) -> Any:
+        return evaluate_mc(flat_top, rect, trials=n, seed=seed) if flat else mc_metrolab(n, seed)
+
+    run(20_000)  # imports, unit cache and allocator warmed up
+    rss_before = resident_peak_mb()
+    tracemalloc.start()
+    start = time.perf_counter()
+    r = run(trials, seed=2008)
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    return {
+        "seconds": seconds,
+        "traced_mb": peak,
+        "rss_before_mb": rss_before,
+        "rss_peak_mb": resident_peak_mb(),
+        "replays": r.settings["replays"],
+        "chunk": r.settings["chunk"],
+        "symmetric": [float(v) for v in r.interval_symmetric[0]],
+        "shortest": [float(v) for v in r.interval_shortest[0]],
+    }
+
+
+def in_fresh_process(trials: int, flat: bool = False) -> dict[str, Any]:
+    """Return :func:`large_run` measured in a new Python process (clean memory figures)."""
+    code = (
+        "import json, sys; sys.path.insert(0, 'benchmarks'); import bench_uncertainty as b; "
+        f"print(json.dumps(b.large_run({trials}, flat={flat})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def bench_large() -> None:
+    """Print the large-trial path at 10^7 and 10^8 trials against plain numpy."""
+    t_plain = best_time(lambda: mc_plain(10_000_000), repeat=3)
+    t_ours = best_time(lambda: mc_metrolab(10_000_000), repeat=3)
+    print(
+        f"Monte Carlo, 10^7 trials: plain numpy (all at once, sort) {t_plain:.2f} s, "
+        f"metrolab {t_ours:.2f} s -> {t_ours / t_plain:.2f}x plain numpy"
+    )
+    ours = in_fresh_process(100_000_000)
+    start = time.perf_counter()
+    _, sym, short = mc_same_draws_numpy(100_000_000, 2008, ours["chunk"])
+    t_numpy = time.perf_counter() - start
+    same = sym == ours["symmetric"] and short == ours["shortest"]
+    print(
+        f"Monte Carlo, 10^8 trials: metrolab {ours['seconds']:.1f} s, traced peak "
+        f"{ours['traced_mb']:.0f} MB, process peak {ours['rss_peak_mb']:.0f} MB of which "
+        f"{ours['rss_peak_mb'] - ours['rss_before_mb']:.0f} MB for the run (target < 200 MB), "
+        f"{ours['replays']} replays"
+    )
+    print(
+        f"  plain numpy, same draws kept (800 MB) and sorted: {t_numpy:.1f} s -> metrolab is "
+        f"{ours['seconds'] / t_numpy:.2f}x its time; intervals identical: {same}"
+    )
+    flat = in_fresh_process(100_000_000, flat=True)
+    print(
+        f"  worst case, a flat-topped output (y = x, x rectangular): {flat['seconds']:.1f} s, "
+        f"{flat['replays']} replays, traced peak {flat['traced_mb']:.0f} MB, process peak "
+        f"{flat['rss_peak_mb']:.0f} MB ({flat['rss_peak_mb'] - flat['rss_before_mb']:.0f} MB "
+        "for the run)"
+    )
+
+
 if __name__ == "__main__":
-    bench_gum()
-    bench_mc()
-    bench_memory()
+    if sys.argv[1:] == ["large"]:
+        bench_large()
+    else:
+        bench_gum()
+        bench_mc()
+        bench_memory()
+        bench_large()

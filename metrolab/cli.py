@@ -153,8 +153,22 @@ def main(argv: list[str] | None = None) -> Any:
         exc.show()
         sys.exit(exc.exit_code)
     except UserInputError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {one_line(str(exc))}", err=True)
         sys.exit(2)
     except MetrolabError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {one_line(str(exc))}", err=True)
         sys.exit(1)
+
+
+def one_line(text: str) -> str:
+    """Return ``text`` with every character that would break the line escaped (newlines,
+    but also the separators Python and terminals treat as one: \\x1c-\\x1e, \\x85,
+    \\u2028...), so that an error quoting a user's text stays one line on stderr."""
+    lines = text.splitlines(keepends=True)
+    if len(lines) <= 1 and not text.endswith(("\n", "\r")):
+        return text
+    out = []
+    for line in lines:
+        body = line.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+        out.append(body + line[len(body) :].encode("unicode_escape").decode("ascii"))
+    return "".join(out)

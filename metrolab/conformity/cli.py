@@ -8,24 +8,15 @@ import warnings
 from typing import Any
 
 import click
+import numpy as np
 
+from metrolab.cli_command import OneLineErrorCommand
 from metrolab.conformity.decision import RULES, Decision, decide
-from metrolab.conformity.errors import LowTURWarning
+from metrolab.conformity.errors import ConformityError, LowTURWarning
 from metrolab.conformity.guardband import METHODS, GuardBand
 from metrolab.conformity.priors import Prior
 from metrolab.conformity.statements import human
 from metrolab.errors import UserInputError
-
-
-class OneLineErrorCommand(click.Command):
-    """A click command whose usage errors become one-line :class:`UserInputError` (exit 2)."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """Parse ``args``; turn click's multi-line usage errors into one-line input errors."""
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            raise UserInputError(f"metrolab {self.name}: {exc.format_message()}") from None
 
 
 def _guard_from_text(text: str) -> GuardBand:
@@ -135,8 +126,54 @@ def risk(
     """
     if u is None:
         raise UserInputError("metrolab risk: --u (standard uncertainty of measurement) is required")
-    if not (math.isfinite(u) and u > 0):
+    _check_finite(
+        {"--lower": lower, "--upper": upper, "--u": u, "--k": k, "--measured": measured,
+         "--itp": itp, "--prior-mean": prior_mean, "--prior-sd": prior_sd,
+         "--target-pfa": target_pfa}
+    )  # fmt: skip
+    if not u > 0:
         raise UserInputError(f"metrolab risk: --u {u} must be a positive number")
+    with np.errstate(all="ignore"):  # results are checked instead of warned about
+        decision, target, caught = _decide(
+            lower, upper, u, k, measured, rule, guardband, itp, prior_mean, prior_sd, target_pfa
+        )
+    _check_results(decision, target)
+    for warning in caught:
+        click.echo(f"warning: {' '.join(str(warning.message).split())}", err=True)
+    result = _result(decision, target, target_pfa)
+    if as_json:
+        click.echo(json.dumps(result, sort_keys=True, allow_nan=False))
+    else:
+        _print_human(decision, result)
+
+
+_LIMITS = ("--lower", "--upper")
+
+
+def _check_finite(options: dict[str, float | None]) -> None:
+    """Refuse an option given as inf or nan: a missing limit is an option left out."""
+    for name, value in options.items():
+        if value is not None and not math.isfinite(value):
+            raise UserInputError(
+                f"metrolab risk: {name} {value} must be a finite number"
+                + (" (leave the limit out for a one-sided tolerance)" if name in _LIMITS else "")
+            )
+
+
+def _decide(
+    lower: float | None,
+    upper: float | None,
+    u: float,
+    k: float,
+    measured: float | None,
+    rule: str | None,
+    guardband: str | None,
+    itp: float | None,
+    prior_mean: float | None,
+    prior_sd: float | None,
+    target_pfa: float | None,
+) -> tuple[Decision, Decision | None, list[warnings.WarningMessage]]:
+    """Return the decision, the one for the target PFA (or None) and the warnings given."""
     prior = _prior(itp, prior_mean, prior_sd, lower, upper)
     if target_pfa is not None and prior is None:
         raise UserInputError(
@@ -149,6 +186,8 @@ def risk(
     if guard is None and rule != "simple":
         guard = target_guard
     expanded = k * u
+    if not math.isfinite(expanded):
+        raise UserInputError(f"metrolab risk: U = k u = {k:g} x {u:g} is beyond double precision")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LowTURWarning)
         decision = decide(
@@ -156,23 +195,43 @@ def risk(
         )
     target = None
     if target_guard is not None:
-        target = decide(
-            None,
-            expanded,
-            lower=lower,
-            upper=upper,
-            k=k,
-            rule="guarded",
-            guard=target_guard,
-            prior=prior,
+        try:
+            target = decide(
+                None,
+                expanded,
+                lower=lower,
+                upper=upper,
+                k=k,
+                rule="guarded",
+                guard=target_guard,
+                prior=prior,
+            )
+        except ConformityError as exc:  # out of reach for these inputs: ask for less
+            raise UserInputError(f"metrolab risk: --target-pfa: {exc}") from None
+    return decision, target, [w for w in caught if issubclass(w.category, LowTURWarning)]
+
+
+def _check_results(decision: Decision, target: Decision | None) -> None:
+    """Refuse results that double precision could not carry (a TUR that overflowed, a
+    probability or a limit that is not a number) rather than print them as "none"."""
+    for item in (decision, target):
+        if item is None:
+            continue
+        data = item.to_dict()
+        two_sided = data["lower_limit"] is not None and data["upper_limit"] is not None
+        broken = (
+            (two_sided and data["tur"] is None)
+            or (data["pfa"] is None) != (data["parameters"]["prior"] is None)
+            or (data["pfr"] is None) != (data["parameters"]["prior"] is None)
+            or (data["measured"] is not None and data["probability_of_conformity"] is None)
+            or (data["lower_limit"] is not None and data["acceptance_lower"] is None)
+            or (data["upper_limit"] is not None and data["acceptance_upper"] is None)
         )
-    for warning in caught:
-        click.echo(f"warning: {warning.message}", err=True)
-    result = _result(decision, target, target_pfa)
-    if as_json:
-        click.echo(json.dumps(result, sort_keys=True))
-    else:
-        _print_human(decision, result)
+        if broken:
+            raise UserInputError(
+                "metrolab risk: these values cannot be evaluated in double precision (a TUR, "
+                "limit or probability overflows): give the values in another unit"
+            )
 
 
 def _result(

@@ -28,7 +28,7 @@ from metrolab.conformity.priors import Prior, describe_distribution
 from metrolab.conformity.risk import global_risk, probability_of_conformity
 from metrolab.conformity.statements import CLAIMS_CONFORMITY, DCC_CONFORMITY, classify
 from metrolab.conformity.tolerance import Tolerance, tur
-from metrolab.units import Quantity
+from metrolab.units import Quantity, as_ours
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -117,7 +117,11 @@ class Decision:
 
 
 def _magnitude(value: Any, unit: str | None, name: str) -> FloatArray:
-    """Return ``value`` as a float array in ``unit`` (or as given when unit is None)."""
+    """Return ``value`` as a float array in ``unit`` (or as given when unit is None).
+
+    A Quantity of any pint registry is taken (converted to metrolab's registry first).
+    """
+    value = as_ours(value, name, ConformityInputError)
     if isinstance(value, Quantity):
         if unit is None:
             raise ConformityInputError(
@@ -143,10 +147,11 @@ def _magnitude(value: Any, unit: str | None, name: str) -> FloatArray:
 
 
 def _unit_of(*values: Any) -> str | None:
-    """Return the unit text of the first Quantity among values, or None."""
+    """Return the unit text of the first Quantity (of any pint registry) among values, or None."""
     for value in values:
-        if isinstance(value, Quantity):
-            return str(value.units)
+        ours = as_ours(value, "a value", ConformityInputError)
+        if isinstance(ours, Quantity):
+            return str(ours.units)
     return None
 
 
@@ -219,7 +224,11 @@ def decide(
     if not np.isfinite(k) or k <= 0:
         raise ConformityInputError(f"coverage factor k = {k} must be a positive number")
     unit = _unit_of(measured, U, lower, upper)
-    if unit is not None and measured is not None and not isinstance(measured, Quantity):
+    if (
+        unit is not None
+        and measured is not None
+        and not isinstance(as_ours(measured, "measured value", ConformityInputError), Quantity)
+    ):
         raise ConformityInputError(
             f"the measured value is a plain number but other values carry the unit {unit}"
         )

@@ -29,6 +29,7 @@ from metrolab.conformity.errors import ConformityError, ConformityInputError
 from metrolab.conformity.measurement import ErrorModel
 from metrolab.conformity.priors import Prior
 from metrolab.conformity.risk import global_risk
+from metrolab.units import plain_numbers
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -50,8 +51,8 @@ def acceptance_half_width(method: str, half_width: FloatArray, expanded: FloatAr
     ``half_width`` is T, ``expanded`` the expanded uncertainty U (same unit). Raises
     :class:`ConformityInputError` for an unknown method name.
     """
-    t = np.asarray(half_width, dtype=float)
-    big_u = np.asarray(expanded, dtype=float)
+    t = plain_numbers(half_width, "tolerance half-width", ConformityInputError)
+    big_u = plain_numbers(expanded, "U", ConformityInputError)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = t / big_u
         if method == "rss":
@@ -106,8 +107,12 @@ class GuardBand:
     def width(cls, w: npt.ArrayLike, upper: npt.ArrayLike | None = None) -> GuardBand:
         """Return an explicit guard band: w off each limit, or w off the lower and ``upper`` off
         the upper limit (measured unit). A negative width is guarded rejection."""
-        lower_w = np.asarray(w, dtype=float)
-        upper_w = lower_w if upper is None else np.asarray(upper, dtype=float)
+        lower_w = plain_numbers(w, "guard-band width", ConformityInputError)
+        upper_w = (
+            lower_w
+            if upper is None
+            else plain_numbers(upper, "upper guard-band width", ConformityInputError)
+        )
         if not (np.all(np.isfinite(lower_w)) and np.all(np.isfinite(upper_w))):
             raise ConformityInputError("a guard-band width must be a finite number")
         return cls(kind="width", lower_width=lower_w, upper_width=upper_w)

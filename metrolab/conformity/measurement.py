@@ -15,6 +15,7 @@ import numpy.typing as npt
 from scipy import special
 
 from metrolab.conformity.errors import ConformityInputError
+from metrolab.conformity.kinks import kinks
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -72,3 +73,13 @@ class ErrorModel:
         z = -special.ndtri(probability)
         u = self.u.reshape(-1, 1)
         return -z * u, z * u
+
+    def kinks(self) -> FloatArray:
+        """Return the (n, k) errors at which the error's distribution has a corner.
+
+        None for a normal error; the support ends of a rectangular one, and the mode of a
+        triangular one, for example (values in the measured unit).
+        """
+        if self.distribution is None:
+            return np.empty((self.u.size, 0))
+        return kinks(self.distribution, self.u.size)

@@ -17,6 +17,8 @@ import numpy.typing as npt
 from scipy import special
 
 from metrolab.conformity.errors import ConformityInputError
+from metrolab.conformity.kinks import kinks, shifted
+from metrolab.units import plain_numbers
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -55,8 +57,8 @@ class Prior:
     @classmethod
     def normal(cls, mean: npt.ArrayLike, sd: npt.ArrayLike) -> Prior:
         """Return a normal prior with this mean and standard deviation (unit of the values)."""
-        loc = np.asarray(mean, dtype=float)
-        scale = np.asarray(sd, dtype=float)
+        loc = plain_numbers(mean, "prior mean", ConformityInputError)
+        scale = plain_numbers(sd, "prior sd", ConformityInputError)
         if not np.all(np.isfinite(loc)):
             raise ConformityInputError("the prior mean must be a finite number")
         if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
@@ -82,16 +84,16 @@ class Prior:
                 f"in-tolerance probability {_json_number(p)} is not a fraction in (0, 1): "
                 "give e.g. 0.95 for 95 %"
             )
-        lo = np.asarray(lower, dtype=float)
-        hi = np.asarray(upper, dtype=float)
+        lo = plain_numbers(lower, "lower limit", ConformityInputError)
+        hi = plain_numbers(upper, "upper limit", ConformityInputError)
         if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
             raise ConformityInputError(
                 "an in-tolerance probability needs both tolerance limits (the prior is centred "
                 "in the tolerance); for a one-sided tolerance give the prior mean and sd instead"
             )
-        half_width = (hi - lo) / 2.0
+        half_width = hi / 2.0 - lo / 2.0  # no overflow for limits near +/-1.8e308
         sd = half_width / special.ndtri((1.0 + p) / 2.0)
-        prior = cls.normal((hi + lo) / 2.0, sd)
+        prior = cls.normal(hi / 2.0 + lo / 2.0, sd)
         prior.description["itp"] = _json_number(p)
         return prior
 
@@ -148,3 +150,44 @@ class Prior:
             return np.broadcast_to(values, (n, q.shape[-1]))
         loc, scale = self._flat_params(n)
         return loc + scale * special.ndtri(q)
+
+    def relative_to(self, origin: FloatArray) -> Prior:
+        """Return this prior for n flattened points about ``origin`` (shape (n, 1)).
+
+        The result describes X - origin: its density at an offset d is this prior's at
+        origin + d, computed without rounding origin + d (a normal prior moves its mean;
+        a scipy distribution its ``loc``, or, if it takes none, is evaluated at origin + d).
+        """
+        n = origin.shape[0]
+        if self.distribution is None:
+            loc, scale = self._flat_params(n)
+            return Prior(self.description, loc=(loc - origin)[:, 0], scale=scale[:, 0])
+        moved = shifted(self.distribution, origin)
+        return Prior(self.description, distribution=moved or _Offset(self.distribution, origin))
+
+    def kinks(self, n: int) -> FloatArray:
+        """Return the (n, k) points where the prior density has a corner (none for normal)."""
+        if self.distribution is None:
+            return np.empty((n, 0))
+        return kinks(self.distribution, n)
+
+
+@dataclass(frozen=True)
+class _Offset:
+    """A frozen distribution seen about ``origin``: X - origin (used when it takes no loc)."""
+
+    base: Any
+    origin: FloatArray
+
+    def pdf(self, x: FloatArray) -> FloatArray:
+        """Return the density at offsets x from the origin."""
+        return np.asarray(self.base.pdf(x + self.origin), dtype=float)
+
+    def ppf(self, q: FloatArray) -> FloatArray:
+        """Return the quantiles as offsets from the origin."""
+        return np.asarray(self.base.ppf(q), dtype=float) - self.origin
+
+    def support(self) -> tuple[FloatArray, FloatArray]:
+        """Return the ends of the support as offsets from the origin."""
+        lo, hi = self.base.support()
+        return lo - self.origin, hi - self.origin

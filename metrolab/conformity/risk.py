@@ -16,8 +16,12 @@ interval [AL, AU],
     PFR = integral over x inside  [TL, TU] of g0(x) (1 - P_acc(x)) dx (producer's risk)
 
 computed by composite Gauss-Legendre quadrature on breakpoints placed at the tolerance
-limits, around the acceptance limits on the scale of the measurement error and at prior
-quantiles, so each panel holds a smooth integrand; the same nodes serve every point.
+limits, around the acceptance limits on the scale of the measurement error, where P_acc
+has a corner (AL and AU less each corner of the error distribution: AL + a and AU - a
+as well as AL - a and AU + a for a rectangular error of half-width a), at the corners of
+the prior density and at prior quantiles, so each panel holds a smooth integrand; the
+same nodes serve every point. The integrals are taken in offsets from the middle of the
+tolerance, so limits near 10^12 keep the digits of their differences.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from metrolab.conformity.errors import ConformityInputError
 from metrolab.conformity.measurement import ErrorModel
 from metrolab.conformity.priors import Prior
 
@@ -79,16 +84,57 @@ def global_risk(
     """Return the global PFA, PFR and in-tolerance probability for n flat points.
 
     Limit arrays have shape (n,) and may hold infinities for a one-sided tolerance. An
-    acceptance interval whose lower limit is above its upper one accepts nothing.
+    acceptance interval whose lower limit is above its upper one accepts nothing. Raises
+    :class:`ConformityInputError` when the integrals cannot be evaluated in double
+    precision (a prior or error spread vanishing beside the values, say).
     """
     n = lower.size
+    origin = _origin(lower, upper)
+    with np.errstate(all="ignore"):  # inf - inf at a missing limit is NaN, dropped below
+        tl, tu = lower.reshape(n, 1) - origin, upper.reshape(n, 1) - origin
+        al = acceptance_lower.reshape(n, 1) - origin
+        au = acceptance_upper.reshape(n, 1) - origin
+    centred = prior.relative_to(origin)
+    with np.errstate(all="ignore"):
+        pfa, pfr, itp = _integrate(centred, tl, tu, al, au, error)
+    if not (np.all(np.isfinite(pfa)) and np.all(np.isfinite(pfr)) and np.all(np.isfinite(itp))):
+        raise ConformityInputError(
+            "the false-accept and false-reject integrals cannot be evaluated for these "
+            "values in double precision: the prior or measurement spread is too small (or "
+            "too large) beside the limits; rescale the values (e.g. give them in another unit)"
+        )
+    return GlobalRisk(pfa=pfa, pfr=pfr, itp=itp)
+
+
+def _origin(lower: FloatArray, upper: FloatArray) -> FloatArray:
+    """Return the point (n, 1) about which the integrals are taken: the middle of the
+    tolerance, or its one finite limit. Offsets from it keep their digits at 10^12."""
+    lo, hi = lower.reshape(-1, 1), upper.reshape(-1, 1)
+    both = np.isfinite(lo) & np.isfinite(hi)
+    with np.errstate(invalid="ignore"):  # inf - inf where a limit is missing: not selected
+        middle = lo + 0.5 * (hi - lo)
+    return np.where(both, middle, np.where(np.isfinite(lo), lo, hi))
+
+
+def _integrate(
+    prior: Prior,
+    tl: FloatArray,
+    tu: FloatArray,
+    al: FloatArray,
+    au: FloatArray,
+    error: ErrorModel,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Return (PFA, PFR, ITP), each (n,), for limits given as offsets (n, 1) from the origin
+    the prior is expressed about."""
+    n = tl.shape[0]
     prior_bounds = prior.ppf(np.array([[TAIL, 1.0 - TAIL]]), n)
     lo, hi = prior_bounds[:, :1], prior_bounds[:, 1:]
-    tl, tu = lower.reshape(n, 1), upper.reshape(n, 1)
-    al, au = acceptance_lower.reshape(n, 1), acceptance_upper.reshape(n, 1)
     spread = error.scale()
     err_lo, err_hi = error.tails(TAIL)
     steps = _ERROR_STEPS.reshape(1, -1) * spread
+    # P_acc(x) = F(AU - x) - F(AL - x) has a corner wherever AL - x or AU - x is a corner
+    # of the error distribution F (the ends of a rectangle, the mode of a triangle)
+    corners = error.kinks()
     edges = np.concatenate(
         [
             lo,
@@ -99,6 +145,9 @@ def global_risk(
             au + steps,
             al - err_hi,
             au - err_lo,
+            al - corners,
+            au - corners,
+            prior.kinks(n),
             prior.ppf(_PRIOR_QUANTILES, n),
         ],
         axis=1,
@@ -116,4 +165,4 @@ def global_risk(
     pfa = np.sum(np.where(inside, 0.0, density * accept), axis=1)
     pfr = np.sum(np.where(inside, density * (1.0 - accept), 0.0), axis=1)
     itp = np.sum(np.where(inside, density, 0.0), axis=1)
-    return GlobalRisk(pfa=pfa, pfr=pfr, itp=itp)
+    return pfa, pfr, itp

@@ -7,6 +7,7 @@ no instruments, no files (the command line lives in :mod:`metrolab.uncertainty.c
 """
 
 from metrolab.uncertainty.curves import CurveFit, fit_polynomial
+from metrolab.uncertainty.dof import coverage_factor
 from metrolab.uncertainty.errors import (
     AutocorrelationWarning,
     ModelFileError,
@@ -15,7 +16,7 @@ from metrolab.uncertainty.errors import (
     UncertaintyInputError,
 )
 from metrolab.uncertainty.expressions import compile_equations
-from metrolab.uncertainty.gum import GumResult, OutputEstimate, coverage_factor, evaluate_gum
+from metrolab.uncertainty.gum import GumResult, OutputEstimate, evaluate_gum
 from metrolab.uncertainty.inputs import Input, TypeA, TypeB, from_scipy, observed_together
 from metrolab.uncertainty.model import Model
 from metrolab.uncertainty.montecarlo import McResult, evaluate_mc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,31 +12,19 @@ from typing import Any
 import click
 import pint
 
+from metrolab.cli_command import OneLineErrorCommand
 from metrolab.errors import UserInputError
-from metrolab.uncertainty.errors import UncertaintyInputError
-from metrolab.uncertainty.gum import GumResult, evaluate_gum
-from metrolab.uncertainty.modelfile import ModelSpec, parse_model_text
+from metrolab.uncertainty.errors import (
+    ModelEvaluationError,
+    UncertaintyComputationError,
+    UncertaintyInputError,
+)
+from metrolab.uncertainty.gum import GumResult, check_coverage, evaluate_gum
+from metrolab.uncertainty.modelfile import MAX_FILE_BYTES, MAX_SEED, ModelSpec, parse_model_bytes
 from metrolab.uncertainty.montecarlo import McResult, evaluate_mc
 from metrolab.uncertainty.results import plain
+from metrolab.uncertainty.trials import MAX_TRIALS, check_enough_trials, parse_trials
 from metrolab.units import Quantity
-
-
-def _trials(text: str | int) -> int | str:
-    """Return a number of trials or ``"adaptive"`` from an option or setting."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        value = text
-    elif str(text).strip().lower() == "adaptive":
-        return "adaptive"
-    else:
-        try:
-            value = int(float(str(text)))
-        except ValueError:
-            raise UserInputError(
-                f"--trials: expected a number or 'adaptive', got {text!r}"
-            ) from None
-    if value < 2:
-        raise UserInputError(f"--trials: need at least 2 trials, got {value}")
-    return value
 
 
 def report(
@@ -46,7 +35,7 @@ def report(
     ``method`` is ``gum``, ``mc`` or ``both``; with ``both`` the top-level value and
     interval are the GUM ones. The budget is always the first-order GUM budget.
     """
-    second_order = bool(spec.settings.get("second_order", False))
+    second_order = spec.settings.second_order
     gum = evaluate_gum(
         spec.model,
         spec.inputs,
@@ -65,7 +54,7 @@ def report(
             trials=trials,
             seed=seed,
             output_units=spec.output_units,
-            ndig=int(spec.settings.get("ndig", 2)),
+            ndig=spec.settings.ndig,
         )
     outputs: dict[str, Any] = {}
     gum_dict = gum.to_dict()
@@ -81,6 +70,7 @@ def report(
                 "trials": mc.trials,
                 "seed": mc.seed,
                 "converged": mc.converged,
+                "unstable": list(mc.unstable),
             }
         outputs[name] = entry
     data: dict[str, Any] = {
@@ -132,21 +122,31 @@ def _mc_entry(mc: McResult, i: int) -> dict[str, Any]:
 
 def _to_place_of(u: float) -> Callable[[float], str]:
     """Return a formatter of numbers to the decimal place of the third significant digit
-    of ``u`` (GUM 7.2.6 rounds to two; the table shows one more), %g when u is 0."""
+    of ``u`` (GUM 7.2.6 rounds to two; the table shows one more), %g when u is 0, and in
+    e-notation ending at that place when it lies above the units (u >= 1000)."""
     if not u > 0 or not math.isfinite(u):
         return lambda x: f"{x:.6g}"
-    places = max(0, 2 - math.floor(math.log10(u)))
-    return lambda x: f"{x:.{places}f}"
+    last = math.floor(math.log10(u)) - 2  # the power of ten of u's third digit
+    if last <= 0:
+        return lambda x: f"{x:.{-last}f}"
+
+    def scientific(x: float) -> str:
+        """Return x in e-notation, ending at the power of ten of u's third digit."""
+        lead = math.floor(math.log10(abs(x))) if x != 0 and math.isfinite(x) else last
+        return f"{x:.{max(lead - last, 0)}e}"
+
+    return scientific
 
 
 def _print_table(data: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text  # names, units and titles are text, never console markup
 
     console = Console()
     if not console.is_terminal:  # a pipe or a file: wide enough that no column is cut
         console = Console(width=160)
-    results = Table(title=data.get("title") or "Result")
+    results = Table(title=Text(data.get("title") or "Result"))
     for column in ("output", "value", "u", "dof", "k", "U", "interval", "unit"):
         results.add_column(column, justify="right" if column not in ("output", "unit") else "left")
     for name, out in data["outputs"].items():
@@ -155,27 +155,27 @@ def _print_table(data: dict[str, Any]) -> None:
         lo, hi = out["interval"]
         fixed = _to_place_of(out["u"])  # value, U and interval to the same decimal place
         results.add_row(
-            name,
+            Text(name),
             fixed(out["value"]),
             f"{out['u']:.3g}",
             dof,
             k,
             fixed(out["U"]),
             f"[{fixed(lo)}, {fixed(hi)}]",
-            out["unit"],
+            Text(out["unit"]),
         )
         if "mc" in out:
             mc = out["mc"]
             s_lo, s_hi = mc["interval_shortest"]
             results.add_row(
-                f"{name} (MC, {mc['trials']} trials)",
+                Text(f"{name} (MC, {mc['trials']} trials)"),
                 fixed(mc["value"]),
                 f"{mc['u']:.3g}",
                 "",
                 "",
                 "",
                 f"[{fixed(s_lo)}, {fixed(s_hi)}] shortest",
-                out["unit"],
+                Text(out["unit"]),
             )
     console.print(results)
     console.print(budget_table(data))
@@ -226,6 +226,7 @@ def budget_cells(row: dict[str, Any], output_unit: str) -> tuple[str, str, str, 
 def budget_table(data: dict[str, Any]) -> Any:
     """Return the rich table of the first-order GUM budget of ``report()`` data."""
     from rich.table import Table
+    from rich.text import Text
 
     budget = Table(title="Uncertainty budget (GUM, first order)",
                    caption=f"dof above {DOF_SHOWN_INFINITE:g} shown as ∞; c·u = |sensitivity| × u")
@@ -236,13 +237,14 @@ def budget_table(data: dict[str, Any]) -> Any:
     for row in data["budget"]:
         u, sensitivity, contribution, value = budget_cells(
             row, data["outputs"][row["output"]]["unit"])
-        budget.add_row(row["output"], row["input"], value, u, row["distribution"],
+        budget.add_row(Text(row["output"]), Text(row["input"]), value, u,
+                       Text(row["distribution"]),
                        dof_text(row["dof"]), sensitivity, contribution,
                        f"{100 * row['share']:.1f} %")
     return budget
 
 
-@click.command("uncertainty")
+@click.command("uncertainty", cls=OneLineErrorCommand)
 @click.argument("model_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--method",
@@ -250,7 +252,11 @@ def budget_table(data: dict[str, Any]) -> Any:
     default=None,
     help="GUM propagation, Monte Carlo (JCGM 101), or both [settings.method or gum].",
 )
-@click.option("--trials", default=None, help="Monte Carlo trials, or 'adaptive' (JCGM 101 7.9).")
+@click.option(
+    "--trials",
+    default=None,
+    help=f"Monte Carlo trials (at most {MAX_TRIALS:,}), or 'adaptive' (JCGM 101 7.9).",
+)
 @click.option("--seed", type=int, default=None, help="Random seed (recorded in the output).")
 @click.option("--coverage", type=float, default=None, help="Coverage probability [0.95].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
@@ -263,23 +269,87 @@ def uncertainty(
     as_json: bool,
 ) -> None:
     """Evaluate the measurement model in MODEL_FILE (TOML; see docs/uncertainty.md)."""
-    try:
-        text = model_file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserInputError(f"{model_file}: cannot read the model file: {exc.strerror}") from exc
-    spec = parse_model_text(text, str(model_file))
-    settings = spec.settings
-    chosen_method = method or str(settings.get("method", "gum"))
-    if chosen_method not in ("gum", "mc", "both"):
-        raise UserInputError(f"{model_file}: settings.method must be gum, mc or both")
-    chosen_trials = _trials(trials if trials is not None else settings.get("trials", 1_000_000))
-    chosen_seed = seed if seed is not None else settings.get("seed")
-    chosen_coverage = coverage if coverage is not None else settings.get("coverage", 0.95)
-    try:
-        data = report(spec, chosen_method, chosen_trials, chosen_seed, float(chosen_coverage))
-    except UncertaintyInputError as exc:
-        raise UncertaintyInputError(f"{model_file}: {exc}") from exc
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = _evaluate(model_file, method, trials, seed, coverage)
     if as_json:
-        click.echo(json.dumps(data))
+        try:
+            click.echo(json.dumps(data, allow_nan=False))
+        except ValueError as exc:  # a NaN or infinity the engine let through: a bug
+            raise UncertaintyComputationError(
+                f"{model_file}: the result holds a number JSON cannot carry ({exc})"
+            ) from exc
     else:
         _print_table(data)
+    shown: set[str] = set()
+    for warning in caught:  # only after a result: an error is one line and nothing else
+        text = " ".join(str(warning.message).split())
+        if text not in shown:
+            shown.add(text)
+            click.echo(f"warning: {model_file}: {text}", err=True)
+
+
+def _evaluate(
+    model_file: Path,
+    method: str | None,
+    trials: str | None,
+    seed: int | None,
+    coverage: float | None,
+) -> dict[str, Any]:
+    """Return the report of MODEL_FILE with the options given (None: the file's settings)."""
+    spec = parse_model_bytes(_read(model_file), str(model_file))
+    settings = spec.settings
+    chosen_method = method or settings.method or "gum"
+    chosen_trials = parse_trials(trials, "--trials") if trials is not None else settings.trials
+    chosen_seed = seed if seed is not None else settings.seed
+    if chosen_seed is not None and not 0 <= chosen_seed <= MAX_SEED:
+        raise UserInputError(f"--seed {chosen_seed}: give a whole number from 0 to {MAX_SEED}")
+    chosen_coverage = coverage if coverage is not None else settings.coverage or 0.95
+    try:
+        check_coverage(chosen_coverage)
+    except UncertaintyInputError as exc:
+        raise UncertaintyInputError(f"--coverage: {exc}") from None
+    chosen_trials = 1_000_000 if chosen_trials is None else chosen_trials
+    if chosen_method != "gum":
+        source = "--trials" if trials is not None else f"{model_file}: settings.trials"
+        check_enough_trials(chosen_trials, chosen_coverage, source)
+    try:
+        data = report(spec, chosen_method, chosen_trials, chosen_seed, chosen_coverage)
+    except UncertaintyComputationError as exc:
+        raise ModelEvaluationError(f"{model_file}: {exc}") from exc
+    except UncertaintyInputError as exc:
+        raise UncertaintyInputError(f"{model_file}: {exc}") from exc
+    where = _not_finite(data["outputs"], "outputs") or _not_finite(data["budget"], "budget")
+    if where:
+        raise ModelEvaluationError(
+            f"{model_file}: {where} is not a finite number: the values are beyond what double "
+            "precision carries through the evaluation (rescale the inputs, e.g. another unit)"
+        )
+    return data
+
+
+def _not_finite(value: Any, where: str) -> str | None:
+    """Return the place of the first NaN or infinity in the plain data ``value``, or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{where} = {value}"
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _not_finite(item, f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]")
+        if found:
+            return found
+    return None
+
+
+def _read(model_file: Path) -> bytes:
+    """Return the bytes of MODEL_FILE, reading no more than a model file may hold."""
+    try:
+        with model_file.open("rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UserInputError(f"{model_file}: cannot read the model file: {reason}") from exc

@@ -27,7 +27,7 @@ from metrolab.uncertainty.errors import (
 )
 from metrolab.uncertainty.inputs import magnitude_and_unit
 from metrolab.uncertainty.results import plain, unit_text
-from metrolab.units import Quantity, ureg
+from metrolab.units import Quantity, is_quantity, ureg
 
 _MAX_ITERATIONS = 100
 #: largest condition number of the column-normalised design matrix a fit accepts: beyond
@@ -88,7 +88,7 @@ class CurveFit:
         powers = t[..., None] ** np.arange(len(self.coefficients))
         value = powers @ self.coefficients
         u = np.sqrt(np.einsum("...i,ij,...j->...", powers, self.covariance, powers))
-        if isinstance(x, Quantity):
+        if is_quantity(x):
             return Quantity(value, self.y_unit), Quantity(u, self.y_unit)
         return value, u
 
@@ -116,7 +116,7 @@ class CurveFit:
             + (uy / b) ** 2
         )
         x_out, u_out = t + self.x_ref, np.sqrt(var)
-        if isinstance(y, Quantity):
+        if is_quantity(y):
             return Quantity(x_out, self.x_unit), Quantity(u_out, self.x_unit)
         return x_out, u_out
 
@@ -156,7 +156,7 @@ def fit_polynomial(
     ys, y_unit = magnitude_and_unit(y, None, "y")
     x_unit = x_unit or ureg.dimensionless
     y_unit = y_unit or ureg.dimensionless
-    ref = float(x_ref.to(x_unit).magnitude) if isinstance(x_ref, Quantity) else float(x_ref)
+    ref = float(magnitude_and_unit(x_ref, x_unit if is_quantity(x_ref) else None, "x_ref")[0])
     if xs.ndim != 1 or xs.shape != ys.shape:
         raise UncertaintyInputError(
             f"x and y must be 1-D and of equal length, got {xs.shape} and {ys.shape}"
@@ -215,6 +215,36 @@ def check_conditioning(design: np.ndarray, x: np.ndarray, degree: int, x_unit: A
         )
 
 
+#: a step that moves the fitted line by less than this fraction of the data's size ends the
+#: iterations (parameters converged)
+_STEP_TOLERANCE = 1e-13
+#: below this fraction of the data's size a step may end the iterations if the objective
+#: has stopped falling (the remaining steps are rounding noise)
+_NOISE_TOLERANCE = 1e-8
+#: relative change of the objective that counts as no change (a few rounding errors)
+_OBJECTIVE_TOLERANCE = 16 * float(np.finfo(float).eps)
+
+
+def _gdr_converged(change: float, size: float, objective: float, previous: float) -> bool:
+    """Return True when the Gauss-Newton iterations of :func:`_gdr` may stop.
+
+    ``change`` is the largest move of the fitted line at the data points in the last step
+    and ``size`` the scale of the data (max |y| + max u(y)), both in y's unit; ``objective``
+    and ``previous`` are the sums of squared weighted distances before the last step and
+    the step before (dimensionless). The parameters have converged when the line moved by
+    less than ``_STEP_TOLERANCE`` x size; or when the objective no longer changes
+    (relative ``_OBJECTIVE_TOLERANCE``) while the steps are below ``_NOISE_TOLERANCE`` x
+    size, so that the steps left are rounding noise. Both tests are relative: an
+    absolute floor on the step would never be met by data of 10^6 with an intercept
+    near zero (ODRPACK, behind scipy.odr, likewise stops on relative changes of the sum
+    of squares or of the parameters).
+    """
+    if change <= _STEP_TOLERANCE * size:
+        return True
+    settled = abs(previous - objective) <= _OBJECTIVE_TOLERANCE * objective + 1e-300
+    return settled and change <= _NOISE_TOLERANCE * size
+
+
 def _sd(resid: np.ndarray, dof: int) -> float:
     return math.sqrt(float(resid @ resid) / dof) if dof > 0 else 0.0
 
@@ -242,24 +272,37 @@ def _gdr(
     """Generalized distance regression of a line (ISO/TS 28037 7.2), Gauss-Newton.
 
     Minimises sum (y_i - a - b t_i)^2 / (u_y,i^2 + b^2 u_x,i^2); the Jacobian of the
-    residuals is built from the foot points t*_i = t_i + b u_x,i^2 w_i z_i.
+    residuals is built from the foot points t*_i = t_i + b u_x,i^2 w_i z_i. Convergence is
+    judged relative to the data, so it does not depend on their scale or on the intercept
+    being near zero (see :func:`_gdr_converged`).
     """
     a, b = float(start[0]), float(start[1])
+    size = float(np.max(np.abs(y))) + float(np.max(uy))
+    previous = math.inf
     iterations = 0
-    converged = False
-    while not converged:
+    while True:
         iterations += 1
         if iterations > _MAX_ITERATIONS:
             raise UncertaintyComputationError(
-                f"errors-in-variables fit did not converge in {_MAX_ITERATIONS} iterations"
+                f"errors-in-variables fit did not converge in {_MAX_ITERATIONS} iterations "
+                f"(last intercept {a:.17g}, slope {b:.17g}): check the data and u_x, u_y"
             )
         w = 1.0 / (uy**2 + b**2 * ux**2)
         z = y - a - b * t
+        objective = float(np.sum(w * z**2))
         foot = t + b * ux**2 * w * z
         root = np.sqrt(w)
         step, *_ = np.linalg.lstsq(np.column_stack([root, root * foot]), root * z, rcond=None)
-        a, b = a + step[0], b + step[1]
-        converged = bool(np.all(np.abs(step) <= 1e-13 * (np.abs([a, b]) + 1e-300) + 1e-15))
+        a, b = a + float(step[0]), b + float(step[1])
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise UncertaintyComputationError(
+                "errors-in-variables fit diverged (the slope or intercept overflowed): "
+                "check the data and u_x, u_y"
+            )
+        change = float(np.max(np.abs(step[0] + step[1] * t)))
+        if _gdr_converged(change, size, objective, previous):
+            break
+        previous = objective
     w = 1.0 / (uy**2 + b**2 * ux**2)
     z = y - a - b * t
     foot = t + b * ux**2 * w * z

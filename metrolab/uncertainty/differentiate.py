@@ -1,37 +1,55 @@
 """Sensitivity coefficients computed by the engine, never given by the user.
 
-Three methods, tried in this order, each over whole arrays of test points at once:
+Three methods, each over whole arrays of test points at once, in this order:
 
 1. forward-mode automatic differentiation (:mod:`metrolab.uncertainty.forward`): exact, and
-   the model's value comes out of the same pass; it applies when the model uses only the
-   numpy operations that module has rules for;
+   the model's value comes out of the same pass. It does not run when the model uses an
+   operation without a rule (:class:`~metrolab.uncertainty.forward.NotDifferentiable`).
+   When it runs and its derivatives are finite everywhere, they are checked against
+   central differences at the first test point and used unless they disagree. When they
+   are not finite somewhere (sqrt at 0: a singular point) central differences decide,
+   which refuse such a point (the complex step would give a large finite number there);
 2. complex step (Squire and Trapp 1998; Martins et al. 2003): derivatives to machine
-   precision with one complex model evaluation per input, for complex-analytic models;
-3. central differences, for everything else.
+   precision for complex-analytic models. It does not run when the model refuses complex
+   input (``hypot``, ``arctan2``, ``floor``, comparisons...), and is silently wrong where
+   the model is not analytic (``abs``, ``.real``) or singular, so it is used only where it
+   agrees with central differences at every test point;
+3. central differences otherwise (steps h = 1e-3 u and 2h, Richardson-extrapolated);
+   refused when not finite.
 
-The first time a model function is seen, the chosen method is checked at one test point
-against central differences (a model that is not complex-analytic, such as one using
-``.real``, fails the complex-step check and falls back). The verdict is kept per model
-function, so repeated evaluations of the same model (a procedure calling it once per
-range) pay for the check once. Second and third derivatives for the GUM 5.1.2 note come
-from central differences of the first derivatives.
+Checks run at every evaluation, so a verdict never outlives the inputs it was made for.
+The first-point check of forward mode costs one model call on 4n copies of the first
+point, each with one input stepped by +-h or +-2h. Every check allows for the truncation
+of the central differences (their change between h and 2h) and for their rounding (float
+epsilon x |y| / h): a saturated output, whose central differences are all rounding, cannot
+reject a correct derivative. Where no central difference can be formed at the first point
+(a step leaves the model's domain) the check is inconclusive and forward mode, exact by
+construction, is kept. Second and third derivatives for the GUM 5.1.2 note come from
+central differences of the first ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from metrolab.uncertainty import forward
 from metrolab.uncertainty.errors import UncertaintyComputationError
-from metrolab.uncertainty.forward import fitted
+from metrolab.uncertainty.forward import fitted, stacked
 from metrolab.uncertainty.model import Model
 
 _COMPLEX_STEP = 1e-20
 _CENTRAL_STEP = 1e-3
-_CHECK_RTOL = 1e-3  # a non-analytic model (abs) is off by O(1); truncation is ~1e-5
+_CHECK_RTOL = 1e-3  # a non-analytic model (abs) is off by O(1)
+#: rounding allowance of a central difference, in float epsilons of |y| per step
+_ROUNDING_EPSILONS = 16.0
+_EPSILON = float(np.finfo(float).eps)
+#: rounding of a central difference per |y|: float epsilon x _ROUNDING_EPSILONS / h, with
+#: the distance between the two points being 2h
+_NOISE_FACTOR = 2.0 * _ROUNDING_EPSILONS * _EPSILON
 
 
 def _steps(x: np.ndarray, u: np.ndarray, relative: float) -> np.ndarray:
@@ -62,7 +80,10 @@ def _perturbed(x: np.ndarray, h: np.ndarray) -> np.ndarray:
 def complex_step(
     model: Model, x: Sequence[np.ndarray], u: Sequence[np.ndarray], shape: tuple[int, ...]
 ) -> np.ndarray:
-    """Return the Jacobian (outputs, inputs, *shape) by complex step."""
+    """Return the Jacobian (outputs, inputs, *shape) by complex step.
+
+    Raises :class:`UncertaintyComputationError` when the model refuses complex input.
+    """
     jac: np.ndarray | None = None
     for i, xi in enumerate(x):
         h = _steps(xi, u[i], _COMPLEX_STEP)
@@ -80,40 +101,70 @@ def complex_step(
     return jac if jac is not None else np.zeros((0, 0, *shape))
 
 
+def _central_steps(xi: np.ndarray, ui: np.ndarray, widen: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the points x - h and x + h for a central difference in one input.
+
+    h is 1e-3 u (small against c_i u_i even when |x| >> u, e.g. a 50 mm gauge known to
+    25 nm; 1e-6 max(|x|, u) where u = 0), times ``widen``.
+    """
+    h = np.where(ui > 0, _CENTRAL_STEP * ui, _steps(xi, ui, 1e-6)) * widen
+    return xi - h, xi + h
+
+
 def central(
     model: Model,
     x: Sequence[np.ndarray],
     u: Sequence[np.ndarray],
     shape: tuple[int, ...],
-    relative_to_x: bool = False,
-    widen: float = 1.0,
 ) -> np.ndarray:
     """Return the Jacobian (outputs, inputs, *shape) by central differences.
 
-    Steps are 1e-3 u (small against c_i u_i even when |x| >> u, e.g. a 50 mm gauge known
-    to 25 nm), or 1e-6 max(|x|, u) with ``relative_to_x`` (when u is large against the
-    scale on which the model bends), times ``widen``.
+    Differences with the steps h of :func:`_central_steps` (1e-3 u) and 2h, extrapolated
+    (Richardson): (4 D(h) - D(2h)) / 3 cancels the h^2 term of the truncation error. Each
+    difference is divided by the distance between its two points as floats hold them, so
+    no rounding of x + h enters.
     """
-    columns = []
-    for i, xi in enumerate(x):
-        if relative_to_x:
-            h = _steps(xi, u[i], 1e-6)
-        else:
-            h = np.where(u[i] > 0, _CENTRAL_STEP * u[i], _steps(xi, u[i], 1e-6))
-        h = h * widen
-        plus, minus = list(x), list(x)
-        plus[i] = xi + h
-        minus[i] = xi - h
-        with np.errstate(all="ignore"):
-            up = _stack(model(*plus), shape)
-            down = _stack(model(*minus), shape)
-        columns.append((up - down) / (2.0 * h))
-    return np.stack(columns, axis=1)
+    return np.stack([_extrapolated(model, x, u, shape, i)[0] for i in range(len(x))], axis=1)
 
 
-def _first_point(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Return the element of ``a`` (broadcast to ``shape``) at the first test point."""
-    return np.asarray(np.broadcast_to(a, shape).flat[0]) if shape else np.asarray(a)
+def _extrapolated(
+    model: Model, x: Sequence[np.ndarray], u: Sequence[np.ndarray], shape: tuple[int, ...], i: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (Richardson-extrapolated dy/dx_i, the difference with step h, its allowance:
+    the change between steps h and 2h plus the rounding), each (outputs, *shape)."""
+    narrow, noise = _difference(model, x, u, shape, i, 1.0)
+    wide, _ = _difference(model, x, u, shape, i, 2.0)
+    with np.errstate(all="ignore"):
+        return (4.0 * narrow - wide) / 3.0, narrow, np.abs(wide - narrow) + noise
+
+
+def _difference(
+    model: Model,
+    x: Sequence[np.ndarray],
+    u: Sequence[np.ndarray],
+    shape: tuple[int, ...],
+    i: int,
+    widen: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (dy/dx_i by a central difference (outputs, *shape), its rounding allowance).
+
+    The allowance is float epsilon x max |y| / h, times :data:`_ROUNDING_EPSILONS`.
+    """
+    low, high = _central_steps(x[i], u[i], widen)
+    plus, minus = list(x), list(x)
+    plus[i], minus[i] = high, low
+    with np.errstate(all="ignore"):
+        up = _stack(model(*plus), shape)
+        down = _stack(model(*minus), shape)
+        distance = high - low
+        noise = _NOISE_FACTOR * np.maximum(np.abs(up), np.abs(down))
+        return (up - down) / distance, noise / distance
+
+
+def _first_point(a: Any) -> float:
+    """Return the value of ``a`` at the first test point (the first element of any array
+    that broadcasts to the test points is the one at the first point)."""
+    return float(np.asarray(a).flat[0])
 
 
 #: derivatives [output][input], each an array broadcastable to the test points or a float
@@ -125,46 +176,90 @@ def rows_of(jac: np.ndarray) -> Derivatives:
     return [list(row) for row in jac]
 
 
-#: verdict per model function: the first-derivative method that agreed with central differences
-_VERDICT: dict[object, str] = {}
-_VERDICT_MAX = 256
-
 FORWARD, COMPLEX_STEP, CENTRAL = "forward-mode", "complex-step", "central-difference"
 
 
-def _verdict_key(model: Model) -> object:
-    """Return what identifies a model for the derivative verdict: its equations or function."""
-    if model.equations is not None:
-        return tuple(sorted(model.equations.items()))
-    return model.func
+
+@lru_cache(maxsize=64)
+def _check_pattern(n: int) -> np.ndarray:
+    """Return the steps of a first-point check in units of h, shape (inputs, 4n): input i
+    is stepped by -h, +h, -2h, +2h at points 4i..4i+3 and not at all elsewhere."""
+    pattern = np.zeros((n, 4 * n))
+    for i in range(n):
+        pattern[i, 4 * i : 4 * i + 4] = (-1.0, 1.0, -2.0, 2.0)
+    pattern.flags.writeable = False
+    return pattern
 
 
-def _agrees_with_central(
+def _check_step(x: float, u: float, relative_to_x: bool) -> float:
+    """Return the step h of a first-point check: 1e-3 u, or 1e-6 max(|x|, u) with
+    ``relative_to_x`` or where u = 0 (never zero)."""
+    if u > 0 and not relative_to_x:
+        return _CENTRAL_STEP * u
+    return 1e-6 * (max(abs(x), u) or 1.0)
+
+
+class _Check:
+    """Central differences of every input at the first test point, from one model call.
+
+    The model sees 4n points: the first test point with input i stepped to x - h, x + h,
+    x - 2h and x + 2h (i = 1..n), h from :func:`_check_step`. ``narrow`` and ``wide`` are
+    the differences with h and 2h (outputs, inputs), each divided by the distance of its
+    two points as floats hold them; ``noise`` the rounding a difference can carry, float
+    epsilon x max |y| / h. ``finite`` is False when the model gives NaN or infinity there
+    (a step left its domain). Call under ``np.errstate(all="ignore")``.
+    """
+
+    def __init__(self, model: Model, x0: np.ndarray, u0: list[float], relative_to_x: bool) -> None:
+        n = len(x0)
+        h = np.array([_check_step(x, u, relative_to_x) for x, u in zip(x0, u0, strict=True)])
+        out = _stack(model(*(x0[:, None] + _check_pattern(n) * h[:, None])), (4 * n,))
+        steps = out.reshape(-1, n, 4)
+        narrow_distance = (x0 + h) - (x0 - h)  # the points' own values: k h is exact
+        self.narrow = (steps[..., 1] - steps[..., 0]) / narrow_distance
+        self.wide = (steps[..., 3] - steps[..., 2]) / ((x0 + 2.0 * h) - (x0 - 2.0 * h))
+        self.noise = np.abs(steps).max(axis=-1) * (_NOISE_FACTOR / narrow_distance)
+        self.finite = bool(np.isfinite(self.narrow).all() and np.isfinite(self.wide).all())
+
+    def agrees(self, derivatives: np.ndarray, u0: np.ndarray) -> bool:
+        """Return True when ``derivatives`` (outputs, inputs) match ``narrow`` within the
+        allowance: a fraction of sum |c_i| u_i, plus the truncation (wide - narrow) and the
+        rounding (noise) of the central differences, each times u_i."""
+        scale = (np.abs(derivatives) @ u0)[:, None]
+        allowance = _CHECK_RTOL * scale + (np.abs(self.wide - self.narrow) + self.noise) * u0
+        return bool((np.abs(derivatives - self.narrow) * u0 <= allowance).all())
+
+
+AGREES, DISAGREES, INCONCLUSIVE = "agrees", "disagrees", "inconclusive"
+
+
+def _verdict(
     model: Model,
     derivatives: Derivatives,
     x: Sequence[np.ndarray],
     u: Sequence[np.ndarray],
-    shape: tuple[int, ...],
-) -> bool:
-    """Return True when ``derivatives`` match central differences at point 0.
+) -> str:
+    """Return whether ``derivatives`` agree with central differences at the first point.
 
-    The allowance is a fraction of sum |c_i| u_i plus the truncation error of the central
-    differences themselves, estimated from a second evaluation at twice the step (it
-    scales as the step squared), so a zero derivative is not mistaken for a disagreement.
+    Steps of 1e-3 u and then of 1e-6 |x| are tried; INCONCLUSIVE when the model gives no
+    finite central differences with either.
     """
-    x0 = [_first_point(xi, shape) for xi in x]
-    u0 = np.asarray([_first_point(ui, shape) for ui in u])
-    cs0 = np.array([[_first_point(d, shape) for d in row] for row in derivatives], dtype=float)
-    if not np.all(np.isfinite(cs0)):
-        return False
-    scale = np.sum(np.abs(cs0) * u0, axis=1, keepdims=True) + 1e-300
-    for relative_to_x in (False, True):
-        check = central(model, x0, list(u0), (), relative_to_x)
-        wide = central(model, x0, list(u0), (), relative_to_x, widen=2.0)
-        allowance = _CHECK_RTOL * scale + np.abs(wide - check) * u0
-        if np.all(np.abs(cs0 - check) * u0 <= allowance):
-            return True
-    return False
+    if not derivatives:
+        return AGREES  # a model without outputs has nothing to check
+    x0 = np.array([_first_point(xi) for xi in x])
+    u0 = [_first_point(ui) for ui in u]
+    d0 = np.array([[_first_point(d) for d in row] for row in derivatives])
+    u_array = np.array(u0)
+    conclusive = False
+    with np.errstate(all="ignore"):
+        for relative_to_x in (False, True):
+            check = _Check(model, x0, u0, relative_to_x)
+            if not check.finite:
+                continue
+            conclusive = True
+            if check.agrees(d0, u_array):
+                return AGREES
+    return DISAGREES if conclusive else INCONCLUSIVE
 
 
 def _all_finite(derivatives: Derivatives) -> bool:
@@ -175,12 +270,56 @@ def _all_finite(derivatives: Derivatives) -> bool:
 def _forward(
     model: Model, x: Sequence[np.ndarray], shape: tuple[int, ...]
 ) -> tuple[np.ndarray, Derivatives] | None:
-    """Return (values, derivatives) by forward-mode differentiation, None when it does not
-    apply to this model."""
+    """Return (values, derivatives) by forward-mode differentiation, None when the model
+    does not run on dual numbers (an operation without a rule, or one that refuses them)."""
     try:
         return forward.value_and_derivatives(model, x, shape)
-    except forward.NotDifferentiable:
+    except (forward.NotDifferentiable, UncertaintyComputationError):
         return None
+
+
+def _complex(
+    model: Model, x: Sequence[np.ndarray], u: Sequence[np.ndarray], shape: tuple[int, ...]
+) -> Derivatives | None:
+    """Return the derivatives by complex step, None when the model refuses complex input."""
+    try:
+        return rows_of(complex_step(model, x, u, shape))
+    except UncertaintyComputationError:
+        return None
+
+
+def _complex_or_central(
+    model: Model, x: Sequence[np.ndarray], u: Sequence[np.ndarray], shape: tuple[int, ...]
+) -> tuple[Derivatives, str]:
+    """Return (derivatives, method): the complex step where it agrees with central
+    differences at every test point, else the central differences.
+
+    A complex step is silently wrong where the model is not analytic (abs, .real) or is
+    singular (sqrt at 0 gives a large finite number), so it is compared point by point,
+    within the allowance of :meth:`_Check.agrees`.
+    """
+    rows = _complex(model, x, u, shape)
+    parts = [_extrapolated(model, x, u, shape, i) for i in range(len(x))]
+    result, narrow, allowances = (np.stack(p, axis=1) for p in zip(*parts, strict=True))
+    if rows is not None and _all_finite(rows):
+        jac = stacked(rows, len(x), shape)
+        ui = np.stack([np.broadcast_to(ui, shape) for ui in u])
+        scale = np.sum(np.abs(jac) * ui, axis=1, keepdims=True)
+        allowance = _CHECK_RTOL * scale + allowances * ui
+        with np.errstate(invalid="ignore"):
+            if np.all(np.abs(jac - narrow) * ui <= allowance):
+                return rows, COMPLEX_STEP
+    return rows_of(_finite(result)), CENTRAL
+
+
+def _finite(jacobian: np.ndarray) -> np.ndarray:
+    """Return ``jacobian``; raise :class:`UncertaintyComputationError` if not all finite."""
+    if not np.all(np.isfinite(jacobian)):
+        raise UncertaintyComputationError(
+            "the model's sensitivity coefficients are not finite at some test point "
+            "(division by zero or a log of zero?)"
+        )
+    return jacobian
 
 
 def derivatives(
@@ -188,56 +327,25 @@ def derivatives(
     x: Sequence[np.ndarray],
     u: Sequence[np.ndarray],
     shape: tuple[int, ...],
-    *,
-    check: bool = False,
 ) -> tuple[np.ndarray | None, Derivatives, str]:
     """Return (outputs or None, first derivatives [output][input], method name).
 
-    Methods are tried in order: ``"forward-mode"`` (exact; it also gives the outputs at
-    ``x``, which are None otherwise), ``"complex-step"`` (exact for complex-analytic models),
-    then ``"central-difference"``. The first time a model is seen (or at every call with
-    ``check``) the chosen method is checked against central differences at the first test
-    point, and the verdict is kept per model. Derivatives are checked to be finite when the
-    verdict is made; afterwards forward-mode ones are not (the caller checks u(y) instead).
+    Methods in order (module docstring): ``"forward-mode"`` (it also gives the outputs at
+    ``x``, which are None otherwise) when it runs, is finite everywhere and its check at
+    the first point agrees or is inconclusive; when it runs but is not finite somewhere
+    (a singular point) central differences decide; otherwise ``"complex-step"`` where it
+    agrees with central differences at every point, else ``"central-difference"``.
+    Raises :class:`UncertaintyComputationError` when the central differences needed are
+    not finite (or the model fails on plain arrays).
     """
-    key = _verdict_key(model)
-    known = None if check else _VERDICT.get(key)
-    if known in (None, FORWARD):
-        found = _forward(model, x, shape)
-        if found is not None and known == FORWARD:
-            return found[0], found[1], FORWARD  # the caller checks that u(y) is finite
-        if (
-            found is not None
-            and _all_finite(found[1])
-            and _agrees_with_central(model, found[1], x, u, shape)
-        ):
-            _remember(key, FORWARD)
+    found = _forward(model, x, shape)
+    if found is not None:
+        if not _all_finite(found[1]):
+            return None, rows_of(_finite(central(model, x, u, shape))), CENTRAL
+        if _verdict(model, found[1], x, u) != DISAGREES:
             return found[0], found[1], FORWARD
-        known = None
-    if known in (None, COMPLEX_STEP):
-        jac = complex_step(model, x, u, shape)
-        if np.all(np.isfinite(jac)):
-            rows = rows_of(jac)
-            if known is None:
-                agrees = _agrees_with_central(model, rows, x, u, shape)
-                known = COMPLEX_STEP if agrees else CENTRAL
-                _remember(key, known)
-            if known == COMPLEX_STEP:
-                return None, rows, COMPLEX_STEP
-    result = central(model, x, u, shape)
-    if not np.all(np.isfinite(result)):
-        raise UncertaintyComputationError(
-            "the model's sensitivity coefficients are not finite at some test point "
-            "(division by zero or a log of zero?)"
-        )
-    return None, rows_of(result), CENTRAL
-
-
-def _remember(key: object, method: str) -> None:
-    """Keep ``method`` as the verdict for the model identified by ``key``."""
-    if len(_VERDICT) >= _VERDICT_MAX:
-        _VERDICT.clear()
-    _VERDICT[key] = method
+    rows, method = _complex_or_central(model, x, u, shape)
+    return None, rows, method
 
 
 def _forward_only(

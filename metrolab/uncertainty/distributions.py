@@ -135,7 +135,8 @@ def make_distribution(
     """Return the :class:`Distribution` called ``name``, checking its parameters.
 
     Raises :class:`UncertaintyInputError` for an unknown name, a trapezoid without a
-    ``beta`` in [0, 1], or a ``t`` with 2 or fewer degrees of freedom (no finite variance).
+    ``beta`` in [0, 1], or a ``t`` without a finite dof above 2 (no finite variance, or
+    no dof given at all).
     """
     key = name.strip().lower()
     aliases = {
@@ -157,9 +158,10 @@ def make_distribution(
             )
         return Distribution(key, beta=float(beta))
     if key == "t":
-        if not dof > 2.0:
+        if not 2.0 < dof < math.inf:
             raise UncertaintyInputError(
-                f"a t distribution needs dof > 2 for u to be its standard deviation, got {dof}"
+                f"a t distribution needs finite dof > 2 for u to be its standard deviation, "
+                f"got {dof} (an input known exactly is normal)"
             )
         return Distribution(key, dof=float(dof))
     return Distribution(key)

@@ -12,13 +12,20 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pint
 
 from metrolab.uncertainty.differentiate import Derivatives, derivatives, second_and_third
+from metrolab.uncertainty.dof import (
+    check_coverage,
+    correlated_dof,
+    coverage_factor,
+    from_denominator,
+    reciprocal_variance,
+)
 from metrolab.uncertainty.errors import UncertaintyComputationError, UncertaintyInputError
 from metrolab.uncertainty.forward import fitted, stacked
 from metrolab.uncertainty.inputs import Input
@@ -31,102 +38,6 @@ from metrolab.uncertainty.results import (
     unit_text,
 )
 from metrolab.units import Quantity
-
-
-def coverage_factor(dof: Any, coverage: float) -> np.ndarray:
-    """Return k = t_p(nu) for coverage probability ``coverage`` (dimensionless array).
-
-    ``nu`` is truncated to the next lower integer (GUM G.6.4) and at least 1; infinite
-    dof gives the normal quantile (1.960 for 95 %).
-    """
-    check_coverage(coverage)
-    nu = np.asarray(dof, dtype=float)
-    p = 0.5 * (1.0 + coverage)
-    # large dof: the asymptotic expansion of Abramowitz & Stegun 26.7.5 (four terms) agrees
-    # with the exact quantile to < 3e-10 for nu >= 200 and p <= 0.9995, at a fraction of its
-    # cost; small dof are the integers 1..199: looked up in a table of exact quantiles
-    small = nu < _TABLE_DOF
-    if not small.any():
-        return _t_quantile_expansion(np.floor(nu), p)  # floor(inf) = inf: the normal quantile
-    if small.all():
-        return np.asarray(_t_table(p)[_truncated(nu)])
-    k = np.empty_like(nu)
-    k[small] = _t_table(p)[_truncated(nu[small])]
-    large = ~small
-    k[large] = _t_quantile_expansion(np.floor(nu[large]), p)
-    return k
-
-
-def _truncated(nu: np.ndarray) -> np.ndarray:
-    """Return nu < 200 truncated to an integer >= 1, as table indices.
-
-    The small allowance keeps a computed 3.9999999999 from truncating to 3.
-    """
-    return np.maximum(np.floor(nu * (1.0 + 1e-9)), 1.0).astype(np.intp)
-
-
-_TABLE_DOF = 200
-
-
-@lru_cache(maxsize=16)
-def _t_table(p: float) -> np.ndarray:
-    """Return t_p(nu) for nu = 0..199 (entry 0 unused), exact, computed once per p."""
-    from scipy.special import stdtrit
-
-    table = np.asarray(stdtrit(np.arange(_TABLE_DOF, dtype=float), p), dtype=float)
-    table.flags.writeable = False
-    return table
-
-
-@lru_cache(maxsize=16)
-def _t_series(p: float) -> tuple[float, tuple[float, float, float, float]]:
-    """Return (z_p, (g1, g2, g3, g4)): the normal quantile and the coefficients of the
-    expansion of t_p(nu) in powers of 1/nu (Abramowitz & Stegun 26.7.5)."""
-    from scipy.special import ndtri
-
-    z = float(ndtri(p))
-    g1 = (z**3 + z) / 4.0
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96.0
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384.0
-    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160.0
-    return z, (g1, g2, g3, g4)
-
-
-def _t_quantile_expansion(nu: np.ndarray, p: float) -> np.ndarray:
-    """Student-t quantile by its expansion in 1/nu about the normal one (A&S 26.7.5)."""
-    z, series = _t_series(p)
-    inv = np.divide(1.0, nu)
-    # Horner's rule, in place, from the last term that can matter: a term below 1e-13 at
-    # the smallest nu (largest 1/nu) changes no k by more than that
-    largest = float(np.max(inv)) if np.size(inv) else 0.0
-    used = max((j for j, g in enumerate(series, 1) if abs(g) * largest**j > 1e-13), default=0)
-    k = np.zeros_like(inv)
-    for g in reversed(series[:used]):
-        k += g
-        k *= inv
-    k += z
-    return k
-
-
-def check_coverage(coverage: float) -> None:
-    """Raise :class:`UncertaintyInputError` unless 0 < coverage < 1."""
-    if not 0.0 < float(coverage) < 1.0:
-        raise UncertaintyInputError(f"coverage probability must be between 0 and 1, got {coverage}")
-
-
-def welch_satterthwaite(u_y: np.ndarray, variances: np.ndarray, dof: np.ndarray) -> np.ndarray:
-    """Return nu_eff = u_y^4 / sum(v_i^2 / nu_i) (GUM G.2b), inf when every nu_i is inf.
-
-    ``variances`` (outputs, components, *points) are the variance contributions u_i(y)^2,
-    ``dof`` (components, *points) their degrees of freedom; ``u_y`` is (outputs, *points).
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        denom = (variances * variances / dof).sum(axis=1)  # infinite dof contribute 0
-        u2 = u_y * u_y
-        positive = denom > 0
-        if np.all(positive):
-            return u2 * u2 / denom
-        return np.where(positive, u2 * u2 / np.where(positive, denom, 1.0), np.inf)
 
 
 def correlated_blocks(n: int, corr: np.ndarray | None) -> list[list[int]]:
@@ -326,7 +237,6 @@ def evaluate_gum(
     second_order: bool = False,
     output_units: Mapping[str, str] | None = None,
     outputs: tuple[str, ...] | None = None,
-    check_derivatives: bool = False,
 ) -> GumResult:
     """Return the GUM evaluation of ``model`` for ``inputs`` (a :class:`GumResult`).
 
@@ -334,13 +244,13 @@ def evaluate_gum(
     array, a tuple (names from ``outputs``) or a dict of outputs. ``correlations`` maps
     ``(a, b)`` to r. ``second_order`` adds the higher-order terms of the GUM 5.1.2 note
     (uncorrelated inputs only). ``output_units`` maps an output to the unit to report it in.
-    ``check_derivatives`` re-checks the sensitivities (forward-mode, complex-step) against
-    central differences at this call (by default a model function is checked the first time only).
+    Sensitivities come from :func:`metrolab.uncertainty.differentiate.derivatives`
+    (forward mode, else complex step, else central differences, checked at every call).
     """
     check_coverage(coverage)
     the_model = as_model(model, outputs)
     prep = prepare(the_model, inputs, correlations, output_units)
-    return _propagate(prep, coverage, second_order, check_derivatives)
+    return _propagate(prep, coverage, second_order)
 
 
 def _model_values(prep: Prepared, y: np.ndarray | None) -> np.ndarray:
@@ -383,49 +293,48 @@ def _second_order_variance(prep: Prepared, jac: np.ndarray, method: str) -> np.n
     return np.einsum("aij...,i...,j...->a...", 0.5 * d2**2 + jac[:, :, None] * d3, u2, u2)
 
 
-def _finite_dof(dof: Sequence[np.ndarray]) -> list[int]:
-    """Return the indices of the dof arrays that are finite at some test point."""
-    return [i for i, d in enumerate(dof) if not np.isinf(d).all()]
-
-
 def _uncorrelated(prep: Prepared, rows: Derivatives) -> tuple[np.ndarray, np.ndarray]:
     """Return (output covariance (m, m, *points), nu_eff (m, *points)) for uncorrelated
     inputs, input by input so that no (outputs x inputs x points) array is made.
 
-    nu_eff by Welch-Satterthwaite (GUM G.2b): u_y^4 / sum over inputs with finite dof of
-    (c_i u_i)^4 / nu_i; infinite when no input has a finite dof. Working buffers are
-    reused: on a small machine, fresh arrays cost more in page faults than in arithmetic.
+    nu_eff by Welch-Satterthwaite (GUM G.2b) in relative terms: 1 / sum over inputs with
+    finite dof of ((c_i u_i)^2 / u_y^2)^2 / nu_i, so no u^4 over- or underflows; infinite
+    when no input with a finite dof contributes. Working buffers are reused: on a small
+    machine, fresh arrays cost more in page faults than in arithmetic.
     """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # range checked later
+        return _uncorrelated_sums(prep, rows)
+
+
+def _uncorrelated_sums(prep: Prepared, rows: Derivatives) -> tuple[np.ndarray, np.ndarray]:
+    """Return what :func:`_uncorrelated` returns (its loops)."""
     m, shape = len(rows), prep.shape
-    finite = {i for i, inp in enumerate(prep.inputs) if inp.has_finite_dof}
+    finite = [i for i, inp in enumerate(prep.inputs) if inp.has_finite_dof]
     cov = np.zeros((m, m, *shape))
     dof = np.full((m, *shape), np.inf)
     g, part = np.empty(shape), np.empty(shape)
     denom = np.empty(shape)
     for a in range(m):
         variance = cov[a, a, ...]  # a view also when there is one test point (shape ())
-        summed = False  # whether denom holds a first term yet
-        for i, (d, ui) in enumerate(zip(rows[a], prep.u, strict=True)):
+        for d, ui in zip(rows[a], prep.u, strict=True):
             np.multiply(d, ui, out=g)
             variance += np.square(g, out=part)
-            if i in finite:
-                np.square(part, out=part)
-                if summed:
-                    denom += np.divide(part, prep.dof[i], out=part)
-                else:
-                    np.divide(part, prep.dof[i], out=denom)
-                    summed = True
         for b in range(a + 1, m):
             for d_a, d_b, ui in zip(rows[a], rows[b], prep.u, strict=True):
                 np.multiply(d_a, ui, out=g)
                 g *= d_b
                 cov[a, b, ...] += np.multiply(g, ui, out=part)
             cov[b, a] = cov[a, b]
-        if summed:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                np.divide(np.square(variance, out=part), denom, out=dof[a, ...])
-            if not denom.all():  # no finite-dof component there: nu_eff is infinite
-                dof[a, ...][denom == 0] = np.inf
+        if finite:
+            inverse = reciprocal_variance(variance)
+            denom[...] = 0.0
+            for i in finite:
+                np.multiply(rows[a][i], prep.u[i], out=g)
+                np.square(g, out=part)
+                part *= inverse
+                np.square(part, out=part)
+                denom += np.divide(part, prep.dof[i], out=part)
+            dof[a, ...] = from_denominator(denom)
     return cov, dof
 
 
@@ -434,34 +343,84 @@ def _correlated(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (output covariance (m, m, *points), nu_eff (m, *points)) with correlations.
 
-    U_y = J diag(u) R diag(u) J^T. For nu_eff a block of mutually correlated inputs
-    contributes its summed variance with the smallest dof of its members (for inputs
-    observed together, as in GUM H.2, all share n-1); uncorrelated inputs are blocks of
-    one (GUM G.4.1). Only components with a finite dof enter the denominator of G.2b.
+    U_y = J diag(u) R diag(u) J^T; nu_eff by Welch-Satterthwaite with Willink's
+    generalisation for correlated inputs (:func:`metrolab.uncertainty.dof.correlated_dof`).
     """
     shape = prep.shape
-    g = stacked(rows, len(prep.u), shape) * np.stack([np.broadcast_to(u, shape) for u in prep.u])
-    weighted = np.einsum("nk,ak...->an...", corr, g)
-    cov = np.einsum("an...,bn...->ab...", g, weighted)
-    u_y = np.sqrt(np.maximum(np.einsum("aa...->a...", cov), 0.0))
-    blocks = correlated_blocks(len(prep.names), corr)
-    parts = g * weighted  # each input's variance contribution with its correlations
-    block_var = np.stack([np.sum(parts[:, b], axis=1) for b in blocks], axis=1)
-    block_dof = np.stack(
-        [np.min(np.stack([np.broadcast_to(prep.dof[i], shape) for i in b]), axis=0) for b in blocks]
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # range checked later
+        g = stacked(rows, len(prep.u), shape)
+        g *= np.stack([np.broadcast_to(u, shape) for u in prep.u])
+        weighted = np.einsum("nk,ak...->an...", corr, g)
+        cov = np.einsum("an...,bn...->ab...", g, weighted)
+        variance = np.maximum(np.einsum("aa...->a...", cov), 0.0)
+        dof = correlated_dof(g, weighted, variance, corr, prep.dof, prep.out_names, prep.names)
+    return cov, dof
+
+
+def _check_range(prep: Prepared, parts: BudgetParts, var: np.ndarray) -> None:
+    """Raise :class:`UncertaintyComputationError` when u(y)^2 is not finite: a sensitivity
+    that is not finite, or a variance above the float range (|c_i u_i| above about 1e154 in
+    base units, where the covariance matrix cannot be held)."""
+    if np.isfinite(var).all():
+        return
+    if np.isfinite(parts.jacobian).all():
+        raise UncertaintyComputationError(
+            f"output(s) {', '.join(_where_not_finite(prep.out_names, var))}: u(y)^2 "
+            "exceeds the floating-point range (|c_i u_i| above about 1e154 in base "
+            "units): express the quantities in a larger unit"
+        )
+    raise UncertaintyComputationError(
+        f"output(s) {', '.join(_where_not_finite(prep.out_names, var))}: the sensitivity "
+        "coefficients are not finite at some test point (is the model differentiable "
+        "at the estimates? a sqrt or log at zero?)"
     )
-    finite = _finite_dof(list(block_dof))
-    return cov, welch_satterthwaite(u_y, block_var[:, finite], block_dof[finite])
 
 
-def _propagate(
-    prep: Prepared, coverage: float, second_order: bool, check_derivatives: bool
-) -> GumResult:
+#: below this u(y)^2 (in base units) the sums of squares lose digits to underflow
+_TINY_VARIANCE = 1e-280
+
+
+def _rescued(
+    prep: Prepared, parts: BudgetParts, var: np.ndarray, u_y: np.ndarray, dof: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (u(y), nu_eff), recomputed in scaled units where u(y)^2 underflows.
+
+    Rare (a saturated output such as tanh of a large argument, whose c_i u_i are below
+    about 1e-140): there each output's contributions are divided by the largest of them
+    before they are squared, so u(y) and nu_eff keep full precision; the covariance matrix
+    keeps the underflowed values.
+    """
+    if (var >= _TINY_VARIANCE).all():
+        return u_y, dof
+    g = parts.g
+    lost = (var < _TINY_VARIANCE) & (g != 0).any(axis=1)
+    if not lost.any():
+        return u_y, dof
+    scale = np.abs(g).max(axis=1)
+    scale[scale == 0] = 1.0
+    scaled = g / scale[:, None]
+    corr = prep.correlation
+    weighted = scaled if corr is None else np.einsum("nk,ak...->an...", corr, scaled)
+    variance = np.maximum(np.einsum("an...,an...->a...", scaled, weighted), 0.0)
+    if corr is None:
+        inverse = reciprocal_variance(variance)
+        denominator = sum(
+            (np.square(scaled[:, i] ** 2 * inverse) / prep.dof[i])
+            for i, inp in enumerate(prep.inputs)
+            if inp.has_finite_dof
+        )
+        nu = from_denominator(np.asarray(denominator + np.zeros_like(variance)))
+    else:
+        nu = correlated_dof(
+            scaled, weighted, variance, corr, prep.dof, prep.out_names, prep.names
+        )
+    return np.where(lost, scale * np.sqrt(variance), u_y), np.where(lost, nu, dof)
+
+
+def _propagate(prep: Prepared, coverage: float, second_order: bool) -> GumResult:
     shape = prep.shape
     try:
-        y_found, rows, method = derivatives(
-            prep.model, prep.x, prep.u, shape, check=check_derivatives
-        )
+        y_found, rows, method = derivatives(prep.model, prep.x, prep.u, shape)
     except UncertaintyComputationError:
         _model_values(prep, None)  # a NaN output is named first: it is the cause
         raise
@@ -476,14 +435,10 @@ def _propagate(
         idx = np.arange(len(prep.out_names))
         cov[idx, idx] += _second_order_variance(prep, parts.jacobian, method)
     var = parts.variance
-    if not np.isfinite(var).all():
-        raise UncertaintyComputationError(
-            f"output(s) {', '.join(_where_not_finite(prep.out_names, var))}: the sensitivity "
-            "coefficients are not finite at some test point (is the model differentiable "
-            "at the estimates? a sqrt or log at zero?)"
-        )
+    _check_range(prep, parts, var)
     # a sum of squares is never negative; with correlations rounding can make it -0.0...
     u_y = np.sqrt(var if corr is None and not second_order else np.maximum(var, 0.0))
+    u_y, dof = _rescued(prep, parts, var, u_y, dof)
     k = coverage_factor(dof, coverage)
 
     plain_units = bool((prep.out_scale == 1.0).all() and (prep.out_offset == 0.0).all())
@@ -491,7 +446,10 @@ def _propagate(
     settings: dict[str, Any] = {
         "second_order": second_order,
         "derivative": method,
-        "dof": "Welch-Satterthwaite (GUM G.4.1), truncated for k (GUM G.6.4)",
+        "dof": (
+            "Welch-Satterthwaite (GUM G.4.1); correlated inputs sharing one dof as one "
+            "component (Willink, Metrologia 44 (2007) 340, 4.1); truncated for k (GUM G.6.4)"
+        ),
     }
     m = len(prep.out_names)
     if m > 1:

@@ -10,7 +10,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -19,25 +19,21 @@ import pint
 from metrolab.uncertainty.distributions import Distribution, make_distribution
 from metrolab.uncertainty.errors import AutocorrelationWarning, UncertaintyInputError
 from metrolab.uncertainty.results import plain, plain_dof, unit_text
-from metrolab.units import Quantity, ureg
+from metrolab.uncertainty.unit_text import parse_unit
+from metrolab.units import Quantity, as_ours, unit_as_ours, ureg
 
 
-def unit_of(unit: str | pint.Unit | None) -> pint.Unit:
-    """Return the pint unit for ``unit`` (dimensionless when None)."""
+def unit_of(unit: str | pint.Unit | None, what: str = "unit") -> pint.Unit:
+    """Return metrolab's pint unit for ``unit`` (dimensionless when None).
+
+    A Unit of another pint registry is looked up here by name (see
+    :func:`metrolab.units.unit_as_ours`); ``what`` names the argument in errors.
+    """
     if unit is None:
         return ureg.dimensionless
     if isinstance(unit, pint.Unit):
-        return unit
-    return _parse_unit(str(unit))
-
-
-@lru_cache(maxsize=512)
-def _parse_unit(text: str) -> pint.Unit:
-    """Return the pint unit spelled ``text`` (parsing is slow: cached)."""
-    try:
-        return ureg.Unit(text)
-    except (pint.errors.UndefinedUnitError, ValueError, AttributeError) as exc:
-        raise UncertaintyInputError(f"unknown unit {text!r}: {exc}") from exc
+        return unit_as_ours(unit, what, UncertaintyInputError)
+    return parse_unit(str(unit))
 
 
 def magnitude_and_unit(
@@ -46,8 +42,10 @@ def magnitude_and_unit(
     """Return (magnitude array, unit) of ``value``; a Quantity is converted to ``unit`` if given.
 
     ``delta`` says the value is a difference (an uncertainty), so offset units convert by
-    their scale only.
+    their scale only. A Quantity of any pint registry is taken (converted to metrolab's);
+    ``what`` names the argument in errors.
     """
+    value = as_ours(value, what, UncertaintyInputError)
     if isinstance(value, Quantity):
         if unit is None:
             return np.asarray(value.magnitude, dtype=float), value.units
@@ -168,7 +166,7 @@ class TypeA:
             if np.any(sd < 0):
                 raise UncertaintyInputError(f"pooled_sd: negative standard deviation {sd}")
             u = sd / math.sqrt(n)
-            dof = np.asarray(math.inf if pooled_dof is None else float(pooled_dof))
+            dof = np.asarray(_positive_dof(pooled_dof, "pooled_dof"))
         else:
             if n < 2:
                 raise UncertaintyInputError(
@@ -192,6 +190,17 @@ class TypeA:
             "A",
             readings=data,
         )
+
+
+def _positive_dof(dof: Any, what: str) -> float:
+    """Return ``dof`` as a float (infinity for None); raise unless it is a number > 0."""
+    try:
+        nu = math.inf if dof is None else float(dof)
+    except (TypeError, ValueError):
+        raise UncertaintyInputError(f"{what}: {dof!r} is not a number") from None
+    if not nu > 0:  # also refuses NaN
+        raise UncertaintyInputError(f"{what}: degrees of freedom must be positive, got {dof}")
+    return nu
 
 
 def _warn_if_autocorrelated(data: np.ndarray) -> None:
@@ -241,7 +250,7 @@ def TypeB(
     target = unit_of(unit) if unit is not None else None
     val, found = magnitude_and_unit(value, target, "value")
     the_unit = found or ureg.dimensionless
-    nu = math.inf if dof is None else float(dof)
+    nu = _positive_dof(dof, "dof")
     dist = make_distribution(distribution, dof=nu, beta=beta)
     given = [
         name
@@ -267,8 +276,6 @@ def TypeB(
         std = big / float(k)
     if not np.all((std >= 0) & (std < math.inf)):  # one pass: refuses NaN, inf and < 0
         raise UncertaintyInputError(f"negative or non-finite uncertainty {std}")
-    if not nu > 0:
-        raise UncertaintyInputError(f"degrees of freedom must be positive, got {nu}")
     shape = np.broadcast_shapes(np.shape(val), np.shape(std))
     return Input(
         np.broadcast_to(val, shape).astype(float),
@@ -293,7 +300,7 @@ def from_scipy(
         raise UncertaintyInputError(
             f"{frozen.dist.name}: the distribution has no finite mean and variance"
         )
-    nu = math.inf if dof is None else float(dof)
+    nu = _positive_dof(dof, "dof")
     return Input(
         np.asarray(mean),
         np.asarray(std),

@@ -19,7 +19,8 @@ import pint
 from metrolab.uncertainty.errors import UncertaintyInputError
 from metrolab.uncertainty.inputs import Input
 from metrolab.uncertainty.model import Model
-from metrolab.units import Quantity, ureg
+from metrolab.uncertainty.unit_text import parse_unit
+from metrolab.units import Quantity, as_ours, unit_as_ours, ureg
 
 CorrelationSpec = Mapping[tuple[str, str], float] | Sequence[tuple[str, str, float]] | None
 
@@ -206,19 +207,27 @@ def _find_output_units(
     units: list[Any] = []
     scales, offsets = [], []
     for name, raw, p in zip(names, q_out, plain, strict=True):
+        raw = as_ours(raw, f"output {name!r}", UncertaintyInputError)
         q = raw if isinstance(raw, Quantity) else Quantity(raw, ureg.dimensionless)
         base = q.to_base_units()
         if not np.isclose(_first(base.magnitude), _first(p), rtol=1e-9, atol=0.0, equal_nan=True):
             raise UncertaintyInputError(
-                f"output {name!r}: the model mixes offset units (e.g. °C) with arithmetic "
-                "that changes their meaning; use delta_degC for temperature differences"
+                f"output {name!r}: its value with units differs from its value in base units: "
+                "the model mixes offset units (e.g. °C) with arithmetic that changes their "
+                "meaning (use delta_degC for temperature differences), or converts angles "
+                "itself (np.deg2rad, np.radians: give the input the unit 'degree' instead)"
             )
         unit = q.units
         if name in requested:
             try:
-                unit = ureg.Unit(requested[name])
+                wanted = requested[name]
+                unit = (
+                    unit_as_ours(wanted, f"output {name!r}", UncertaintyInputError)
+                    if isinstance(wanted, pint.Unit)
+                    else parse_unit(wanted)
+                )
                 Quantity(1.0, q.units).to(unit)
-            except (pint.errors.PintError, ValueError) as exc:
+            except (pint.errors.PintError, ValueError, UncertaintyInputError) as exc:
                 raise UncertaintyInputError(
                     f"output {name!r}: its unit {q.units:~P} cannot be expressed "
                     f"in {requested[name]!r}"

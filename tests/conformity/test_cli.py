@@ -164,6 +164,16 @@ def test_low_tur_without_prior_warns_on_stderr(capsys: pytest.CaptureFixture[str
         (["--upper", "1", "--u", "0.1", "--guardband", "rss"], "two-sided"),
         (["--lower", "-1", "--upper", "1", "--u", "0.1", "--bogus"], "No such option"),
         (["--lower", "-1", "--upper", "1", "--u", "0.1", "--k"], "requires an argument"),
+        # issue 10 input contract: accepted with null limits and two numpy warnings
+        (["--lower", "inf", "--u", "1e-300"], "--lower inf must be a finite number"),
+        (["--lower", "-1", "--upper", "1", "--u", "0.1", "--measured", "nan"],
+         "--measured nan must be a finite number"),
+        # U = 2e-320 beside limits +/-1: the TUR overflowed and printed as "n/a (one-sided)"
+        (["--lower", "-1", "--upper", "1", "--u", "1e-320", "--itp", "0.9"],
+         "cannot be evaluated in double precision"),
+        # a prior sd of 5e-324: the risk integrals were NaN, printed as null
+        (["--lower", "-1", "--upper", "1", "--u", "0.1", "--prior-mean", "0", "--prior-sd",
+          "5e-324"], "cannot be evaluated for these values in double precision"),
     ],
 )  # fmt: skip
 def test_bad_arguments_give_one_line_and_exit_2(

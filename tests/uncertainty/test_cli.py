@@ -22,6 +22,7 @@ unit = "V"
 [inputs.R]
 value = 100.0
 half_width = 0.05
+dof = 9
 distribution = "rectangular"
 unit = "ohm"
 [[correlations]]
@@ -125,13 +126,13 @@ def test_table_gives_value_u_and_interval_to_one_decimal_place(tmp_path, capsys)
             ('distribution = "normal"', 'distribution = "gaussian-ish"'),
             "input 'V': unknown distribution",
         ),
-        (("u = 0.002", "u = -0.002"), "input 'V': negative uncertainty"),
+        (("u = 0.002", "u = -0.002"), "input 'V': u must be zero or positive, got -0.002"),
         (("r = 0.2", "r = 1.2"), r"outside \[-1, 1\]"),
         (('unit = "ohm"', 'unit = "s"'), "output 'P': its unit V²/s cannot be expressed in 'W'"),
         (('"V**2 / R"', '"V**2 + R"'), "units do not combine"),
         (('"V**2 / R"', '"V**2 / Rx"'), "'Rx' is not an input"),
         (('"V**2 / R"', "\"__import__('os').getcwd()\""), "is not allowed"),
-        (('"V**2 / R"', '"V.real / R"'), "Attribute"),
+        (('"V**2 / R"', '"V.real / R"'), "attributes and modules are not allowed"),
         (("dof = 9", "dof = 9\nuu = 3"), "unknown key"),
         (("value = 100.0", 'value = "hundred"'), "must be a number"),
         (("[settings]", "[settings]\nmethod = 'guess'"), "settings.method"),

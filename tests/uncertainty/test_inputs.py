@@ -142,3 +142,12 @@ def test_t_distribution_u_is_its_standard_deviation():
 
     scale = 2.0 / math.sqrt(4 / 2)
     assert np.quantile(samples, 0.75) == pytest.approx(stats.t(4).ppf(0.75) * scale, rel=0.02)
+
+
+@pytest.mark.parametrize("bad", [-5, 0, float("nan"), "many"])
+def test_a_dof_that_is_not_a_positive_number_is_refused(bad):
+    """pooled_dof = -5 was accepted and gave k = 12.7 (issue 10); every dof is checked."""
+    with pytest.raises(UncertaintyInputError, match="pooled_dof"):
+        TypeA.from_readings([1.0, 1.1, 0.9], pooled_sd=0.1, pooled_dof=bad)
+    with pytest.raises(UncertaintyInputError, match="dof"):
+        TypeB(1.0, u=0.1, dof=bad)
