@@ -24,12 +24,12 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from metrolab.drivers.dmm.simulator import DmmSimulator
 from metrolab.drivers.fluke.sim_5522a import Fluke5522ASimulator
 from metrolab.drivers.hart.sim_1529 import Hart1529Simulator
 from metrolab.drivers.keysight.simulator import (
     Keysight34401ASimulator,
     Keysight34465ASimulator,
-    KeysightDmmSimulator,
 )
 from metrolab.drivers.vaisala.sim_hmt330 import VaisalaHMT330Simulator
 
@@ -47,7 +47,7 @@ from metrolab.tomlfile import read_toml
 
 #: the instruments of the bench, in the order they are served and printed
 ROLES = ("dut", "calibrator", "thermometer", "hygrometer")
-_DMM_MODELS: dict[str, type[KeysightDmmSimulator]] = {
+_DMM_MODELS: dict[str, type[DmmSimulator]] = {
     "34401a": Keysight34401ASimulator,
     "34465a": Keysight34465ASimulator,
 }

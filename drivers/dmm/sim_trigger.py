@@ -14,8 +14,8 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from metrolab.drivers.keysight.modes import Mode
-from metrolab.drivers.keysight.sim_settings import TriggerSettings
+from metrolab.drivers.dmm.modes import Mode
+from metrolab.drivers.dmm.sim_settings import TriggerSettings
 
 from metrolab.instrument.blocks import encode_block
 from metrolab.instrument.simulation import CommandError, CommandTree, boolean, choice
@@ -30,7 +30,7 @@ from metrolab.instrument.simulation.parser import (
 )
 
 if TYPE_CHECKING:
-    from metrolab.drivers.keysight.simulator import KeysightDmmSimulator
+    from metrolab.drivers.dmm.simulator import DmmSimulator
 
 #: what DATA:LAST? sends when memory holds no reading (SCPI "not a number")
 NO_READING = 9.91e37
@@ -45,7 +45,7 @@ _MAX_DELAY_S = 3600.0
 class TriggerCommands:
     """TRIGger, SAMPle, INITiate, READ?, FETCh?, reading memory and FORMat of one meter."""
 
-    def __init__(self, sim: KeysightDmmSimulator) -> None:
+    def __init__(self, sim: DmmSimulator) -> None:
         self.sim = sim
         self.table = sim.TABLE
         self.reset()
