@@ -56,10 +56,19 @@ class ScpiDmm(SCPIInstrument):
         self._samples = 1
         self._binary = False
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Remember a named driver class (``Keysight34401A``) as its profile's class."""
+        super().__init_subclass__(**kwargs)
+        model = cls.__dict__.get("MODEL")
+        if isinstance(model, DmmProfile):
+            _driver_classes.setdefault(model.name, cls)
+
     @classmethod
     def for_profile(cls, profile: DmmProfile | str) -> type[ScpiDmm]:
         """Return the driver class of ``profile`` (a profile or a packaged profile's name):
-        its terminations, serial settings and command forms are the profile's."""
+        its terminations, serial settings and command forms are the profile's. A named
+        class (``Keysight34401A``, ``Fluke8846A``) is returned once its module has been
+        imported; otherwise one is made from the profile (both behave the same)."""
         found = dmm_profile(profile) if isinstance(profile, str) else profile
         made = _driver_classes.get(found.name)
         if made is None:

@@ -232,8 +232,12 @@ class DmmProfile:
 
     def over_range_limit(self, function: Function, range_value: float) -> float:
         """Return the largest magnitude (base unit) that reads on ``range_value`` of
-        ``function`` before the meter reports overload."""
-        return self._function(function).limit(range_value)
+        ``function`` before the meter reports overload; UserInputError when it is not one
+        of the model's ranges."""
+        try:
+            return self._function(function).limit(range_value)
+        except UserInputError as exc:
+            raise UserInputError(f"the {self.maker} {self.model}: {exc}") from None
 
     def range_for(self, function: Function, value: float) -> float | None:
         """Return the smallest range of ``function`` holding ``value`` (base unit), or None."""
