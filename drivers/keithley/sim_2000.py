@@ -104,7 +104,8 @@ class Keithley2000Commands:
         tree.add(f"{trigger}:SOURce", self._set_source)
         tree.add(f"{trigger}:SOURce?", lambda p: self._reply(p, _SHORT[self.source]))
         tree.add(f"{trigger}:COUNt", self._set_count)
-        tree.add(f"{trigger}:COUNt?", lambda p: self._reply(p, nr3(self.count)))
+        tree.add(f"{trigger}:COUNt?", lambda p: self._reply(
+            p, nr3(self.count) if math.isinf(self.count) else f"{int(self.count):+d}"))
         tree.add(f"{trigger}:DELay", self._set_delay)
         tree.add(f"{trigger}:DELay?", lambda p: self._reply(p, nr3(self.sim.trigger_delay_s())))
         tree.add(f"{trigger}:DELay:AUTO", self._set_delay_auto)

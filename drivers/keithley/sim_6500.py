@@ -66,6 +66,10 @@ class Dmm6500Commands:
         self.precision = 0
         self.digits: dict[str, float] = {}
         self.light = "ON100"
+        self.timer_delays = dict.fromkeys(range(1, 5), 1e-5)
+        self.timer_stimuli = dict.fromkeys(range(1, 5), "NONE")
+        self.scan_count = 1
+        self.scan_interval_s = 0.0
 
     # ------------------------------------------------------------ registration
     def register(self, tree: CommandTree) -> None:
@@ -99,6 +103,19 @@ class Dmm6500Commands:
         tree.add("FORMat:ASCii:PRECision", self._set_precision)
         tree.add("FORMat:ASCii:PRECision?", lambda p: self._reply(p, f"{self.precision:d}"))
         tree.add("SYSTem:CLEar", self._clear_errors)
+        tree.add("SYSTem:CARD1:IDN?", lambda p: self._reply(p, "Empty Slot"))
+        for timer in range(1, 5):
+            tree.add(f"TRIGger:TIMer{timer}:DELay", partial(self._set_timer_delay, timer))
+            tree.add(f"TRIGger:TIMer{timer}:DELay?", partial(self._timer_delay, timer))
+            tree.add(f"TRIGger:TIMer{timer}:STARt:STIMulus",
+                     partial(self._set_timer_stimulus, timer))
+            tree.add(f"TRIGger:TIMer{timer}:STARt:STIMulus?",
+                     partial(self._timer_stimulus, timer))
+        tree.add("ROUTe:SCAN:COUNt:SCAN", self._set_scan_count)
+        tree.add("ROUTe:SCAN:COUNt:SCAN?", lambda p: self._reply(p, f"{self.scan_count:d}"))
+        tree.add("ROUTe:SCAN:INTerval", self._set_scan_interval)
+        tree.add("ROUTe:SCAN:INTerval?", lambda p: self._reply(p, nr3(self.scan_interval_s)))
+        tree.add("ROUTe:TERMinals?", lambda p: self._reply(p, "FRON"))
         tree.add("SYSTem:LFRequency?",
                  lambda p: self._reply(p, f"{self.sim.MODEL.line_frequency:g}"))
         tree.add("SYSTem:BEEPer[:IMMediate]", self._beep)
@@ -271,6 +288,28 @@ class Dmm6500Commands:
         number(params[0], minimum=20.0, maximum=8000.0, unit="HZ")
         number(params[1], minimum=0.001, maximum=100.0, unit="S")
 
+    def _set_timer_delay(self, timer: int, params: list[str]) -> None:
+        self.timer_delays[timer] = number(one_param(params), minimum=8e-6, maximum=1e5,
+                                          default=1e-5, unit="S")
+
+    def _timer_delay(self, timer: int, params: list[str]) -> str:
+        return self._reply(params, nr3(self.timer_delays[timer]))
+
+    def _set_timer_stimulus(self, timer: int, params: list[str]) -> None:
+        self.timer_stimuli[timer] = choice(one_param(params), ["NONE", "DISPlay", "NOTify1",
+                                                                "NOTify2", "NOTify3", "COMMand",
+                                                                "EXTernal"])
+
+    def _timer_stimulus(self, timer: int, params: list[str]) -> str:
+        return self._reply(params, self.timer_stimuli[timer])
+
+    def _set_scan_count(self, params: list[str]) -> None:
+        self.scan_count = int(number(one_param(params), minimum=1, maximum=1e6, default=1))
+
+    def _set_scan_interval(self, params: list[str]) -> None:
+        self.scan_interval_s = number(one_param(params), minimum=0.0, maximum=1e5, default=0.0,
+                                      unit="S")
+
     def _set_screen(self, params: list[str]) -> None:
         choice(one_param(params), ["HOME", "HOMElarge", "READing", "HISTogram", "SWIPE_GRAPh",
                                    "SWIPE_STATs", "SWIPE_USER", "USER"])
@@ -283,6 +322,6 @@ class Dmm6500Commands:
         return self._reply(params, f"{self.digits.get(node, self.sim.MODEL.digits + 0.5):g}")
 
     def _set_digits(self, node: str, params: list[str]) -> None:
-        value = number(one_param(params), minimum=3.5, maximum=self.sim.MODEL.digits + 0.5,
+        value = number(one_param(params), minimum=3, maximum=self.sim.MODEL.digits + 0.5,
                        default=self.sim.MODEL.digits)
         self.digits[node] = value

@@ -40,9 +40,11 @@ FUNCTION_NAMES = {
 _FUNCTION_PATTERNS = {
     Mode.DCV: "VOLTage[:DC]", Mode.ACV: "VOLTage:AC", Mode.DCI: "CURRent[:DC]",
     Mode.ACI: "CURRent:AC", Mode.RES2: "RESistance", Mode.RES4: "FRESistance",
-    Mode.FREQ: "FREQuency", Mode.PER: "PERiod", Mode.CONT: "CONTinuity", Mode.DIODE: "DIODe",
-    Mode.CAP: "CAPacitance",
+    Mode.FREQ: "FREQuency[:VOLTage]", Mode.PER: "PERiod[:VOLTage]", Mode.CONT: "CONTinuity",
+    Mode.DIODE: "DIODe", Mode.CAP: "CAPacitance",
 }
+#: the DMM6500/DMM7510 name their counters by the signal they count
+_DMM6500_NAMES = {Mode.FREQ: "FREQ:VOLT", Mode.PER: "PER:VOLT"}
 #: AC detector bandwidths the Keithley meters offer, Hz, and the engine's AC filter for each
 _BANDWIDTHS = {3.0: 3.0, 30.0: 20.0, 300.0: 200.0}
 _RANGED = frozenset(set(Mode) - {Mode.CONT, Mode.DIODE, Mode.TEMP})
@@ -60,6 +62,7 @@ class FunctionExtras:
     digits: float = 7.0
     bandwidth_hz: float = 30.0
     threshold_range_v: float = 10.0
+    threshold_auto: bool = True
 
 
 @dataclass
@@ -102,10 +105,12 @@ class KeithleySense:
     def _register_mode(self, tree: CommandTree, mode: Mode, node: str, reference: str) -> None:
         sense = self.sim.sense
         if mode in _RANGED:
-            ranged = f"{node}:THReshold:VOLTage" if mode.counts_signal else node
             if mode.counts_signal:
-                tree.add(f"{ranged}:RANGe", self._bind(self._set_threshold, mode))
-                tree.add(f"{ranged}:RANGe?", self._value(mode, "threshold_range_v"))
+                threshold = f"{node}:THReshold[:VOLTage]:RANGe"
+                tree.add(threshold, self._bind(self._set_threshold, mode))
+                tree.add(f"{threshold}?", self._value(mode, "threshold_range_v"))
+                tree.add(f"{threshold}:AUTO", self._setter(mode, "threshold_auto"))
+                tree.add(f"{threshold}:AUTO?", self._flag(mode, "threshold_auto"))
             else:
                 tree.add(f"{node}:RANGe[:UPPer]", self._bind(sense._set_range, mode))
                 tree.add(f"{node}:RANGe[:UPPer]?", self._bind(sense._range_query, mode))
@@ -125,6 +130,8 @@ class KeithleySense:
         tree.add(f"{node}:AVERage:COUNt?", self._value(mode, "filter_count"))
         tree.add(f"{node}:AVERage:TCONtrol", self._bind(self._set_filter_type, mode))
         tree.add(f"{node}:AVERage:TCONtrol?", self._value(mode, "filter_type"))
+        tree.add(f"{node}:DIGits", self._bind(self._set_digits, mode))
+        tree.add(f"{node}:DIGits?", self._bind(self._digits_query, mode))
         if mode.is_ac:
             tree.add(f"{node}:DETector:BANDwidth", self._bind(self._set_bandwidth, mode))
             tree.add(f"{node}:DETector:BANDwidth?", self._value(mode, "bandwidth_hz"))
@@ -168,8 +175,14 @@ class KeithleySense:
 
     # ------------------------------------------------------------- handlers
     def function_name(self) -> str:
-        """Return the quoted name of the selected function (``"VOLT:DC"``)."""
-        return f'"{FUNCTION_NAMES[self.sim.mode]}"'
+        """Return the name ``FUNCtion?`` answers: quoted on the 2000 (``"VOLT:DC"``), bare
+        on the DMM6500 (``VOLT:DC``; its counters ``FREQ:VOLT``, ``PER:VOLT``)."""
+        mode = self.sim.mode
+        if self.sim.MODEL.dialect == "keithley-dmm6500":
+            # the DMM6500/DMM7510 answer without quotes (QCoDeS Keithley_6500 maps the bare
+            # names; PyMeasure strips quotes either way) [S]
+            return _DMM6500_NAMES.get(mode, FUNCTION_NAMES[mode])
+        return f'"{FUNCTION_NAMES[mode]}"'
 
     def mode_named(self, text: str) -> Mode:
         """Return the mode a FUNCtion string names (quotes ' or \" required); -104 without
@@ -210,6 +223,14 @@ class KeithleySense:
         if burst.overload[0]:
             raise CommandError(-222)
         self.extras[mode].relative = float(burst.values[0])
+
+    def _set_digits(self, mode: Mode, params: list[str]) -> None:
+        top = self.sim.MODEL.digits + 0.5
+        self.extras[mode].digits = float(int(number(one_param(params), minimum=4, maximum=top,
+                                                    default=top)))
+
+    def _digits_query(self, mode: Mode, params: list[str]) -> str:
+        return self._reply(params, f"{self.extras[mode].digits:g}")
 
     def _set_filter_count(self, mode: Mode, params: list[str]) -> None:
         self.extras[mode].filter_count = int(number(one_param(params), minimum=1, maximum=100,
