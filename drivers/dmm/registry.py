@@ -1,7 +1,8 @@
 """The packaged DMM profiles, found by name or by the ``*IDN?`` reply of an instrument.
 
-Profiles live beside each maker's drivers (``drivers/<maker>/profiles/*.toml``); each
-file is read once, the first time any profile is asked for.
+Profiles live beside each maker's drivers: profile ``<maker>-<model>`` is the file
+``drivers/<maker>/profiles/<model>.toml``. Each file is read the first time its profile
+is asked for (asking by identity reads them all).
 """
 
 from __future__ import annotations
@@ -15,39 +16,42 @@ from metrolab.errors import UserInputError
 
 _DRIVERS = Path(__file__).resolve().parent.parent
 #: the makers whose folders hold DMM profiles
-PROFILE_DIRS = tuple(_DRIVERS / maker / "profiles" for maker in ("keysight", "keithley", "fluke"))
+MAKERS = ("keysight", "keithley", "fluke")
 
 
-@cache
-def _profiles() -> dict[str, DmmProfile]:
-    found: dict[str, DmmProfile] = {}
-    for folder in PROFILE_DIRS:
-        for path in sorted(folder.glob("*.toml")):
-            profile = DmmProfile.load(path)
-            if profile.name in found:
-                raise ProfileError(f"DMM profile {path}: name {profile.name!r} is also used by "
-                                   f"{found[profile.name].path}")
-            found[profile.name] = profile
-    return found
+def _path(name: str) -> Path:
+    maker, _, model = name.partition("-")
+    return _DRIVERS / maker / "profiles" / f"{model}.toml"
 
 
 def profile_names() -> list[str]:
     """Return the names of every packaged DMM profile, sorted (``keysight-34401a`` ...)."""
-    return sorted(_profiles())
+    return sorted(f"{maker}-{path.stem}" for maker in MAKERS
+                  for path in (_DRIVERS / maker / "profiles").glob("*.toml"))
+
+
+@cache
+def _load(name: str) -> DmmProfile:
+    path = _path(name)
+    profile = DmmProfile.load(path)
+    if profile.name != name:
+        raise ProfileError(f"DMM profile {path}: its name is {profile.name!r}; a packaged "
+                           f"profile's file is named after it ({name!r})")
+    return profile
 
 
 def dmm_profile(name: str) -> DmmProfile:
     """Return the packaged profile ``name``; UserInputError names the known ones."""
-    found = _profiles().get(name.strip().lower())
-    if found is None:
+    key = name.strip().lower()
+    if key not in profile_names():
         raise UserInputError(f"unknown DMM profile {name!r}: known profiles are "
                              f"{', '.join(profile_names())}")
-    return found
+    return _load(key)
 
 
 def dmm_profiles() -> list[DmmProfile]:
     """Return every packaged DMM profile, by name."""
-    return [_profiles()[name] for name in profile_names()]
+    return [_load(name) for name in profile_names()]
 
 
 def profile_for_identity(manufacturer: str, model: str) -> DmmProfile:

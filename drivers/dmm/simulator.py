@@ -28,7 +28,6 @@ from typing import ClassVar
 import numpy as np
 from metrolab.drivers.dmm.modes import Mode, ModeTable
 from metrolab.drivers.dmm.profile import DmmProfile
-from metrolab.drivers.dmm.registry import dmm_profile
 from metrolab.drivers.dmm.sim_math import MathUnit, QuestionableStatus
 from metrolab.drivers.dmm.sim_physics import (
     AC_APERTURE_S,
@@ -479,7 +478,3 @@ def _make_class(profile: DmmProfile) -> type[DmmSimulator]:
 #: the dialects this engine's command modules speak as they are
 NATIVE_DIALECTS = frozenset({"keysight-34401a", "keysight-truevolt", "fluke-8846a"})
 
-
-def create(name: str, *, seed: int = 0, clock: Clock | None = None) -> DmmSimulator:
-    """Return a simulator of the packaged profile ``name`` with no input applied."""
-    return simulator_class(dmm_profile(name))(seed=seed, clock=clock)
