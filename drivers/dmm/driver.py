@@ -12,6 +12,7 @@ as a value. pint and numpy are imported on first use, so importing a driver stay
 
 from __future__ import annotations
 
+import importlib
 from contextlib import nullcontext
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -66,10 +67,12 @@ class ScpiDmm(SCPIInstrument):
     @classmethod
     def for_profile(cls, profile: DmmProfile | str) -> type[ScpiDmm]:
         """Return the driver class of ``profile`` (a profile or a packaged profile's name):
-        its terminations, serial settings and command forms are the profile's. A named
-        class (``Keysight34401A``, ``Fluke8846A``) is returned once its module has been
-        imported; otherwise one is made from the profile (both behave the same)."""
+        its terminations, serial settings and command forms are the profile's. The named
+        class (``Keysight34401A``, ``Fluke8846A``) where a maker's module defines one,
+        otherwise one made from the profile (both behave the same)."""
         found = dmm_profile(profile) if isinstance(profile, str) else profile
+        if found.maker.lower() in _NAMED_CLASSES:
+            importlib.import_module(_NAMED_CLASSES[found.maker.lower()])
         made = _driver_classes.get(found.name)
         if made is None:
             made = type(f"{found.maker}{found.model}".replace(" ", ""), (cls,), {
@@ -353,6 +356,9 @@ class _Timeout:
 
 
 _driver_classes: dict[str, type[ScpiDmm]] = {}
+#: the modules that define named driver classes, by maker
+_NAMED_CLASSES = {"keysight": "metrolab.drivers.keysight.dmm",
+                  "fluke": "metrolab.drivers.fluke.fluke8846a"}
 
 
 def open_dmm(resource: str, profile: DmmProfile | str | None = None, *,

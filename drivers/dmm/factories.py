@@ -17,14 +17,32 @@ from metrolab.clock import Clock
 
 
 def simulator_class_for(profile: DmmProfile, *, serial: bool = False) -> type[DmmSimulator]:
-    """Return the simulator class of ``profile`` (on its RS-232 port when ``serial``)."""
-    if profile.dialect.startswith("keithley"):
+    """Return the simulator class of ``profile`` (on its RS-232 port when ``serial``): the
+    named class where there is one (``Keysight34401ASimulator``, ``Fluke8846ASimulator``),
+    else one made from the profile."""
+    named = _named_simulators().get(profile.name)
+    if named is not None:
+        base: type[DmmSimulator] = named
+    elif profile.dialect.startswith("keithley"):
         from metrolab.drivers.keithley.simulator import keithley_simulator_class
 
-        base: type[DmmSimulator] = keithley_simulator_class(profile)
+        base = keithley_simulator_class(profile)
     else:
         base = simulator_class(profile)
     return serial_simulator_class(base) if serial else base
+
+
+def _named_simulators() -> dict[str, type[DmmSimulator]]:
+    """Return the simulator classes the makers' modules name, by profile name."""
+    from metrolab.drivers.fluke.fluke8846a import Fluke8846ASimulator
+    from metrolab.drivers.keysight.simulator import (
+        Keysight34401ASimulator,
+        Keysight34465ASimulator,
+    )
+
+    classes: list[type[DmmSimulator]] = [Keysight34401ASimulator, Keysight34465ASimulator,
+                                         Fluke8846ASimulator]
+    return {cls.MODEL.name: cls for cls in classes}
 
 
 def create(name: str, *, seed: int = 0, clock: Clock | None = None,
