@@ -24,12 +24,14 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from metrolab.drivers.dmm.factories import simulator_class_for
+from metrolab.drivers.dmm.registry import dmm_profile, profile_names
+from metrolab.drivers.dmm.simulator import DmmSimulator
 from metrolab.drivers.fluke.sim_5522a import Fluke5522ASimulator
 from metrolab.drivers.hart.sim_1529 import Hart1529Simulator
 from metrolab.drivers.keysight.simulator import (
     Keysight34401ASimulator,
     Keysight34465ASimulator,
-    KeysightDmmSimulator,
 )
 from metrolab.drivers.vaisala.sim_hmt330 import VaisalaHMT330Simulator
 
@@ -48,10 +50,17 @@ from metrolab.tomlfile import read_toml
 
 #: the instruments of the bench, in the order they are served and printed
 ROLES = ("dut", "calibrator", "thermometer", "hygrometer")
-_DMM_MODELS: dict[str, type[KeysightDmmSimulator]] = {
+_DMM_MODELS: dict[str, type[DmmSimulator]] = {
     "34401a": Keysight34401ASimulator,
     "34465a": Keysight34465ASimulator,
 }
+
+
+def _dut_class(model: str) -> type[DmmSimulator]:
+    """Return the simulator class of ``dut_model``: ``34401a``/``34465a`` or any DMM profile."""
+    if model in _DMM_MODELS:
+        return _DMM_MODELS[model]
+    return simulator_class_for(dmm_profile(model))
 
 
 @dataclass(frozen=True)
@@ -83,9 +92,10 @@ class BenchConfig:
         for name, value in data.items():
             values[name] = _checked(name, value, origin)
         config = cls(**values)
-        if config.dut_model not in _DMM_MODELS:
+        if config.dut_model not in _DMM_MODELS and config.dut_model not in profile_names():
             raise UserInputError(
-                f"{origin}: dut_model {config.dut_model!r} is not one of {sorted(_DMM_MODELS)}"
+                f"{origin}: dut_model {config.dut_model!r} is not one of {sorted(_DMM_MODELS)} "
+                f"nor a DMM profile ({', '.join(profile_names())})"
             )
         return config
 
@@ -142,7 +152,7 @@ class SimulatedBench:
         latency = config.latency_s
         self.calibrator = Fluke5522ASimulator(seed=seed, clock=self.clock, latency_s=latency,
                                               environment=self.environment)
-        self.dut = _DMM_MODELS[config.dut_model](
+        self.dut = _dut_class(config.dut_model)(
             seed=seed, clock=self.clock, latency_s=latency, source=self.calibrator,
             environment=self.environment,
         )

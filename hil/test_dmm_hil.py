@@ -1,4 +1,4 @@
-"""Hardware-in-the-loop checks of a digital multimeter (Keysight 34401A / 34465A).
+"""Hardware-in-the-loop checks of a digital multimeter (any model of the DMM family).
 
 With ``METROLAB_HIL_DMM`` set, the checks run against that instrument; otherwise
 against the simulators served over real transports (TCP through pyvisa-py), so CI
@@ -13,14 +13,15 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 import pytest
-from metrolab.drivers.keysight import Keysight34401A, Keysight34465A, KeysightDMM
+from metrolab.drivers.dmm import profile_for_identity
+from metrolab.drivers.dmm.driver import ScpiDmm, open_dmm
 
 from metrolab.clock import Clock, VirtualClock, WallClock
-from metrolab.instrument import Function, SCPIInstrument
+from metrolab.errors import UserInputError
+from metrolab.instrument import Function
 from metrolab.instrument.errors import SCPIError
 from metrolab.units import Quantity, ureg
 
-DRIVERS = {"34401A": Keysight34401A, "34465A": Keysight34465A}
 KNOWN_DCV = 10 * ureg.V
 
 
@@ -28,17 +29,18 @@ KNOWN_DCV = 10 * ureg.V
 class Setup:
     """A DMM under test and, when one is available, a way to apply a known DC voltage."""
 
-    dmm: KeysightDMM
+    dmm: ScpiDmm
     apply_known: Callable[[], Quantity] | None
 
 
-def driver_for(resource: str) -> KeysightDMM:
-    """Open ``resource`` with the driver its ``*IDN?`` model calls for."""
-    with SCPIInstrument.open(resource) as probe:
-        model = probe.identity.model
-    if model not in DRIVERS:
-        pytest.fail(f"METROLAB_HIL_DMM answers as model {model!r}; supported: {sorted(DRIVERS)}")
-    return DRIVERS[model].open(resource)
+def driver_for(resource: str) -> ScpiDmm:
+    """Open ``resource`` with the family driver on the profile its ``*IDN?`` names (the
+    profile's name in ``METROLAB_HIL_DMM_PROFILE`` for a serial meter that wants
+    ``SYST:REM`` first)."""
+    try:
+        return open_dmm(resource, os.environ.get("METROLAB_HIL_DMM_PROFILE") or None)
+    except UserInputError as exc:
+        pytest.fail(f"METROLAB_HIL_DMM: {exc}")
 
 
 def calibrator_source(stack: ExitStack, resource: str, clock: Clock) -> Callable[[], Quantity]:
@@ -88,7 +90,7 @@ def simulated_setup() -> Iterator[Setup]:
 
 def test_identity_names_a_supported_model(setup: Setup) -> None:
     identity = setup.dmm.identity
-    assert identity.model in DRIVERS
+    assert profile_for_identity(identity.manufacturer, identity.model) is setup.dmm.profile
     assert identity.manufacturer and identity.firmware
 
 

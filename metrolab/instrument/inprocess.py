@@ -34,7 +34,9 @@ class InProcessTransport(MessageTransport):
         self.lock = resource_lock(self.resource)
         self.timeout_s = timeout_s
         self._session = Session(simulator)
-        self._terminator = simulator.REPLY_TERMINATOR.encode("ascii")
+        # a simulator that frames its own lines (REPLY_TERMINATOR "": the HMT330, the 5522A
+        # in terminal mode) ends them CR LF, as RS-232 instruments do
+        self._terminator = simulator.REPLY_TERMINATOR.encode("ascii") or b"\r\n"
         self._pending = bytearray()
         self._closed = False
 

@@ -87,6 +87,9 @@ class SCPIInstrument:
     ERROR_QUEUE_DEPTH: ClassVar[int] = 20
     #: pyserial settings used when the resource is a serial port
     SERIAL_SETTINGS: ClassVar[dict[str, Any]] = {}
+    #: what ends a reply over a serial port when it differs from ``READ_TERMINATION``
+    #: (the 34401A and 884xA answer CR LF on RS-232); None: ``READ_TERMINATION``
+    SERIAL_READ_TERMINATION: ClassVar[str | None] = None
     #: True when the instrument takes ``;`` compound commands: re-synchronisation then
     #: sends ``*ESE <token>;*ESE?`` as one message, otherwise as two
     COMPOUND_COMMANDS: ClassVar[bool] = True
@@ -114,9 +117,11 @@ class SCPIInstrument:
         """
         serial = is_serial_resource(resource, transport_options)
         options = {**(cls.SERIAL_SETTINGS if serial else {}), **transport_options}
+        read_termination = (cls.SERIAL_READ_TERMINATION or cls.READ_TERMINATION) if serial \
+            else cls.READ_TERMINATION
         transport = open_transport(
             resource,
-            read_termination=cls.READ_TERMINATION,
+            read_termination=read_termination,
             write_termination=cls.WRITE_TERMINATION,
             timeout_s=timeout_s if timeout_s is not None else cls.TIMEOUT_S,
             **options,

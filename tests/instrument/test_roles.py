@@ -14,7 +14,9 @@ from pathlib import Path
 import metrolab.drivers
 import metrolab.procedures
 import pytest
+from metrolab.drivers.dmm.driver import ScpiDmm
 from metrolab.drivers.fluke import Fluke5522A
+from metrolab.drivers.fluke.fluke8846a import Fluke8846A
 from metrolab.drivers.hart import Hart1529
 from metrolab.drivers.keysight import Keysight34401A, Keysight34465A
 from metrolab.drivers.vaisala import VaisalaHMT330
@@ -31,7 +33,8 @@ from metrolab.testing.replay import ReplayTransport
 
 ROLE_OF = {
     Keysight34401A: Multimeter, Keysight34465A: Multimeter, Fluke5522A: Calibrator,
-    Hart1529: ThermometerReadout, VaisalaHMT330: EnvironmentMonitor,
+    Hart1529: ThermometerReadout, VaisalaHMT330: EnvironmentMonitor, Fluke8846A: Multimeter,
+    ScpiDmm.for_profile("keithley-dmm6500"): Multimeter,
 }
 
 
@@ -56,7 +59,9 @@ def test_a_driver_without_a_roles_methods_is_not_of_that_role() -> None:
 
 
 CONFORMANCE = textwrap.dedent("""
+    from metrolab.drivers.dmm.driver import ScpiDmm
     from metrolab.drivers.fluke import Fluke5522A
+    from metrolab.drivers.fluke.fluke8846a import Fluke8846A
     from metrolab.drivers.hart import Hart1529
     from metrolab.drivers.keysight import Keysight34401A, Keysight34465A
     from metrolab.drivers.vaisala import VaisalaHMT330
@@ -64,9 +69,10 @@ CONFORMANCE = textwrap.dedent("""
         Calibrator, EnvironmentMonitor, Multimeter, ThermometerReadout)
 
     def roles(a: Keysight34401A, b: Keysight34465A, c: Fluke5522A, d: Hart1529,
-              e: VaisalaHMT330) -> tuple[Multimeter, Multimeter, Calibrator,
-                                         ThermometerReadout, EnvironmentMonitor]:
-        return a, b, c, d, e
+              e: VaisalaHMT330, f: ScpiDmm, g: Fluke8846A
+              ) -> tuple[Multimeter, Multimeter, Calibrator, ThermometerReadout,
+                         EnvironmentMonitor, Multimeter, Multimeter]:
+        return a, b, c, d, e, f, g
 """)
 WRONG = textwrap.dedent("""
     from metrolab.drivers.hart import Hart1529

@@ -87,13 +87,13 @@ def test_the_demo_certifies_the_temperature_calibration_end_to_end(
 def test_a_demo_that_does_not_complete_says_so_last_and_issues_no_certificate(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from metrolab.drivers.keysight import simulator
+    from metrolab.drivers.dmm.profile import DmmProfile
 
-    def overloading(model: Any, function: Any, range_value: float) -> float:
+    def overloading(profile: Any, function: Any, range_value: float) -> float:
         """The old behaviour, made certain: the 1000 V range overloads below 1000 V."""
         return 900.0 if range_value == 1000.0 else 1.2 * range_value
 
-    monkeypatch.setattr(simulator, "overload_limit", overloading)
+    monkeypatch.setattr(DmmProfile, "over_range_limit", overloading)
     code, out, err = cli(["demo", "--out", str(tmp_path)], capsys)
     assert code == 1
     assert err.strip().splitlines()[-1].startswith("error: the demo run did not complete (")

@@ -184,3 +184,21 @@ def test_the_three_simulators_are_registered_under_their_names() -> None:
         simulator = create_simulator(name, seed=1, clock=clock)
         assert simulator.clock is clock
         assert model in simulator.IDN
+
+
+@pytest.mark.parametrize("model", ["keithley-dmm6500", "fluke-8846a", "keysight-34461a"])
+def test_any_dmm_profile_can_be_the_dut_and_the_calibrator_drives_it(model: str) -> None:
+    from metrolab.drivers.dmm.driver import ScpiDmm
+
+    from metrolab.instrument import Function, InProcessTransport
+    from metrolab.units import ureg
+
+    bench = SimulatedBench(0, VirtualClock(start=START), config=BenchConfig(dut_model=model))
+    assert bench.dut.MODEL.name == model
+    bench.inject_dut_error("DCV 10V gain=+100ppm")
+    bench.calibrator.handle("OUT 10 V; OPER")
+    bench.clock.sleep(5.0)
+    dmm = ScpiDmm.for_profile(model)(InProcessTransport(bench.dut))
+    dmm.configure(Function.DCV, 10 * ureg.V, 10)
+    # the injected +100 ppm shows, within the meter's own (seeded, sub-spec) errors
+    assert dmm.read().to("V").magnitude == pytest.approx(10.001, abs=4e-4)

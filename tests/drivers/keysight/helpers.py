@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 
+from metrolab.drivers.dmm.simulator import DmmSimulator
 from metrolab.drivers.keysight import Keysight34401A, Keysight34465A, KeysightDMM
 from metrolab.drivers.keysight.simulator import (
     Keysight34401ASimulator,
     Keysight34465ASimulator,
-    KeysightDmmSimulator,
 )
 
 from metrolab.clock import VirtualClock
@@ -16,7 +16,7 @@ from metrolab.instrument.simulation import LabEnvironment, ManualSource
 
 @dataclass
 class Rig:
-    sim: KeysightDmmSimulator
+    sim: DmmSimulator
     dmm: KeysightDMM
     source: ManualSource
     environment: LabEnvironment

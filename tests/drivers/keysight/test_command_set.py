@@ -8,11 +8,11 @@ import pytest
 import pyvisa
 from hypothesis import given
 from hypothesis import strategies as st
+from metrolab.drivers.dmm.simulator import DmmSimulator
 from metrolab.drivers.keysight.sim_serial import Keysight34401ASerialSimulator
 from metrolab.drivers.keysight.simulator import (
     Keysight34401ASimulator,
     Keysight34465ASimulator,
-    KeysightDmmSimulator,
 )
 
 from metrolab.clock import VirtualClock
@@ -23,12 +23,12 @@ from metrolab.instrument.simulation import ManualSource, serve_pty
 MODELS = {"34401A": Keysight34401ASimulator, "34465A": Keysight34465ASimulator}
 
 
-def meter(model: str = "34401A", seed: int = 0) -> tuple[KeysightDmmSimulator, ManualSource]:
+def meter(model: str = "34401A", seed: int = 0) -> tuple[DmmSimulator, ManualSource]:
     source = ManualSource()
     return MODELS[model](seed=seed, clock=VirtualClock(), source=source), source
 
 
-def settle(sim: KeysightDmmSimulator, source: ManualSource, function: Function,
+def settle(sim: DmmSimulator, source: ManualSource, function: Function,
            value: float) -> None:
     """Apply ``value`` and let a second of the meter's clock pass, as a bench source
     settles before anyone reads it."""
@@ -36,14 +36,14 @@ def settle(sim: KeysightDmmSimulator, source: ManualSource, function: Function,
     sim.clock.sleep(1.0)
 
 
-def ask(sim: KeysightDmmSimulator, message: str) -> str:
+def ask(sim: DmmSimulator, message: str) -> str:
     """Send ``message``; return its reply text and fail on any queued error."""
     reply = sim.handle(message)
     assert sim.pop_error() == (0, "No error"), message
     return "" if reply is None else reply if isinstance(reply, str) else reply.decode("latin-1")
 
 
-def error_of(sim: KeysightDmmSimulator, message: str) -> int:
+def error_of(sim: DmmSimulator, message: str) -> int:
     sim.handle(message)
     return sim.pop_error()[0]
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 from metrolab.drivers.keysight import SPEC_34401A, SPEC_34465A, Keysight34401A, Keysight34465A
+from metrolab.drivers.keysight.sim_serial import Keysight34401ASerialSimulator
 from metrolab.drivers.keysight.simulator import Keysight34401ASimulator, Keysight34465ASimulator
 
 from metrolab.clock import VirtualClock
@@ -47,6 +48,9 @@ class Link:
 def link(request: pytest.FixtureRequest) -> Iterator[Link]:
     model, path = request.param
     sim_class, driver_class, spec = MODELS[model]
+    if model == "34401A" and path != "tcp":
+        # the 34401A's RS-232 port: CR LF replies, SYSTem:REMote first
+        sim_class = Keysight34401ASerialSimulator
     source = ManualSource()
     sim = sim_class(seed=7, clock=VirtualClock(), source=source)
     server: Server = serve_tcp(sim) if path == "tcp" else serve_pty(sim)

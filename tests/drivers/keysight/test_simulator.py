@@ -106,23 +106,19 @@ def test_beyond_range_is_overload_and_autorange_moves_up() -> None:
 
 
 @pytest.mark.parametrize(("model", "function", "range_value", "limit"), [
-    ("34401A", Function.DCV, 0.1, 0.12), ("34401A", Function.DCV, 100.0, 120.0),
-    ("34401A", Function.DCV, 1000.0, 1050.0), ("34401A", Function.ACV, 100.0, 120.0),
-    ("34401A", Function.ACV, 750.0, 750.0), ("34401A", Function.DCI, 3.0, 3.6),
-    ("34401A", Function.RES4, 1e8, 1.2e8), ("34465A", Function.DCV, 1000.0, 1050.0),
-    ("34465A", Function.DCI, 10.0, 10.0), ("34465A", Function.DCI, 3.0, 3.6),
+    ("keysight-34401a", Function.DCV, 0.1, 0.12), ("keysight-34401a", Function.DCV, 100.0, 120.0),
+    ("keysight-34401a", Function.DCV, 1000.0, 1050.0),
+    ("keysight-34401a", Function.ACV, 100.0, 120.0),
+    ("keysight-34401a", Function.ACV, 750.0, 750.0),
+    ("keysight-34401a", Function.DCI, 1.0, 1.2),
+    ("keysight-34465a", Function.DCI, 1.0, 1.2), ("keysight-34465a", Function.DCI, 3.0, 3.0),
 ])
 def test_overload_limit_is_the_manuals_overrange_of_each_range(
     model: str, function: Function, range_value: float, limit: float
 ) -> None:
-    from metrolab.drivers.keysight.models import (
-        KEYSIGHT_34401A,
-        KEYSIGHT_34465A,
-        overload_limit,
-    )
+    from metrolab.drivers.dmm.registry import dmm_profile
 
-    dmm = KEYSIGHT_34401A if model == "34401A" else KEYSIGHT_34465A
-    assert overload_limit(dmm, function, range_value) == pytest.approx(limit)
+    assert dmm_profile(model).over_range_limit(function, range_value) == pytest.approx(limit)
 
 
 def test_open_input_ohms_overload_and_two_wire_sees_the_leads() -> None:

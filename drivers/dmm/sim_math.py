@@ -20,8 +20,8 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from metrolab.drivers.keysight.modes import Mode, ModeTable
-from metrolab.drivers.keysight.sim_settings import ModeSettings
+from metrolab.drivers.dmm.modes import Mode, ModeTable
+from metrolab.drivers.dmm.sim_settings import ModeSettings
 
 from metrolab.instrument.simulation import CommandError, CommandTree, boolean, choice
 from metrolab.instrument.simulation.parser import (

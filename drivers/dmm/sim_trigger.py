@@ -14,8 +14,8 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from metrolab.drivers.keysight.modes import Mode
-from metrolab.drivers.keysight.sim_settings import TriggerSettings
+from metrolab.drivers.dmm.modes import Mode
+from metrolab.drivers.dmm.sim_settings import TriggerSettings
 
 from metrolab.instrument.blocks import encode_block
 from metrolab.instrument.simulation import CommandError, CommandTree, boolean, choice
@@ -30,14 +30,14 @@ from metrolab.instrument.simulation.parser import (
 )
 
 if TYPE_CHECKING:
-    from metrolab.drivers.keysight.simulator import KeysightDmmSimulator
+    from metrolab.drivers.dmm.simulator import DmmSimulator
 
 #: what DATA:LAST? sends when memory holds no reading (SCPI "not a number")
 NO_READING = 9.91e37
 #: STAT:QUES bit the Truevolt meters set when reading memory overflowed
 QUES_MEMORY_OVERFLOW = 1 << 14
 _SOURCES = ["IMMediate", "BUS", "EXTernal"]
-_SHORT = {"IMMEDIATE": "IMM", "BUS": "BUS", "EXTERNAL": "EXT", "TIMER": "TIM",
+_SHORT = {"IMMEDIATE": "IMM", "BUS": "BUS", "EXTERNAL": "EXT", "INTERNAL": "INT", "TIMER": "TIM",
           "POSITIVE": "POS", "NEGATIVE": "NEG"}
 _MAX_DELAY_S = 3600.0
 
@@ -45,7 +45,7 @@ _MAX_DELAY_S = 3600.0
 class TriggerCommands:
     """TRIGger, SAMPle, INITiate, READ?, FETCh?, reading memory and FORMat of one meter."""
 
-    def __init__(self, sim: KeysightDmmSimulator) -> None:
+    def __init__(self, sim: DmmSimulator) -> None:
         self.sim = sim
         self.table = sim.TABLE
         self.reset()
@@ -59,6 +59,8 @@ class TriggerCommands:
         self.big_endian = True
         self.feed_memory = True
         self.threshold = 1
+        self.level = 0.0
+        self.pretrigger = 0
 
     def preset_for_configure(self) -> None:
         """What CONFigure and MEASure? set: immediate trigger, one trigger, one sample,
@@ -91,6 +93,12 @@ class TriggerCommands:
         tree.add("READ?", self.read)
         tree.add("FETCh?", self._fetch)
         tree.add("DATA:POINts?", self._points)
+        if "INT" in self.table.model.trigger.sources:
+            # the level trigger (34411A; DIG option): fires when the input crosses LEVel
+            tree.add("TRIGger:LEVel", self._set_level)
+            tree.add("TRIGger:LEVel?", lambda p: self._reply(p, nr3(self.level)))
+            tree.add("SAMPle:COUNt:PRETrigger", self._set_pretrigger)
+            tree.add("SAMPle:COUNt:PRETrigger?", lambda p: self._reply(p, f"{self.pretrigger:+d}"))
         if truevolt:
             tree.add("TRIGger:SLOPe", self._slope_setter("slope"))
             tree.add("TRIGger:SLOPe?", lambda p: self._reply(p, _SHORT[self._trigger.slope]))
@@ -138,7 +146,16 @@ class TriggerCommands:
 
     # --------------------------------------------------------------- settings
     def _set_source(self, params: list[str]) -> None:
-        self._trigger.source = choice(one_param(params), _SOURCES)
+        sources = _SOURCES + (["INTernal"] if "INT" in self.table.model.trigger.sources else [])
+        self._trigger.source = choice(one_param(params), sources)
+
+    def _set_level(self, params: list[str]) -> None:
+        top = 1.2 * max(self.table.ranges[self.sim.mode])
+        self.level = number(one_param(params), minimum=-top, maximum=top, default=0.0)
+
+    def _set_pretrigger(self, params: list[str]) -> None:
+        self.pretrigger = int(number(one_param(params), minimum=0,
+                                     maximum=self.table.model.max_samples - 1, default=0))
 
     def _set_delay(self, params: list[str]) -> None:
         self._trigger.delay_s = number(one_param(params), minimum=0.0, maximum=_MAX_DELAY_S,

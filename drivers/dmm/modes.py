@@ -1,10 +1,9 @@
-"""Every measurement function of the 344xx meters, as their command sets name them.
+"""Every measurement function of the family's meters, as their command sets name them.
 
 :class:`Mode` is what a simulated meter measures (``CONFigure:<mode>``); the six
 that a calibrator can drive map onto :class:`~metrolab.instrument.functions.Function`.
 :class:`ModeTable` holds, per model, which modes exist, their ranges and integration
-settings (34401A User's Guide ch. 4 command summary; Truevolt Operating and Service
-Guide command quick reference).
+settings, built from the model's :class:`~metrolab.drivers.dmm.profile.DmmProfile`.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from metrolab.drivers.keysight.models import KEYSIGHT_34401A, KEYSIGHT_34465A, DmmModel
+from metrolab.drivers.dmm.profile import DmmProfile
 
 from metrolab.instrument.functions import Function
 
@@ -112,21 +111,23 @@ _LAST_UNITS = {
     Mode.DIODE: "VDC", Mode.TEMP: "C", Mode.CAP: "F",
 }
 
-#: modes whose integration time is set in power-line cycles, per model
-_NPLC_34401A = frozenset({Mode.DCV, Mode.RATIO, Mode.DCI, Mode.RES2, Mode.RES4})
-_NPLC_34465A = _NPLC_34401A | {Mode.TEMP}
-#: the frequency counter's gate times in seconds (34401A: 10 ms, 100 ms, 1 s [P];
-#: Truevolt adds 1 ms)
-_GATES_34401A = (0.01, 0.1, 1.0)
-_GATES_34465A = (0.001, 0.01, 0.1, 1.0)
-_CAP_RANGES = (1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4)
+#: modes whose integration time is set in power-line cycles (TEMP too where it exists)
+_NPLC_MODES = frozenset({Mode.DCV, Mode.RATIO, Mode.DCI, Mode.RES2, Mode.RES4})
+#: AC filter settling the automatic trigger delay waits for, by filter (lowest frequency
+#: in Hz): 34401A User's Guide ch. 7, 7 s / 1 s / 0.1 s [V] (also the 34401A-compatible
+#: Fluke 884xA [U]); Truevolt Operating and Service Guide (CURRent:AC:BANDwidth),
+#: 1.66 s / 0.25 s / 0.025 s [V] (also the Keithley meters [U])
+_AC_DELAY_S = {
+    "34401a": {3.0: 7.0, 20.0: 1.0, 200.0: 0.1},
+    "truevolt": {3.0: 1.66, 20.0: 0.25, 200.0: 0.025},
+}
 
 
 @dataclass(frozen=True)
 class ModeTable:
     """What one model measures: ranges per mode, NPLC modes, gate times, options."""
 
-    model: DmmModel
+    model: DmmProfile
     ranges: dict[Mode, tuple[float, ...]]
     nplc_modes: frozenset[Mode]
     gate_times: tuple[float, ...]
@@ -138,45 +139,34 @@ class ModeTable:
     max_trigger_count: int
     #: longest DISPlay:TEXT the meter shows
     display_chars: int
+    #: automatic trigger delay of each AC filter (lowest frequency in Hz), seconds
+    ac_delay_s: dict[float, float]
 
     def range_limit(self, mode: Mode) -> tuple[float, float]:
         """Return the lowest and highest range of ``mode``."""
         ranges = self.ranges[mode]
         return min(ranges), max(ranges)
 
-
-def _table(model: DmmModel, *, truevolt: bool) -> ModeTable:
-    r = model.ranges
-    volts_ac = r[Function.ACV]
-    ranges: dict[Mode, tuple[float, ...]] = {
-        Mode.DCV: r[Function.DCV],
-        Mode.RATIO: r[Function.DCV],
-        Mode.ACV: volts_ac,
-        Mode.DCI: r[Function.DCI],
-        Mode.ACI: r[Function.ACI],
-        Mode.RES2: r[Function.RES2],
-        Mode.RES4: r[Function.RES4],
-        Mode.FREQ: volts_ac,
-        Mode.PER: volts_ac,
-        # continuity: the 1 kΩ range at 1 mA; diode: 1 mA into the junction, 1 V range on
-        # the 34401A [P], 10 V on Truevolt meters [U]
-        Mode.CONT: (1e3,),
-        Mode.DIODE: (10.0,) if truevolt else (1.0,),
-    }
-    if truevolt:
-        ranges[Mode.CAP] = _CAP_RANGES
-        ranges[Mode.TEMP] = (1.0,)  # no range: one nominal entry so settings are uniform
-    return ModeTable(
-        model=model,
-        ranges=ranges,
-        nplc_modes=_NPLC_34465A if truevolt else _NPLC_34401A,
-        gate_times=_GATES_34465A if truevolt else _GATES_34401A,
-        truevolt=truevolt,
-        memory=50_000 if truevolt else 512,
-        max_trigger_count=1_000_000 if truevolt else 50_000,
-        display_chars=40 if truevolt else 12,
-    )
-
-
-TABLE_34401A = _table(KEYSIGHT_34401A, truevolt=False)
-TABLE_34465A = _table(KEYSIGHT_34465A, truevolt=True)
+    @classmethod
+    def of(cls, profile: DmmProfile) -> ModeTable:
+        """Return the table of ``profile``'s model: its six functions and extra modes."""
+        ranges: dict[Mode, tuple[float, ...]] = {
+            Mode[function.name]: held.ranges for function, held in profile.functions.items()
+        }
+        for name, extra in profile.extra_modes.items():
+            ranges[Mode[name]] = extra
+        truevolt = profile.dialect == "keysight-truevolt"
+        nplc_modes = _NPLC_MODES | ({Mode.TEMP} if truevolt else set())
+        return cls(
+            model=profile,
+            ranges=ranges,
+            nplc_modes=frozenset(m for m in nplc_modes if m in ranges),
+            gate_times=profile.trigger.gate_times,
+            truevolt=truevolt,
+            memory=profile.trigger.memory,
+            max_trigger_count=profile.trigger.max_triggers,
+            display_chars=profile.quirks.display_chars,
+            ac_delay_s=_AC_DELAY_S["34401a" if profile.dialect in ("keysight-34401a",
+                                                                   "fluke-8846a")
+                                   else "truevolt"],
+        )

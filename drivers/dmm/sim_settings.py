@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from metrolab.drivers.keysight.modes import Mode, ModeTable
+from metrolab.drivers.dmm.modes import Mode, ModeTable
 
 #: power-on integration time of the DC modes, in power-line cycles
 DEFAULT_NPLC = 10.0

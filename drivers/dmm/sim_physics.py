@@ -1,4 +1,4 @@
-"""Numbers of the simulated 344xx meters' physics: the meter's own errors, noise per
+"""Numbers of the simulated meters' physics: the meter's own errors, noise per
 integration time, input settling, automatic trigger delays and probe conversions."""
 
 from __future__ import annotations
@@ -7,8 +7,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from metrolab.drivers.keysight.modes import Mode, ModeTable
-from metrolab.drivers.keysight.sim_settings import ModeSettings, TemperatureSettings
+from metrolab.drivers.dmm.modes import Mode, ModeTable
+from metrolab.drivers.dmm.profile import DmmProfile
+from metrolab.drivers.dmm.sim_settings import ModeSettings, TemperatureSettings
 
 #: aperture of one AC reading in seconds (medium AC filter)
 AC_APERTURE_S = 0.1
@@ -18,24 +19,6 @@ SETTLING_TAU_S = {"dc": 1e-3, "ac": 0.25}
 _AC_SETTLED_TIME_CONSTANTS = 6.9
 #: ohms-range over which resistance settling slows by 10x per decade
 _HIGH_OHMS = 1e5
-#: typical rms reading noise in ppm of range per NPLC (DC functions): the "resolution"
-#: column of each model's integration-time table. 34401A User's Guide ch. 3 "Integration
-#: Time": 1e-4, 1e-5, 3e-6, 1e-6, 3e-7 x full scale for 0.02 ... 100 PLC [P]; at 100 PLC
-#: that is finer than one 6½-digit count, so it is the converter's noise floor, not a
-#: display count, and at 0.02 PLC it matches the datasheet's added noise error of 0.01 %
-#: of range. 34465A: the Truevolt factors 3 ... 0.03 ppm [S]. Readings are digitised at
-#: this step, so the last digit flickers on a steady input as on the real meters.
-NOISE_PPM_OF_RANGE: dict[str, dict[float, float]] = {
-    "34401A": {0.02: 100.0, 0.2: 10.0, 1.0: 3.0, 10.0: 1.0, 100.0: 0.3},
-    "34465A": {0.02: 3.0, 0.06: 1.5, 0.2: 0.7, 1.0: 0.3, 10.0: 0.1, 100.0: 0.03},
-}
-#: AC filter settling the automatic trigger delay waits for, by filter (lowest frequency
-#: in Hz): 34401A User's Guide ch. 7, 7 s / 1 s / 0.1 s [V]; Truevolt Operating and
-#: Service Guide (CURRent:AC:BANDwidth), 1.66 s / 0.25 s / 0.025 s [V]
-_AC_DELAY_S = {
-    False: {3.0: 7.0, 20.0: 1.0, 200.0: 0.1},
-    True: {3.0: 1.66, 20.0: 0.25, 200.0: 0.025},
-}
 #: DC automatic delays: 1.5 ms at 1 PLC and more, 1 ms below; resistance ranges of
 #: 1 MΩ take 15 ms (10 ms) and above 100 ms [U: recalled from the 34401A delay table]
 _DC_DELAY_S = (1.5e-3, 1.0e-3)
@@ -80,12 +63,11 @@ class IntrinsicErrors:
         )
 
 
-def noise_ppm(model: str, nplc: float) -> float:
-    """Return the rms noise in ppm of range of ``model`` integrating ``nplc`` cycles (the
-    table entry of the longest listed integration time not above ``nplc``)."""
-    table = NOISE_PPM_OF_RANGE[model]
-    key = max((n for n in table if n <= nplc * (1 + 1e-9)), default=min(table))
-    return table[key]
+def noise_ppm(profile: DmmProfile, nplc: float) -> float:
+    """Return the rms noise in ppm of range of ``profile``'s model integrating ``nplc``
+    cycles: the integration-table row of the longest integration time not above ``nplc``
+    (readings are digitised at this step, so the last digit flickers on a steady input)."""
+    return profile.integration_at(nplc).noise_ppm
 
 
 def settling_tau(table: ModeTable, mode: Mode, settings: ModeSettings) -> float:
@@ -93,7 +75,7 @@ def settling_tau(table: ModeTable, mode: Mode, settings: ModeSettings) -> float:
     AC filter's is a 6.9th of the automatic delay that waits for it."""
     range_value = settings.range
     if mode.is_ac:
-        return _AC_DELAY_S[table.truevolt][settings.bandwidth_hz] / _AC_SETTLED_TIME_CONSTANTS
+        return table.ac_delay_s[settings.bandwidth_hz] / _AC_SETTLED_TIME_CONSTANTS
     if mode.counts_signal:
         return SETTLING_TAU_S["ac"]
     if mode in (Mode.RES2, Mode.RES4) and range_value > _HIGH_OHMS:
@@ -105,7 +87,7 @@ def auto_delay_s(table: ModeTable, mode: Mode, settings: ModeSettings, aperture_
                  ) -> float:
     """Return the automatic trigger delay in seconds for ``mode`` as set (``TRIG:DEL:AUTO``)."""
     if mode.is_ac:
-        return _AC_DELAY_S[table.truevolt][settings.bandwidth_hz]
+        return table.ac_delay_s[settings.bandwidth_hz]
     if mode.counts_signal:
         return _COUNTER_DELAY_S
     if mode is Mode.CAP:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from metrolab.drivers.keysight.modes import Mode
+from metrolab.drivers.dmm.modes import Mode
 
 from metrolab.instrument.simulation import CommandError, CommandTree, boolean, choice
 from metrolab.instrument.simulation.parser import Handler, no_params, nr3, number, one_param
 
 if TYPE_CHECKING:
-    from metrolab.drivers.keysight.sim_settings import MeterSettings
-    from metrolab.drivers.keysight.simulator import KeysightDmmSimulator
+    from metrolab.drivers.dmm.sim_settings import MeterSettings
+    from metrolab.drivers.dmm.simulator import DmmSimulator
 
 #: factory security codes [U: 34401A "HP034401" from its Service Guide as recalled;
 #: Truevolt "AT3446xA" by model]
@@ -32,7 +32,7 @@ _OPERATION_WAITING = 1 << 5
 class SystemCommands:
     """DISPlay, SYSTem, STATus, CALibration and the remaining common commands."""
 
-    def __init__(self, sim: KeysightDmmSimulator) -> None:
+    def __init__(self, sim: DmmSimulator) -> None:
         self.sim = sim
         self.table = sim.TABLE
         self.psc = True

@@ -9,8 +9,8 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from metrolab.drivers.keysight.modes import Mode
-from metrolab.drivers.keysight.sim_settings import (
+from metrolab.drivers.dmm.modes import Mode
+from metrolab.drivers.dmm.sim_settings import (
     AC_RESOLUTIONS,
     DEFAULT_BANDWIDTH_HZ,
     DEFAULT_GATE_S,
@@ -36,7 +36,7 @@ from metrolab.instrument.simulation.parser import (
 )
 
 if TYPE_CHECKING:
-    from metrolab.drivers.keysight.simulator import KeysightDmmSimulator
+    from metrolab.drivers.dmm.simulator import DmmSimulator
 
 #: AC filters by the lowest frequency they pass, in Hz
 _BANDWIDTHS = (3.0, 20.0, 200.0)
@@ -64,7 +64,7 @@ def _on_off_once(text: str) -> bool | None:
 class SenseCommands:
     """The measurement-configuration commands of one simulated meter."""
 
-    def __init__(self, sim: KeysightDmmSimulator) -> None:
+    def __init__(self, sim: DmmSimulator) -> None:
         self.sim = sim
         self.table = sim.TABLE
 
