@@ -70,9 +70,10 @@ KEYSIGHT_34401A = DmmModel(
         Function.RES4: _OHMS_401,
     },
     nplc_choices=(0.02, 0.2, 1.0, 10.0, 100.0),
-    # 6½ digits at 10 and 100 NPLC, 5½ at 1 and 0.2, 4½ at 0.02 (User's Guide, digits
-    # per NPLC) [P]; resolution = one count of that many digits on the range [D].
-    resolution_factor={0.02: 1e-4, 0.2: 1e-5, 1.0: 1e-5, 10.0: 1e-6, 100.0: 1e-6},
+    # 34401A User's Guide ch. 3 "Integration Time" table: resolution 0.0001, 0.00001,
+    # 0.000003, 0.000001, 0.0000003 x full scale at 0.02, 0.2, 1, 10, 100 PLC [P]
+    # (CONF:VOLT:DC 10,3E-6 therefore selects 100 PLC).
+    resolution_factor={0.02: 1e-4, 0.2: 1e-5, 1.0: 3e-6, 10.0: 1e-6, 100.0: 3e-7},
     ac_resolution_factor=1e-6,
     binary=False,
     max_samples=50_000,

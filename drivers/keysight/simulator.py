@@ -3,12 +3,17 @@
 A reading is the input the meter sees (from its ``source``, asked at the middle of
 each reading's aperture), passed through a first-order input settling filter and
 averaged over the aperture, then the meter's own errors: gain and offset per
-function and range (seeded, well within the published specification), gain drift
+mode and range (seeded, well within the published specification), gain drift
 with time, temperature coefficients against the :class:`LabEnvironment`, white
 gaussian noise of the model's typical rms noise for the range and the NPLC (an
 independent draw for every reading), digitisation, and any injected DUT error.
 An input beyond the range reads as overload (±9.9E37). Readings take their
-integration time, and each reply its latency, on the injected clock.
+integration time and trigger delay, and each reply its latency, on the injected clock.
+
+The command set is spread over small modules: :mod:`.sim_sense` (CONFigure, MEASure,
+SENSe), :mod:`.sim_trigger` (trigger, sample, reading memory, FORMat), :mod:`.sim_math`
+(CALCulate), :mod:`.sim_system` (display, system, status, calibration);
+:mod:`.sim_serial` is the RS-232 34401A.
 """
 
 from __future__ import annotations
@@ -19,88 +24,78 @@ from pathlib import Path
 
 import numpy as np
 from metrolab.drivers.keysight.models import (
-    FUNCTION_QUERY_NAME,
     KEYSIGHT_34401A,
     KEYSIGHT_34465A,
-    NPLC_FUNCTIONS,
     DmmModel,
     overload_limit,
 )
+from metrolab.drivers.keysight.modes import TABLE_34401A, TABLE_34465A, Mode, ModeTable
+from metrolab.drivers.keysight.sim_math import MathUnit, QuestionableStatus
+from metrolab.drivers.keysight.sim_physics import (
+    AC_APERTURE_S,
+    IntrinsicErrors,
+    auto_delay_s,
+    noise_ppm,
+    probe_temperature,
+    settling_tau,
+)
+from metrolab.drivers.keysight.sim_sense import SenseCommands
+from metrolab.drivers.keysight.sim_settings import MeterSettings
+from metrolab.drivers.keysight.sim_system import CALIBRATABLE, SystemCommands
+from metrolab.drivers.keysight.sim_trigger import TriggerCommands
 from scipy.signal import lfilter
 
 from metrolab.clock import Clock
-from metrolab.instrument.blocks import encode_block
 from metrolab.instrument.functions import Function
 from metrolab.instrument.simulation import (
     NOTHING,
-    CommandError,
     CommandTree,
     DutError,
     LabEnvironment,
     ManualSource,
     SignalSource,
     SimulatedInstrument,
-    boolean,
-    choice,
-    compile_header,
-    no_params,
-    number,
-    one_param,
 )
-from metrolab.instrument.simulation.parser import Handler
 from metrolab.instrument.specs import AccuracySpec
 
 SPEC_DIR = Path(__file__).parent / "specs"
 OVERLOAD = 9.9e37
 YEAR_S = 365.25 * 86400.0
 REFERENCE_TEMPERATURE_C = 23.0
-#: aperture of one AC reading in seconds (medium AC filter)
-AC_APERTURE_S = 0.1
-#: settling time constant of the input after a change of source, seconds
-SETTLING_TAU_S = {"dc": 1e-3, "ac": 0.25}
-#: ohms-range over which resistance settling slows by 10x per decade
-_HIGH_OHMS = 1e5
-#: typical rms reading noise in ppm of range per NPLC (DC functions): the "resolution"
-#: column of each model's integration-time table. 34401A User's Guide ch. 3 "Integration
-#: Time": 1e-4, 1e-5, 3e-6, 1e-6, 3e-7 x full scale for 0.02 ... 100 PLC [P]; at 100 PLC
-#: that is finer than one 6½-digit count, so it is the converter's noise floor, not a
-#: display count, and at 0.02 PLC it matches the datasheet's added noise error of 0.01 %
-#: of range. 34465A: the Truevolt factors 3 ... 0.03 ppm [S]. Readings are digitised at
-#: this step, so the last digit flickers on a steady input as on the real meters.
-NOISE_PPM_OF_RANGE: dict[str, dict[float, float]] = {
-    "34401A": {0.02: 100.0, 0.2: 10.0, 1.0: 3.0, 10.0: 1.0, 100.0: 0.3},
-    "34465A": {0.02: 3.0, 0.06: 1.5, 0.2: 0.7, 1.0: 0.3, 10.0: 0.1, 100.0: 0.03},
-}
 #: DC current noise relative to DC volts at the same NPLC (a model assumption, not published)
 DCI_NOISE_FACTOR = 3.0
-
-_CONF_HEADERS = {
-    Function.DCV: "VOLTage[:DC]",
-    Function.ACV: "VOLTage:AC",
-    Function.DCI: "CURRent[:DC]",
-    Function.ACI: "CURRent:AC",
-    Function.RES2: "RESistance",
-    Function.RES4: "FRESistance",
-}
+#: continuity, diode and capacitance: integration time of one reading in seconds
+_FIXED_APERTURE_S = {Mode.CONT: 0.02, Mode.DIODE: 0.02, Mode.CAP: 0.1}
+#: test current of continuity and diode test, in A (34401A User's Guide [P])
+TEST_CURRENT_A = 1e-3
+#: a frequency counter needs at least this fraction of its voltage range to count
+_COUNTER_THRESHOLD = 0.01
+_SIX_FUNCTIONS = frozenset({Mode.DCV, Mode.ACV, Mode.DCI, Mode.ACI, Mode.RES2, Mode.RES4})
 
 
 @dataclass(frozen=True)
-class IntrinsicErrors:
-    """A simulated meter's own errors on one function and range (fractions, base units)."""
+class Burst:
+    """Readings of one trigger: values in the mode's unit (overload as ±9.9E37) and the
+    mask of overloaded ones."""
 
-    gain: float
-    offset: float
-    drift_per_year: float
-    gain_tempco: float
-    offset_tempco: float
+    values: np.ndarray
+    overload: np.ndarray
 
 
 class KeysightDmmSimulator(SimulatedInstrument):
-    """A Keysight DMM (model data in ``MODEL``) measuring what ``source`` applies."""
+    """A Keysight DMM (model data in ``MODEL``/``TABLE``) measuring what ``source`` applies.
+
+    Besides the source, ``ratio_reference_v`` is the voltage on the Sense terminals a
+    DC ratio is taken against (None: nothing connected) and ``capacitor_f`` the
+    capacitor on the input (None: open).
+    """
 
     MODEL: DmmModel = KEYSIGHT_34401A
+    TABLE: ModeTable = TABLE_34401A
     IDN = KEYSIGHT_34401A.idn
     ERROR_QUEUE_DEPTH = 20
+    #: modes a calibration (CAL?) adjusts
+    calibratable = CALIBRATABLE
 
     def __init__(
         self,
@@ -115,32 +110,45 @@ class KeysightDmmSimulator(SimulatedInstrument):
         self.environment = environment
         self.spec = AccuracySpec.load(SPEC_DIR / self.MODEL.spec_file)
         self.lead_resistance_ohm = 0.2
+        self.ratio_reference_v: float | None = None
+        self.capacitor_f: float | None = None
         #: set by SYSTem:REMote (which the 34401A needs over RS-232), cleared by SYSTem:LOCal
         self.remote = False
         self._injected: dict[tuple[Function, float], DutError] = {}
-        self._intrinsic: dict[tuple[Function, float], IntrinsicErrors] = {}
+        self._intrinsic: dict[tuple[Mode, float], IntrinsicErrors] = {}
+        self.settings = MeterSettings.power_on(self.TABLE)
+        self.questionable = QuestionableStatus()
+        self.math = MathUnit(self.TABLE, self.questionable)
+        self.triggering = TriggerCommands(self)
+        self.system = SystemCommands(self)
+        self.sense = SenseCommands(self)
         super().__init__(seed=seed, clock=clock, latency_s=latency_s)
         self._epoch = self.clock.now()
+        #: clock time of power-on (SYSTem:UPTime?)
+        self.started = self._epoch
         self.reset()
 
     # ------------------------------------------------------------ settings
     def reset(self) -> None:
         """Power-on state: DC volts, autorange, 10 NPLC, immediate trigger, one sample."""
-        self.function = Function.DCV
-        self.ranges = {f: max(r) for f, r in self.MODEL.ranges.items()}
-        self.autorange = dict.fromkeys(self.MODEL.ranges, True)
-        self.nplc = dict.fromkeys(NPLC_FUNCTIONS, 10.0)
-        self.trigger_source = "IMMEDIATE"
-        self.trigger_count = 1
-        self.sample_count = 1
-        self.trigger_delay_s = 0.0
-        self.binary = False
-        self.big_endian = True
-        self.memory: np.ndarray | None = None
-        self._armed = 0
+        self.settings = MeterSettings.power_on(self.TABLE)
+        self.math.reset()
+        self.triggering.reset()
+        self.system.reset()
         self._state: float | None = None
         self._state_time = 0.0
-        self._state_function: Function | None = None
+        self._state_mode: Mode | None = None
+
+    @property
+    def mode(self) -> Mode:
+        """Return the selected measurement mode."""
+        return self.settings.mode
+
+    @property
+    def function(self) -> Function | None:
+        """Return the selected function when it is one a calibrator drives, else None."""
+        mode = self.settings.mode
+        return mode.function if mode in _SIX_FUNCTIONS else None
 
     def inject_error(self, error: DutError) -> None:
         """Add ``error`` (gain ppm, offset) to every reading on its function and range."""
@@ -152,148 +160,261 @@ class KeysightDmmSimulator(SimulatedInstrument):
         with self.lock:
             self._injected.clear()
 
+    def status_byte(self) -> int:
+        """Return the status byte: the IEEE 488.2 bits and QUES (bit 3) when an enabled
+        questionable event is set."""
+        stb = super().status_byte()
+        if self.questionable.summary():
+            stb |= 8
+        return stb
+
     # ------------------------------------------------------------- physics
-    def intrinsic(self, function: Function, range_value: float) -> IntrinsicErrors:
+    def intrinsic(self, function: Function | Mode, range_value: float) -> IntrinsicErrors:
         """Return the meter's own errors on ``function``/``range_value`` (seeded, stable)."""
-        key = (function, range_value)
+        mode = function if isinstance(function, Mode) else Mode.of(function)
+        key = (mode, range_value)
         found = self._intrinsic.get(key)
         if found is None:
+            index = (
+                list(Function).index(Function[mode.name])
+                if mode in _SIX_FUNCTIONS
+                else 100 + list(Mode).index(mode)
+            )
             rng = np.random.default_rng(
-                [
-                    self.seed,
-                    list(Function).index(function),
-                    round(math.log10(range_value) * 8 + 100),
-                ]
+                [self.seed, index, round(math.log10(range_value) * 8 + 100)]
             )
-            reading_frac, range_frac = self._spec_fractions(function, range_value)
-            ac = function.is_ac
-            found = IntrinsicErrors(
-                gain=float(rng.normal(0.0, 0.15 * reading_frac)),
-                offset=float(rng.normal(0.0, 0.15 * range_frac)) * range_value,
-                drift_per_year=float(rng.normal(0.0, 0.1 * reading_frac)),
-                gain_tempco=float(rng.uniform(-0.3, 0.3)) * (50e-6 if ac else 5e-6),
-                offset_tempco=float(rng.uniform(-0.3, 0.3)) * (20e-6 if ac else 1e-6) * range_value,
-            )
+            found = IntrinsicErrors.draw(rng, *self._spec_fractions(mode, range_value),
+                                         range_value=range_value, ac=mode.is_ac)
             self._intrinsic[key] = found
         return found
 
-    def _spec_fractions(self, function: Function, range_value: float) -> tuple[float, float]:
-        for row in self.spec.rows:
-            if row.function == function and math.isclose(row.range, range_value):
-                return row.reading_pct / 100.0, row.range_pct / 100.0
-        return (6e-4, 3e-4) if function.is_ac else (1e-4, 2e-5)
+    def set_intrinsic(self, mode: Mode, range_value: float, errors: IntrinsicErrors) -> None:
+        """Replace the meter's own errors on ``mode``/``range_value`` (an adjustment)."""
+        with self.lock:
+            self._intrinsic[(mode, range_value)] = errors
 
-    def aperture_s(self, function: Function) -> float:
+    def _spec_fractions(self, mode: Mode, range_value: float) -> tuple[float, float]:
+        if mode in _SIX_FUNCTIONS:
+            function = Function[mode.name]
+            for row in self.spec.rows:
+                if row.function == function and math.isclose(row.range, range_value):
+                    return row.reading_pct / 100.0, row.range_pct / 100.0
+        if mode.counts_signal:
+            return 1e-4, 0.0
+        if mode is Mode.CAP:
+            return 5e-3, 5e-3
+        return (6e-4, 3e-4) if mode.is_ac else (1e-4, 2e-5)
+
+    def aperture_s(self, function: Function | Mode) -> float:
         """Return the integration time of one reading of ``function`` in seconds."""
-        if function in NPLC_FUNCTIONS:
-            return self.nplc[function] / self.MODEL.line_frequency
-        return AC_APERTURE_S
+        mode = function if isinstance(function, Mode) else Mode.of(function)
+        settings = self.settings.modes[mode]
+        if mode in self.TABLE.nplc_modes:
+            if settings.aperture_enabled:
+                return settings.aperture_s
+            return settings.nplc / self.MODEL.line_frequency
+        if mode.counts_signal:
+            return settings.gate_s
+        return _FIXED_APERTURE_S.get(mode, AC_APERTURE_S)
 
-    def noise_rms(self, function: Function, range_value: float) -> float:
+    def noise_rms(self, function: Function | Mode, range_value: float) -> float:
         """Return the rms noise of one reading in base units on ``range_value`` at the
         current NPLC (white: every reading draws its own)."""
-        if function.is_ac:
+        mode = function if isinstance(function, Mode) else Mode.of(function)
+        if mode.is_ac:
             return 20e-6 * range_value
-        factor = DCI_NOISE_FACTOR if function is Function.DCI else 1.0
-        return factor * self.digitiser_step(function, range_value)
+        factor = DCI_NOISE_FACTOR if mode is Mode.DCI else 1.0
+        return factor * self.digitiser_step(mode, range_value)
 
-    def digitiser_step(self, function: Function, range_value: float) -> float:
+    def digitiser_step(self, function: Function | Mode, range_value: float) -> float:
         """Return the step readings are rounded to, in base units on ``range_value``:
         the model's typical noise at the current NPLC (DC), one count (AC)."""
-        if function.is_ac:
-            return self.resolution(function, range_value)
-        ppm = NOISE_PPM_OF_RANGE[self.MODEL.model][self.nplc[function]]
-        return ppm * 1e-6 * range_value
+        mode = function if isinstance(function, Mode) else Mode.of(function)
+        if mode.is_ac:
+            return self.resolution(mode, range_value)
+        nplc = self.aperture_s(mode) * self.MODEL.line_frequency
+        return noise_ppm(self.MODEL.model, nplc) * 1e-6 * range_value
 
-    def resolution(self, function: Function, range_value: float) -> float:
-        """Return the resolution ``CONF?`` reports, in base units on ``range_value``."""
-        if function.is_ac:
-            return self.MODEL.ac_resolution_factor * range_value
-        return self.MODEL.resolution_factor[self.nplc[function]] * range_value
+    def resolution(self, function: Function | Mode, range_value: float) -> float:
+        """Return the resolution ``CONF?`` and ``RES?`` report, in base units on
+        ``range_value``."""
+        mode = function if isinstance(function, Mode) else Mode.of(function)
+        settings = self.settings.modes[mode]
+        if mode.is_ac:
+            return settings.ac_resolution * range_value
+        if mode in self.TABLE.nplc_modes:
+            nplc = self.aperture_s(mode) * self.MODEL.line_frequency
+            factors = self.MODEL.resolution_factor
+            key = max((n for n in factors if n <= nplc * (1 + 1e-9)), default=min(factors))
+            return factors[key] * range_value
+        return 1e-6 * range_value
 
-    def _settling_tau(self, function: Function, range_value: float) -> float:
-        if function.is_ac:
-            return SETTLING_TAU_S["ac"]
-        if function in (Function.RES2, Function.RES4) and range_value > _HIGH_OHMS:
-            return SETTLING_TAU_S["dc"] * 10 ** math.log10(range_value / _HIGH_OHMS)
-        return SETTLING_TAU_S["dc"]
+    def _range_limit(self, mode: Mode, range_value: float) -> float:
+        if mode in _SIX_FUNCTIONS:
+            return overload_limit(self.MODEL, Function[mode.name], range_value)
+        if mode is Mode.RATIO:
+            return overload_limit(self.MODEL, Function.DCV, range_value)
+        if mode.counts_signal or mode is Mode.TEMP:
+            return math.inf  # a counter reads the frequency whatever the amplitude
+        return 1.2 * range_value
 
-    def _input(self, function: Function, now: float) -> float:
-        stimulus = self.source.stimulus(function, now) if self.source is not None else NOTHING
+    def _stimulus_function(self, mode: Mode) -> Function | None:
+        if mode is Mode.TEMP:
+            four_wire = self.settings.temperature.transducer in ("FRTD", "FTH")
+            return Function.RES4 if four_wire else Function.RES2
+        return mode.function
+
+    def _input(self, mode: Mode, now: float) -> float:
+        """Return what the meter's front end sees on ``mode`` at ``now``, in the unit it
+        converts (V, A, Ω, Hz, s, F): ``inf`` for an open ohms input, NaN for no signal."""
+        if mode is Mode.CAP:
+            return self.capacitor_f if self.capacitor_f is not None else 0.0
+        function = self._stimulus_function(mode)
+        stimulus = (
+            self.source.stimulus(function, now)
+            if self.source is not None and function is not None
+            else NOTHING
+        )
+        if mode.counts_signal:
+            return self._counted(mode, stimulus.value, stimulus.frequency)
         if not stimulus.applied:
             # open input: volts and amps read zero, ohms see an open circuit
             return math.inf if function in (Function.RES2, Function.RES4) else 0.0
         value = stimulus.value
         if function is Function.RES2:
             value += self.lead_resistance_ohm
-        if function.is_ac:
+        if mode is Mode.DIODE:
+            value *= TEST_CURRENT_A
+        if mode.is_ac:
             value = abs(value)
         return value
 
-    def _select_range(self, function: Function, value: float) -> float:
-        if not self.autorange[function]:
-            return self.ranges[function]
-        for candidate in self.MODEL.ranges[function]:
-            if abs(value) <= overload_limit(self.MODEL, function, candidate):
-                self.ranges[function] = candidate
+    def _counted(self, mode: Mode, amplitude: float, frequency: float | None) -> float:
+        """Return the frequency (Hz) or period (s) a counter reads; 0 without a signal."""
+        if math.isnan(amplitude) or not frequency:
+            return 0.0
+        # the voltage range is chosen on the signal's amplitude
+        range_value = self._select_range(mode, abs(amplitude), ac_volts=True)
+        if abs(amplitude) < _COUNTER_THRESHOLD * range_value:
+            return 0.0
+        return frequency if mode is Mode.FREQ else 1.0 / frequency
+
+    def _select_range(self, mode: Mode, value: float, *, ac_volts: bool = False) -> float:
+        """Return the range ``mode`` reads ``value`` on, autoranging when it is on; a
+        counter's range is chosen on its input's amplitude (``ac_volts``) only."""
+        settings = self.settings.modes[mode]
+        fixed = (Mode.CONT, Mode.DIODE, Mode.TEMP)
+        if not settings.autorange or mode in fixed or (mode.counts_signal and not ac_volts):
+            return settings.range
+        for candidate in self.TABLE.ranges[mode]:
+            limit = (overload_limit(self.MODEL, Function.ACV, candidate) if ac_volts
+                     else self._range_limit(mode, candidate))
+            if abs(value) <= limit:
+                settings.range = candidate
                 return candidate
-        top = max(self.MODEL.ranges[function])
-        self.ranges[function] = top
+        top = max(self.TABLE.ranges[mode])
+        settings.range = top
         return top
 
-    def _inputs(self, function: Function, times: np.ndarray) -> np.ndarray:
+    def select_range_now(self, mode: Mode) -> float:
+        """Autorange ``mode`` once on its present input (``RANGe:AUTO ONCE``); return the
+        range chosen (the top one for an open input)."""
+        value = self._input(mode, self.clock.now())
+        if math.isfinite(value):
+            return self._select_range(mode, value)
+        top = max(self.TABLE.ranges[mode])
+        self.settings.modes[mode].range = top
+        return top
+
+    def _inputs(self, mode: Mode, times: np.ndarray) -> np.ndarray:
         """Return the input at each of ``times`` (the source is asked once per reading; a
         ManualSource only changes by hand, so once per burst)."""
         if self.source is None or isinstance(self.source, ManualSource):
-            return np.full(times.shape, self._input(function, float(times[0])))
-        return np.array([self._input(function, t) for t in times.tolist()])
+            return np.full(times.shape, self._input(mode, float(times[0])))
+        return np.array([self._input(mode, t) for t in times.tolist()])
 
-    def acquire(self, count: int) -> np.ndarray:
-        """Take ``count`` readings now; return them (float64, overload as ±9.9E37).
+    def trigger_delay_s(self) -> float:
+        """Return the delay between a trigger and its readings in seconds: the set delay,
+        or the automatic one for the mode, range, integration time and AC filter."""
+        trigger = self.settings.trigger
+        if not trigger.delay_auto:
+            return trigger.delay_s
+        mode = self.settings.mode
+        return auto_delay_s(self.TABLE, mode, self.settings.modes[mode], self.aperture_s(mode))
 
-        The clock advances by the trigger delay and ``count`` apertures.
+    def acquire(self, count: int, spacing_s: float | None = None) -> Burst:
+        """Take ``count`` readings after one trigger; return them with their overloads.
+
+        The clock advances by the trigger delay and ``count`` apertures (or the sample
+        timer, ``spacing_s``, when it is longer).
         """
-        function = self.function
-        self.clock.sleep(self.trigger_delay_s)
+        mode = self.settings.mode
+        self.clock.sleep(self.trigger_delay_s())
         now = self.clock.now()
-        aperture = self.aperture_s(function)
-        starts = now + np.arange(count, dtype=np.float64) * aperture
-        targets = self._inputs(function, starts + 0.5 * aperture)
+        aperture = self.aperture_s(mode)
+        step = max(aperture, spacing_s or 0.0)
+        starts = now + np.arange(count, dtype=np.float64) * step
+        targets = self._inputs(mode, starts + 0.5 * aperture)
         finite = np.isfinite(targets)
-        range_value = self._select_range(function, float(targets[0]))
+        range_value = self._select_range(mode, float(targets[0]))
         if not finite.any():
             self._state = None
-            self.clock.sleep(count * aperture)
-            return np.full(count, OVERLOAD)
-        limit = overload_limit(self.MODEL, function, range_value)
+            self.clock.sleep(count * step)
+            return Burst(np.full(count, OVERLOAD), np.ones(count, dtype=bool))
+        limit = self._range_limit(mode, range_value)
         # an open input (ohms) drives the input filter to the top of the range
-        held = np.where(finite, targets, limit)
-        tau = self._settling_tau(function, range_value)
-        decay = math.exp(-aperture / tau)
-        start = self._settled_state(function, float(held[0]), now, tau)
+        held = np.where(finite, targets, min(limit, 1e3 * range_value))
+        tau = settling_tau(self.TABLE, mode, self.settings.modes[mode])
+        decay = math.exp(-step / tau)
+        start = self._settled_state(mode, float(held[0]), now, tau)
         # input at the start of each aperture, and after the last one
         begin, end_state = lfilter([0.0, 1.0 - decay], [1.0, -decay], held, zi=[start])
         shape = tau / aperture * -math.expm1(-aperture / tau)
         seen = held + (begin - held) * shape
-        readings = self._apply_errors(function, range_value, seen, now)
+        readings = self._apply_errors(mode, range_value, seen, now)
         over = ~finite | (np.abs(seen) > limit)
+        if mode is Mode.TEMP:
+            readings, over = self._to_temperature(readings, over)
+        elif mode is Mode.RATIO:
+            reference = self.ratio_reference_v
+            readings = readings / reference if reference else np.full(count, math.inf)
+            over = over | ~np.isfinite(readings)
         if over.any():
             readings[over] = np.copysign(OVERLOAD, seen[over])
         self._state = float(end_state[0]) if finite[-1] else None
-        self._state_time = now + count * aperture
-        self._state_function = function
-        self.clock.sleep(count * aperture)
-        return readings
+        self._state_time = now + count * step
+        self._state_mode = mode
+        self.clock.sleep(count * step)
+        return Burst(readings, over)
 
-    def _settled_state(self, function: Function, target: float, now: float, tau: float) -> float:
-        if self._state is None or self._state_function is not function:
+    def _to_temperature(self, ohms: np.ndarray, over: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        temperature = self.settings.temperature
+        values = np.array([
+            probe_temperature(temperature, float(r)) if not o else math.nan
+            for r, o in zip(ohms.tolist(), over.tolist(), strict=True)
+        ])
+        return values, over | np.isnan(values)
+
+    def _settled_state(self, mode: Mode, target: float, now: float, tau: float) -> float:
+        if self._state is None or self._state_mode is not mode:
             return target
         return target + (self._state - target) * math.exp(-max(now - self._state_time, 0.0) / tau)
 
+    def _measured_range(self, mode: Mode, range_value: float) -> tuple[Mode, float]:
+        """Return the mode and range whose errors a reading carries: a temperature is a
+        resistance read on the 100 Ω (RTD) or 10 kΩ (thermistor) range."""
+        if mode is not Mode.TEMP:
+            return mode, range_value
+        rtd = self.settings.temperature.transducer in ("FRTD", "RTD")
+        function = self._stimulus_function(mode)
+        assert function is not None
+        return Mode.of(function), 1e3 if rtd else 1e4
+
     def _apply_errors(
-        self, function: Function, range_value: float, seen: np.ndarray, now: float
+        self, mode: Mode, range_value: float, seen: np.ndarray, now: float
     ) -> np.ndarray:
-        own = self.intrinsic(function, range_value)
+        measured, measured_range = self._measured_range(mode, range_value)
+        own = self.intrinsic(measured, measured_range)
         delta_t = (
             self.environment.temperature(now) - REFERENCE_TEMPERATURE_C
             if self.environment is not None
@@ -302,276 +423,57 @@ class KeysightDmmSimulator(SimulatedInstrument):
         years = (now - self._epoch) / YEAR_S
         gain = own.gain + own.drift_per_year * years + own.gain_tempco * delta_t
         offset = own.offset + own.offset_tempco * delta_t
-        injected = self._injected.get((function, range_value))
+        if mode.counts_signal:
+            offset = 0.0  # a counter has no offset: a frequency error is a timebase error
+        injected = (
+            self._injected.get((Function[measured.name], measured_range))
+            if measured in _SIX_FUNCTIONS
+            else None
+        )
         if injected is not None:
             gain += injected.gain_ppm * 1e-6
             offset += injected.offset
-        noise = self.rng.normal(0.0, self.noise_rms(function, range_value), size=seen.shape)
+        if mode.counts_signal:
+            # 6½ digits with a 1 s gate, one digit fewer per decade shorter
+            step = np.where(seen == 0.0, 1.0, np.abs(seen)) * 1e-6 / self.aperture_s(mode)
+            counted = seen * (1.0 + gain) + self.rng.normal(0.0, 1.0, size=seen.shape) * step
+            counted = np.where(seen == 0.0, 0.0, counted)  # no signal counts nothing
+            return np.asarray(np.round(counted / step) * step + 0.0)
+        noise = self.rng.normal(0.0, self.noise_rms(measured, measured_range), size=seen.shape)
         values = seen * (1.0 + gain) + offset + noise
-        step = self.digitiser_step(function, range_value)
-        return np.round(values / step) * step
+        if mode.is_ac:
+            values = np.abs(values)  # an RMS converter never reads below zero
+        digit = self.digitiser_step(measured, measured_range)
+        return np.asarray(np.round(values / digit) * digit + 0.0)
 
     # ----------------------------------------------------------- commands
     def register_commands(self, tree: CommandTree) -> None:
-        """Declare the DMM's SCPI commands (CONF, MEAS, SENSe, TRIG, SAMP, READ?, FETC?...)."""
-        for function, header in _CONF_HEADERS.items():
-            if function not in self.MODEL.ranges:
-                continue
-            tree.add(f"CONFigure:{header}", self._configure_handler(function))
-            tree.add(f"MEASure:{header}?", self._measure_handler(function))
-            tree.add(f"[SENSe:]{header}:RANGe", self._range_handler(function))
-            tree.add(f"[SENSe:]{header}:RANGe?", self._range_query_handler(function))
-            tree.add(f"[SENSe:]{header}:RANGe:AUTO", self._autorange_handler(function))
-            tree.add(f"[SENSe:]{header}:RANGe:AUTO?", self._autorange_query_handler(function))
-            if function in NPLC_FUNCTIONS:
-                tree.add(f"[SENSe:]{header}:NPLCycles", self._nplc_handler(function))
-                tree.add(f"[SENSe:]{header}:NPLCycles?", self._nplc_query_handler(function))
-        tree.add("CONFigure?", self._configure_query)
-        tree.add("[SENSe:]FUNCtion[:ON]", self._function_set)
-        tree.add("[SENSe:]FUNCtion[:ON]?", self._function_query)
-        tree.add("TRIGger:SOURce", self._trigger_source)
-        tree.add("TRIGger:SOURce?", lambda p: self._reply(p, self.trigger_source[:3]))
-        tree.add("TRIGger:COUNt", self._trigger_count)
-        tree.add("TRIGger:COUNt?", lambda p: self._reply(p, f"{self.trigger_count:+.8E}"))
-        tree.add("TRIGger:DELay", self._trigger_delay)
-        tree.add("TRIGger:DELay?", lambda p: self._reply(p, f"{self.trigger_delay_s:+.8E}"))
-        tree.add("SAMPle:COUNt", self._sample_count)
-        tree.add("SAMPle:COUNt?", lambda p: self._reply(p, f"{self.sample_count:+d}"))
-        tree.add("INITiate[:IMMediate]", self._initiate)
-        tree.add("READ?", self._read)
-        tree.add("FETCh?", self._fetch)
-        tree.add("SYSTem:REMote", self._remote_handler(True))
-        tree.add("SYSTem:LOCal", self._remote_handler(False))
-        tree.add("SYSTem:VERSion?", lambda p: self._reply(p, "1999.0"))
-        if self.MODEL.binary:
-            tree.add("FORMat[:DATA]", self._format)
-            tree.add(
-                "FORMat[:DATA]?", lambda p: self._reply(p, "REAL,64" if self.binary else "ASC,9")
-            )
-            tree.add("FORMat:BORDer", self._border)
-            tree.add(
-                "FORMat:BORDer?", lambda p: self._reply(p, "NORM" if self.big_endian else "SWAP")
-            )
-            tree.add(
-                "SYSTem:LFRequency?", lambda p: self._reply(p, f"{self.MODEL.line_frequency:+.0f}")
-            )
-            tree.add("DATA:POINts?", self._points)
-
-    def _remote_handler(self, remote: bool) -> Handler:
-        def handler(params: list[str]) -> None:
-            no_params(params)
-            self.remote = remote
-
-        return handler
-
-    @staticmethod
-    def _reply(params: list[str], text: str) -> str:
-        no_params(params)
-        return text
-
-    def _parse_range(self, function: Function, text: str) -> float | None:
-        """Return the range ``text`` asks for (None = autorange); -222 when too big."""
-        ranges = self.MODEL.ranges[function]
-        word = text.strip().upper()
-        if word in ("AUTO", "DEF", "DEFAULT"):
-            return None
-        value = number(text, minimum=-max(ranges) * 1.2, maximum=max(ranges) * 1.2)
-        for candidate in ranges:
-            if abs(value) <= candidate * (1 + 1e-9):
-                return candidate
-        raise CommandError(-222)
-
-    def _configure(self, function: Function, params: list[str]) -> None:
-        if len(params) > 2:
-            raise CommandError(-108)
-        chosen = self._parse_range(function, params[0]) if params else None
-        self.function = function
-        self.autorange[function] = chosen is None
-        if chosen is not None:
-            self.ranges[function] = chosen
-        if len(params) == 2 and function in NPLC_FUNCTIONS:
-            self.nplc[function] = self._nplc_for_resolution(function, params[1])
-        self.trigger_source = "IMMEDIATE"
-        self.trigger_count = 1
-        self.sample_count = 1
-        self.trigger_delay_s = 0.0
-        self.memory = None
-
-    def _nplc_for_resolution(self, function: Function, text: str) -> float:
-        word = text.strip().upper()
-        choices = self.MODEL.nplc_choices
-        if word in ("DEF", "DEFAULT"):
-            return 10.0
-        if word in ("MIN", "MINIMUM"):
-            return max(choices)
-        if word in ("MAX", "MAXIMUM"):
-            return min(choices)
-        wanted = number(text, minimum=0.0, maximum=math.inf)
-        range_value = self.ranges[function]
-        for nplc in choices:
-            if self.MODEL.resolution_factor[nplc] * range_value <= wanted * (1 + 1e-9):
-                return nplc
-        raise CommandError(-222)
-
-    def _configure_handler(self, function: Function) -> Handler:
-        def handler(params: list[str]) -> None:
-            self._configure(function, params)
-
-        return handler
-
-    def _measure_handler(self, function: Function) -> Handler:
-        def handler(params: list[str]) -> str | bytes | None:
-            self._configure(function, params)
-            return self._read([])
-
-        return handler
-
-    def _range_handler(self, function: Function) -> Handler:
-        def handler(params: list[str]) -> None:
-            chosen = self._parse_range(function, one_param(params))
-            self.autorange[function] = chosen is None
-            if chosen is not None:
-                self.ranges[function] = chosen
-
-        return handler
-
-    def _range_query_handler(self, function: Function) -> Handler:
-        def handler(params: list[str]) -> str:
-            no_params(params)
-            return f"{self.ranges[function]:+.8E}"
-
-        return handler
-
-    def _autorange_handler(self, function: Function) -> Handler:
-        def handler(params: list[str]) -> None:
-            text = one_param(params)
-            if text.strip().upper() == "ONCE":
-                self.autorange[function] = False
-                return
-            self.autorange[function] = boolean(text)
-
-        return handler
-
-    def _autorange_query_handler(self, function: Function) -> Handler:
-        def handler(params: list[str]) -> str:
-            no_params(params)
-            return "1" if self.autorange[function] else "0"
-
-        return handler
-
-    def _nplc_handler(self, function: Function) -> Handler:
-        def handler(params: list[str]) -> None:
-            choices = self.MODEL.nplc_choices
-            wanted = number(one_param(params), minimum=min(choices), maximum=max(choices))
-            # the instrument rounds up to the next integration time it has
-            self.nplc[function] = next(c for c in choices if c >= wanted * (1 - 1e-9))
-
-        return handler
-
-    def _nplc_query_handler(self, function: Function) -> Handler:
-        def handler(params: list[str]) -> str:
-            no_params(params)
-            return f"{self.nplc[function]:+.8E}"
-
-        return handler
-
-    def _configure_query(self, params: list[str]) -> str:
-        no_params(params)
-        function = self.function
-        range_value = self.ranges[function]
-        name = FUNCTION_QUERY_NAME[function]
-        return f'"{name} {range_value:+.6E},{self.resolution(function, range_value):+.6E}"'
-
-    def _function_set(self, params: list[str]) -> None:
-        wanted = one_param(params).strip().strip('"')
-        for function, header in _CONF_HEADERS.items():
-            if compile_header(header).fullmatch(wanted):
-                self.function = function
-                return
-        raise CommandError(-224)
-
-    def _function_query(self, params: list[str]) -> str:
-        no_params(params)
-        return f'"{FUNCTION_QUERY_NAME[self.function]}"'
-
-    def _trigger_source(self, params: list[str]) -> None:
-        self.trigger_source = choice(one_param(params), ["IMMediate", "BUS", "EXTernal"])
-
-    def _trigger_count(self, params: list[str]) -> None:
-        self.trigger_count = int(number(one_param(params), minimum=1, maximum=50_000))
-
-    def _trigger_delay(self, params: list[str]) -> None:
-        self.trigger_delay_s = number(one_param(params), minimum=0.0, maximum=3600.0, default=0.0)
-
-    def _sample_count(self, params: list[str]) -> None:
-        self.sample_count = int(
-            number(one_param(params), minimum=1, maximum=self.MODEL.max_samples)
-        )
-
-    def _format(self, params: list[str]) -> None:
-        if not params or len(params) > 2:
-            raise CommandError(-109 if not params else -108)
-        kind = choice(params[0], ["ASCii", "REAL"])
-        if kind == "REAL":
-            if len(params) == 2 and number(params[1], minimum=32, maximum=64) != 64:
-                raise CommandError(-224)
-            self.binary = True
-        else:
-            self.binary = False
-
-    def _border(self, params: list[str]) -> None:
-        self.big_endian = choice(one_param(params), ["NORMal", "SWAPped"]) == "NORMAL"
-
-    def _points(self, params: list[str]) -> str:
-        no_params(params)
-        return f"{0 if self.memory is None else self.memory.size:+d}"
-
-    def _encode(self, values: np.ndarray) -> str | bytes:
-        if self.binary:
-            return encode_block(values.astype(">f8" if self.big_endian else "<f8").tobytes())
-        return ",".join(map("{:+.8E}".format, values.tolist()))
-
-    def _read(self, params: list[str]) -> str | bytes | None:
-        no_params(params)
-        if self.trigger_source == "BUS":
-            raise CommandError(-214, "Trigger deadlock")
-        return self._encode(self.acquire(self.trigger_count * self.sample_count))
-
-    def _initiate(self, params: list[str]) -> None:
-        no_params(params)
-        if self.trigger_source == "BUS":
-            self.memory = np.empty(0)
-            self._armed = self.trigger_count
-            return
-        self._armed = 0
-        self.memory = self.acquire(self.trigger_count * self.sample_count)
+        """Declare the meter's SCPI commands (see the modules named in the docstring)."""
+        self.sense.register(tree)
+        self.triggering.register(tree)
+        self.math.register(tree)
+        self.system.register(tree)
 
     def trigger(self) -> None:
-        """``*TRG``: take one burst of ``sample_count`` readings when armed by INIT."""
-        if self._armed <= 0 or self.memory is None:
-            self.push_error(-211, "Trigger ignored")
-            return
-        self.memory = np.concatenate([self.memory, self.acquire(self.sample_count)])
-        self._armed -= 1
-
-    def _fetch(self, params: list[str]) -> str | bytes | None:
-        no_params(params)
-        if self.memory is None or self._armed > 0:
-            raise CommandError(-230, "Data stale")
-        return self._encode(self.memory)
+        """``*TRG``: take one burst of samples when armed by INIT with a BUS trigger."""
+        self.triggering.bus_trigger()
 
 
 class Keysight34401ASimulator(KeysightDmmSimulator):
-    """A simulated 34401A (ASCII readings only, 20-entry error queue)."""
+    """A simulated 34401A (ASCII readings, 512-reading memory, the 34401A command set)."""
 
     MODEL = KEYSIGHT_34401A
+    TABLE = TABLE_34401A
     IDN = KEYSIGHT_34401A.idn
+    #: the 34401A's IEEE 488.2 command list has no *WAI (User's Guide ch. 4 summary)
+    ABSENT_COMMON_COMMANDS = frozenset({"*WAI"})
 
 
 class Keysight34465ASimulator(KeysightDmmSimulator):
-    """A simulated 34465A (adds REAL,64 binary transfer and a reading memory)."""
+    """A simulated 34465A (Truevolt command set, REAL binary transfer, 50 000 readings)."""
 
     MODEL = KEYSIGHT_34465A
+    TABLE = TABLE_34465A
     IDN = KEYSIGHT_34465A.idn
 
 

@@ -10,6 +10,7 @@ Fixtures (each simulator on a VirtualClock, seed 0, stopped after the test):
 * ``sim_clock``: the VirtualClock those fixtures use.
 * ``sim_bench``: the coupled :class:`metrolab.drivers.bench.SimulatedBench`, served; a
   :class:`ServedBench` (``bench``, ``resources``, ``clock``).
+* ``metrolab_visa``: a pyvisa ResourceManager on a fresh in-process ``@metrolab`` bench.
 
 Heavy imports happen inside the fixtures, so loading the plugin costs nothing.
 """
@@ -116,3 +117,18 @@ def sim_bench(sim_clock: Any) -> Iterator[ServedBench]:
     bench = SimulatedBench(seed=0, clock=sim_clock)
     with bench.serve() as resources:
         yield ServedBench(bench, dict(resources), sim_clock)
+
+
+@pytest.fixture
+def metrolab_visa(tmp_path: Any) -> Iterator[Any]:
+    """Yield a ``pyvisa.ResourceManager`` on a fresh default ``@metrolab`` bench (the
+    simulators in-process at their factory addresses); ``.visalib.bench`` steers them."""
+    import pyvisa
+
+    import metrolab.instrument.pyvisa_backend  # noqa: F401  (registers "@metrolab")
+
+    bench_file = tmp_path / "metrolab-bench.toml"
+    bench_file.write_text("", encoding="utf-8")
+    manager = pyvisa.ResourceManager(f"{bench_file}@metrolab")
+    yield manager
+    manager.close()

@@ -1,6 +1,7 @@
 """The pytest plugin's fixtures serve real simulators over real transports."""
 
 from collections.abc import Callable
+from typing import Any
 
 from metrolab.instrument import SCPIInstrument
 from metrolab.instrument.simulation import ManualSource
@@ -31,3 +32,9 @@ def test_sim_bench_fixture_serves_every_role(sim_bench) -> None:  # type: ignore
     with SCPIInstrument.open(sim_bench.resources["dut"]) as dmm:
         assert dmm.identity.model in {"34401A", "34465A"}
     assert sim_bench.bench.clock is sim_bench.clock
+
+
+def test_metrolab_visa_fixture_opens_a_fresh_in_process_bench(metrolab_visa: Any) -> None:
+    dmm = metrolab_visa.open_resource("GPIB0::22::INSTR", read_termination="\n")
+    assert dmm.query("*IDN?").split(",")[1] == "34401A"
+    assert metrolab_visa.visalib.bench.bench.dut.seed == 0

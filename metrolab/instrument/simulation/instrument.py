@@ -16,6 +16,7 @@ from metrolab.instrument.simulation.parser import (
     ERROR_TEXT,
     CommandError,
     CommandTree,
+    Handler,
     Reply,
     no_params,
     number,
@@ -53,6 +54,8 @@ class SimulatedInstrument:
     SERVE_OVER: ClassVar[str] = "tcp"
     #: appended to every reply on the wire
     REPLY_TERMINATOR: ClassVar[str] = "\n"
+    #: IEEE 488.2 common commands the real instrument lacks (they answer -113 here too)
+    ABSENT_COMMON_COMMANDS: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, *, seed: int = 0, clock: Clock | None = None, latency_s: float = 0.0):
         self.seed = seed
@@ -151,23 +154,27 @@ class SimulatedInstrument:
 
     # ------------------------------------------------------ common commands
     def _register_common(self) -> None:
-        tree = self.commands
-        tree.add("*IDN?", self._idn)
-        tree.add("*RST", self._rst)
-        tree.add("*CLS", self._cls)
-        tree.add("*OPC", self._opc)
-        tree.add("*OPC?", self._opc_query)
-        tree.add("*WAI", no_params)
-        tree.add("*ESE", self._ese_set)
-        tree.add("*ESE?", lambda p: self._query_int(p, self.ese))
-        tree.add("*ESR?", self._esr_query)
-        tree.add("*SRE", self._sre_set)
-        tree.add("*SRE?", lambda p: self._query_int(p, self.sre))
-        tree.add("*STB?", lambda p: self._query_int(p, self.status_byte()))
-        tree.add("*TST?", lambda p: self._query_int(p, 0))
-        tree.add("*TRG", self._trg)
+        common: dict[str, Handler] = {
+            "*IDN?": self._idn,
+            "*RST": self._rst,
+            "*CLS": self._cls,
+            "*OPC": self._opc,
+            "*OPC?": self._opc_query,
+            "*WAI": no_params,
+            "*ESE": self._ese_set,
+            "*ESE?": lambda p: self._query_int(p, self.ese),
+            "*ESR?": self._esr_query,
+            "*SRE": self._sre_set,
+            "*SRE?": lambda p: self._query_int(p, self.sre),
+            "*STB?": lambda p: self._query_int(p, self.status_byte()),
+            "*TST?": lambda p: self._query_int(p, 0),
+            "*TRG": self._trg,
+        }
+        for header, handler in common.items():
+            if header not in self.ABSENT_COMMON_COMMANDS:
+                self.commands.add(header, handler)
         if self.ERROR_QUERY:
-            tree.add(self.ERROR_QUERY, self._error_query)
+            self.commands.add(self.ERROR_QUERY, self._error_query)
 
     def _idn(self, params: list[str]) -> str:
         no_params(params)

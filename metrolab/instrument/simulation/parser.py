@@ -6,13 +6,27 @@ marks an optional node. Either form is accepted, in any case. A program message
 may chain commands with ``;``: a header that does not start with ``:`` or ``*``
 continues from the previous header's branch (SCPI-99). The first failure ends the
 message; everything before it has been executed.
+
+Parameters follow the IEEE 488.2 rules the instruments apply: any run of white space
+(space, tab, other control characters but LF) separates a header from its parameters and
+surrounds commas; numbers may carry a unit suffix with an SI multiplier (``100mV``,
+``1.5 KOHM``: ``M`` is milli, ``MA`` mega, except ``MOHM`` and ``MHZ`` which are mega,
+SCPI-99 7.2.2) where a handler names the unit; ``MIN``/``MAX``/``DEF`` stand for a value
+in settings and in queries (``VOLT:RANG? MAX``); ``INF`` for a count that never ends.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+#: IEEE 488.2 white space (7.4.1.2): every byte 0-32 except LF, which ends a message
+_WHITESPACE = "".join(chr(c) for c in range(33) if c != 10)
+_HEADER_SPLIT = re.compile(f"[{re.escape(_WHITESPACE)}]+")
+#: the value SCPI queries report for an infinite count (SCPI-99 7.2.1.4)
+INFINITY_REPLY = 9.9e37
 
 Reply = str | bytes | None
 Handler = Callable[[list[str]], Reply]
@@ -24,10 +38,17 @@ ERROR_TEXT = {
     -108: "Parameter not allowed",
     -109: "Missing parameter",
     -113: "Undefined header",
+    -131: "Invalid suffix",
+    -138: "Suffix not allowed",
+    -141: "Invalid character data",
+    -151: "Invalid string data",
     -200: "Execution error",
+    -211: "Trigger ignored",
     -213: "Init ignored",
+    -214: "Trigger deadlock",
     -221: "Settings conflict",
     -222: "Data out of range",
+    -223: "Too much data",
     -224: "Illegal parameter value",
     -230: "Data corrupt or stale",
     -350: "Queue overflow",
@@ -102,11 +123,10 @@ class CommandTree:
         replies: list[str] = []
         branch = ""
         for unit in split_outside_quotes(message, ";"):
-            unit = unit.strip()
+            unit = unit.strip(_WHITESPACE)
             if not unit:
                 continue
-            header, _, params_text = unit.partition(" ")
-            header = header.strip()
+            header, params_text = split_header(unit)
             full = header.lstrip(":") if header.startswith(("*", ":")) else branch + header
             command = self.lookup(full)
             if command is None:
@@ -114,7 +134,7 @@ class CommandTree:
                 break
             if not full.startswith("*"):
                 branch = full.rsplit(":", 1)[0] + ":" if ":" in full else ""
-            params = [p.strip() for p in split_outside_quotes(params_text, ",")]
+            params = [p.strip(_WHITESPACE) for p in split_outside_quotes(params_text, ",")]
             if params == [""]:
                 params = []
             try:
@@ -127,6 +147,13 @@ class CommandTree:
             if reply is not None:
                 replies.append(reply)
         return ";".join(replies) if replies else None
+
+
+def split_header(unit: str) -> tuple[str, str]:
+    """Return ``(header, parameter text)`` of one command: they are separated by the first
+    run of IEEE 488.2 white space (the header itself contains none)."""
+    parts = _HEADER_SPLIT.split(unit, maxsplit=1)
+    return parts[0], parts[1] if len(parts) > 1 else ""
 
 
 def split_outside_quotes(text: str, separator: str) -> list[str]:
@@ -163,32 +190,99 @@ def one_param(params: list[str]) -> str:
     return params[0]
 
 
+_MULTIPLIERS = {
+    "EX": 1e18, "PE": 1e15, "T": 1e12, "G": 1e9, "MA": 1e6, "K": 1e3,
+    "M": 1e-3, "U": 1e-6, "N": 1e-9, "P": 1e-12, "F": 1e-15, "A": 1e-18,
+}
+#: units in which a lone ``M`` prefix means mega, not milli (SCPI-99 7.2.2: MOHM, MHZ)
+_MEGA_M_UNITS = frozenset({"OHM", "HZ"})
+_DECIMAL = re.compile(
+    r"([+-]?(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?)" + f"[{re.escape(_WHITESPACE)}]*" + r"([A-Z]*)"
+)
+
+
 def number(
     text: str,
     *,
     minimum: float,
     maximum: float,
     default: float | None = None,
+    unit: str | None = None,
+    infinite: bool = False,
 ) -> float:
     """Return ``text`` as a number within ``[minimum, maximum]``.
 
-    ``MIN``/``MAX``/``DEF`` (short or long) give the bounds or ``default``;
-    a non-number gives -104, a value outside the bounds -222.
+    ``MIN``/``MAX``/``DEF`` (short or long) give the bounds or ``default``; ``INF``
+    gives ``math.inf`` when ``infinite``. A suffix in ``unit`` (``V``, ``A``, ``OHM``,
+    ``HZ``, ``S``, ``F``) with an SI multiplier scales the value (``100mV`` = 0.1);
+    another suffix gives -131, a suffix where no ``unit`` is allowed -138, a non-number
+    -104 and a value outside the bounds -222.
     """
-    word = text.strip().upper()
+    word = text.strip(_WHITESPACE).upper()
     if word in ("MIN", "MINIMUM"):
         return minimum
     if word in ("MAX", "MAXIMUM"):
         return maximum
     if word in ("DEF", "DEFAULT") and default is not None:
         return default
-    try:
-        value = float(word)
-    except ValueError:
-        raise CommandError(-104) from None
+    if infinite and word in ("INF", "INFINITY"):
+        return math.inf
+    match = _DECIMAL.fullmatch(word)
+    if match is None:
+        raise CommandError(-104)
+    value = float(match.group(1)) * _suffix_factor(match.group(2), unit)
     if not minimum <= value <= maximum:
         raise CommandError(-222)
     return value
+
+
+def _suffix_factor(suffix: str, unit: str | None) -> float:
+    """Return the multiplier a unit ``suffix`` applies (1 for none); -138/-131 as SCPI says."""
+    if not suffix:
+        return 1.0
+    if unit is None:
+        raise CommandError(-138)
+    unit = unit.upper()
+    if not suffix.endswith(unit):
+        raise CommandError(-131)
+    prefix = suffix[: -len(unit)]
+    if not prefix:
+        return 1.0
+    if prefix == "M" and unit in _MEGA_M_UNITS:
+        return 1e6
+    if prefix not in _MULTIPLIERS:
+        raise CommandError(-131)
+    return _MULTIPLIERS[prefix]
+
+
+def query_value(
+    params: list[str],
+    *,
+    current: float,
+    minimum: float,
+    maximum: float,
+    default: float | None = None,
+) -> float:
+    """Return what a numeric query reports: ``current`` without a parameter, the bound or
+    the default for ``MIN``/``MAX``/``DEF`` (``VOLT:RANG? MAX``); -224 for anything else."""
+    if not params:
+        return current
+    word = one_param(params).strip(_WHITESPACE).upper()
+    if word in ("MIN", "MINIMUM"):
+        return minimum
+    if word in ("MAX", "MAXIMUM"):
+        return maximum
+    if word in ("DEF", "DEFAULT") and default is not None:
+        return default
+    raise CommandError(-224)
+
+
+def nr3(value: float) -> str:
+    """Return ``value`` as the SCPI NR3 reply Keysight meters send (``+1.00000000E+01``):
+    never ``-0``, an infinite value as 9.9E37 with its sign."""
+    if math.isinf(value):
+        value = math.copysign(INFINITY_REPLY, value)
+    return f"{value + 0.0:+.8E}"
 
 
 def choice(text: str, options: list[str]) -> str:

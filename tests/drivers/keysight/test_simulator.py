@@ -56,8 +56,9 @@ def test_integration_time_runs_on_the_virtual_clock() -> None:
     r.dmm.configure(Function.DCV, 1 * ureg.V, 10)
     before = r.clock.now()
     r.dmm.read_many(50)
-    # 50 readings x 10 PLC at 50 Hz, plus reply latencies
-    assert r.clock.now() - before == pytest.approx(50 * 0.2, abs=0.05)
+    # 50 readings x 10 PLC at 50 Hz after the 1.5 ms automatic trigger delay, plus
+    # reply latencies
+    assert r.clock.now() - before == pytest.approx(50 * 0.2 + 1.5e-3, abs=0.05)
 
 
 def test_temperature_coefficient_follows_the_lab() -> None:
@@ -141,11 +142,28 @@ def test_input_settles_after_a_change_of_source() -> None:
     r.source.apply(Function.ACV, 1.0, 1000.0)
     r.dmm.configure(Function.ACV, 1 * ureg.V)
     assert r.dmm.read().magnitude == pytest.approx(1.0, abs=1e-3)
+    r.dmm.configure_with("TRIG:DEL 0")  # no automatic delay: read the settling tail
     r.source.apply(Function.ACV, 0.5, 1000.0)
     first = r.dmm.read().magnitude
     assert first > 0.6  # still on its way down
     r.clock.advance(5.0)
     assert r.dmm.read().magnitude == pytest.approx(0.5, abs=1e-3)
+
+
+@pytest.mark.parametrize(("model", "delay_s"), [("34401A", 1.0), ("34465A", 0.25)])
+def test_automatic_trigger_delay_waits_for_the_ac_filter(model: str, delay_s: float) -> None:
+    r = rig(model)
+    r.source.apply(Function.ACV, 1.0, 1000.0)
+    r.dmm.configure(Function.ACV, 1 * ureg.V)
+    assert r.dmm.query("TRIG:DEL:AUTO?") == "1"
+    assert float(r.dmm.query("TRIG:DEL?")) == pytest.approx(delay_s)  # 20 Hz filter
+    r.dmm.read()
+    r.source.apply(Function.ACV, 0.5, 1000.0)
+    before = r.clock.now()
+    first = r.dmm.read().magnitude
+    assert r.clock.now() - before >= delay_s
+    # the 250 ms input time constant has had the delay to settle
+    assert first == pytest.approx(0.5, rel=0.04 if model == "34465A" else 0.02)
 
 
 def test_injected_dut_error_shifts_only_its_function_and_range() -> None:

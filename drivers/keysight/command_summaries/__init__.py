@@ -1,0 +1,1 @@
+"""The 344xx manuals' command summaries, as data for the coverage measurement."""
