@@ -1,0 +1,198 @@
+"""The incremental writer of an acquisition file: SWMR mode, chunked and compressed.
+
+The file is created whole (every group, attribute and empty dataset, :mod:`layout`) and
+then switched to SWMR (single writer, multiple readers): from then on ``h5py``, h5web or
+``metrolab daq view`` in another process can open it with ``swmr=True`` and see the rows
+grow. The writer only appends rows and writes into datasets that exist, which is all SWMR
+allows.
+
+Compression and a bounded flush interval fight each other: rewriting a half-full
+deflated chunk at every flush makes HDF5 allocate a new block each time (a 1-row-per-
+second log grows hundreds of times bigger than its data). So each row dataset keeps the
+chunk it is filling in memory; a full chunk is written once through the normal filter
+pipeline (shuffle + deflate), and at a flush the partial chunk is written *unfiltered*
+with a direct chunk write whose filter mask skips both filters. It has the same size
+every time, so HDF5 rewrites it in place; every HDF5 reader honours the per-chunk filter
+mask.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from metrolab.clock import isoformat
+from metrolab.daq.errors import DaqFileError
+from metrolab.daq.layout import (
+    CHUNK_ROWS,
+    EVENT_MESSAGE_BYTES,
+    EVENT_TYPE_BYTES,
+    REASON_BYTES,
+    STATUS_BYTES,
+    TIME_BYTES,
+    FileLayout,
+    create_layout,
+    fixed_text,
+)
+from metrolab.daq.rows import RowBlock
+
+#: filter mask of a chunk stored without its shuffle (bit 0) and deflate (bit 1) filters
+_UNFILTERED = 0b11
+
+
+class _Column:
+    """One row dataset and the chunk it is filling."""
+
+    def __init__(self, dataset: h5py.Dataset, rows: int) -> None:
+        self.dataset = dataset
+        self.dtype = np.dtype("<f8" if dataset.dtype.kind == "f" else "<i8")
+        self.fill = np.nan if self.dtype.kind == "f" else 0
+        self.start = rows - rows % CHUNK_ROWS
+        self.tail = np.full(CHUNK_ROWS, self.fill, dtype=self.dtype)
+        self.used = rows - self.start
+        if self.used:
+            self.tail[:self.used] = dataset[self.start:rows]
+
+    def extend(self, values: np.ndarray) -> None:
+        """Append ``values``: full chunks go to the file filtered, the rest stays in memory."""
+        offset = 0
+        while offset < values.size:
+            take = min(CHUNK_ROWS - self.used, values.size - offset)
+            self.tail[self.used:self.used + take] = values[offset:offset + take]
+            self.used += take
+            offset += take
+            if self.used == CHUNK_ROWS:
+                end = self.start + CHUNK_ROWS
+                if self.dataset.shape[0] < end:
+                    self.dataset.resize((end,))
+                self.dataset[self.start:end] = self.tail
+                self.start, self.used = end, 0
+                self.tail.fill(self.fill)
+
+    def flush(self, rows: int) -> None:
+        """Make the dataset ``rows`` long and store the partial chunk unfiltered."""
+        if self.dataset.shape[0] != rows:
+            self.dataset.resize((rows,))
+        if self.used:
+            self.dataset.id.write_direct_chunk((self.start,), self.tail.tobytes(),
+                                               filter_mask=_UNFILTERED)
+
+
+class DaqWriter:
+    """Appends :class:`RowBlock`s and events to an acquisition file open in SWMR mode.
+
+    Rows reach the file at :meth:`flush` (and full chunks as they fill); the engine calls
+    it at its flush interval, after the rows are in the journal.
+    """
+
+    def __init__(self, path: Path, handle: h5py.File, layout_names: tuple[str, ...],
+                 rows: int) -> None:
+        self.path = path
+        self._handle = handle
+        self._entry = handle["entry"]
+        data = self._entry["data"]
+        self._columns = {name: _Column(data[name], rows) for name in layout_names}
+        self._events = self._entry["events"]
+        self.rows = rows
+        self._flushed = rows
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], layout: FileLayout) -> DaqWriter:
+        """Create ``path`` with ``layout`` and return its writer, in SWMR mode.
+
+        Refuses an existing file (:class:`DaqFileError`): a data file is never replaced.
+        """
+        path = Path(path)
+        try:
+            handle = h5py.File(path, "w-", libver="latest")
+        except FileExistsError:
+            raise DaqFileError(f"{path} already exists: choose another --out file (a data "
+                               "file is never replaced)") from None
+        except OSError as exc:
+            raise DaqFileError(f"cannot create {path}: {exc}; choose a writable folder with "
+                               "free space") from exc
+        try:
+            create_layout(handle, layout)
+            handle.swmr_mode = True
+        except BaseException:
+            handle.close()
+            path.unlink(missing_ok=True)
+            raise
+        return cls(path, handle, layout.row_datasets, 0)
+
+    @classmethod
+    def reopen(cls, path: str | os.PathLike[str], layout: FileLayout) -> DaqWriter:
+        """Reopen a file rebuilt from its journal to go on appending (resume); return it."""
+        path = Path(path)
+        try:
+            handle = h5py.File(path, "r+", libver="latest")
+        except OSError as exc:
+            raise DaqFileError(f"cannot reopen {path} to resume: {exc}; close the programs "
+                               "that have it open") from exc
+        try:
+            data = handle["entry/data"]
+            rows = min(data[name].shape[0] for name in layout.row_datasets)
+            handle.swmr_mode = True
+            writer = cls(path, handle, layout.row_datasets, rows)
+            writer._set_text("status", "running", STATUS_BYTES)
+            writer._set_text("end_time", "", TIME_BYTES)
+            writer._set_text("end_reason", "", REASON_BYTES)
+        except BaseException:
+            handle.close()
+            raise
+        return writer
+
+    def append(self, block: RowBlock) -> None:
+        """Add the rows of ``block`` (kept in memory until full chunks or :meth:`flush`)."""
+        if block.row != self.rows:
+            raise DaqFileError(f"{self.path}: block of step {block.step} starts at row "
+                               f"{block.row}, the file has {self.rows} rows")
+        count = block.count
+        arrays = {"time": block.times(), "step": np.full(count, block.step, dtype="<i8")}
+        for name, value in block.setpoints.items():
+            arrays[name] = np.full(count, value, dtype="<f8")
+        arrays.update(block.values)
+        for name, column in self._columns.items():
+            column.extend(np.asarray(arrays[name]))
+        self.rows += count
+
+    def event(self, time: float, kind: str, message: str, seq: int) -> None:
+        """Add one event row (time in s since the epoch, type, message, journal entry)."""
+        events = self._events
+        index = events["time"].shape[0]
+        for name, value in (("time", time), ("type", fixed_text(kind, EVENT_TYPE_BYTES)),
+                            ("message", fixed_text(message, EVENT_MESSAGE_BYTES)),
+                            ("journal_seq", seq)):
+            events[name].resize((index + 1,))
+            events[name][index] = value
+
+    def flush(self) -> None:
+        """Write every row appended so far and flush the file: SWMR readers see them now."""
+        if self.rows != self._flushed:
+            for column in self._columns.values():
+                column.flush(self.rows)
+            self._entry["rows"][()] = self.rows
+            self._flushed = self.rows
+        self._handle.flush()
+
+    def finish(self, status: str, ended_at: float, reason: str) -> None:
+        """Flush, record how the run ended (status, end time, reason) and close the file."""
+        try:
+            self.flush()
+            self._set_text("status", status, STATUS_BYTES)
+            self._set_text("end_time", isoformat(ended_at), TIME_BYTES)
+            self._set_text("end_reason", reason, REASON_BYTES)
+            self._handle.flush()
+        finally:
+            self.close()
+
+    def _set_text(self, name: str, text: str, size: int) -> None:
+        self._entry[name][()] = np.array(fixed_text(text, size), dtype=f"S{size}")
+
+    def close(self) -> None:
+        """Close the file (what was not flushed is lost here, but not from the journal)."""
+        if self._handle.id.valid:
+            self._handle.close()
