@@ -9,6 +9,7 @@ the model the instrument answered with.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,12 @@ from metrolab.daq.instruments import OpenedInstrument
 from metrolab.daq.parsing import unit_text
 from metrolab.daq.spec import Axis, Readable, ReadFunction, SetFunction, Watch, column_name
 from metrolab.units import ureg
+
+
+@functools.cache
+def _unit(text: str) -> pint.Unit:
+    """Return the pint unit of ``text`` (parsed once: parsing is slow)."""
+    return ureg.Unit(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +52,13 @@ class Column:
         """
         reading = self.read(instrument, count)
         if isinstance(reading, pint.Quantity):
+            target = _unit(self.unit)
             try:
-                if unit_text(reading) != self.unit:
-                    reading = reading.to(self.unit)
+                values = reading.magnitude if reading.units == target else \
+                    reading.m_as(target)
             except pint.errors.DimensionalityError:
                 raise DaqError(f"{self.name}: the reading {reading!r} cannot be expressed in "
                                f"{self.unit}; declare the unit it comes in") from None
-            values = reading.magnitude
         else:
             values = reading
         array = np.atleast_1d(np.asarray(values, dtype=np.float64)).ravel()

@@ -26,8 +26,8 @@
                               pause, resume, fault, note and abort)
 
 Row datasets are chunked (:data:`CHUNK_ROWS` rows), shuffled and deflate-compressed; the
-chunk the run is still filling is stored unfiltered until it is full (see
-:mod:`metrolab.daq.writer`), which standard HDF5 readers handle transparently.
+chunk the run is still filling is rewritten in place at each flush (see
+:mod:`metrolab.daq.writer`), which any HDF5 reader reads like the others.
 """
 
 from __future__ import annotations

@@ -172,4 +172,6 @@ def _attributes(handle: h5py.File, path: Path, rows: int) -> dict[str, Any]:
     instruments = {role: {key: _attr(group.attrs[key]) for key in group.attrs
                           if key != "NX_class"} for role, group in entry["instrument"].items()}
     attrs["instruments"] = json.dumps(instruments, sort_keys=True)
+    simulation = json.loads(entry["configuration/config_json"][()]).get("simulation") or {}
+    attrs["simulated"] = json.dumps(simulation, sort_keys=True) if simulation else "no"
     return attrs

@@ -168,6 +168,7 @@ def _execute(config: DaqConfig, layout: FileLayout, bound: Bound,
     try:
         with handling_signals(engine, operator.interactive, reporter.note):
             status = engine.run(_plan_for(config, layout, bound, clock), first_step)
+        reporter.state(status.status)
     except BaseException:
         writer.close()  # what the journal acknowledged is in it; recover finishes the file
         raise

@@ -29,6 +29,9 @@ class RunningStats:
         """Merge a block of readings (NaN counted as missing, not averaged)."""
         if values.size == 0:
             return
+        if values.size == 1:  # a slow log: one reading a step, plain floats are faster
+            self._add_one(float(values[0]))
+            return
         self.latest = float(values[-1])
         finite = values[~np.isnan(values)]
         self.missing += int(values.size - finite.size)
@@ -48,6 +51,23 @@ class RunningStats:
         self.count = total
         self.minimum = min(self.minimum, float(finite.min()))
         self.maximum = max(self.maximum, float(finite.max()))
+
+    def _add_one(self, value: float) -> None:
+        """Welford's update for one reading."""
+        self.latest = value
+        if math.isnan(value):
+            self.missing += 1
+            return
+        if self.count == 0:
+            self.count, self.mean, self.m2 = 1, value, 0.0
+            self.minimum = self.maximum = value
+            return
+        self.count += 1
+        delta = value - self.mean
+        self.mean += delta / self.count
+        self.m2 += delta * (value - self.mean)
+        self.minimum = min(self.minimum, value)
+        self.maximum = max(self.maximum, value)
 
     @property
     def std(self) -> float:

@@ -7,18 +7,22 @@ grow. The writer only appends rows and writes into datasets that exist, which is
 allows.
 
 Compression and a bounded flush interval fight each other: rewriting a half-full
-deflated chunk at every flush makes HDF5 allocate a new block each time (a 1-row-per-
-second log grows hundreds of times bigger than its data). So each row dataset keeps the
-chunk it is filling in memory; a full chunk is written once through the normal filter
-pipeline (shuffle + deflate), and at a flush the partial chunk is written *unfiltered*
-with a direct chunk write whose filter mask skips both filters. It has the same size
-every time, so HDF5 rewrites it in place; every HDF5 reader honours the per-chunk filter
-mask.
+deflated chunk at every flush makes HDF5 allocate a new block each time, because the
+compressed chunk grows (a 1-row-per-second log grows hundreds of times bigger than its
+data). So each row dataset keeps the chunk it is filling in memory; a full chunk is
+written once through HDF5's filter pipeline (shuffle + deflate), and at a flush the
+partial chunk is shuffled and deflated here, exactly as those filters would, padded to a
+fixed size (zlib's bound for an incompressible chunk) and stored with a direct chunk
+write. Its size never changes, so HDF5 rewrites it in place; inflate stops at the end of
+the deflate stream, so every reader ignores the padding. (A chunk stored *unfiltered*
+with a filter mask would need no padding, but HDF5 2.0 cannot read such a chunk back
+through the handle that wrote it, which breaks a live view in the writing process.)
 """
 
 from __future__ import annotations
 
 import os
+import zlib
 from pathlib import Path
 
 import h5py
@@ -39,8 +43,18 @@ from metrolab.daq.layout import (
 )
 from metrolab.daq.rows import RowBlock
 
-#: filter mask of a chunk stored without its shuffle (bit 0) and deflate (bit 1) filters
-_UNFILTERED = 0b11
+
+def _deflate_bound(size: int) -> int:
+    """Return zlib's ``compressBound``: the most deflate can make of ``size`` bytes."""
+    return size + (size >> 12) + (size >> 14) + (size >> 25) + 13
+
+
+def _filtered(chunk: np.ndarray, padded: int) -> bytes:
+    """Return ``chunk`` shuffled and deflated as HDF5's filters store it, padded with zeros
+    to ``padded`` bytes."""
+    shuffled = chunk.view(np.uint8).reshape(-1, chunk.itemsize).T.tobytes()
+    deflated = zlib.compress(shuffled, 1)
+    return deflated + bytes(padded - len(deflated))
 
 
 class _Column:
@@ -53,6 +67,7 @@ class _Column:
         self.start = rows - rows % CHUNK_ROWS
         self.tail = np.full(CHUNK_ROWS, self.fill, dtype=self.dtype)
         self.used = rows - self.start
+        self.padded = _deflate_bound(self.tail.nbytes)
         if self.used:
             self.tail[:self.used] = dataset[self.start:rows]
 
@@ -73,12 +88,12 @@ class _Column:
                 self.tail.fill(self.fill)
 
     def flush(self, rows: int) -> None:
-        """Make the dataset ``rows`` long and store the partial chunk unfiltered."""
+        """Make the dataset ``rows`` long and store the partial chunk (fixed size, in place)."""
         if self.dataset.shape[0] != rows:
             self.dataset.resize((rows,))
         if self.used:
-            self.dataset.id.write_direct_chunk((self.start,), self.tail.tobytes(),
-                                               filter_mask=_UNFILTERED)
+            self.dataset.id.write_direct_chunk((self.start,),
+                                               _filtered(self.tail, self.padded))
 
 
 class DaqWriter:
