@@ -44,10 +44,16 @@ def _unique(pairs: list[tuple[str, str]], option: str) -> dict[str, str]:
 
 
 def _readables(reads: tuple[str, ...]) -> Any:
+    """Return ``ROLE[=CALL]`` texts as readables (a bare role: its default reading)."""
     from metrolab.daq.spec import Readable
 
-    return None if not reads else tuple(Readable(role, call) for role, call in
-                                        _pairs(reads, "--read"))
+    if not reads:
+        return None
+    readables = []
+    for text in reads:
+        role, call = _pairs((text,), "--read")[0] if "=" in text else (text.strip(), "")
+        readables.append(Readable(role, call))
+    return tuple(readables)
 
 
 def _watches(watches: tuple[str, ...]) -> tuple[Any, ...]:
@@ -83,7 +89,7 @@ def _common(function: Any) -> Any:
         click.argument("instruments", nargs=-1, metavar="ROLE=RESOURCE..."),
         click.option("--out", type=click.Path(path_type=Path),
                      help="The HDF5 data file to write (its journal goes beside it)."),
-        click.option("--read", "reads", multiple=True, metavar="ROLE=CALL",
+        click.option("--read", "reads", multiple=True, metavar="ROLE[=CALL]",
                      help="What to read: 'dmm=DCV 10V nplc=1', 'thermo=ch2', 'env=humidity' "
                           "(repeat; default: every reading of every instrument)."),
         click.option("--readings", default=1, show_default=True, type=click.IntRange(1),
