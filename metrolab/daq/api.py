@@ -34,14 +34,16 @@ def _readables(read: Iterable[Readable | str] | None) -> tuple[Readable, ...] | 
     return tuple(item if isinstance(item, Readable) else Readable(item) for item in read)
 
 
-def log(instruments: Mapping[str, Any], *, every: Duration, duration: Duration,
-        out: str | Path, read: Iterable[Readable | str] | None = None, readings: int = 1,
+def log(instruments: Mapping[str, Any], *, every: Duration, out: str | Path,
+        duration: Duration | None = None, count: int | None = None,
+        read: Iterable[Readable | str] | None = None, readings: int = 1,
         watch: Iterable[Watch] = (), models: Mapping[str, str] | None = None,
         flush: Duration = 1.0, timeout: Duration = 5.0, virtual_clock: bool = False,
         title: str = "", clock: Clock | None = None, reporter: DaqReporter | None = None,
         on_engine: Callable[[DaqEngine], None] | None = None) -> DaqResult:
     """Record ``read`` (default: every reading each instrument offers) every ``every`` for
-    ``duration`` into ``out`` (HDF5); return how the run ended.
+    ``duration`` and/or ``count`` ticks (whichever ends first) into ``out`` (HDF5); return
+    how the run ended.
 
     ``instruments`` maps role -> VISA resource (or a driver object you opened);
     ``readings`` rows are taken at each tick; ``watch`` pauses the log while a condition
@@ -49,9 +51,10 @@ def log(instruments: Mapping[str, Any], *, every: Duration, duration: Duration,
     """
     config = DaqConfig(
         "log", dict(instruments), Path(out), _readables(read), (),
-        seconds(every, "every"), seconds(duration, "duration", allow_zero=False), readings,
-        tuple(watch), dict(models or {}), seconds(flush, "flush"),
-        seconds(timeout, "timeout", allow_zero=False), virtual_clock, title)
+        seconds(every, "every"),
+        None if duration is None else seconds(duration, "duration", allow_zero=False),
+        readings, tuple(watch), dict(models or {}), seconds(flush, "flush"),
+        seconds(timeout, "timeout", allow_zero=False), virtual_clock, title, steps=count)
     return start(config, Session(clock, reporter, None, on_engine))
 
 

@@ -32,9 +32,9 @@ def journal_path_for(out: Path) -> Path:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class DaqConfig:
-    """A whole acquisition: ``kind`` log (every ``every_s`` for ``duration_s``, or until
-    stopped) or sweep (over ``axes``, nested, the first outermost), ``readings`` rows per
-    step, into ``out``.
+    """A whole acquisition: ``kind`` log (every ``every_s`` for ``duration_s`` and/or
+    ``steps`` ticks, whichever ends first) or sweep (over ``axes``, nested, the first
+    outermost), ``readings`` rows per step, into ``out``.
 
     ``instruments`` maps role -> VISA resource (or a driver object the caller opened);
     ``models`` names the model of a role that cannot be identified by probing;
@@ -59,6 +59,7 @@ class DaqConfig:
     title: str = ""
     operator: str = ""
     simulation: Mapping[str, Any] = field(default_factory=dict)
+    steps: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("log", "sweep"):
@@ -76,6 +77,13 @@ class DaqConfig:
             raise DaqInputError(f"readings {self.readings!r}: at least 1 per step")
         if self.duration_s is not None and self.duration_s <= 0:
             raise DaqInputError(f"duration {self.duration_s!r} s: must be more than zero")
+        if self.steps is not None and (isinstance(self.steps, bool) or self.steps < 1):
+            raise DaqInputError(f"count {self.steps!r}: at least 1 tick")
+        if self.kind == "log" and self.duration_s is None and self.steps is None:
+            raise DaqInputError("a log needs a duration (--for 48h) or a count of readings "
+                                "(--count N)")
+        if self.kind == "sweep" and (self.steps is not None or self.duration_s is not None):
+            raise DaqInputError("a sweep ends with its setpoints: no duration or count")
         if self.every_s < 0 or self.flush_s < 0 or self.timeout_s <= 0:
             raise DaqInputError("every, flush interval and timeout cannot be negative")
         if self.out.suffix == JOURNAL_SUFFIX:
@@ -131,7 +139,7 @@ class DaqConfig:
             "readings": self.readings, "flush_s": self.flush_s, "timeout_s": self.timeout_s,
             "virtual_clock": self.virtual_clock, "title": self.title,
             "operator": self.operator, "out": str(self.out),
-            "simulation": dict(self.simulation),
+            "simulation": dict(self.simulation), "steps": self.steps,
         }
 
     @classmethod
@@ -165,7 +173,8 @@ class DaqConfig:
             float(data["every_s"]), data["duration_s"], int(data["readings"]), restored_w,
             dict(data.get("models", {})), float(data["flush_s"]), float(data["timeout_s"]),
             bool(data["virtual_clock"]), str(data.get("title", "")),
-            str(data.get("operator", "")), dict(data.get("simulation", {})))
+            str(data.get("operator", "")), dict(data.get("simulation", {})),
+            data.get("steps"))
 
 
 def _given(given: Mapping[tuple[str, str], Any], data: Mapping[str, Any], what: str) -> Any:

@@ -36,9 +36,9 @@ DaqPlan = Generator[DaqMessage, Any, None]
 
 
 def log_plan(clock: Clock, started_at: float, every_s: float, duration_s: float | None,
-             readings: int, first_step: int) -> DaqPlan:
+             readings: int, first_step: int, steps: int | None = None) -> DaqPlan:
     """Acquire ``readings`` rows at ``started_at + k * every_s`` for k from ``first_step``,
-    until ``duration_s`` after the start (None: until stopped).
+    until ``duration_s`` after the start or tick ``steps`` (None: no such limit).
 
     A tick already past by a whole interval (readings slower than ``every_s``, a pause,
     a crash) is skipped, with a note saying how many were: the rows' own times show when
@@ -57,7 +57,8 @@ def log_plan(clock: Clock, started_at: float, every_s: float, duration_s: float 
                            f"took longer than the {every_s:g} s interval", {"skipped": late - step})
                 warned = True
             step, due = late, started_at + late * every_s
-        if end is not None and (due >= end or now >= end):
+        if (end is not None and (due >= end or now >= end)) or \
+                (steps is not None and step >= steps):
             return
         if due > now:
             yield Wait(due - now, "until the next reading")

@@ -46,6 +46,15 @@ class _RowArray(BackendArray):
         self.shape = shape
         self.dtype = np.dtype(np.float64) if dataset.dtype.kind == "f" else dataset.dtype
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> _RowArray:
+        """Return self: the rows on disk are only read, so a deep copy may share them."""
+        return self
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str, int, tuple[int, ...]]]:
+        """Pickle as (file, dataset, rows, shape): the copy reopens the file read-only."""
+        return (_reopened, (self.dataset.file.filename, self.dataset.name, self.rows,
+                            self.shape))
+
     def __getitem__(self, key: indexing.ExplicitIndexer) -> np.typing.ArrayLike:
         return indexing.explicit_indexing_adapter(key, self.shape,
                                                   indexing.IndexingSupport.BASIC, self._read)
@@ -61,6 +70,11 @@ class _RowArray(BackendArray):
             block = self.dataset[low:high]
             out[present] = block[flat[present] - low]
         return out
+
+
+def _reopened(filename: str, name: str, rows: int, shape: tuple[int, ...]) -> _RowArray:
+    """Return the rows of dataset ``name`` of ``filename``, opened again (an unpickled copy)."""
+    return _RowArray(h5py.File(filename, "r", swmr=True)[name], rows, shape)
 
 
 def _variable(dataset: h5py.Dataset, rows: int, dims: tuple[str, ...],
@@ -95,11 +109,11 @@ def _open(path: Path) -> h5py.File:
     except OSError as exc:
         raise DaqFileError(f"{path} cannot be opened as HDF5 ({exc}); if its run crashed, "
                            "rebuild it from the journal: metrolab daq recover") from exc
-    if handle.attrs.get("schema_name") != SCHEMA_NAME:
+    schema = handle.attrs.get("schema_name")
+    if schema != SCHEMA_NAME:
         handle.close()
-        raise DaqFileError(f"{path} is not a metrolab.daq file (schema_name "
-                           f"{handle.attrs.get('schema_name')!r}); sealed calibration records "
-                           "open with metrolab.store.open_record")
+        raise DaqFileError(f"{path} is not a metrolab.daq file (schema_name {schema!r}); "
+                           "sealed calibration records open with metrolab.store.open_record")
     return handle
 
 

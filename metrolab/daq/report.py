@@ -21,7 +21,7 @@ class RunInfo:
     started_at: float
     #: clock time of the planned end (log), None for a sweep
     ends_at: float | None
-    #: steps a sweep plans, None for a log
+    #: steps a sweep plans (or a log counts), None for a log that runs for a time
     planned_steps: int | None
     readings: int
     first_step: int = 0

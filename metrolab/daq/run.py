@@ -126,7 +126,7 @@ def _plan_for(config: DaqConfig, layout: FileLayout, bound: Bound,
     if config.kind == "sweep":
         return lambda step: sweep_plan(bound.axes, config.readings, step)
     return lambda step: log_plan(clock, layout.started_at, config.every_s, config.duration_s,
-                                 config.readings, step)
+                                 config.readings, step, config.steps)
 
 
 def _execute(config: DaqConfig, layout: FileLayout, bound: Bound,
@@ -162,7 +162,7 @@ def _execute(config: DaqConfig, layout: FileLayout, bound: Bound,
                                                            bound.columns),
         layout.started_at, None if config.duration_s is None else
         layout.started_at + config.duration_s,
-        sweep_steps(bound.axes) if bound.axes else None, config.readings, first_step))
+        sweep_steps(bound.axes) if bound.axes else config.steps, config.readings, first_step))
     if session.on_engine is not None:
         session.on_engine(engine)
     try:

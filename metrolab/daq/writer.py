@@ -9,20 +9,27 @@ allows.
 Compression and a bounded flush interval fight each other: rewriting a half-full
 deflated chunk at every flush makes HDF5 allocate a new block each time, because the
 compressed chunk grows (a 1-row-per-second log grows hundreds of times bigger than its
-data). So each row dataset keeps the chunk it is filling in memory; a full chunk is
-written once through HDF5's filter pipeline (shuffle + deflate), and at a flush the
-partial chunk is shuffled and deflated here, exactly as those filters would, padded to a
-fixed size (zlib's bound for an incompressible chunk) and stored with a direct chunk
-write. Its size never changes, so HDF5 rewrites it in place; inflate stops at the end of
-the deflate stream, so every reader ignores the padding. (A chunk stored *unfiltered*
-with a filter mask would need no padding, but HDF5 2.0 cannot read such a chunk back
-through the handle that wrote it, which breaks a live view in the writing process.)
+data). So each row dataset keeps the chunk it is filling in memory, and every chunk is
+shuffled and deflated here, byte for byte as HDF5's shuffle and deflate filters store it,
+then stored with a direct chunk write:
+
+- a full chunk is written once, deflated in one of two worker threads (zlib releases the
+  GIL, so this overlaps the instrument's transfer and the journal) and written in order;
+- at a flush the partial chunk is deflated and padded with zeros to a fixed size (zlib's
+  bound for an incompressible chunk), so HDF5 rewrites it in place every time; inflate
+  stops at the end of the deflate stream, so every reader ignores the padding.
+
+(A partial chunk stored *unfiltered*, with a filter mask, would need no padding, but
+HDF5 2.0 cannot read such a chunk back through the handle that wrote it, which breaks a
+live view in the writing process.)
 """
 
 from __future__ import annotations
 
 import os
 import zlib
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import h5py
@@ -49,19 +56,51 @@ def _deflate_bound(size: int) -> int:
     return size + (size >> 12) + (size >> 14) + (size >> 25) + 13
 
 
-def _filtered(chunk: np.ndarray, padded: int) -> bytes:
-    """Return ``chunk`` shuffled and deflated as HDF5's filters store it, padded with zeros
-    to ``padded`` bytes."""
+def _filtered(chunk: np.ndarray, padded: int = 0) -> bytes:
+    """Return ``chunk`` shuffled and deflated (level 1) exactly as HDF5's shuffle and
+    deflate filters store it, padded with zeros to ``padded`` bytes when given."""
     shuffled = chunk.view(np.uint8).reshape(-1, chunk.itemsize).T.tobytes()
     deflated = zlib.compress(shuffled, 1)
-    return deflated + bytes(padded - len(deflated))
+    return deflated + bytes(max(0, padded - len(deflated)))
+
+
+class _Deflater:
+    """Deflates full chunks in worker threads (zlib releases the GIL, so this overlaps the
+    instrument's transfer and the journal) and writes them, in order, from the caller's
+    thread. At most :data:`IN_FLIGHT` chunks wait, so memory stays bounded."""
+
+    IN_FLIGHT = 8
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="metrolab-daq-deflate")
+        self._waiting: deque[tuple[h5py.Dataset, int, Future[bytes]]] = deque()
+
+    def submit(self, dataset: h5py.Dataset, offset: int, chunk: np.ndarray) -> None:
+        """Deflate ``chunk`` (the caller gives up the array) for ``dataset`` at ``offset``."""
+        self._waiting.append((dataset, offset, self._pool.submit(_filtered, chunk)))
+        self.write(wait=len(self._waiting) > self.IN_FLIGHT)
+
+    def write(self, *, wait: bool = False) -> None:
+        """Write the chunks that are deflated (all of them when ``wait``), oldest first."""
+        while self._waiting and (wait or self._waiting[0][2].done()):
+            dataset, offset, future = self._waiting.popleft()
+            data = future.result()
+            if dataset.shape[0] < offset + CHUNK_ROWS:
+                dataset.resize((offset + CHUNK_ROWS,))
+            dataset.id.write_direct_chunk((offset,), data)
+
+    def close(self) -> None:
+        """Stop the workers (what was not written is dropped: the journal has it)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._waiting.clear()
 
 
 class _Column:
     """One row dataset and the chunk it is filling."""
 
-    def __init__(self, dataset: h5py.Dataset, rows: int) -> None:
+    def __init__(self, dataset: h5py.Dataset, rows: int, deflater: _Deflater) -> None:
         self.dataset = dataset
+        self.deflater = deflater
         self.dtype = np.dtype("<f8" if dataset.dtype.kind == "f" else "<i8")
         self.fill = np.nan if self.dtype.kind == "f" else 0
         self.start = rows - rows % CHUNK_ROWS
@@ -80,12 +119,9 @@ class _Column:
             self.used += take
             offset += take
             if self.used == CHUNK_ROWS:
-                end = self.start + CHUNK_ROWS
-                if self.dataset.shape[0] < end:
-                    self.dataset.resize((end,))
-                self.dataset[self.start:end] = self.tail
-                self.start, self.used = end, 0
-                self.tail.fill(self.fill)
+                self.deflater.submit(self.dataset, self.start, self.tail)
+                self.start, self.used = self.start + CHUNK_ROWS, 0
+                self.tail = np.full(CHUNK_ROWS, self.fill, dtype=self.dtype)
 
     def flush(self, rows: int) -> None:
         """Make the dataset ``rows`` long and store the partial chunk (fixed size, in place)."""
@@ -109,7 +145,9 @@ class DaqWriter:
         self._handle = handle
         self._entry = handle["entry"]
         data = self._entry["data"]
-        self._columns = {name: _Column(data[name], rows) for name in layout_names}
+        self._deflater = _Deflater()
+        self._columns = {name: _Column(data[name], rows, self._deflater)
+                         for name in layout_names}
         self._events = self._entry["events"]
         self.rows = rows
         self._flushed = rows
@@ -172,6 +210,7 @@ class DaqWriter:
         arrays.update(block.values)
         for name, column in self._columns.items():
             column.extend(np.asarray(arrays[name]))
+        self._deflater.write()
         self.rows += count
 
     def event(self, time: float, kind: str, message: str, seq: int) -> None:
@@ -187,6 +226,7 @@ class DaqWriter:
     def flush(self) -> None:
         """Write every row appended so far and flush the file: SWMR readers see them now."""
         if self.rows != self._flushed:
+            self._deflater.write(wait=True)
             for column in self._columns.values():
                 column.flush(self.rows)
             self._entry["rows"][()] = self.rows
@@ -209,5 +249,6 @@ class DaqWriter:
 
     def close(self) -> None:
         """Close the file (what was not flushed is lost here, but not from the journal)."""
+        self._deflater.close()
         if self._handle.id.valid:
             self._handle.close()
