@@ -120,3 +120,11 @@ def test_resume_refuses_a_simulated_run(tmp_path: Path,
     code, _, err = run(["daq", "resume", str(journal)], capsys)
     assert code == 2 and "already ended" in err
     assert [e.kind for e in read_journal(journal)][-1] == "run_ended"
+
+
+def test_view_serves_the_live_page_during_the_run(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["log", "dmm=34465A", "--every", "1s", "--for", "10s", "--simulate",
+                        "--view", "--out", str(tmp_path / "v.h5")], capsys)
+    assert code == 0, err
+    assert "live view: http://127.0.0.1:" in err
