@@ -2,8 +2,9 @@
 
 For each :class:`~metrolab.daq.plans.Acquire` the engine reads every column, keeps the
 rows as a :class:`~metrolab.daq.rows.RowBlock`, and at most every ``flush_s`` seconds of
-wall time (and before any event, pause or end) writes the pending blocks to the journal
-with one ``append_many`` (one fsync) and only then to the HDF5 file, which it flushes.
+wall time or :data:`FLUSH_ROWS` rows (and before any event, pause or end) writes the
+pending blocks to the journal with one ``append_many`` (one fsync) and only then to the
+HDF5 file, which it flushes.
 The journal is the record of truth: a crash loses only rows it had not acknowledged, and
 the file never holds a row the journal does not.
 
@@ -54,6 +55,11 @@ class _Restart(Exception):
     """Internal: take the current step again from its setpoint (a suspender tripped)."""
 
 
+#: rows kept before the journal and the file get them, whatever the flush interval: a fast
+#: stream then holds a few MB, not a second's worth of readings, however fast it is
+FLUSH_ROWS = 1 << 18
+
+
 class DaqEngine:
     """Executes acquisition plans against opened instruments, a journal and a writer.
 
@@ -87,6 +93,7 @@ class DaqEngine:
         #: True while the operator is being asked something (Ctrl-C then aborts the prompt)
         self.prompting = False
         self._pending: list[RowBlock] = []
+        self._pending_rows = 0
         self._last_flush = monotonic()
         self._faults = 0
         self._pause_requested = False
@@ -222,10 +229,12 @@ class DaqEngine:
         self.next_step = message.step + 1
         self._faults = 0
         self._pending.append(block)
+        self._pending_rows += count
         for name, array in values.items():
             self.stats[name].add(array)
         self.reporter.rows(block, self.stats, block.t1)
-        if self._monotonic() - self._last_flush >= self.flush_s:
+        if self._pending_rows >= FLUSH_ROWS or \
+                self._monotonic() - self._last_flush >= self.flush_s:
             self._flush()
         return block
 
@@ -322,6 +331,7 @@ class DaqEngine:
             for block in self._pending:
                 self.writer.append(block)
             self._pending.clear()
+            self._pending_rows = 0
         self.writer.flush()
         self._last_flush = self._monotonic()
 

@@ -38,6 +38,16 @@ def test_log_every_second_for_a_minute(bench: Any, tmp_path: Path) -> None:
         assert data.env_humidity.attrs["units"] == "percent"
         assert data.attrs["status"] == "completed"
     assert result.stats["env_temperature"].count == 60
+    import json
+
+    import h5py
+
+    with h5py.File(result.path, "r") as handle:  # the instruments as they were set up
+        dmm = handle["entry/instrument/dmm"]
+        snapshot = json.loads(dmm["snapshot_json"][()])
+        assert (dmm.attrs["model"], snapshot["function"], snapshot["nplc"]) == (
+            "34465A", "DCV", 10.0)
+        assert snapshot["CONF?"].startswith('"VOLT')
 
 
 def test_sweep_reads_the_calibrators_output_on_the_dmm(bench: Any, tmp_path: Path) -> None:
