@@ -70,10 +70,10 @@ def test_a_slow_log_flushed_every_row_stays_small(tmp_path: Path) -> None:
     # rewriting a half-full deflated chunk at every flush makes HDF5 allocate anew each time
     # (a naive writer's file grows to hundreds of times its data); this one stays bounded
     writer = DaqWriter.create(tmp_path / "slow.h5", LAYOUT)
-    for block in _blocks([1] * 3000):
+    for block in _blocks([1] * 1000):
         writer.append(block)
         writer.flush()
-    writer.finish("completed", 1.7e9 + 3000, "")
+    writer.finish("completed", 1.7e9 + 1000, "")
     row_datasets = len(LAYOUT.row_datasets)
     assert (tmp_path / "slow.h5").stat().st_size < row_datasets * 2 * CHUNK_ROWS * 8 + 200_000
 
