@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import h5py
 import numpy as np
@@ -93,3 +94,15 @@ def test_recover_refuses_a_live_run_and_a_calibration_journal(tmp_path: Path) ->
             daq.recover(tmp_path / "live.daqjournal")
     with pytest.raises(daq.DaqFileError, match="calibration run's"):
         daq.recover(tmp_path / "live.daqjournal")
+
+
+def test_the_calibration_recover_refuses_an_acquisition_journal(
+        bench: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = daq.log({"dmm": bench.resources["dut"]}, every=1, count=3,
+                     out=tmp_path / "d.h5", clock=bench.clock)
+    (tmp_path / "d.h5").unlink()  # even with its file gone, no calibration record is made
+    with pytest.raises(SystemExit) as exit_info:
+        main(["recover", str(result.journal)])
+    assert exit_info.value.code == 1
+    assert "metrolab daq recover" in capsys.readouterr().err
+    assert not (tmp_path / "d.h5").exists()
