@@ -233,9 +233,10 @@ class DaqEngine:
         for name, array in values.items():
             self.stats[name].add(array)
         self.reporter.rows(block, self.stats, block.t1)
-        if self._pending_rows >= FLUSH_ROWS or \
-                self._monotonic() - self._last_flush >= self.flush_s:
+        if self._monotonic() - self._last_flush >= self.flush_s:
             self._flush()
+        elif self._pending_rows >= FLUSH_ROWS:
+            self._flush(file=False)
         return block
 
     def _wait(self, wait: Wait) -> None:
@@ -324,16 +325,18 @@ class DaqEngine:
 
     # -- journal and file -------------------------------------------------------------
 
-    def _flush(self) -> None:
-        """Journal the pending rows (one fsync), then write them to the file and flush it."""
+    def _flush(self, *, file: bool = True) -> None:
+        """Journal the pending rows (one fsync), then hand them to the writer; with ``file``
+        flush the file too (readers see every row), else only its full chunks go out."""
         if self._pending:
             self.journal.append_many([("samples", block.entry()) for block in self._pending])
             for block in self._pending:
                 self.writer.append(block)
             self._pending.clear()
             self._pending_rows = 0
-        self.writer.flush()
-        self._last_flush = self._monotonic()
+        if file:
+            self.writer.flush()
+            self._last_flush = self._monotonic()
 
     def _event(self, kind: str, message: str, data: dict[str, Any]) -> None:
         """Journal an event after the rows taken before it, and add it to the file."""

@@ -16,8 +16,12 @@ then stored with a direct chunk write:
 - a full chunk is written once, deflated in one of two worker threads (zlib releases the
   GIL, so this overlaps the instrument's transfer and the journal) and written in order;
 - at a flush the partial chunk is deflated and padded with zeros to a fixed size (zlib's
-  bound for an incompressible chunk), so HDF5 rewrites it in place every time; inflate
-  stops at the end of the deflate stream, so every reader ignores the padding.
+  bound for an incompressible chunk), so HDF5 rewrites it in place every time, and so is
+  it when it fills (no block is ever freed, so none is left as a hole); inflate stops at
+  the end of the deflate stream, so every reader ignores the padding. A fast stream
+  flushes a partial chunk about once a second and compresses all the others; a slow log
+  (a few rows a second) has every chunk padded, so its file is about its raw size, never
+  more.
 
 (A partial chunk stored *unfiltered*, with a filter mask, would need no padding, but
 HDF5 2.0 cannot read such a chunk back through the handle that wrote it, which breaks a
@@ -75,9 +79,11 @@ class _Deflater:
         self._pool = ThreadPoolExecutor(2, thread_name_prefix="metrolab-daq-deflate")
         self._waiting: deque[tuple[h5py.Dataset, int, Future[bytes]]] = deque()
 
-    def submit(self, dataset: h5py.Dataset, offset: int, chunk: np.ndarray) -> None:
-        """Deflate ``chunk`` (the caller gives up the array) for ``dataset`` at ``offset``."""
-        self._waiting.append((dataset, offset, self._pool.submit(_filtered, chunk)))
+    def submit(self, dataset: h5py.Dataset, offset: int, chunk: np.ndarray,
+               padded: int) -> None:
+        """Deflate ``chunk`` (the caller gives up the array) for ``dataset`` at ``offset``,
+        padded to ``padded`` bytes (0: not padded)."""
+        self._waiting.append((dataset, offset, self._pool.submit(_filtered, chunk, padded)))
         self.write(wait=len(self._waiting) > self.IN_FLIGHT)
 
     def write(self, *, wait: bool = False) -> None:
@@ -107,6 +113,8 @@ class _Column:
         self.tail = np.full(CHUNK_ROWS, self.fill, dtype=self.dtype)
         self.used = rows - self.start
         self.padded = _deflate_bound(self.tail.nbytes)
+        #: whether the chunk being filled was already stored (padded) by a flush
+        self.stored = False
         if self.used:
             self.tail[:self.used] = dataset[self.start:rows]
 
@@ -119,8 +127,9 @@ class _Column:
             self.used += take
             offset += take
             if self.used == CHUNK_ROWS:
-                self.deflater.submit(self.dataset, self.start, self.tail)
-                self.start, self.used = self.start + CHUNK_ROWS, 0
+                self.deflater.submit(self.dataset, self.start, self.tail,
+                                     self.padded if self.stored else 0)
+                self.start, self.used, self.stored = self.start + CHUNK_ROWS, 0, False
                 self.tail = np.full(CHUNK_ROWS, self.fill, dtype=self.dtype)
 
     def flush(self, rows: int) -> None:
@@ -130,6 +139,7 @@ class _Column:
         if self.used:
             self.dataset.id.write_direct_chunk((self.start,),
                                                _filtered(self.tail, self.padded))
+            self.stored = True
 
 
 class DaqWriter:
