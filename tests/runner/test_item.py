@@ -84,7 +84,7 @@ def test_an_unattended_run_keeps_the_idn_serial_and_says_so() -> None:
 
 
 def test_item_naming_another_model_than_the_dut_is_refused() -> None:
-    with pytest.raises(UserInputError, match="names a 34465A.*answers \\*IDN\\? as a 34401A"):
+    with pytest.raises(UserInputError, match=r"names a 34465A.*answers \*IDN\? as a 34401A"):
         item_identity(DMM, {"model": "34465A", "serial": "X"}, dut(), None, unattended())
 
 
