@@ -68,6 +68,12 @@ COMMANDS: dict[str, CommandEntry] = {
                            "Go on with a run after a crash, at its first incomplete point."),
     "demo": CommandEntry("metrolab.demo.cli:demo",
                          "A whole simulated calibration, record and certificate."),
+    "log": CommandEntry("metrolab.daq.cli:log",
+                        "Record readings at an interval into HDF5, with a live table."),
+    "sweep": CommandEntry("metrolab.daq.cli:sweep",
+                          "Sweep setpoints and record readings at each into HDF5."),
+    "daq": CommandEntry("metrolab.daq.cli:daq",
+                        "Acquisition files: recover, resume, export, view live."),
 }
 
 

@@ -7,12 +7,29 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Protocol
 
-from metrolab.runner.engine import Runner
+
+class Interruptible(Protocol):
+    """What a run must offer to be paused or aborted by a signal (the procedure runner,
+    the acquisition engine)."""
+
+    prompting: bool
+
+    @property
+    def pause_pending(self) -> bool:
+        """Return True when a pause was asked for and has not been taken yet."""
+        ...
+
+    def request_pause(self) -> None:
+        """Ask for a pause at the next boundary."""
+
+    def request_abort(self, reason: str) -> None:
+        """Ask for a clean abort at the next boundary, for ``reason``."""
 
 
 @contextmanager
-def handling_signals(runner: Runner, interactive: bool,
+def handling_signals(runner: Interruptible, interactive: bool,
                      notify: Callable[[str], None]) -> Iterator[None]:
     """Route SIGINT and SIGTERM to ``runner`` for the duration of the block.
 

@@ -89,6 +89,10 @@ def assemble(contents: JournalContents) -> RunData:
     for entry in contents:
         kind, body = entry.kind, entry.data
         if kind == "run_started":
+            if body.get("record") == "daq":
+                raise SealError(f"{contents.path} is a data-acquisition journal, not a "
+                                "calibration run: rebuild its data file with `metrolab daq "
+                                "recover`")
             run.update(body)
             run["run_id"] = contents.run_id
         elif kind == "instrument":

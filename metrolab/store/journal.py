@@ -54,10 +54,11 @@ _DECODER = json.JSONDecoder()
 # the C scanner: one JSON value from a position (typeshed types its argument wrongly)
 _SCAN = json.scanner.make_scanner(_DECODER)  # type: ignore[arg-type]
 
-#: the entry kinds of docs/interfaces.md, section "Store"
+#: the entry kinds of docs/interfaces.md, section "Store" (``samples``: a block of rows of a
+#: data-acquisition run, metrolab.daq)
 ENTRY_KINDS: frozenset[str] = frozenset(
     {"run_started", "instrument", "environment", "point_started", "reading",
-     "point_result", "event", "run_ended"}
+     "point_result", "event", "run_ended", "samples"}
 )
 
 

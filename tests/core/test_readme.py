@@ -17,7 +17,8 @@ PRINTED_RESOURCE = "TCPIP0::127.0.0.1::5025::SOCKET"
 
 def _python_example() -> str:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    assert len(blocks) == 1, "the README holds one Python example"
+    # the instrument example, then the data-acquisition one (tests/daq/test_readme_daq.py)
+    assert len(blocks) == 2, "the README holds two Python examples"
     return blocks[0]
 
 
