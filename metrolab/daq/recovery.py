@@ -11,7 +11,6 @@ journalled end is left as it is.
 
 from __future__ import annotations
 
-import fcntl
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from metrolab.store import durable
 from metrolab.store.assemble import to_epoch
 from metrolab.store.errors import JournalError, JournalLockedError
 from metrolab.store.journal import JournalEntry, read_journal
+from metrolab.store.locking import is_locked
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,17 +47,11 @@ class DaqRecovery:
 
 def _refuse_live(journal: Path) -> None:
     """Raise :class:`JournalLockedError` if a running acquisition holds ``journal``."""
-    try:
-        fd = os.open(journal, os.O_RDONLY)
-    except OSError as exc:
-        raise DaqFileError(f"cannot open journal {journal}: {exc.strerror or exc}") from exc
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
+    if not journal.is_file():
+        raise DaqFileError(f"cannot open journal {journal}: no such file")
+    if is_locked(journal):
         raise JournalLockedError(f"journal {journal} is being written by a running "
-                                 "acquisition; stop it first") from exc
-    finally:
-        os.close(fd)
+                                 "acquisition; stop it first")
 
 
 def data_path_for(journal: Path, run: JournalledRun) -> Path:
