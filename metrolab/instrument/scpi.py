@@ -363,5 +363,5 @@ def is_serial_resource(resource: str, options: dict[str, Any]) -> bool:
     return (
         options.get("backend") == "serial"
         or upper.startswith("ASRL")
-        or not upper.startswith(("TCPIP", "GPIB", "USB", "VXI", "PXI"))
+        or not upper.startswith(("TCPIP", "GPIB", "USB", "VXI", "PXI", "SIM::"))
     )

@@ -104,3 +104,18 @@ def test_resync_sends_the_token_as_the_driver_declares(compound: bool, first: li
     Driver(transport).resynchronise()
     token = transport.sent[0].split()[1].split(";")[0]
     assert transport.sent == [*(m.format(t=token) for m in first), "*ESE 0"]
+
+
+@pytest.mark.parametrize(("resource", "serial"), [
+    ("SIM::Keysight34465ASimulator::3::INSTR", False),  # in-process: no RS-232 handshake
+    ("TCPIP0::127.0.0.1::5025::SOCKET", False),
+    ("GPIB0::22::INSTR", False),
+    ("ASRL/dev/pts/3::INSTR", True),
+    ("/dev/ttyUSB0", True),
+])
+def test_only_serial_ports_count_as_serial(resource: str, serial: bool) -> None:
+    """An in-process simulator (SIM::) was taken for a serial port, so the 34401A driver
+    sent SYST:REM to it and left error -113 on a 34465A (found by the daq work)."""
+    from metrolab.instrument.scpi import is_serial_resource
+
+    assert is_serial_resource(resource, {}) is serial
