@@ -7,16 +7,15 @@ needs that the record lacks is an error naming the record field, never a guess.
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
 import pint
 
+from metrolab.certificates.caveats import marked_caveats
 from metrolab.certificates.circumstances import deviations, is_simulated, notices
 from metrolab.certificates.content import (
     STANDARD_NOTES,
@@ -296,9 +295,14 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
                     if point.result)
     if not results:
         raise CertificateError(f"record {record.path.name} holds no point results to certify")
+    identified = Item(str(item.get("manufacturer", "")), str(item.get("model", "")),
+                      str(item.get("serial", "")), str(item.get("description", "")),
+                      str(item.get("condition", "")), _dut_firmware(record.instruments),
+                      str(item.get("asset", "")))
+    equipment = _equipment(record.instruments, start.date(), end.date())
     results, notes = marked_caveats(
         results, [tuple((p.result or {}).get("caveats") or ()) for p in record.points
-                  if p.result])
+                  if p.result], identified, equipment)
     return CertificateContent(
         certificate_id=record.certificate_id,
         laboratory=Laboratory(
@@ -309,15 +313,12 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
         customer=Party(str(customer.get("name", "")), str(customer.get("address", "")),
                        str(customer.get("contact", ""))),
         location=str(run.get("location") or "laboratory"),
-        item=Item(str(item.get("manufacturer", "")), str(item.get("model", "")),
-                  str(item.get("serial", "")), str(item.get("description", "")),
-                  str(item.get("condition", "")), _dut_firmware(record.instruments),
-                  str(item.get("asset", ""))),
+        item=identified,
         dates=Dates(
             performance_start=start, performance_end=end,
             issue=None if is_draft or approval.approved_at is None
             else approval.approved_at.date(),
-            receipt=_day(run.get("receipt_date")),
+            receipt=_day(item.get("received") or run.get("receipt_date")),
         ),
         method=Method(
             procedure=str(procedure.get("name", "")), version=str(procedure.get("version", "")),
@@ -326,7 +327,7 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
             config_hash=str(run.get("config_hash", "")),
         ),
         environment=_environment(record.environment),
-        equipment=_equipment(record.instruments, start.date(), end.date()),
+        equipment=equipment,
         results=results,
         decision_rule=DecisionRule(
             rule=rule_name, parameters=flatten_parameters(rule.get("parameters")),
@@ -345,27 +346,3 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
         notices=notices(record, draft=is_draft, requested=draft, approved=approval.approved),
         curve=fitted_curve(record.events),
     )
-
-
-def marked_caveats(
-    results: Sequence[ResultPoint], caveats: Sequence[Sequence[str]]
-) -> tuple[tuple[ResultPoint, ...], tuple[str, ...]]:
-    """Return (the results with their note marks, one note per distinct caveat).
-
-    ``caveats[i]`` are the caveats recorded with ``results[i]``: specification data used
-    without being verified against the manufacturer's table (``AccuracySpec.caveat``).
-    Each distinct caveat becomes note [k], and every result resting on it is marked [k].
-    """
-    marks: dict[str, int] = {}
-    marked = []
-    for result, own in zip(results, caveats, strict=True):
-        numbers = tuple(marks.setdefault(str(c), len(marks) + 1) for c in own)
-        marked.append(dataclasses.replace(result, note_marks=numbers) if numbers else result)
-    counts = Counter(n for r in marked for n in r.note_marks)
-    notes = tuple(
-        f"[{k}] Specification data not yet verified against the manufacturer's published "
-        f"table was used for the {counts[k]} result(s) marked [{k}]: {caveat}. Their "
-        "tolerance limits or reference uncertainties are provisional."
-        for caveat, k in marks.items()
-    )
-    return tuple(marked), notes

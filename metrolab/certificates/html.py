@@ -1,4 +1,9 @@
-"""Render a certificate as one self-contained HTML page (styles and plots inline)."""
+"""Render a certificate as one self-contained HTML page (styles and charts inline).
+
+The page draws the blocks of :func:`~metrolab.certificates.document.certificate_document`,
+the same blocks the PDF draws; charts are SVG, embedded as ``data:image/svg+xml`` images
+(vector graphics, and no clash between the element ids of several charts).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,10 @@ from pathlib import Path
 
 import jinja2
 
-from metrolab.certificates import corrections, wording
 from metrolab.certificates.atomic import write_atomically
 from metrolab.certificates.content import CertificateContent
+from metrolab.certificates.document import Document, certificate_document
 from metrolab.certificates.plots import Plot, error_plots
-from metrolab.certificates.reported import reported_conditions, reported_points
 
 
 @functools.cache
@@ -23,46 +27,22 @@ def _template() -> jinja2.Template:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    environment.filters["svg_data"] = lambda svg: base64.b64encode(svg).decode("ascii")
     return environment.get_template("certificate.html.j2")
 
 
 def html_text(content: CertificateContent, plots: list[Plot] | None = None) -> str:
     """Return the certificate as HTML text (UTF-8, no external resources).
 
-    ``plots`` are the error plots of ``content`` if the caller already drew them.
+    ``plots`` are the charts of ``content`` if the caller already drew them.
     """
-    points = reported_points(content)
-    results = [
-        (phase, [p for p in points if p.phase == phase]) for phase in content.phases()
-    ]
-    images = [
-        {"title": plot.title, "data": base64.b64encode(plot.png).decode("ascii")}
-        for plot in (error_plots(content) if plots is None else plots)
-    ]
-    return _template().render(
-        c=content,
-        when=wording.when,
-        signature_statement=wording.signature_statement,
-        validity=wording.standard_validity,
-        amendment=wording.amendment_statement(content),
-        missing=wording.missing_statement(content),
-        shown=wording.shown,
-        correction_rows=corrections.correction_rows(content)
-        if corrections.has_corrections(content) else [],
-        curve=None if content.curve is None else {
-            "expression": corrections.curve_expression(content.curve),
-            "coefficients": corrections.coefficient_rows(content.curve),
-            "values": corrections.curve_rows(content), "k": f"{corrections.CURVE_K:g}"},
-        no_environment=wording.NO_ENVIRONMENT,
-        traceability=wording.traceability_statement(content),
-        decision_rule=wording.decision_rule_statement(content),
-        uncertainty_statement=wording.UNCERTAINTY_STATEMENT,
-        conditions=reported_conditions(content),
-        results=results,
-        points=points,
-        plots=images,
-        end_mark=wording.end_mark(content),
-    )
+    return render_html(certificate_document(
+        content, error_plots(content) if plots is None else plots))
+
+
+def render_html(document: Document) -> str:
+    """Return ``document`` as HTML text."""
+    return _template().render(d=document)
 
 
 def write_html(content: CertificateContent, path: Path) -> Path:

@@ -1,7 +1,11 @@
 """Render a certificate as PDF with reportlab (pure pip dependencies).
 
-Every page carries the certificate number and "Page x of y" in its header and footer;
-the last flowable is the end-of-certificate mark; an unapproved record gets a DRAFT
+The PDF draws the blocks of :func:`~metrolab.certificates.document.certificate_document`,
+the same blocks the HTML page draws, so the two say the same thing; charts stay vector
+graphics (their SVG converted to reportlab drawing operations by svglib). Table columns
+are sized to their contents, so a number is never split across lines in a cell. Every
+page carries the certificate number and "Page x of y" in its header and footer; the last
+flowable is the end-of-certificate mark; an unapproved record gets a DRAFT
 watermark on every page. The total page count is known only after layout, so finished
 pages are held back by the canvas and decorated when the document is saved.
 """
@@ -21,24 +25,35 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
-    Image,
     KeepTogether,
     PageTemplate,
     Paragraph,
     Table,
     TableStyle,
 )
+from svglib.svglib import svg2rlg
 
-from metrolab.certificates import corrections, wording
 from metrolab.certificates.atomic import write_atomically
 from metrolab.certificates.content import CertificateContent
+from metrolab.certificates.document import (
+    Block,
+    Chart,
+    Document,
+    Fields,
+    Grid,
+    Heading,
+    Text,
+    certificate_document,
+)
+from metrolab.certificates.errors import CertificateError
 from metrolab.certificates.plots import Plot, error_plots
-from metrolab.certificates.reported import reported_conditions, reported_points
 
 _MARGIN = 18 * mm
 _STYLES = getSampleStyleSheet()
@@ -46,6 +61,10 @@ _BODY = ParagraphStyle("body", parent=_STYLES["BodyText"], fontSize=9, leading=1
 _SMALL = ParagraphStyle("small", parent=_BODY, fontSize=7, leading=8.5)
 _H1 = ParagraphStyle("h1", parent=_STYLES["Title"], fontSize=16)
 _H2 = ParagraphStyle("h2", parent=_STYLES["Heading2"], fontSize=11, spaceBefore=8, spaceAfter=3)
+_H3 = ParagraphStyle("h3", parent=_STYLES["Heading3"], fontSize=9.5, spaceBefore=6, spaceAfter=2)
+#: room a heading needs below it, else it starts the next page (no heading alone at the foot)
+_ROOM_AFTER_HEADING = 35 * mm
+_SMALL_BOLD = ParagraphStyle("small-bold", parent=_SMALL, fontName="Helvetica-Bold")
 _BOXED = ParagraphStyle(
     "boxed", parent=_BODY, borderColor=colors.black, borderWidth=1, borderPadding=4,
     spaceBefore=6, spaceAfter=6, fontName="Helvetica-Bold",
@@ -67,16 +86,60 @@ def _p(text: str, style: ParagraphStyle = _BODY) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
-def _table(rows: list[list[str]], widths: list[float] | None = None) -> Table:
-    cells = [[_p(cell, _SMALL) for cell in row] for row in rows]
-    table = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    table.setStyle(_GRID)
+_STYLE_OF = {"body": _BODY, "small": _SMALL, "notice": _BOXED, "end": _END}
+_HEADING_OF = {1: _H1, 2: _H2, 3: _H3}
+_CELL_FONT, _HEADER_FONT, _CELL_SIZE, _PADDING = "Helvetica", "Helvetica-Bold", 7, 4.0
+
+
+def _natural(text: str, font: str = _CELL_FONT) -> float:
+    """Return the width of ``text`` on one line of a cell, padding included (points)."""
+    return max(stringWidth(line, font, _CELL_SIZE) for line in text.split("\n")) \
+        + _PADDING + 1
+
+
+def _shortest(text: str, font: str = _CELL_FONT) -> float:
+    """Return the width of the longest word of ``text``: narrower, a cell would split it."""
+    return max(_natural(word, font) for word in text.split() or [""])
+
+
+def column_widths(grid: Grid, available: float) -> list[float]:
+    """Return column widths (points) that fit ``available``: each column as wide as its
+    longest cell where possible; numeric columns never narrower than their longest
+    number (a number is not wrapped), text columns down to their longest word."""
+    columns = list(zip(grid.header, *grid.rows, strict=True))
+    natural = [max(_natural(cell) for cell in column[1:] or [""]) for column in columns]
+    heads = [_shortest(column[0], _HEADER_FONT) for column in columns]
+    natural = [max(n, h) for n, h in zip(natural, heads, strict=True)]
+    minimum = [n if i in grid.numeric else max([h, *(_shortest(c) for c in column[1:])])
+               for i, (n, h, column) in enumerate(zip(natural, heads, columns, strict=True))]
+    total = sum(natural)
+    if total <= available:
+        return [n * available / total for n in natural]
+    slack = sum(n - m for n, m in zip(natural, minimum, strict=True))
+    excess = total - available
+    if slack <= 0:
+        return [m * available / sum(minimum) for m in minimum]
+    share = min(1.0, excess / slack)
+    return [n - (n - m) * share for n, m in zip(natural, minimum, strict=True)]
+
+
+def _grid(grid: Grid, available: float) -> Table:
+    widths = column_widths(grid, available)
+    header = [_p(cell, _SMALL_BOLD) for cell in grid.header]
+    rows = [[cell if i in grid.numeric else _p(cell, _SMALL) for i, cell in enumerate(row)]
+            for row in grid.rows]
+    table = Table([header, *rows], colWidths=widths, repeatRows=1, hAlign="LEFT",
+                  spaceBefore=3, spaceAfter=3)
+    style = TableStyle(list(_GRID.getCommands()))
+    for column in grid.numeric:
+        style.add("ALIGN", (column, 1), (column, -1), "RIGHT")
+    table.setStyle(style)
     return table
 
 
-def _key_values(rows: list[tuple[str, str]]) -> Table:
-    table = Table([[_p(k, _SMALL), _p(v, _SMALL)] for k, v in rows],
-                  colWidths=[40 * mm, 130 * mm], hAlign="LEFT")
+def _fields(fields: Fields) -> Table:
+    table = Table([[_p(k, _SMALL), _p(v, _SMALL)] for k, v in fields.rows],
+                  colWidths=[40 * mm, 134 * mm], hAlign="LEFT")
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
         ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#e8e8e8")),
@@ -85,157 +148,45 @@ def _key_values(rows: list[tuple[str, str]]) -> Table:
     return table
 
 
-def _story(content: CertificateContent, plots: list[Plot]) -> list[Flowable]:
-    c = content
-    story: list[Flowable] = [_p(c.title, _H1), _p(f"Certificate number: {c.certificate_id}")]
-    story += [_p(notice, _BOXED) for notice in c.notices]
-    amendment = wording.amendment_statement(c)
-    if amendment:
-        story.append(_p(amendment, _BOXED))
-    missing = wording.missing_statement(c)
-    if missing:
-        story.append(_p(missing, _BOXED))
-    lab = c.laboratory
-    show = wording.shown
-    lab_text = f"{show(lab.name)}\n{show(lab.address)}"
-    if lab.accreditation:
-        lab_text += f"\nAccreditation: {lab.accreditation}"
-    customer_text = f"{show(c.customer.name)}\n{show(c.customer.address)}"
-    if c.customer.contact:
-        customer_text += f"\n{c.customer.contact}"
-    story += [
-        _p("Calibration laboratory", _H2), _p(lab_text),
-        _p(f"Place of calibration: {c.location}"),
-        _p("Customer", _H2), _p(customer_text),
-        _p("Item calibrated", _H2),
-        _key_values([
-            ("Description", c.item.description or "—"),
-            ("Manufacturer", show(c.item.manufacturer)),
-            ("Model", show(c.item.model)),
-            ("Serial number", show(c.item.serial)),
-            ("Asset number", c.item.asset or "—"),
-            ("Firmware", c.item.firmware or "—"),
-            ("Condition", c.item.condition or "—"),
-        ]),
-        _p("Dates", _H2),
-        _key_values([
-            ("Date of receipt", wording.when(c.dates.receipt)),
-            ("Calibration performed", f"{wording.when(c.dates.performance_start)} to "
-                                      f"{wording.when(c.dates.performance_end)}"),
-            ("Date of issue", wording.when(c.dates.issue) if c.dates.issue
-             else "not issued (draft)"),
-        ]),
-        _p("Method", _H2),
-        _p(f"Procedure: {c.method.procedure}, version {c.method.version}. Software: "
-           f"{c.method.software_name} {c.method.software_version}"
-           + (f" (configuration {c.method.config_hash})" if c.method.config_hash else "") + "."),
-        _p("Deviations from the method: "
-           + ("; ".join(c.method.deviations) if c.method.deviations else "none") + "."),
-        _p("Equipment used", _H2),
-        _table([["Role", "Equipment", "Manufacturer / model", "Serial", "Firmware"]]
-               + [[e.role, e.name, f"{e.manufacturer} {e.model}", e.serial, e.firmware or "—"]
-                  for e in c.equipment],
-               widths=[22 * mm, 45 * mm, 45 * mm, 30 * mm, 28 * mm]),
-        _p("Environmental conditions", _H2),
-        _table([["Quantity", "Mean", "Minimum", "Maximum", "Unit"]]
-               + [[e.name, e.mean, e.minimum, e.maximum, e.unit]
-                  for e in reported_conditions(c)]) if c.environment
-        else _p(wording.NO_ENVIRONMENT),
-        _p("Traceability", _H2), _p(wording.traceability_statement(c)),
-        _table([["Standard", "Manufacturer / model", "Serial", "Certificate", "Issuer",
-                 "Calibrated", "Due", "Validity"]]
-               + [[s.name, f"{s.manufacturer} {s.model}", s.serial,
-                   f"{s.certificate_id}\nSHA-256 {s.certificate_sha256}", s.issuer,
-                   wording.when(s.calibration_date), wording.when(s.due_date),
-                   wording.standard_validity(s)] for s in c.standards],
-               widths=[24 * mm, 26 * mm, 16 * mm, 44 * mm, 20 * mm, 15 * mm, 15 * mm, 14 * mm]),
-        _p("Decision rule and statements of conformity", _H2),
-        _p(wording.decision_rule_statement(c)),
-        _p("Results", _H2), _p(wording.UNCERTAINTY_STATEMENT),
-    ]
-    points = reported_points(c)
-    widths = [11, 12, 12, 17, 17, 7, 12, 10, 9, 8, 8, 20, 16, 11]
-    for phase in c.phases():
-        rows = [r for r in points if r.phase == phase]
-        story.append(_p(f"{rows[0].phase_text} results", _STYLES["Heading3"]))
-        story.append(_table(
-            [["Function", "Range", "Nominal", "Reference", "Indication", "Unit", "Error", "U",
-              "Error unit", "k", "p", "Tolerance of error", "Statement", "P(conf.)"]]
-            + [[r.function_marked, r.range, r.nominal_text, r.reference, r.value, r.unit,
-                r.error, r.U, r.error_unit, r.k, r.coverage_probability,
-                f"{r.tolerance_lower or '—'} to {r.tolerance_upper or '—'}",
-                r.statement_text, r.probability_of_conformity or "—"] for r in rows],
-            widths=[w * mm for w in widths],
-        ))
-    story += _corrections(c)
-    story.append(_p("Decision details", _STYLES["Heading3"]))
-    story.append(_p("Acceptance limits of the error and the numbers behind each statement "
-                    "(probabilities as fractions; — where not evaluated).", _SMALL))
-    story.append(_table(
-        [["Phase", "Function", "Range", "Nominal", "Acceptance limits of error", "Error unit",
-          "Statement", "P(conf.)", "Specific risk", "PFA", "PFR", "TUR"]]
-        + [[r.phase_text, r.function_marked, r.range, r.nominal_text,
-            f"{r.acceptance_lower or '—'} to {r.acceptance_upper or '—'}", r.error_unit,
-            r.statement_text, r.probability_of_conformity or "—", r.specific_risk or "—",
-            r.pfa or "—", r.pfr or "—", r.tur or "—"] for r in points],
-        widths=[w * mm for w in (13, 11, 12, 11, 26, 8, 17, 13, 17, 13, 13, 11)],
-    ))
-    for plot in plots:
-        image = Image(io.BytesIO(plot.png), width=160 * mm, height=67.5 * mm)
-        story.append(KeepTogether([
-            image, _p(f"Error against tolerance: {plot.title}. Bars show U.", _SMALL),
-        ]))
-    story += [_p("Notes", _H2)] + [_p(f"• {note}") for note in c.notes]
-    approval = c.approval
-    checked = approval.checked_by or "—"
-    if approval.checked_at:
-        checked += f" on {wording.when(approval.checked_at)}"
-    approved = approval.approved_by or "not approved"
-    if approval.approved_at:
-        approved += f" on {wording.when(approval.approved_at)}"
-    story.append(KeepTogether([
-        _p("Authorisation", _H2),
-        _key_values([
-            ("Calibrated by", wording.shown(approval.performed_by)),
-            ("Checked by", checked),
-            ("Approved by", approved),
-            ("Record", f"SHA-256 {c.record_sha256}"),
-            *[("Signature", wording.signature_statement(s)) for s in approval.signatures],
-        ]),
-        _p(wording.end_mark(c), _END),
-    ]))
-    return story
+def _chart(chart: Chart, available: float) -> Flowable:
+    """Return the chart as a vector drawing scaled to the frame, with its caption."""
+    drawing = svg2rlg(io.BytesIO(chart.svg))
+    if drawing is None:
+        raise CertificateError(f"the chart {chart.caption!r} could not be converted to PDF")
+    scale = available / drawing.width
+    drawing.width, drawing.height = drawing.width * scale, drawing.height * scale
+    drawing.scale(scale, scale)
+    drawing.hAlign = "LEFT"
+    return KeepTogether([drawing, _p(chart.caption, _SMALL)])
 
 
-def _corrections(c: CertificateContent) -> list[Flowable]:
-    """Return the corrections and calibration-curve part (sensor calibrations), or nothing."""
-    if not corrections.has_corrections(c):
-        return []
-    story: list[Flowable] = [_p("Corrections", _STYLES["Heading3"]),
-                             _p("C = −E is added to the indication; U as in the results.",
-                                _SMALL),
-                             _table(corrections.correction_rows(c))]
-    if c.curve is not None:
-        story += [_p("Calibration curve", _STYLES["Heading3"]),
-                  _p(corrections.curve_expression(c.curve)),
-                  _table(corrections.coefficient_rows(c.curve)),
-                  _p(f"Values of the curve at the calibration points, with U from the "
-                     f"coefficients' covariance (k = {corrections.CURVE_K:g}):", _SMALL),
-                  _table(corrections.curve_rows(c))]
-    return story
+def _flowables(block: Block, available: float) -> list[Flowable]:
+    """Return the reportlab flowables that draw ``block``."""
+    if isinstance(block, Heading):
+        heading = _p(block.text, _HEADING_OF[block.level])
+        return [heading] if block.level == 1 else [CondPageBreak(_ROOM_AFTER_HEADING), heading]
+    if isinstance(block, Text):
+        return [_p(block.text, _STYLE_OF[block.style])]
+    if isinstance(block, Fields):
+        return [_fields(block)]
+    if isinstance(block, Grid):
+        return [_grid(block, available)]
+    if isinstance(block, Chart):
+        return [_chart(block, available)]
+    return [KeepTogether([f for inner in block.blocks for f in _flowables(inner, available)])]
 
 
-def _decorate(canvas: Canvas, content: CertificateContent, page: int, total: int) -> None:
+def _decorate(canvas: Canvas, document: Document, page: int, total: int) -> None:
     """Draw header, footer ("Page x of y", certificate number) and, for a draft, the
     translucent DRAFT watermark over the finished content of one page."""
     width, height = A4
-    marker = f"Certificate {content.certificate_id}"
+    marker = document.marker
     pages = f"Page {page} of {total}"
     canvas.saveState()
     canvas.setFont("Helvetica", 8)
-    canvas.drawString(_MARGIN, height - 12 * mm, content.laboratory.name)
+    canvas.drawString(_MARGIN, height - 12 * mm, document.laboratory)
     canvas.drawRightString(width - _MARGIN, height - 12 * mm, f"{marker} · {pages}")
-    mark = content.watermark
+    mark = document.watermark
     canvas.drawString(_MARGIN, 10 * mm, marker + (f"  {mark}" if mark else ""))
     canvas.drawRightString(width - _MARGIN, 10 * mm, pages)
     if mark:
@@ -247,7 +198,7 @@ def _decorate(canvas: Canvas, content: CertificateContent, page: int, total: int
     canvas.restoreState()
 
 
-def _canvas_maker(content: CertificateContent) -> type[Canvas]:
+def _canvas_maker(document: Document) -> type[Canvas]:
     """Return a Canvas class that holds pages back until the total is known.
 
     Each finished page's state is kept instead of being emitted; on save every page is
@@ -258,6 +209,8 @@ def _canvas_maker(content: CertificateContent) -> type[Canvas]:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._held_pages: list[dict[str, Any]] = []
+            created = document.created.strftime("D:%Y%m%d%H%M%S+00'00'")
+            self.setDateFormatter(lambda *_: created)
 
         def showPage(self) -> None:
             self._held_pages.append(dict(self.__dict__))
@@ -267,7 +220,7 @@ def _canvas_maker(content: CertificateContent) -> type[Canvas]:
             total = len(self._held_pages)
             for number, state in enumerate(self._held_pages, start=1):
                 self.__dict__.update(state)
-                _decorate(self, content, number, total)
+                _decorate(self, document, number, total)
                 super().showPage()
             super().save()
 
@@ -275,24 +228,31 @@ def _canvas_maker(content: CertificateContent) -> type[Canvas]:
 
 
 def pdf_bytes(content: CertificateContent, plots: list[Plot] | None = None) -> bytes:
-    """Return the certificate as PDF bytes (A4; reproducible for the same content).
+    """Return the certificate as PDF bytes (A4; the same content gives the same bytes).
 
-    ``plots`` are the error plots of ``content`` if the caller already drew them.
+    ``plots`` are the charts of ``content`` if the caller already drew them. The
+    document's CreationDate is the moment of approval (the date of issue), or for a
+    draft the end of the calibration.
     """
-    plots = error_plots(content) if plots is None else plots
+    document = certificate_document(content, error_plots(content) if plots is None else plots)
+    return render_pdf(document)
+
+
+def render_pdf(document: Document) -> bytes:
+    """Return ``document`` drawn as PDF bytes (A4)."""
     buffer = io.BytesIO()
-    document = BaseDocTemplate(
+    template = BaseDocTemplate(
         buffer, pagesize=A4, leftMargin=_MARGIN, rightMargin=_MARGIN,
-        topMargin=20 * mm, bottomMargin=18 * mm,
-        title=f"{content.title} {content.certificate_id}",
-        author=content.laboratory.name, subject=content.certificate_id,
+        topMargin=20 * mm, bottomMargin=18 * mm, title=document.title,
+        author=document.laboratory, subject=document.certificate_id,
         creator="metrolab", invariant=1,
     )
-    frame = Frame(document.leftMargin, document.bottomMargin, document.width, document.height,
-                  id="body")
-    document.addPageTemplates([PageTemplate(id="certificate", frames=[frame])])
+    frame = Frame(template.leftMargin, template.bottomMargin, template.width, template.height,
+                  leftPadding=0, rightPadding=0, id="body")
+    template.addPageTemplates([PageTemplate(id="certificate", frames=[frame])])
+    story = [f for block in document.blocks for f in _flowables(block, template.width)]
     with _binary_streams():
-        document.build(_story(content, plots), canvasmaker=_canvas_maker(content))
+        template.build(story, canvasmaker=_canvas_maker(document))
     return buffer.getvalue()
 
 

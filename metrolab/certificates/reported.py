@@ -22,9 +22,14 @@ from metrolab.certificates.content import (
 )
 from metrolab.certificates.dsi_units import dsi_unit
 from metrolab.certificates.rounding import (
+    Reported,
+    difference,
+    format_percent,
     format_plain,
     format_probability,
     format_trimmed,
+    reported_uncertainty,
+    round_at,
     round_like,
     round_reported,
 )
@@ -74,6 +79,8 @@ class ReportedPoint:
     acceptance_lower: str | None
     acceptance_upper: str | None
     specific_risk: str | None
+    #: the specific risk as a percentage, one format for every point ("< 0.0001 %")
+    specific_risk_text: str
     pfa: str | None
     pfr: str | None
     tur: str | None
@@ -102,13 +109,36 @@ class ReportedPoint:
 NO_RANGE = "—"
 
 
+def _is_offset(unit: Any) -> bool:
+    """Return True for a unit on an offset scale (°C: 0 °C is 273.15 K)."""
+    return bool(ureg.Quantity(0.0, unit).to_base_units().magnitude != 0)
+
+
 def value_unit(point: ResultPoint) -> Any:
-    """Return the unit nominal, reference and indication are printed in: the error's unit,
-    or the reference's own when that is an offset scale (°C: a temperature is not printed
-    in kelvin because its error is a difference in kelvin)."""
+    """Return the unit nominal, reference and indication are printed in.
+
+    An engineering unit sized to the nominal value (100 mV, 10 mA, 10 MΩ: the SI prefix
+    that puts it between 1 and 1000); at a zero the unit of the error (308 nA rather
+    than 0.000000308 A). A temperature stays on its own offset scale (°C), since its
+    error is a difference in kelvin.
+    """
     reference = point.reference.units
-    offset = ureg.Quantity(0.0, reference).to_base_units().magnitude != 0  # 0 °C = 273.15 K
-    return reference if offset else point.error.units
+    if _is_offset(reference):
+        return reference
+    nominal = abs(float(point.nominal.to(point.error.units).magnitude))
+    if nominal == 0 or not math.isfinite(nominal):
+        return error_unit(point.U.to(point.error.units))
+    return error_unit(ureg.Quantity(nominal, point.error.units))
+
+
+def _decade(unit: Any, e_unit: Any) -> int | None:
+    """Return n when one ``unit`` (as a difference) is 10**n ``e_unit``, else None."""
+    one = ureg.Quantity(1.0, unit) - ureg.Quantity(0.0, unit)  # a difference on any scale
+    ratio = float(one.to(e_unit).magnitude)
+    if ratio <= 0 or not math.isfinite(ratio):
+        return None
+    n = round(math.log10(ratio))
+    return n if math.isclose(ratio, 10.0**n, rel_tol=1e-9) else None
 
 
 #: units whose SI-prefixed forms have D-SI macros (the error column may use any of them)
@@ -135,20 +165,51 @@ def error_unit(U: pint.Quantity) -> Any:
     return compact.units
 
 
+@dataclass(frozen=True, slots=True)
+class _Digits:
+    """Reference, indication, error and U of one point as printed."""
+
+    reference: str
+    value: str
+    error: str
+    U: str
+
+
+def reported_digits(point: ResultPoint, unit: Any, e_unit: Any) -> _Digits:
+    """Return reference, indication, error and U as printed, by one rounding rule.
+
+    U keeps two significant digits in ``e_unit`` (ILAC-P14, GUM 7.2.6); reference and
+    indication are rounded in ``unit`` to the same decimal place; the error is the
+    printed indication less the printed reference, so a reader who subtracts the printed
+    columns gets the printed error (1000.008 V - 1000.000 V is 8 mV, never 9 mV).
+    """
+    U = float(point.U.to(e_unit).magnitude)
+    reference = float(point.reference.to(unit).magnitude)
+    value = float(point.value.to(unit).magnitude)
+    decade = _decade(unit, e_unit)
+    if not math.isfinite(U) or U <= 0 or decade is None:  # no common decimal place
+        error = round_reported(float(point.error.to(e_unit).magnitude), U)
+        u_same = float(point.U.to(point.error.units).magnitude)
+        return _Digits(round_reported(reference, u_same).value,
+                       round_reported(value, u_same).value, error.value, error.uncertainty)
+    u_text, exponent = reported_uncertainty(U)
+    place = exponent - decade
+    reference_text, value_text = round_at(reference, place), round_at(value, place)
+    return _Digits(reference_text, value_text,
+                   difference(value_text, reference_text, decade), u_text)
+
+
 def report_point(point: ResultPoint) -> ReportedPoint:
     """Return the reported text of ``point``.
 
-    Nominal, reference and indication are in the unit of the point's error (the
-    measurand's unit; an offset scale such as °C stays in its own) to the decimal place
-    of U; error, U and the limits are in :func:`error_unit`, U to two significant digits.
+    Nominal, reference and indication are in :func:`value_unit` (an engineering unit);
+    error, U and the limits in :func:`error_unit`, U to two significant digits and
+    everything else to U's decimal place (:func:`reported_digits`).
     """
     unit = value_unit(point)
-    U_value = float(point.U.to(point.error.units).magnitude)
-    value = round_reported(float(point.value.to(unit).magnitude), U_value)
-    reference = round_reported(float(point.reference.to(unit).magnitude), U_value)
     e_unit = error_unit(point.U.to(point.error.units))
-    err = round_reported(float(point.error.to(e_unit).magnitude),
-                         float(point.U.to(e_unit).magnitude))
+    digits = reported_digits(point, unit, e_unit)
+    err = Reported(digits.error, digits.U)
     lower = _in(point.tolerance_lower, e_unit)
     upper = _in(point.tolerance_upper, e_unit)
     conformity = point.conformity
@@ -161,6 +222,7 @@ def report_point(point: ResultPoint) -> ReportedPoint:
     compact_range = None if point.range is None else point.range.to(error_unit(point.range))
     acceptance_lower = _in(conformity.acceptance_lower, e_unit) if conformity else None
     acceptance_upper = _in(conformity.acceptance_upper, e_unit) if conformity else None
+    risk = conformity.specific_risk if conformity else None
     return ReportedPoint(
         point_id=point.point_id,
         phase=point.phase,
@@ -171,15 +233,15 @@ def report_point(point: ResultPoint) -> ReportedPoint:
         frequency=None if frequency is None else format_trimmed(float(frequency.magnitude), 6),
         frequency_unit=None if frequency is None else unit_symbol(frequency),
         frequency_dsi_unit=None if frequency is None else dsi_unit(str(frequency.units)),
-        unit=unit_symbol(point.reference.to(unit)),
+        unit=unit_symbol(ureg.Quantity(1.0, unit)),
         dsi_unit=dsi_unit(str(unit)),
         error_unit=unit_symbol(point.U.to(e_unit)),
         error_dsi_unit=dsi_unit(str(e_unit)),
         nominal=format_trimmed(float(point.nominal.to(unit).magnitude), 9),
-        reference=reference.value,
-        value=value.value,
-        error=err.value,
-        U=err.uncertainty,
+        reference=digits.reference,
+        value=digits.value,
+        error=digits.error,
+        U=digits.U,
         k=format_trimmed(point.k, 3),
         coverage_probability=format_trimmed(point.coverage_probability, 4),
         tolerance_lower=None if lower is None else round_like(lower, err),
@@ -190,6 +252,7 @@ def report_point(point: ResultPoint) -> ReportedPoint:
         acceptance_lower=None if acceptance_lower is None else round_like(acceptance_lower, err),
         acceptance_upper=None if acceptance_upper is None else round_like(acceptance_upper, err),
         specific_risk=number("specific_risk", 3),
+        specific_risk_text="—" if risk is None else format_percent(risk),
         pfa=number("pfa", 3),
         pfr=number("pfr", 3),
         tur=None if conformity is None or conformity.tur is None
@@ -213,9 +276,12 @@ class ReportedCondition:
 def report_condition(condition: InfluenceCondition) -> ReportedCondition:
     """Return mean, minimum and maximum of ``condition`` to 4 significant digits."""
     unit = condition.mean.units
+    symbol = unit_symbol(condition.mean)
+    if condition.name == "Relative humidity" and symbol == "%":
+        symbol = "%rh"  # a percentage of saturation, not of anything else
     return ReportedCondition(
         name=condition.name,
-        unit=unit_symbol(condition.mean),
+        unit=symbol,
         dsi_unit=dsi_unit(str(unit)),
         mean=format_plain(float(condition.mean.magnitude), 4),
         minimum=format_plain(float(condition.minimum.to(unit).magnitude), 4),

@@ -25,6 +25,18 @@ def _quantum(uncertainty: float, significant: int) -> Decimal:
     return Decimal(1).scaleb(magnitude - significant + 1)
 
 
+def reported_uncertainty(uncertainty: float, significant: int = 2) -> tuple[str, int]:
+    """Return (U as text to ``significant`` significant digits, rounded half up, and the
+    decimal exponent of its last significant digit): 338 -> ("340", 1), 0.0523 ->
+    ("0.052", -3), 9.96 -> ("10", 0). ``uncertainty`` must be finite and positive."""
+    quantum = _quantum(uncertainty, significant)
+    u = Decimal(repr(uncertainty)).quantize(quantum, rounding=ROUND_HALF_UP)
+    if u.adjusted() > quantum.adjusted() + significant - 1:  # 9.96 -> 10.0: one digit more
+        quantum = quantum.scaleb(1)
+        u = u.quantize(quantum, rounding=ROUND_HALF_UP)
+    return _plain(u), int(quantum.as_tuple().exponent)
+
+
 def round_reported(value: float, uncertainty: float, significant: int = 2) -> Reported:
     """Return ``value`` and ``uncertainty`` rounded for a certificate.
 
@@ -35,13 +47,39 @@ def round_reported(value: float, uncertainty: float, significant: int = 2) -> Re
     """
     if not math.isfinite(uncertainty) or uncertainty <= 0:
         return Reported(format_plain(value, 6), format_plain(uncertainty, 6))
-    quantum = _quantum(uncertainty, significant)
-    u = Decimal(repr(uncertainty)).quantize(quantum, rounding=ROUND_HALF_UP)
-    if u.adjusted() > quantum.adjusted() + significant - 1:  # 9.96 -> 10.0: one digit more
-        quantum = quantum.scaleb(1)
-        u = u.quantize(quantum, rounding=ROUND_HALF_UP)
-    v = Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_EVEN)
-    return Reported(_plain(v), _plain(u))
+    u, exponent = reported_uncertainty(uncertainty, significant)
+    return Reported(round_at(value, exponent), u)
+
+
+def round_at(value: float, exponent: int) -> str:
+    """Return ``value`` rounded half-even to the decimal place ``10**exponent``, as text."""
+    if not math.isfinite(value):
+        return format_plain(value, 6)
+    quantum = Decimal(1).scaleb(exponent)
+    return _plain(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_EVEN))
+
+
+def difference(minuend: str, subtrahend: str, scale: int) -> str:
+    """Return ``(minuend - subtrahend) * 10**scale`` computed on the printed digits, as text.
+
+    This is how a reader checks a certificate: the error is the printed indication less
+    the printed reference, converted to the error's unit (``scale`` powers of ten).
+    """
+    return _plain((Decimal(minuend) - Decimal(subtrahend)).scaleb(scale))
+
+
+def format_percent(fraction: float, significant: int = 2, floor: float = 1e-6) -> str:
+    """Return a probability (a fraction) as a percentage with ``significant`` digits.
+
+    Below ``floor`` (default 1e-6, 0.0001 %) the text is ``< 0.0001 %``: a risk computed as
+    1e-14 or 0 is not known to that precision, and one format reads better than a mix of
+    plain digits and e-notation.
+    """
+    if not math.isfinite(fraction):
+        return "—"
+    if abs(fraction) < floor:
+        return f"< {format_trimmed(floor * 100, 1)} %"
+    return f"{format_trimmed(fraction * 100, significant)} %"
 
 
 def round_like(value: float, reference: Reported) -> str:

@@ -3,10 +3,11 @@
 Serves a simulated bench for every role of the procedure (:mod:`metrolab.demo.simulation`)
 on a virtual clock, writes a register of its standards marked demo, runs the procedure
 with ``--yes`` for a fictitious customer, seals the record and, when the run completed,
-has it reviewed and approved by two demo persons (each signing with a demo key made in
-the output folder and entered in the demo register) and renders the certificate (PDF,
-HTML, DCC). A run that did not complete gets no certificate: the demo says so in its last line
-and exits non-zero.
+has it reviewed and approved by two other demo persons (the operator does not check or
+authorise their own calibration; each signs with a demo key made in the output folder and
+entered in the demo register) and renders the certificate (PDF, HTML, DCC). A run that
+did not complete gets no certificate: the demo says so in its last line and exits
+non-zero.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ if TYPE_CHECKING:
 PROCEDURE = "dmm-34401a-verification"
 OPERATOR = "demo operator"
 REVIEWER = "demo reviewer"
+APPROVER = "demo approver"
+#: each demo person's role, as the demo register of signers holds it
+ROLES = {OPERATOR: "operator (demo)", REVIEWER: "reviewer (demo)",
+         APPROVER: "head of laboratory, approver (demo)"}
+#: how the simulated item arrived (ISO/IEC 17025 7.8.2.1 g: condition of the item)
+CONDITION = "no visible damage; powers up and passes its self-test (simulated item)"
 #: a fictitious customer, so the demo certificate shows where a customer goes
 CUSTOMER = {"name": "Demo Customer Ltd (fictitious, metrolab demo)",
             "address": "Example Road 2, Demo Town (fictitious)",
@@ -74,14 +81,17 @@ def run_demo(out_dir: Path, options: DemoOptions, console: Console) -> DemoResul
     roles = procedure.metadata.instruments
     with simulate(procedure, SimulationOptions(options.seed, options.dut_errors),
                   wire=options.wire) as simulation:
-        standards = [role for role, spec in roles.items() if spec.kind == "standard"]
+        # the standards and the hygrometer whose readings the certificate reports
+        standards = [role for role, spec in roles.items()
+                     if spec.kind in ("standard", "environment")]
         register = simulation.write_register(out_dir, standards, name="demo-register.toml")
         keys = _demo_keys(out_dir, register)
         config = RunConfig(procedure=options.procedure, resources=simulation.resources,
                            out_dir=str(out_dir), register=str(register),
                            settings=RunSettings(readings=procedure.metadata.readings_per_point),
                            virtual_clock=True, customer=CUSTOMER,
-                           item={} if "dut" in roles else SENSOR,
+                           item={**({} if "dut" in roles else SENSOR),
+                                 **_receipt(simulation.clock)},
                            simulation=simulation.record())
         operator = Operator(Answers(operator=OPERATOR), yes=True, interactive=False)
         result = start_run(config, RunInputs(operator, ProgressReporter(console),
@@ -94,27 +104,34 @@ def run_demo(out_dir: Path, options: DemoOptions, console: Console) -> DemoResul
     return DemoResult(result, files)
 
 
+def _receipt(clock: Clock) -> dict[str, str]:
+    """Return the item's date of receipt (the day of the run) and condition on receipt."""
+    from datetime import UTC, datetime
+
+    day = datetime.fromtimestamp(clock.now(), tz=UTC).date()
+    return {"received": day.isoformat(), "condition": CONDITION}
+
+
 def _demo_keys(out_dir: Path, register: Path) -> dict[str, SigningKey]:
     """Return the demo people's signing keys, made in ``out_dir/demo-keys`` on the first
     run (owner-only, like any key), and enter their [[signer]] tables in ``register``."""
     from metrolab.store.signing import create_key, load_signing_key, slug
 
-    folder, roles = out_dir / "demo-keys", {OPERATOR: "operator and approver (demo)",
-                                             REVIEWER: "reviewer (demo)"}
+    folder = out_dir / "demo-keys"
     tables = []
-    for name, role in roles.items():
+    for name, role in ROLES.items():
         if not (folder / f"{slug(name)}.key").exists():
             create_key(name, role, folder)
         tables.append((folder / f"{slug(name)}.pub.toml").read_text(encoding="utf-8"))
     with open(register, "a", encoding="utf-8") as handle:
         handle.write("\n" + "\n".join(tables))
-    return {name: load_signing_key(name, folder) for name in roles}
+    return {name: load_signing_key(name, folder) for name in ROLES}
 
 
 def _approve_and_render(result: RunResult, out_dir: Path, clock: Clock,
                         keys: Mapping[str, SigningKey], register: Path) -> dict[str, Path]:
-    """Review and approve a completed record (four eyes, signed and checked against the
-    demo register), render the certificate files."""
+    """Review and approve a completed record (two other people than the operator, signed
+    and checked against the demo register), render the certificate files."""
     from metrolab.certificates.issue import render_all
     from metrolab.store import approve, review
     from metrolab.store.signing import KeyRegister
@@ -123,6 +140,6 @@ def _approve_and_render(result: RunResult, out_dir: Path, clock: Clock,
     # on the run's clock: virtual time ran ahead of the wall, and a record must not
     # be reviewed or approved before the calibration it holds ended
     review(result.record, keys[REVIEWER], register=signers, clock=clock)
-    approve(result.record, keys[OPERATOR], register=signers, clock=clock)
+    approve(result.record, keys[APPROVER], register=signers, clock=clock)
     return {str(kind): Path(path) for kind, path
             in render_all(result.record, out_dir, draft=False, register=signers).items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -113,6 +114,9 @@ def procedure_listing(name: str, procedure: Procedure) -> Group:
 @click.option("--item", "item", metavar="MANUFACTURER,MODEL,SERIAL[,DESCRIPTION]",
               help="The item calibrated as its nameplate says (needed for a sensor).")
 @click.option("--asset", help="The lab's asset number of the item.")
+@click.option("--received", metavar="YYYY-MM-DD", help="The date the item was received.")
+@click.option("--condition", metavar="TEXT",
+              help="The item's condition on receipt, e.g. 'no visible damage'.")
 @click.option("--virtual-clock", is_flag=True,
               help="Run waits on a virtual clock (simulators sharing it only; see --simulate).")
 @click.option("--timeout", "timeout_s", type=float, default=5.0, show_default=True,
@@ -130,11 +134,13 @@ def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: P
         procedures_dir: Path | None, readings: int | None, rule: str, guard: str,
         adjust: bool, points: tuple[str, ...], overrides: tuple[str, ...],
         operator_name: str | None, customer_name: str | None, item: str | None,
-        asset: str | None, virtual_clock: bool, timeout_s: float, key: str | None,
+        asset: str | None, received: str | None, condition: str | None,
+        virtual_clock: bool, timeout_s: float, key: str | None,
         simulate: bool, seed: int, dut_errors: tuple[str, ...]) -> None:
     """Run PROCEDURE against the DUT and the standards, or rehearse it with --simulate."""
     found = find_procedure(procedure, procedures_dir)
-    item_identity = {**_item(item), **({"asset": asset.strip()} if asset else {})}
+    item_identity = {**_item(item), **({"asset": asset.strip()} if asset else {}),
+                     **_receipt(received, condition)}
     settings = RunSettings(readings=readings or found.metadata.readings_per_point, rule=rule,
                            guard=guard if rule == "guarded" else None, adjust=adjust,
                            points=points)
@@ -186,7 +192,8 @@ def _simulated_run(procedure: Procedure, config: RunConfig, inputs: RunInputs, s
     roles = procedure.metadata.instruments
     with simulate(procedure, SimulationOptions(seed, dut_errors)) as simulation:
         register = simulation.write_register(
-            Path(config.out_dir), [r for r, spec in roles.items() if spec.kind == "standard"])
+            Path(config.out_dir), [r for r, spec in roles.items()
+                                   if spec.kind in ("standard", "environment")])
         simulated = replace(config, resources=simulation.resources, register=str(register),
                             virtual_clock=True, simulation=simulation.record())
         inputs.reporter.note("[bold yellow]SIMULATED[/]: every instrument is a simulator on "
@@ -219,6 +226,22 @@ def _item(text: str | None) -> dict[str, str]:
     if len(fields) < 3 or not all(fields[:3]):
         raise UserInputError(f"--item {text!r}: expected MANUFACTURER,MODEL,SERIAL[,DESCRIPTION]")
     return dict(zip(("manufacturer", "model", "serial", "description"), fields, strict=False))
+
+
+def _receipt(received: str | None, condition: str | None) -> dict[str, str]:
+    """Return the item's ``received`` date and ``condition`` as given (checked)."""
+    given: dict[str, str] = {}
+    if received is not None:
+        try:
+            given["received"] = date.fromisoformat(received.strip()).isoformat()
+        except ValueError:
+            raise UserInputError(f"--received {received!r}: give the date the item was "
+                                 "received as YYYY-MM-DD") from None
+    if condition is not None:
+        if not condition.strip():
+            raise UserInputError("--condition: describe the item's condition on receipt")
+        given["condition"] = condition.strip()
+    return given
 
 
 def _dry_run(procedure: Procedure, settings: RunSettings, console: Console) -> None:

@@ -17,8 +17,9 @@ from metrolab.runner.instruments import OpenInstrument
 from metrolab.runner.operator import Operator
 from metrolab.runner.register import Register
 
-#: the fields of the record's ``item``
-FIELDS = ("manufacturer", "model", "serial", "asset", "description")
+#: the fields of the record's ``item``: identity, then its date of receipt (YYYY-MM-DD)
+#: and its condition on receipt, which the certificate states (ISO/IEC 17025 7.8.2.1 g, h)
+FIELDS = ("manufacturer", "model", "serial", "asset", "description", "received", "condition")
 
 
 def item_identity(procedure: Procedure, given: Mapping[str, str],

@@ -34,7 +34,8 @@ _KEYS = {"operator", "prompts", "overrides", "customer", "item"}
 #: the keys of a customer (``--customer``, the answers file's ``[customer]``)
 CUSTOMER_FIELDS = ("name", "address", "contact")
 #: the keys of the item calibrated (``--item``, the answers file's ``[item]``)
-ITEM_FIELDS = ("manufacturer", "model", "serial", "asset", "description")
+ITEM_FIELDS = ("manufacturer", "model", "serial", "asset", "description", "received",
+               "condition")
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,12 +20,15 @@ def traceability(instruments: Mapping[str, OpenInstrument], register: Register |
                  on: datetime, overrides: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     """Check every standard against the register; return its traceability block by role.
 
+    An environment monitor (the hygrometer whose readings the certificate reports) gets
+    its block too when the register holds it, checked the same way; one the register
+    does not hold is recorded without one, and the certificate says so.
     Raises :class:`UserInputError` when standards are in use and no register is given,
     and the register's named errors for a missing or expired standard.
     """
     blocks: dict[str, dict[str, Any]] = {}
     for role, instrument in instruments.items():
-        if instrument.kind != "standard":
+        if not (instrument.kind == "standard" or _registered_monitor(instrument, register)):
             continue
         if register is None:
             raise UserInputError(f"standard {role!r} is in use but no register of standards "
@@ -35,6 +38,14 @@ def traceability(instruments: Mapping[str, OpenInstrument], register: Register |
                                               ident["serial"]), on.date(), overrides)
         blocks[role] = entry.traceability(reason)
     return blocks
+
+
+def _registered_monitor(instrument: OpenInstrument, register: Register | None) -> bool:
+    """Return True for an environment monitor that the register holds."""
+    if instrument.kind != "environment" or register is None:
+        return False
+    ident = instrument.identity
+    return register.find(ident["manufacturer"], ident["model"], ident["serial"]) is not None
 
 
 def override_entries(clock: Clock, trace: Mapping[str, Mapping[str, Any]]

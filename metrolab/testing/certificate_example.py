@@ -64,6 +64,18 @@ STANDARD_TRACEABILITY: dict[str, str | None] = {
     "issuer": "Physikalisch-Technische Bundesanstalt",
     "override_reason": None,
 }
+#: the hygrometer's calibration: it gives the environmental conditions the certificate reports
+HYGROMETER_TRACEABILITY: dict[str, str | None] = {
+    "certificate_id": "DKD-K-12345-2025-07",
+    "certificate_sha256": "7a" * 32,
+    "calibration_date": "2025-07-01",
+    "due_date": "2026-07-01",
+    "issuer": "Example humidity laboratory",
+    "override_reason": None,
+}
+#: when the item arrived and in what condition (ISO/IEC 17025 7.8.2.1 g, h)
+RECEIVED = date(2026, 2, 27)
+CONDITION = "no visible damage"
 
 @dataclass(frozen=True, slots=True)
 class ExamplePoint:
@@ -149,9 +161,9 @@ def example_content(*, approved: bool = True, amendment: Amendment | None = None
                               LABORATORY["accreditation"], LABORATORY["country"]),
         customer=Party(CUSTOMER["name"], CUSTOMER["address"]),
         location="laboratory",
-        item=Item(**ITEM, condition="no visible damage", firmware="11-5-2"),
+        item=Item(**ITEM, condition=CONDITION, firmware="11-5-2"),
         dates=Dates(performance_start=START, performance_end=END,
-                    issue=date(2026, 3, 3) if approved else None),
+                    issue=date(2026, 3, 3) if approved else None, receipt=RECEIVED),
         method=Method(procedure="dmm-dcv-verification", version="1.0", software_version="0.1.0",
                       config_hash="ab12cd34"),
         environment=(
@@ -168,7 +180,13 @@ def example_content(*, approved: bool = True, amendment: Amendment | None = None
                 certificate_sha256=str(STANDARD_TRACEABILITY["certificate_sha256"]),
                 calibration_date=date(2025, 6, 1), due_date=date(2026, 6, 1),
                 issuer=str(STANDARD_TRACEABILITY["issuer"]), in_date=True)),
-            Equipment("environment", "Hygrometer", "Vaisala", "HMT330", "V1230045", "5.16"),
+            Equipment("environment", "Hygrometer", "Vaisala", "HMT330", "V1230045", "5.16",
+                      Standard(
+                name="Hygrometer", manufacturer="Vaisala", model="HMT330", serial="V1230045",
+                certificate_id=str(HYGROMETER_TRACEABILITY["certificate_id"]),
+                certificate_sha256=str(HYGROMETER_TRACEABILITY["certificate_sha256"]),
+                calibration_date=date(2025, 7, 1), due_date=date(2026, 7, 1),
+                issuer=str(HYGROMETER_TRACEABILITY["issuer"]), in_date=True)),
         ),
         results=tuple(results),
         decision_rule=DecisionRule(
@@ -236,7 +254,8 @@ def example_journal_entries(run_id: str = "ECL-2026-0001", *,
         ("run_started", {
             "run_id": run_id, "procedure": {"name": "dmm-dcv-verification", "version": "1.0"},
             "software_version": "0.1.0", "config_hash": "ab12cd34", "operator": "A. Operator",
-            "item": dict(ITEM), "customer": dict(CUSTOMER), "location": "laboratory",
+            "item": {**ITEM, "received": RECEIVED.isoformat(), "condition": CONDITION},
+            "customer": dict(CUSTOMER), "location": "laboratory",
             "laboratory": dict(LABORATORY),
             "decision_rule": {"rule": rule, "parameters": {"guard": "U"}},
             "started_at": isoformat(clock.now()),
@@ -257,6 +276,7 @@ def example_journal_entries(run_id: str = "ECL-2026-0001", *,
             "role": "environment", "name": "Hygrometer", "resource": "ASRL/dev/pts/7::INSTR",
             "identity": {"manufacturer": "Vaisala", "model": "HMT330", "serial": "V1230045",
                          "firmware": "5.16"},
+            "traceability": dict(HYGROMETER_TRACEABILITY),
         }),
     ]
     for temperature, humidity in ((22.9, 44.0), (23.1, 45.5), (23.3, 46.0)):

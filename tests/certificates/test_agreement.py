@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 from pathlib import Path
 
 NS = {"dcc": "https://ptb.de/dcc", "si": "https://ptb.de/si"}
@@ -18,9 +19,6 @@ def symbol(dsi: str) -> str:
     return PREFIXES.get(prefix, "") + UNITS[dsi.removeprefix(prefix)]
 
 
-DECISION_NUMBERS = ("Lower acceptance limit of error", "Upper acceptance limit of error",
-                    "Probability of conformity", "Specific risk", "Probability of false accept",
-                    "Probability of false reject", "Test uncertainty ratio")
 STATEMENT_WORDS = {"pass": "Pass", "conditionalPass": "Conditional pass",
                    "conditionalFail": "Conditional fail", "fail": "Fail"}
 
@@ -46,6 +44,21 @@ def _name(element: ET.Element) -> str:
     return element.findtext("dcc:name/dcc:content", namespaces=NS) or ""
 
 
+def limits(lower: str, upper: str, unit: str) -> str:
+    """Return limits of the error as the certificate prints them: ±x when symmetric."""
+    if lower == f"-{upper}":
+        return f"±{upper} {unit}"
+    return f"{lower} to {upper} {unit}"
+
+
+def percent(fraction: str) -> str:
+    """Return a probability as the certificate prints it (format_percent's rule)."""
+    value = float(fraction)
+    if value < 1e-6:
+        return "< 0.0001 %"
+    return f"{Decimal(f'{value * 100:.2g}').normalize():f} %"
+
+
 def dcc_rows(path: Path) -> list[tuple[str, list[str], list[str]]]:
     """Return (phase heading, results-table tokens, decision-details tokens) per DCC result."""
     rows = []
@@ -57,29 +70,31 @@ def dcc_rows(path: Path) -> list[tuple[str, list[str], list[str]]]:
             function, range_text = match.groups()
             quantities = {_name(q): q for q in result.findall("dcc:data/dcc:quantity", NS)}
             nominal = _real(quantities["Nominal value"])
-            nominal_tokens = [nominal["value"]]
+            unit = symbol(nominal["unit"])
+            nominal_tokens = [nominal["value"], unit]
             if "Frequency" in quantities:
                 frequency = _real(quantities["Frequency"])
                 nominal_tokens += ["at", frequency["value"], symbol(frequency["unit"])]
             error = _real(quantities["Error"])
+            e_unit = symbol(error["unit"])
             meta = quantities["Error"].find("dcc:measurementMetaData/dcc:metaData", NS)
             assert meta is not None
             conformity = meta.findtext("dcc:conformity", namespaces=NS) or ""
             pc = {_name(q): _real(q)["value"] for q in meta.findall("dcc:data/dcc:quantity", NS)}
-            indication = _real(quantities["Indication"])
+            tolerance = limits(_real(quantities["Lower tolerance limit of error"])["value"],
+                               _real(quantities["Upper tolerance limit of error"])["value"],
+                               e_unit)
             tokens = [function, *range_text.split(), *nominal_tokens,
-                      _real(quantities["Reference value"])["value"], indication["value"],
-                      symbol(indication["unit"]), error["value"], error["U"],
-                      symbol(error["unit"]), error["k"], error["p"],
-                      _real(quantities["Lower tolerance limit of error"])["value"], "to",
-                      _real(quantities["Upper tolerance limit of error"])["value"],
-                      *STATEMENT_WORDS[conformity].split(), pc["Probability of conformity"]]
-            numbers = {**dict.fromkeys(DECISION_NUMBERS, "—"), **pc}
+                      _real(quantities["Reference value"])["value"], unit,
+                      _real(quantities["Indication"])["value"], unit,
+                      error["value"], e_unit, error["U"], e_unit, error["k"],
+                      *tolerance.split(), *STATEMENT_WORDS[conformity].split()]
+            acceptance = limits(pc["Lower acceptance limit of error"],
+                                pc["Upper acceptance limit of error"], e_unit)
             details = [heading.removesuffix(" results"), function, *range_text.split(),
-                       *nominal_tokens, numbers["Lower acceptance limit of error"], "to",
-                       numbers["Upper acceptance limit of error"], symbol(error["unit"]),
-                       *STATEMENT_WORDS[conformity].split(),
-                       *(numbers[name] for name in DECISION_NUMBERS[2:])]
+                       *nominal_tokens, *acceptance.split(), pc["Test uncertainty ratio"],
+                       *percent(pc["Specific risk"]).split(),
+                       *STATEMENT_WORDS[conformity].split()]
             rows.append((heading, tokens, details))
     return rows
 
@@ -153,4 +168,4 @@ def test_identity_dates_and_traceability_agree(rendered: dict[str, Path],
     signer = [p for p in root.findall(admin + "dcc:respPersons/dcc:respPerson", NS)
               if p.findtext("dcc:mainSigner", namespaces=NS) == "true"]
     assert len(signer) == 1
-    assert f"Approved by {_name(signer[0].find('dcc:person', NS))}" in text  # type: ignore[arg-type]
+    assert f"Authorised by {_name(signer[0].find('dcc:person', NS))}" in text  # type: ignore[arg-type]

@@ -14,7 +14,9 @@ def test_the_html_is_self_contained(rendered: dict[str, Path]) -> None:
     text = rendered["html"].read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=["'](https?:|//|file:)""", text)
     assert "<link" not in text and "<script" not in text
-    assert text.count('src="data:image/png;base64,') == 3  # per function, range, frequency
+    # one vector chart per function (DCV, ACV), no raster image
+    assert text.count('src="data:image/svg+xml;base64,') == 2
+    assert "image/png" not in text
 
 
 def test_the_html_carries_id_end_mark_and_results(rendered: dict[str, Path]) -> None:

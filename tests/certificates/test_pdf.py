@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +73,7 @@ REQUIRED = [
     ("7.8.2.1 j issue date", "Date of issue 2026-03-03"),
     ("7.8.2.1 l results relate to item", "The results relate only to the item calibrated."),
     ("7.8.2.1 n deviations", "Deviations from the method: none."),
-    ("7.8.2.1 o authorised by", "B. Approver"),
+    ("7.8.2.1 o authorised by", "This certificate was authorised for issue by B. Approver"),
     ("7.5.1 checked by", "C. Checker"),
     ("7.5.1 performed by", "A. Operator"),
     ("7.8.4.1 a uncertainty statement", "coverage factor k"),
@@ -83,7 +84,15 @@ REQUIRED = [
     ("7.8.4.1 c issuer", "Physikalisch-Tec"),
     ("7.8.4.1 d as found", "As found results"),
     ("7.8.4.1 d as left", "As left results"),
-    ("7.8.6.2 c decision rule", "Decision rule: ILAC-G8:09/2019 non-binary statement"),
+    ("7.8.6.2 c decision rule", "Non-binary statement with a guard band w (ILAC-G8:09/2019): "
+                                "pass when the error lies within the acceptance limits"),
+    ("7.8.6.2 c guard band", "The guard band equals U, the expanded uncertainty of each result."),
+    ("7.8.4.1 d adjustment", "Adjusted: the item was adjusted after the as-found measurements"),
+    ("7.8.2.1 h receipt", "Date of receipt 2026-02-27"),
+    ("7.8.2.1 g condition", "Condition on receipt no visible damage"),
+    ("7.8.4.1 b hygrometer traceable", "Hygrometer environmental conditions Vaisala HMT330 "
+                                       "V1230045 DKD-K-12345-2025-07"),
+    ("7.8.4.1 b humidity unit", "Relative humidity 45.17 44.00 46.00 %rh"),
     ("7.8.6 statements", "Conditional fail"),
     ("7.8.4.3 no interval", "No calibration interval is recommended"),
 ]
@@ -98,25 +107,28 @@ def test_a_required_field_is_on_the_certificate(pdf_pages: list[str], clause: st
 def test_results_state_U_k_and_p_in_the_measurand_unit(pdf_pages: list[str]) -> None:
     text = _flat(" ".join(pdf_pages))
     # the as-left 10 V row: values in V, error and U in µV, k from the GUM budget
-    row = re.search(r"As left results .*?DCV 10 V 10 10\.000000 (\S+) V (\S+) (\S+) µV (\S+) "
-                    r"0\.95 -350 to 350 Pass", text)
+    row = re.search(r"As left results .*?DCV 10 V 10 V 10\.000000 V (\S+) V (\S+) µV (\S+) µV "
+                    r"(\S+) ±350 µV Pass", text)
     assert row is not None, text
     indication, error, U, k = row.groups()
     assert 10 < float(U) < 100 and float(k) >= 1.96
     assert abs(float(error)) < 350
-    assert abs((float(indication) - 10.0) * 1e6 - float(error)) <= 0.5
+    assert (Decimal(indication) - Decimal("10.000000")) * 10**6 == Decimal(error)
+    assert "coverage probability of approximately 95 %" in text
 
 
-def test_the_pdf_holds_one_plot_per_function_and_range(rendered: dict[str, Path]) -> None:
+def test_the_pdf_holds_one_vector_chart_per_function(rendered: dict[str, Path],
+                                                      pdf_pages: list[str]) -> None:
     images = [image for page in PdfReader(rendered["pdf"]).pages for image in page.images]
-    assert len(images) == 3  # DCV 1 V, DCV 10 V, ACV 1 V at 1 kHz
+    assert images == []  # charts are drawn as vector paths, not embedded pictures
+    captions = re.findall(r"Figure (\d+)\. (\w+): error", _flat(" ".join(pdf_pages)))
+    assert captions == [("1", "DCV"), ("2", "ACV")]
 
 
-def test_plots_are_png_per_function_and_range() -> None:
+def test_charts_are_svg_one_per_function() -> None:
     plots = error_plots(example_content())
-    assert [plot.title for plot in plots] == ["DCV, range 1 V", "DCV, range 10 V",
-                                              "ACV, range 1 V, 1 kHz"]
-    assert all(plot.png.startswith(b"\x89PNG") for plot in plots)
+    assert [plot.function for plot in plots] == ["DCV", "ACV"]
+    assert all(b"<svg" in plot.svg and b"<image" not in plot.svg for plot in plots)
 
 
 def test_a_draft_is_marked_on_every_page_and_has_no_issue_date(reviewed_record: Path,
@@ -128,7 +140,8 @@ def test_a_draft_is_marked_on_every_page_and_has_no_issue_date(reviewed_record: 
         assert f"Page {number} of {len(pages)}" in text
     flat = _flat(" ".join(pages))
     assert "not issued (draft)" in flat
-    assert "Approved by not approved" in flat
+    assert "Authorised by not approved" in flat
+    assert "This document has not been authorised for issue." in flat
 
 
 def test_the_same_record_gives_the_same_pdf_again(approved_folder: Path,

@@ -42,14 +42,17 @@ def test_html_pdf_and_dcc_name_signers_and_fingerprints(approved_folder: Path,
                        register=register)
     approver = example_key(approved_folder, "B. Approver")
     html = paths["html"].read_text(encoding="utf-8")
-    assert re.search(r"Certificate authorised by B\. Approver \(approver\) on 2026-03-03 "
-                     r"\d\d:\d\d:\d\d UTC: Ed25519 signature, key fingerprint "
-                     f"{approver.fingerprint} " + r"\(SHA-256\), key held in the "
-                     "laboratory&#39;s register", html)
-    assert "Results checked by C. Checker (reviewer)" in html
+    grouped = " ".join(approver.fingerprint[i:i + 4] for i in range(0, 64, 4))
+    assert re.search(r"This certificate was authorised for issue by B\. Approver, approver, on "
+                     r"2026-03-03 \d\d:\d\d:\d\d UTC\. It is signed electronically instead of by "
+                     r"hand: an Ed25519 signature .* verified with the key of fingerprint "
+                     f"{grouped} " + r"\(SHA-256 of the public key\); the key is held in the "
+                     "laboratory&#39;s register of signers", html)
+    assert "<td>Results checked</td><td>C. Checker</td><td>reviewer</td>" in html
+    assert "<th>Authorised by</th><td>B. Approver, approver on 2026-03-03" in html
     pdf = re.sub(r"\s+", "", " ".join(p.extract_text() for p in PdfReader(paths["pdf"]).pages))
-    assert "CertificateauthorisedbyB.Approver(approver)" in pdf
-    assert approver.fingerprint in pdf
+    assert "authorisedforissuebyB.Approver,approver,on" in pdf
+    assert pdf.count(approver.fingerprint) == 2  # the statement and the signatures table
 
     root = ET.parse(paths["dcc"]).getroot()
     persons = root.findall("dcc:administrativeData/dcc:respPersons/dcc:respPerson", NS)

@@ -53,8 +53,9 @@ def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: P
     # every point's reference uncertainty comes from the unverified 5522A 1-year table,
     # the AC points' limits from the unverified 34401A AC rows: the certificate says so
     assert all(p.result["caveats"] for p in record.points)
-    assert html.count("not yet verified against the manufacturer") >= 2
-    assert "34401A 1 year specification, unverified data" in html
+    assert html.count("has not yet been verified against the manufacturer") >= 2
+    assert "specification of the HEWLETT-PACKARD 34401A (the item calibrated)" in html
+    assert "unverified data" not in html  # the record's wording, with its source, stays there
     assert "<td>ACV [1] [2]</td>" in html and "<td>DCV [1]</td>" in html
     assert "<dcc:countryCodeISO3166_1>DE</dcc:countryCodeISO3166_1>" in next(
         tmp_path.glob("*.dcc.xml")).read_text(encoding="utf-8")

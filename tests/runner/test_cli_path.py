@@ -123,3 +123,14 @@ def test_list_turns_pyvisa_py_warnings_into_one_note(
     assert code == 0 and out == "ASRL/dev/ttyS0::INSTR\n"
     assert err == ("note: searched without the optional psutil, zeroconf (install for HiSLIP "
                    "and all-interface discovery)\n")
+
+
+@pytest.mark.parametrize(("option", "fragment"), [
+    (["--received", "2026-13-01"], "--received '2026-13-01': give the date the item was "
+                                   "received as YYYY-MM-DD"),
+    (["--condition", " "], "--condition: describe the item's condition on receipt"),
+])
+def test_a_bad_date_of_receipt_or_condition_is_one_line(
+        option: list[str], fragment: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["run", DMM, "--dry-run", *option], capsys)
+    assert code == 2 and fragment in one_line(err)

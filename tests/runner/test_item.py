@@ -108,3 +108,39 @@ def test_the_answers_file_may_give_the_item() -> None:
     assert answers.item == {"serial": "US1", "asset": "A-1"}
     with pytest.raises(AnswersFileError, match=r"\[item\] may hold only text"):
         Answers.from_mapping({"item": {"colour": "grey"}})
+
+
+def test_the_date_of_receipt_and_condition_go_into_the_item(tmp_path: Path) -> None:
+    given = {"received": "2026-02-27", "condition": "scratched front panel"}
+    item = item_identity(DMM, given, dut(), register(tmp_path), unattended())
+    assert (item["received"], item["condition"]) == ("2026-02-27", "scratched front panel")
+    sensor = item_identity(find_procedure("temperature-sensor-calibration"),
+                           {"manufacturer": "ACME", "model": "Pt100", "serial": "S-9", **given},
+                           {}, None, unattended())
+    assert (sensor["received"], sensor["condition"]) == ("2026-02-27", "scratched front panel")
+
+
+def test_a_registered_hygrometer_gets_traceability_and_an_unregistered_one_none(
+        tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from metrolab.runner.traceability import traceability
+
+    hygrometer = {"manufacturer": "VAISALA", "model": "HMT330", "serial": "J1234567"}
+    listed = REGISTER + '''
+[[standard]]
+id = "HYG-1"
+role = "hygrometer"
+manufacturer = "VAISALA"
+model = "HMT330"
+serial = "J1234567"
+certificate_id = "H-1"
+calibration_date = 2026-01-01
+due_date = 2027-01-01
+'''
+    instruments = {"hygrometer": OpenInstrument("hygrometer", "environment", object(),
+                                                "ASRL/dev/pts/3::INSTR", hygrometer)}
+    on = datetime(2026, 3, 1, tzinfo=UTC)
+    blocks = traceability(instruments, register(tmp_path, listed), on, {})
+    assert blocks["hygrometer"]["certificate_id"] == "H-1"
+    assert traceability(instruments, register(tmp_path), on, {}) == {}
