@@ -52,6 +52,8 @@ class ReportedPoint:
     phase_text: str
     function: str
     range: str
+    range_value: str
+    range_dsi_unit: str
     frequency: str | None
     frequency_unit: str | None
     frequency_dsi_unit: str | None
@@ -153,6 +155,8 @@ def report_point(point: ResultPoint) -> ReportedPoint:
         phase_text=PHASE_TEXT[point.phase],
         function=point.function,
         range=f"{format_trimmed(float(compact_range.magnitude), 6)} {unit_symbol(compact_range)}",
+        range_value=format_trimmed(float(compact_range.magnitude), 6),
+        range_dsi_unit=dsi_unit(str(compact_range.units)),
         frequency=None if frequency is None else format_trimmed(float(frequency.magnitude), 6),
         frequency_unit=None if frequency is None else unit_symbol(frequency),
         frequency_dsi_unit=None if frequency is None else dsi_unit(str(frequency.units)),

@@ -6,6 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from metrolab.certificates import dcc_reftypes as ref
+
 NS = {"dcc": "https://ptb.de/dcc", "si": "https://ptb.de/si"}
 PREFIXES = {"\\nano": "n", "\\micro": "µ", "\\milli": "m", "\\kilo": "k", "\\mega": "M"}
 UNITS = {"\\volt": "V", "\\ampere": "A", "\\ohm": "Ω", "\\hertz": "Hz",
@@ -18,9 +20,8 @@ def symbol(dsi: str) -> str:
     return PREFIXES.get(prefix, "") + UNITS[dsi.removeprefix(prefix)]
 
 
-DECISION_NUMBERS = ("Lower acceptance limit of error", "Upper acceptance limit of error",
-                    "Probability of conformity", "Specific risk", "Probability of false accept",
-                    "Probability of false reject", "Test uncertainty ratio")
+#: the numbers of the "Decision details" table after the statement, by refType
+DECISION_REFTYPES = (ref.PROBABILITY_OF_CONFORMITY, ref.SPECIFIC_RISK, ref.PFA, ref.PFR, ref.TUR)
 STATEMENT_WORDS = {"pass": "Pass", "conditionalPass": "Conditional pass",
                    "conditionalFail": "Conditional fail", "fail": "Fail"}
 
@@ -46,41 +47,68 @@ def _name(element: ET.Element) -> str:
     return element.findtext("dcc:name/dcc:content", namespaces=NS) or ""
 
 
+def _columns(data: ET.Element) -> dict[str, tuple[list[str], list[str]]]:
+    """Return {refType: (value texts, unit texts)} of the realListXMLList columns in ``data``,
+    a single unit repeated for every value."""
+    columns = {}
+    for quantity in data.findall("dcc:quantity", NS):
+        column = quantity.find("si:realListXMLList", NS)
+        if column is None:
+            continue
+        values = (column.findtext("si:valueXMLList", namespaces=NS) or "").split()
+        units = (column.findtext("si:unitXMLList", namespaces=NS) or "").split()
+        columns[quantity.get("refType") or ""] = (values, units * len(values)
+                                                  if len(units) == 1 else units)
+    return columns
+
+
 def dcc_rows(path: Path) -> list[tuple[str, list[str], list[str]]]:
-    """Return (phase heading, results-table tokens, decision-details tokens) per DCC result."""
+    """Return (phase heading, results-table tokens, decision-details tokens) per point of
+    the DCC's result tables, each column found by its refType, numbers as written."""
     rows = []
     for result_set in ET.parse(path).getroot().findall(".//dcc:measurementResult", NS):
         heading = _name(result_set)
         for result in result_set.findall("dcc:results/dcc:result", NS):
-            match = re.fullmatch(r"(\S+), range (.+), nominal .+", _name(result))
-            assert match is not None, _name(result)
-            function, range_text = match.groups()
-            quantities = {_name(q): q for q in result.findall("dcc:data/dcc:quantity", NS)}
-            nominal = _real(quantities["Nominal value"])
-            nominal_tokens = [nominal["value"]]
-            if "Frequency" in quantities:
-                frequency = _real(quantities["Frequency"])
-                nominal_tokens += ["at", frequency["value"], symbol(frequency["unit"])]
-            error = _real(quantities["Error"])
-            meta = quantities["Error"].find("dcc:measurementMetaData/dcc:metaData", NS)
+            data = result.find("dcc:data", NS)
+            assert data is not None
+            columns = _columns(data)
+            error = data.find(f"dcc:quantity[@refType='{ref.ERROR}']", NS)
+            assert error is not None
+            expanded = error.find("si:realListXMLList/si:measurementUncertaintyUnivariateXMLList"
+                                  "/si:expandedMUXMLList", NS)
+            assert expanded is not None
+            U, k, p = ((expanded.findtext(f"si:{name}", namespaces=NS) or "").split() for name in (
+                "valueExpandedMUXMLList", "coverageFactorXMLList", "coverageProbabilityXMLList"))
+            meta = error.find(f"dcc:measurementMetaData/dcc:metaData[@refType='{ref.CONFORMITY}']",
+                              NS)
             assert meta is not None
-            conformity = meta.findtext("dcc:conformity", namespaces=NS) or ""
-            pc = {_name(q): _real(q)["value"] for q in meta.findall("dcc:data/dcc:quantity", NS)}
-            indication = _real(quantities["Indication"])
-            tokens = [function, *range_text.split(), *nominal_tokens,
-                      _real(quantities["Reference value"])["value"], indication["value"],
-                      symbol(indication["unit"]), error["value"], error["U"],
-                      symbol(error["unit"]), error["k"], error["p"],
-                      _real(quantities["Lower tolerance limit of error"])["value"], "to",
-                      _real(quantities["Upper tolerance limit of error"])["value"],
-                      *STATEMENT_WORDS[conformity].split(), pc["Probability of conformity"]]
-            numbers = {**dict.fromkeys(DECISION_NUMBERS, "—"), **pc}
-            details = [heading.removesuffix(" results"), function, *range_text.split(),
-                       *nominal_tokens, numbers["Lower acceptance limit of error"], "to",
-                       numbers["Upper acceptance limit of error"], symbol(error["unit"]),
-                       *STATEMENT_WORDS[conformity].split(),
-                       *(numbers[name] for name in DECISION_NUMBERS[2:])]
-            rows.append((heading, tokens, details))
+            statements = (meta.findtext("dcc:conformityXMLList", namespaces=NS) or "").split()
+            decision_data = meta.find("dcc:data", NS)
+            decisions = _columns(decision_data) if decision_data is not None else {}
+            function = _name(result)
+            for n, statement in enumerate(statements):
+                def at(ref_type: str, table: dict[str, tuple[list[str], list[str]]] = columns,
+                       n: int = n) -> str:
+                    return table[ref_type][0][n] if ref_type in table else "—"
+
+                def unit(ref_type: str, n: int = n,
+                         table: dict[str, tuple[list[str], list[str]]] = columns) -> str:
+                    return symbol(table[ref_type][1][n])
+
+                nominal = [at(ref.NOMINAL)]
+                if ref.FREQUENCY in columns:
+                    nominal += ["at", at(ref.FREQUENCY), unit(ref.FREQUENCY)]
+                words = STATEMENT_WORDS[statement].split()
+                tokens = [function, at(ref.RANGE), unit(ref.RANGE), *nominal,
+                          at(ref.REFERENCE), at(ref.MEASURED), unit(ref.MEASURED),
+                          at(ref.ERROR), U[n], unit(ref.ERROR), k[n], p[n],
+                          at(ref.TOLERANCE_LOWER), "to", at(ref.TOLERANCE_UPPER), *words,
+                          at(ref.PROBABILITY_OF_CONFORMITY, decisions)]
+                details = [heading.removesuffix(" results"), function, at(ref.RANGE),
+                           unit(ref.RANGE), *nominal, at(ref.ACCEPTANCE_LOWER, decisions), "to",
+                           at(ref.ACCEPTANCE_UPPER, decisions), unit(ref.ERROR), *words,
+                           *(at(name, decisions) for name in DECISION_REFTYPES)]
+                rows.append((heading, tokens, details))
     return rows
 
 

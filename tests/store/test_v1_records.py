@@ -91,7 +91,7 @@ def test_a_v1_record_is_certified(v1: Path, tmp_path: Path) -> None:
     files = render_all(v1 / RECORD, tmp_path, draft=False, register=register)
     assert sorted(files) == ["dcc", "html", "pdf"]
     text = files["dcc"].read_text(encoding="utf-8")
-    assert "V1-2026-0001" in text
+    assert "V1-2026-0001" in text and 'refType="basic_measuredValue"' in text
 
 
 def test_a_v1_record_cannot_be_amended_by_this_version(v1: Path) -> None:
