@@ -19,8 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 #: what every canonical reading line holds after its checksum and the space
-_READING_START = b'{"data":{"index":'
-_START = operator.itemgetter(slice(65, 65 + len(_READING_START)))
+_READING_START = np.frombuffer(b'{"data":{"index":', np.uint8)
 _NUMBER = rb"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|NaN|-?Infinity"
 _TEXT = rb'[^"\\\x00-\x1f]*'
 #: a whole reading line after its checksum, as canonical_json writes it (sorted keys, no
@@ -36,6 +35,15 @@ _CANONICAL_READING = re.compile(
 #: (phase, point_id, unit) of a match
 _KEY = operator.itemgetter(1, 2, 4)
 _INDEX, _TIME, _VALUE, _SEQ = (operator.itemgetter(n) for n in (0, 3, 5, 6))
+
+
+def _starting_with(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Return the numbers of the lines (at ``starts``, ``lengths`` long with their line
+    ends) whose entry starts like a canonical reading, right after checksum and space."""
+    width = _READING_START.size
+    long_enough = np.flatnonzero(lengths > 65 + width)
+    where = starts[long_enough, None] + 65 + np.arange(width)
+    return long_enough[(buffer[where] == _READING_START).all(axis=1)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +93,10 @@ class BlockReadings:
         """Return the canonical readings among the first ``good`` lines of ``block``, or
         None when there are none or they cannot be placed safely (then every line is
         parsed strictly)."""
-        end = sum(map(len, lines[:good])) + good
-        candidates = np.flatnonzero(np.fromiter(
-            map(_READING_START.__eq__, map(_START, lines[:good])), dtype=bool, count=good))
+        lengths = np.fromiter(map(len, lines[:good]), np.int64, good) + 1
+        starts = np.concatenate(([0], np.cumsum(lengths)))
+        end = int(starts[-1])
+        candidates = _starting_with(np.frombuffer(block, np.uint8), starts[:-1], lengths)
         if candidates.size == 0:
             return None
         found = _CANONICAL_READING.findall(block, 0, end)
@@ -96,7 +105,6 @@ class BlockReadings:
         if count == candidates.size:
             positions = candidates
         else:  # a reading in another form among them: place each match by its offset
-            starts = np.cumsum([0, *map(len, lines[:good])]) + np.arange(good + 1)
             offsets = np.fromiter((match.start() - 64 for match in
                                    _CANONICAL_READING.finditer(block, 0, end)), np.int64, count)
             positions = np.searchsorted(starts, offsets)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 FORMAT = "metrolab-journal"
 GENESIS = "0" * 64
 #: bytes read at a time; a block always ends at a line end
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 2 << 20
 
 _DECODER = json.JSONDecoder()
 _HEAD = operator.itemgetter(slice(0, 64))
