@@ -56,6 +56,7 @@ def build(specs: Sequence[Spec], rows: Sequence[Mapping[str, Any]],
           description: str) -> tuple[np.ndarray, dict[str, Any]]:
     """Return (the table as a compound array, its attributes) for ``rows`` (one mapping
     of column name -> value per row; a missing or None number is "not given")."""
+    rows = _dimensionless_units(specs, rows)
     fields: list[tuple[str, Any]] = []
     data: dict[str, np.ndarray] = {}
     attrs: dict[str, Any] = {"description": description}
@@ -94,6 +95,24 @@ def build(specs: Sequence[Spec], rows: Sequence[Mapping[str, Any]],
     for name, column in data.items():
         table[name] = column
     return table, attrs
+
+
+def _dimensionless_units(specs: Sequence[Spec], rows: Sequence[Mapping[str, Any]]
+                         ) -> list[dict[str, Any]]:
+    """Return ``rows`` with an empty unit written ``1`` wherever the row gives a number
+    in that unit (journalled budgets write a dimensionless unit as an empty text)."""
+    users: dict[str, list[str]] = {}
+    for spec in specs:
+        if spec.unit_column is not None:
+            users.setdefault(spec.unit_column, []).append(spec.name)
+    done = []
+    for row in rows:
+        row = dict(row)
+        for unit, names in users.items():
+            if not row.get(unit) and any(number(row.get(n)) is not None for n in names):
+                row[unit] = "1"
+        done.append(row)
+    return done
 
 
 def column(table: np.ndarray, name: str) -> list[Any]:

@@ -107,3 +107,18 @@ def test_a_million_readings_record_is_clean(tmp_path: Path) -> None:
     (point,) = open_record(record).points
     assert point.readings.magnitude.size == 1_000_000
     assert np.array_equal(point.readings.magnitude, values)
+
+
+def test_an_amendment_is_clean_and_copies_the_record(signed_record: Path, keys: object) -> None:
+    from metrolab.store import amend
+
+    amended = amend(signed_record, signer=keys["Rita Reviewer"],  # type: ignore[index]
+                    reason="customer renamed", changes={"customer.name": "New Ltd"})
+    assert nexus_report(amended).clean
+    with h5py.File(signed_record, "r") as old, h5py.File(amended, "r") as new:
+        assert new["entry/entry_identifier"][()] == b"R-2026-0001-A1"
+        assert new["entry/run/customer_name"][()] == b"New Ltd"
+        assert new["entry/amends/identifier_record"][()] == b"R-2026-0001"
+        assert np.array_equal(new["entry/readings/volt/value"][()],
+                              old["entry/readings/volt/value"][()])
+    assert verify(amended).ok
