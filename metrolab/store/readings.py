@@ -50,18 +50,11 @@ def unit_name(unit: str) -> str:
 
 
 @dataclass
-class _Group:
-    columns: dict[str, Column]
-    rows: int = 0
-
-
-@dataclass
 class ReadingsSink:
     """Appends readings to the unit groups under ``/entry/readings`` of ``writer``."""
 
     writer: RecordWriter
-    groups: dict[str, _Group] = field(default_factory=dict)
-    units: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, dict[str, Column]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.writer.group(READINGS, "NXcollection", {
@@ -70,16 +63,14 @@ class ReadingsSink:
     def append(self, unit: str, point: int, attempt: int, seq: np.ndarray, index: np.ndarray,
                time: np.ndarray, value: np.ndarray) -> None:
         """Add readings of one point and attempt, all in ``unit``; return nothing."""
-        group = self._group(unit)
-        count = seq.size
+        columns = self._columns(unit)
         for name, data in (("value", value), ("time", time), ("journal_seq", seq),
                            ("index", index)):
-            group.columns[name].append(data)
-        group.columns["point"].append(np.full(count, point, np.int32))
-        group.columns["attempt"].append(np.full(count, attempt, np.int32))
-        group.rows += count
+            columns[name].append(data)
+        columns["point"].append(np.full(seq.size, point, np.int32))
+        columns["attempt"].append(np.full(seq.size, attempt, np.int32))
 
-    def _group(self, unit: str) -> _Group:
+    def _columns(self, unit: str) -> dict[str, Column]:
         name = unit_name(unit)
         if name not in self.groups:
             path = self.writer.group(f"{READINGS}/{name}", "NXdata", {
@@ -89,6 +80,5 @@ class ReadingsSink:
                 extra = {"units": unit or "1"} if column == "value" else {}
                 columns[column] = self.writer.column(f"{path}/{column}", dtype,
                                                      {**attrs, **extra})
-            self.groups[name] = _Group(columns)
-            self.units[name] = unit
+            self.groups[name] = columns
         return self.groups[name]

@@ -12,7 +12,6 @@ not given, the number there means nothing), after NeXus's ``FIELDNAME_mask``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -130,7 +129,3 @@ def column(table: np.ndarray, name: str) -> list[Any]:
                                                           strict=True)]
     return values.tolist()
 
-
-def finite(value: float | None) -> float | None:
-    """Return ``value`` if it is a finite number, else None."""
-    return value if value is not None and math.isfinite(value) else None

@@ -165,13 +165,6 @@ class RecordWriter:
         if isinstance(source, h5py.Group):
             source.visit(lambda name: take(f"{prefix}/{name}"))
 
-    def forget(self, path: str) -> None:
-        """Delete the object at ``path`` (and what is under it); return nothing."""
-        del self.handle[path]
-        for table in (self._attrs, self._values, self._columns, self._copied):
-            for key in [k for k in table if k == path or k.startswith(path + "/")]:
-                del table[key]
-
     def manifest(self) -> dict[str, str]:
         """Close every column and return ``{path: digest}`` of every object written."""
         digests = dict(self._copied)
