@@ -1,118 +1,248 @@
-"""Benchmark of the record store: journal cost per acknowledged reading and sealing time.
+"""Benchmark of the record store: sealing, verifying and the demo, against raw h5py.
 
-Baseline, measured in the same run: raw h5py writing the same arrays (values, times,
-indices) to a new file in one go. Printed ratios:
+Baseline, measured in the same run: raw h5py writing the arrays a record holds for its
+readings (value, time, point, attempt, index, journal sequence number) to a new file in one
+go. For 10^3, 10^4, 10^5 and 10^6 readings (in 10 to 100 points, each with a point_started,
+its readings and a point_result with a GUM budget and a decision) it prints:
 
-- journal (fsync per reading) cost per reading / raw h5py cost per reading
-- journal (append_many, one fsync per batch) cost per reading / raw h5py cost per reading
-- sealing the 100,000-reading journal / raw h5py writing the same arrays
+- seal time, and its ratio to the raw h5py time (target: <= 20x at 10^5 and 10^6);
+- peak memory of sealing above the process's memory before it (target: <= 100 MB at 10^6),
+  beside the raw baseline's;
+- verify time (a fresh process: every object read back and hashed);
+- bytes per reading of the record, and its HDF5 objects in all and per point;
 
-Usage: ``.venv/bin/python benchmarks/bench_store.py [--readings N] [--fsync-sample M]
-[--batch B] [--dir DIR]``. Per-reading fsync is timed on a sample of M appends (a disk
-does a few hundred to a few thousand fsyncs per second, so 100,000 of them take minutes).
+then the demo's wall time against the same demo with sealing disabled (no record, so
+no review, approval or certificate either), with the time of each of those steps, and
+the journal's cost per acknowledged reading (fsync per reading, and per batch).
+
+Each measurement runs in its own process (``python bench_store.py --child ...``) so that
+peak memory (``VmHWM``) and the content check cache belong to that measurement alone.
+
+Usage: ``.venv/bin/python benchmarks/bench_store.py [--sizes 1000,10000,100000,1000000]
+[--no-demo] [--dir DIR]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-import h5py
 import numpy as np
 
-from metrolab.store import Journal, open_record, seal
+SIZES = (1_000, 10_000, 100_000, 1_000_000)
 
 
-def _reading(index: int, value: float) -> dict[str, object]:
-    return {
-        "point_id": "p1",
-        "phase": "as_found",
-        "index": index,
-        "time": 1.7e9 + index * 0.1,
-        "value": value,
-        "unit": "V",
-    }
+def _memory_kib(field: str) -> int:
+    """Return a memory figure of this process (``VmRSS`` or ``VmHWM``) in KiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
 
 
-def raw_h5py(path: Path, values: np.ndarray) -> float:
-    """Return the seconds raw h5py takes to write values, times and indices in one go."""
-    start = time.perf_counter()
-    with h5py.File(path, "w") as handle:
-        handle.create_dataset("readings", data=values).attrs["units"] = "V"
-        handle.create_dataset("time", data=1.7e9 + np.arange(values.size) * 0.1)
-        handle.create_dataset("index", data=np.arange(values.size))
-    return time.perf_counter() - start
+def _budget(error: float) -> dict[str, Any]:
+    """Return a GumResult.to_dict()-shaped budget of one point (two inputs)."""
+    u = 1.1e-6
+    return {"method": "gum", "model": {"source": "error = indication - reference",
+                                       "equations": []},
+            "coverage": 0.95, "outputs": {"error": {"value": error, "u": u, "dof": None,
+                                                    "k": 2.0, "U": 2 * u, "unit": "V"}},
+            "budget": [{"output": "error", "input": name, "kind": kind, "value": value,
+                        "u": uu, "unit": "V", "distribution": dist, "dof": dof,
+                        "sensitivity": sens, "sensitivity_unit": "", "contribution": uu,
+                        "share": share}
+                       for name, kind, value, uu, dist, dof, sens, share in (
+                           ("indication", "A", 10.0, 1e-7, "normal", 99, 1.0, 0.01),
+                           ("reference", "B", 10.0, 1.1e-6, "rectangular", None, -1.0, 0.99))],
+            "correlations": [], "settings": {}, "inputs": {}}
 
 
-def journal_fsync_each(path: Path, values: np.ndarray) -> float:
-    """Return the seconds to append ``values`` one by one, fsync'd before each returns."""
-    with Journal.create(path, "BENCH-1") as journal:
-        journal.append("point_started", {"point_id": "p1", "phase": "as_found"})
-        start = time.perf_counter()
-        for index, value in enumerate(values.tolist()):
-            journal.append("reading", _reading(index, value))
-        return time.perf_counter() - start
+def _decision(error: float) -> dict[str, Any]:
+    """Return a Decision.to_dict()-shaped simple-acceptance decision against +-40 uV."""
+    return {"rule": "simple", "parameters": {}, "measured": error, "U": 2.2e-6, "k": 2.0,
+            "lower_limit": -4e-5, "upper_limit": 4e-5, "acceptance_lower": -4e-5,
+            "acceptance_upper": 4e-5, "statement": "pass", "dcc_conformity": "pass",
+            "probability_of_conformity": 1.0, "specific_risk": 0.0, "pfa": None,
+            "pfr": None, "tur": 18.0, "unit": "V", "warnings": []}
 
 
-def journal_batched(path: Path, values: np.ndarray, batch: int) -> float:
-    """Return the seconds to append ``values`` in batches with one fsync per batch."""
-    with Journal.create(path, "BENCH-2") as journal:
-        journal.append("run_started", {"run_id": "BENCH-2"})
-        journal.append("point_started", {"point_id": "p1", "phase": "as_found"})
-        items = values.tolist()
-        start = time.perf_counter()
-        for first in range(0, len(items), batch):
-            journal.append_many(
-                [
-                    ("reading", _reading(first + n, value))
-                    for n, value in enumerate(items[first : first + batch])
-                ]
-            )
-        elapsed = time.perf_counter() - start
+def write_journal(path: Path, readings: int) -> int:
+    """Journal ``readings`` readings in points of equal size; return the number of points."""
+    from metrolab.store import Journal
+
+    points = 10 if readings < 10_000 else 100
+    per_point = readings // points
+    values = (10.0 + np.random.default_rng(1).normal(0.0, 1e-6, readings)).tolist()
+    with Journal.create(path, f"BENCH-{readings}") as journal:
+        journal.append("run_started", {"run_id": f"BENCH-{readings}",
+                                       "procedure": {"name": "bench", "version": "1"}})
+        for p in range(points):
+            point_id = f"p{p:03d}"
+            setup = {"point_id": point_id, "phase": "as_found", "function": "DCV",
+                     "range": {"value": 10.0, "unit": "V"}, "nominal": {"value": 10.0,
+                                                                         "unit": "V"}}
+            journal.append("point_started", setup)
+            mine = values[p * per_point:(p + 1) * per_point]
+            for first in range(0, per_point, 10_000):
+                journal.append_many([("reading", {
+                    "point_id": point_id, "phase": "as_found", "index": first + n,
+                    "time": 1.7e9 + (p * per_point + first + n) * 0.1, "value": v,
+                    "unit": "V"}) for n, v in enumerate(mine[first:first + 10_000])])
+            error = float(np.mean(mine)) - 10.0
+            journal.append("point_result", {
+                **setup, "value": {"value": error + 10.0, "unit": "V"},
+                "error": {"value": error, "unit": "V"},
+                "reference": {"value": 10.0, "unit": "V"},
+                "tolerance": {"lower": -4e-5, "upper": 4e-5, "unit": "V"},
+                "budget": _budget(error), "decision": _decision(error)})
         journal.append("run_ended", {"status": "completed"})
-    return elapsed
+    return points
+
+
+def child(task: str, path: Path, readings: int) -> dict[str, Any]:
+    """Run one measurement in this (fresh) process; return its numbers."""
+    import h5py
+
+    from metrolab.store import seal, verify
+
+    if task == "raw":
+        arrays = {"value": 10.0 + np.random.default_rng(1).normal(0.0, 1e-6, readings),
+                  "time": 1.7e9 + np.arange(readings) * 0.1,
+                  "point": np.repeat(np.arange(100, dtype=np.int32), -(-readings // 100))[
+                      :readings], "attempt": np.ones(readings, np.int32),
+                  "index": np.arange(readings), "journal_seq": np.arange(readings) + 2}
+        before = _memory_kib("VmRSS")
+        start = time.perf_counter()
+        with h5py.File(path, "w") as handle:
+            for name, data in arrays.items():
+                handle.create_dataset(name, data=data)
+        return {"seconds": time.perf_counter() - start,
+                "peak_mib": (_memory_kib("VmHWM") - before) / 1024}
+    if task == "seal":
+        before = _memory_kib("VmRSS")
+        start = time.perf_counter()
+        record = seal(path)
+        seconds = time.perf_counter() - start
+        with h5py.File(record, "r") as handle:
+            names: list[str] = []
+            handle.visit(names.append)
+        return {"seconds": seconds, "peak_mib": (_memory_kib("VmHWM") - before) / 1024,
+                "record": str(record), "bytes": record.stat().st_size,
+                "objects": len(names) + 1}
+    start = time.perf_counter()
+    ok = verify(path).ok
+    return {"seconds": time.perf_counter() - start, "ok": ok}
+
+
+def _in_child(task: str, path: Path, readings: int) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, __file__, "--child", task, str(path), str(readings)],
+                          capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout.splitlines()[-1]))
+
+
+def store_table(sizes: list[int], directory: Path) -> None:
+    """Print seal, verify, memory and size figures for each number of readings."""
+    print(f"{'readings':>9} {'raw h5py':>9} {'seal':>8} {'ratio':>7} {'seal MiB':>9} "
+          f"{'raw MiB':>8} {'verify':>8} {'B/reading':>10} {'objects':>8} {'per point':>9}")
+    for readings in sizes:
+        folder = directory / f"n{readings}"
+        folder.mkdir()
+        journal = folder / "run.journal"
+        points = write_journal(journal, readings)
+        raw = _in_child("raw", folder / "raw.h5", readings)
+        sealed = _in_child("seal", journal, readings)
+        checked = _in_child("verify", Path(sealed["record"]), readings)
+        assert checked["ok"], f"the {readings}-reading record did not verify"
+        print(f"{readings:>9} {raw['seconds'] * 1e3:>7.1f}ms {sealed['seconds']:>7.2f}s "
+              f"{sealed['seconds'] / raw['seconds']:>6.1f}x {sealed['peak_mib']:>9.1f} "
+              f"{raw['peak_mib']:>8.1f} {checked['seconds']:>7.2f}s "
+              f"{sealed['bytes'] / readings:>10.1f} {sealed['objects']:>8} "
+              f"{sealed['objects'] / points:>9.2f}", flush=True)
+
+
+def demo_table() -> None:
+    """Print the demo's wall time, the same demo with sealing disabled, and the steps."""
+    from unittest import mock
+
+    from rich.console import Console
+
+    from metrolab.certificates import issue
+    from metrolab.runner import demo, session
+    from metrolab.store import approval
+
+    quiet = Console(quiet=True)
+    spent: dict[str, float] = {}
+
+    def timed(name: str, function: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+        return run
+
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        with mock.patch.object(session, "_seal", timed("seal", session._seal)), \
+                mock.patch.object(approval, "review", timed("review", approval.review)), \
+                mock.patch.object(approval, "approve", timed("approve", approval.approve)), \
+                mock.patch.object(issue, "render_all", timed("certificate", issue.render_all)):
+            demo.run_demo(Path(out), (), seed=1, console=quiet)
+        full = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        with mock.patch.object(session, "_seal", lambda journal, *args: journal), \
+                mock.patch.object(demo, "_approve_and_render", lambda *args: {}):
+            demo.run_demo(Path(out), (), seed=1, console=quiet)
+        bare = time.perf_counter() - start
+    print(f"\ndemo: {full:.2f} s; with sealing disabled (and so no review, approval or "
+          f"certificate): {bare:.2f} s; ratio {full / bare:.2f}x")
+    for name in ("seal", "review", "approve", "certificate"):
+        print(f"  {name:<12} {spent.get(name, 0.0):6.2f} s")
+
+
+def journal_rows(directory: Path, readings: int = 100_000, sample: int = 2_000) -> None:
+    """Print the journal's cost per acknowledged reading against raw h5py's per reading."""
+    from metrolab.store import Journal
+
+    raw = _in_child("raw", directory / "raw-journal.h5", readings)["seconds"] / readings
+    with Journal.create(directory / "each.journal", "EACH") as journal:
+        start = time.perf_counter()
+        for index in range(sample):
+            journal.append("reading", {"point_id": "p", "phase": "as_found", "index": index,
+                                       "time": 1.7e9 + index, "value": 10.0, "unit": "V"})
+        each = (time.perf_counter() - start) / sample
+    print(f"\njournal, fsync per reading: {each * 1e6:.1f} us/reading, "
+          f"ratio {each / raw:,.0f}x raw h5py per reading ({raw * 1e6:.3f} us)")
 
 
 def main() -> None:
-    """Run the benchmark and print times and ratios."""
+    """Run the benchmark (or, with --child, one measurement) and print the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--readings", type=int, default=100_000)
-    parser.add_argument("--fsync-sample", type=int, default=2_000)
-    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--no-demo", action="store_true")
     parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--child", nargs=3, metavar=("TASK", "PATH", "READINGS"))
     args = parser.parse_args()
+    if args.child:
+        task, path, readings = args.child
+        print(json.dumps(child(task, Path(path), int(readings))))
+        return
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-        directory = Path(tmp)
-        values = 10.0 + np.random.default_rng(1).normal(0.0, 1e-6, args.readings)
-        raw = raw_h5py(directory / "raw.h5", values)
-        raw_each = raw / args.readings
-        each = journal_fsync_each(directory / "each.journal", values[: args.fsync_sample])
-        each_per = each / args.fsync_sample
-        batched = journal_batched(directory / "run.journal", values, args.batch)
-        batched_per = batched / args.readings
-        start = time.perf_counter()
-        record = seal(directory / "run.journal")
-        sealing = time.perf_counter() - start
-        assert open_record(record).points[0].readings.magnitude.size == args.readings
-    print(f"readings: {args.readings}, directory: {args.dir or tempfile.gettempdir()}")
-    print(
-        f"raw h5py, all arrays in one go      {raw * 1e3:10.2f} ms  "
-        f"({raw_each * 1e6:.3f} us/reading)"
-    )
-    print(
-        f"journal, fsync per reading          {each_per * 1e6:10.1f} us/reading  "
-        f"ratio {each_per / raw_each:,.0f}x  (sample of {args.fsync_sample})"
-    )
-    print(
-        f"journal, one fsync per {args.batch:<5} batch  {batched_per * 1e6:10.1f} us/reading  "
-        f"ratio {batched_per / raw_each:,.0f}x"
-    )
-    print(
-        f"sealing {args.readings} readings            {sealing * 1e3:10.1f} ms  "
-        f"ratio {sealing / raw:,.1f}x raw h5py"
-    )
+        print(f"python {sys.version.split()[0]}, pid {os.getpid()}, directory "
+              f"{args.dir or tempfile.gettempdir()}")
+        store_table([int(n) for n in args.sizes.split(",")], Path(tmp))
+        journal_rows(Path(tmp))
+    if not args.no_demo:
+        demo_table()
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from metrolab.certificates.content import (
 )
 from metrolab.certificates.corrections import fitted_curve
 from metrolab.certificates.errors import CertificateError
-from metrolab.store import PointRecord, Record
+from metrolab.store import EnvironmentLog, PointRecord, Record
 from metrolab.units import Quantity
 
 #: decision rule name (metrolab.conformity.RULES) -> its wording on a certificate
@@ -167,17 +167,17 @@ def _frequency(point: PointRecord) -> pint.Quantity | None:
     return Quantity(float(setting["value"]), setting.get("unit") or "Hz")
 
 
-def _environment(environment: Mapping[str, Any]) -> tuple[InfluenceCondition, ...]:
+def _environment(environment: Mapping[str, EnvironmentLog]) -> tuple[InfluenceCondition, ...]:
     conditions = []
     for key, name in _ENVIRONMENT:
-        values = environment.get(key)
-        if values is None:
+        log = environment.get(key)
+        if log is None:
             continue
-        magnitudes = np.asarray(values.magnitude, dtype=float).reshape(-1)
+        magnitudes = np.asarray(log.values.magnitude, dtype=float).reshape(-1)
         magnitudes = magnitudes[np.isfinite(magnitudes)]
         if magnitudes.size == 0:
             continue
-        unit = values.units
+        unit = log.values.units
         conditions.append(InfluenceCondition(
             name, Quantity(float(magnitudes.mean()), unit), Quantity(float(magnitudes.min()), unit),
             Quantity(float(magnitudes.max()), unit)))

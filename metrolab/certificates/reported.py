@@ -57,6 +57,8 @@ class ReportedPoint:
     phase_text: str
     function: str
     range: str
+    range_value: str | None
+    range_dsi_unit: str | None
     frequency: str | None
     frequency_unit: str | None
     frequency_dsi_unit: str | None
@@ -230,6 +232,9 @@ def report_point(point: ResultPoint) -> ReportedPoint:
         function=point.function,
         range=NO_RANGE if compact_range is None
         else f"{format_trimmed(float(compact_range.magnitude), 6)} {unit_symbol(compact_range)}",
+        range_value=None if compact_range is None
+        else format_trimmed(float(compact_range.magnitude), 6),
+        range_dsi_unit=None if compact_range is None else dsi_unit(str(compact_range.units)),
         frequency=None if frequency is None else format_trimmed(float(frequency.magnitude), 6),
         frequency_unit=None if frequency is None else unit_symbol(frequency),
         frequency_dsi_unit=None if frequency is None else dsi_unit(str(frequency.units)),

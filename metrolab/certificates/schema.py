@@ -19,8 +19,9 @@ DSI_VERSION_REQUIRED = "2.2.1"
 #: one line every generated DCC and report carries about the validation set-up
 VALIDATION_NOTE = (
     f"Validated offline against DCC {DCC_VERSION} with D-SI {DSI_VERSION_USED} standing in for "
-    f"the D-SI {DSI_VERSION_REQUIRED} that DCC {DCC_VERSION} imports, and a stub QUDT "
-    "quantity-kind schema that accepts any string."
+    f"the D-SI {DSI_VERSION_REQUIRED} that DCC {DCC_VERSION} imports. PTB's QUDT quantity-kind "
+    "schema has no offline copy: its type is a stand-in that accepts any string, and this "
+    "DCC uses no element of that type (no si:quantityTypeQUDT)."
 )
 
 

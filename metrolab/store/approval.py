@@ -21,13 +21,15 @@ import h5py
 
 from metrolab.clock import Clock, WallClock, isoformat
 from metrolab.store.audit import TORN, AuditLog, ReviewState
+from metrolab.store.durable import canonical_json
 from metrolab.store.errors import RecordIntegrityError, ReviewError
-from metrolab.store.integrity import INTEGRITY_GROUP
-from metrolab.store.layout import json_dataset, new_group, write_identity
+from metrolab.store.layout import ENTRY, IDENTITY, write_identity, write_root
 from metrolab.store.record import Record, open_record
+from metrolab.store.schema import LAYOUT_2, layout_of
 from metrolab.store.sealing import write_sealed
 from metrolab.store.signing import KeyRegister, SigningKey
 from metrolab.store.verification import verify
+from metrolab.store.writer import RecordWriter
 
 
 def _checked(path: str | os.PathLike[str], action: str, signer: SigningKey,
@@ -176,29 +178,24 @@ def amend(path: str | os.PathLike[str], *, signer: SigningKey, reason: str,
            if key not in ("status", "ended_at", "reason")}
     applied = _apply_changes(run, changes, original.record_id)
     when = isoformat(clock.now())
+    original_start = str(original.run.get("started_at") or when)
     amends = {"record_id": original.record_id, "certificate_id": original.certificate_id,
               "root_record_id": root_id, "amendment_number": number, "reason": reason.strip(),
               "changes": applied, "who": who.strip(), "when": when,
               "replaced_sha256": original.sha256}
 
-    def build(handle: h5py.File) -> None:
+    def build(writer: RecordWriter) -> None:
         with h5py.File(source, "r") as src:
-            for name, value in src.attrs.items():
-                handle.attrs[name] = value
-            for name in src:
-                if name != INTEGRITY_GROUP:
-                    src.copy(src[name], handle, name=name)
-        handle.attrs["file_time"] = when
-        entry = handle["entry"]
-        del entry["run"]
-        if "amends" in entry:  # an amendment of an amendment names only its own predecessor
-            del entry["amends"]
-        write_identity(entry, run, record_id=record_id, certificate_id=record_id)
-        group = new_group(entry, "amends", "NXnote")
-        for key in ("record_id", "certificate_id", "root_record_id", "reason", "who", "when",
-                    "replaced_sha256"):
-            group.attrs[key] = str(amends[key])
-        json_dataset(group, "amends_json", amends)
+            if layout_of(src) is not LAYOUT_2:
+                raise ReviewError(
+                    f"amendment of {original.record_id}: {source.name} is a schema "
+                    f"{original.schema_version} record; this metrolab amends schema "
+                    f"{LAYOUT_2.version} records only (amend it with the metrolab that sealed it)")
+            _copy_amended(writer, src, f"{record_id}.h5", when)
+        write_identity(writer, run, record_id=record_id, certificate_id=record_id,
+                       journal_created=original_start, status=original.status,
+                       reason=str(original.run.get("reason") or ""))
+        _amends_note(writer, amends)
 
     sealed = write_sealed(source.resolve().parent / f"{record_id}.h5", build,
                           afterwards=f", then amend {source} again. Kept: {source}, unchanged")
@@ -208,3 +205,30 @@ def amend(path: str | os.PathLike[str], *, signer: SigningKey, reason: str,
                content_sha256=sealed.content_sha256, file_sha256=sealed.file_sha256,
                status=original.status)
     return sealed.path
+
+
+def _copy_amended(writer: RecordWriter, src: h5py.File, file_name: str, when: str) -> None:
+    """Copy every object of the verified record ``src`` but its identity, integrity and
+    amendment note into the new record, with the digests of its sealed manifest."""
+    manifest = LAYOUT_2.stored_integrity(src)[1]
+    write_root(writer, file_name=file_name, file_time=when)
+    writer.set_attrs(ENTRY, {name: value for name, value in src[ENTRY].attrs.items()
+                             if name != "NX_class"})
+    for name in src[ENTRY]:
+        if name not in (*IDENTITY, "integrity", "amends"):
+            writer.copy(src[f"{ENTRY}/{name}"], f"{ENTRY}/{name}", manifest)
+
+
+def _amends_note(writer: RecordWriter, amends: dict[str, Any]) -> None:
+    """Write ``/entry/amends`` (NXnote): which record and certificate this one replaces,
+    with the replaced content hash, who, when, why, and the exact changes (JSON)."""
+    group = writer.group(f"{ENTRY}/amends", "NXnote")
+    for name, value in (
+            ("author", amends["who"]), ("date", amends["when"]),
+            ("description", amends["reason"]), ("identifier_record", amends["record_id"]),
+            ("identifier_certificate", amends["certificate_id"]),
+            ("identifier_root", amends["root_record_id"]),
+            ("sequence_index", int(amends["amendment_number"])),
+            ("algorithm", "sha256"), ("checksum", amends["replaced_sha256"]),
+            ("type", "application/json"), ("data", canonical_json(amends))):
+        writer.field(f"{group}/{name}", value)

@@ -25,14 +25,9 @@ further appends with the same explanation.
 
 from __future__ import annotations
 
-import gc
-import hashlib
-import json
-import json.scanner
 import os
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +40,19 @@ from metrolab.store.errors import (
     JournalLockedError,
     JournalWriteError,
 )
+from metrolab.store.journal_read import (
+    FORMAT,
+    GENESIS,
+    JournalContents,
+    JournalEntry,
+    read_journal,
+)
 from metrolab.store.locking import FileLock, lock_path
 
-FORMAT = "metrolab-journal"
+__all__ = ["ENTRY_KINDS", "FORMAT", "FORMAT_VERSION", "GENESIS", "Journal", "JournalContents",
+           "JournalEntry", "describe_entry", "read_journal"]
+
 FORMAT_VERSION = 1
-GENESIS = "0" * 64
-_DECODER = json.JSONDecoder()
-# the C scanner: one JSON value from a position (typeshed types its argument wrongly)
-_SCAN = json.scanner.make_scanner(_DECODER)  # type: ignore[arg-type]
 
 #: the entry kinds of docs/interfaces.md, section "Store" (``samples``: a block of rows of a
 #: data-acquisition run, metrolab.daq)
@@ -62,140 +62,12 @@ ENTRY_KINDS: frozenset[str] = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class JournalEntry:
-    """One journal entry: sequence number, ISO 8601 UTC time of writing, kind and data."""
-
-    seq: int
-    time: str
-    kind: str
-    data: dict[str, Any]
-
-
-class JournalContents(list[JournalEntry]):
-    """The valid entries of a journal (header excluded), in order, plus what stopped the read.
-
-    ``problem`` is None when every byte was read, otherwise a sentence saying where and why
-    reading stopped; ``valid_size`` is the byte length of the valid prefix; ``last_hash``
-    the checksum of its last line; ``trailing_lines`` the number of complete lines after
-    the bad one (0 for a torn tail).
-    """
-
-    def __init__(self, path: Path, run_id: str, created: str) -> None:
-        super().__init__()
-        self.path = path
-        self.run_id = run_id
-        self.created = created
-        self.problem: str | None = None
-        self.valid_size = 0
-        self.last_hash = GENESIS
-        self.last_seq = 0
-        self.trailing_lines = 0
-
-
 def _encode(prev_hash: str, seq: int, time: str, kind: str, data: Mapping[str, Any]) -> tuple[
     bytes, str
 ]:
     text = canonical_json({"seq": seq, "time": time, "kind": kind, "data": data})
     checksum = sha256_hex(f"{prev_hash} {text}".encode())
     return f"{checksum} {text}\n".encode(), checksum
-
-
-def _decode(line: bytes, prev_hash: str, expected_seq: int) -> tuple[JournalEntry, str] | str:
-    """Return (entry, checksum) for a good line, else a reason (str) why it is bad."""
-    checksum, _, body = line.partition(b" ")
-    if len(checksum) != 64 or sha256_hex(prev_hash.encode() + b" " + body).encode() != checksum:
-        return "checksum does not match"
-    try:
-        obj = _DECODER.decode(body.decode("utf-8"))
-        entry = JournalEntry(int(obj["seq"]), str(obj["time"]), str(obj["kind"]),
-                             dict(obj["data"]))
-    except (ValueError, KeyError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
-        return f"unreadable JSON ({exc})"
-    if entry.seq != expected_seq:
-        return f"sequence number {entry.seq} where {expected_seq} was expected"
-    return entry, checksum.decode()
-
-
-def _decode_fast(line: bytes, prev_hash: bytes, expected_seq: int) -> JournalEntry | None:
-    """Return the entry of a good line in one pass, else None (then :func:`_decode` says why).
-
-    The checksum is one SHA-256 over the line's own bytes and the JSON is parsed once by
-    the C scanner; any doubt (bad checksum, text around the object, a missing key, another
-    sequence number) returns None so that the strict path gives the reason.
-    """
-    if line[64:65] != b" " or \
-            hashlib.sha256(prev_hash + line[64:]).hexdigest().encode() != line[:64]:
-        return None
-    try:
-        text = line[65:].decode("utf-8")
-        obj, end = _SCAN(text, 0)
-        if end != len(text) or type(obj) is not dict or obj["seq"] != expected_seq:
-            return None
-        data = obj["data"]
-        return JournalEntry(int(obj["seq"]), str(obj["time"]), str(obj["kind"]),
-                            data if type(data) is dict else dict(data))
-    except (StopIteration, ValueError, KeyError, TypeError):
-        return None
-
-
-def read_journal(path: str | os.PathLike[str]) -> JournalContents:
-    """Return the valid entries of the journal at ``path`` (a :class:`JournalContents` list).
-
-    Reading stops at the first torn or bad-checksum line; ``problem`` then says so.
-    Raises :class:`JournalError` if the file is missing or has no valid header.
-    """
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise JournalError(f"cannot read journal {path}: {exc.strerror or exc}") from exc
-    lines = raw.split(b"\n")
-    # the element after the last b"\n" is b"" for a clean file, a torn line otherwise
-    complete, tail = lines[:-1], lines[-1]
-    header = _decode(complete[0], GENESIS, 0) if complete else "empty file"
-    if isinstance(header, str) or header[0].kind != "journal" or \
-            header[0].data.get("format") != FORMAT:
-        reason = header if isinstance(header, str) else "first entry is not a journal header"
-        raise JournalError(f"{path} is not a metrolab journal (header: {reason}); "
-                           "nothing in it was ever acknowledged")
-    head, last_hash = header
-    contents = JournalContents(path, str(head.data["run_id"]), head.time)
-    collecting = gc.isenabled()
-    gc.disable()  # every entry survives: cycle collection passes over them would be wasted
-    try:
-        _read_entries(contents, complete, tail, last_hash.encode())
-    finally:
-        if collecting:
-            gc.enable()
-    contents.last_seq = contents[-1].seq if contents else 0
-    return contents
-
-
-def _read_entries(contents: JournalContents, complete: list[bytes], tail: bytes,
-                  prev: bytes) -> None:
-    """Append the good entries after the header to ``contents``; set where reading stopped."""
-    offset = len(complete[0]) + 1
-    for number, line in enumerate(complete[1:], start=1):
-        entry = _decode_fast(line, prev, number)
-        if entry is None:
-            decoded = _decode(line, prev.decode(), number)
-            if isinstance(decoded, str):
-                contents.trailing_lines = len(complete) - 1 - number
-                contents.problem = (f"line {number + 1} (byte {offset}) is bad: {decoded}; "
-                                    f"{contents.trailing_lines} complete line(s) after it "
-                                    "not read")
-                break
-            entry = decoded[0]
-        contents.append(entry)
-        prev = line[:64]
-        offset += len(line) + 1
-    else:
-        if tail:
-            contents.problem = (f"torn last line at byte {offset} ({len(tail)} bytes without "
-                                "a line end): never acknowledged, ignored")
-    contents.valid_size = offset
-    contents.last_hash = prev.decode()
 
 
 def describe_entry(kind: str, data: Mapping[str, Any]) -> str:

@@ -30,9 +30,10 @@ TIME_LIMIT_S = 60.0
 MEMORY_LIMIT_BYTES = 4 << 30
 
 
-def sealed_bytes(path: Path, log_path: Path) -> bool:
+def sealed_bytes(path: Path, log_path: Path, digest: str | None = None) -> bool:
     """Return True when the audit log at ``log_path`` recorded the whole-file SHA-256 of
-    ``path`` for its file name (the file holds the bytes that were sealed).
+    ``path`` (``digest``, computed here when not given) for its file name: the file
+    holds the bytes that were sealed.
 
     Only the log's own text is read (no signature check: that is verify's job); a log
     that cannot be read means no file is trusted.
@@ -41,7 +42,6 @@ def sealed_bytes(path: Path, log_path: Path) -> bool:
         lines = log_path.read_bytes().splitlines()
     except OSError:
         return False
-    digest: str | None = None
     for line in lines:
         try:
             entry = json.loads(line)
@@ -63,8 +63,8 @@ def _limit_memory() -> None:  # pragma: no cover - runs in the child before exec
 
 
 def read_isolated(path: Path, *, time_limit_s: float | None = None) -> dict[str, Any]:
-    """Return what :func:`metrolab.store.verification.inspect_in_process` returns for the
-    record at ``path``, computed in a child process.
+    """Return the content check of the record at ``path`` as JSON data
+    (:func:`metrolab.store.verification.check_to_json`), computed in a child process.
 
     When the child overruns ``time_limit_s`` (default :data:`TIME_LIMIT_S`), dies of a
     signal or fails, the result is a single problem saying so (the file is damaged or
@@ -92,11 +92,12 @@ def read_isolated(path: Path, *, time_limit_s: float | None = None) -> dict[str,
 
 
 def main(argv: list[str]) -> int:
-    """Print, as JSON on stdout, the in-process inspection of the record named in ``argv``;
-    return the exit code (0)."""
-    from metrolab.store.verification import inspect_in_process
+    """Print, as JSON on stdout, the content check of the record named in ``argv``, read
+    in this process; return the exit code (0)."""
+    from metrolab.store.verification import check_in_process, check_to_json
 
-    print(json.dumps(inspect_in_process(Path(argv[0]))))
+    path = Path(argv[0])
+    print(json.dumps(check_to_json(check_in_process(path, file_sha256(path)))))
     return 0
 
 

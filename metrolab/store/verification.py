@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,10 @@ import h5py
 from metrolab.store.audit import AUDIT_LOG_NAME, RECORD_ACTIONS, AuditLog, review_state
 from metrolab.store.durable import file_sha256, sha256_hex
 from metrolab.store.errors import AuditLogError
-from metrolab.store.integrity import INTEGRITY_GROUP, content_hash, manifest
-from metrolab.store.layout import SCHEMA_NAME
+from metrolab.store.facts import JournalLink, RecordFacts, read_facts
+from metrolab.store.integrity import compare, content_hash, manifest
+from metrolab.store.journal_read import chain_head
+from metrolab.store.schema import LAYOUT_1, LAYOUT_2, layout_of
 from metrolab.store.signers import Signer, check_entry
 from metrolab.store.signing import KeyRegister
 from metrolab.store.untrusted import read_isolated, sealed_bytes
@@ -126,88 +129,119 @@ def describe(path: Path) -> str:
     return f"text ({size} bytes), not HDF5"
 
 
-def content_problems(path: str | os.PathLike[str]) -> list[str]:
-    """Return what in the record at ``path`` does not match its sealed manifest and hash.
+@dataclass(frozen=True, slots=True)
+class ContentCheck:
+    """A record's content checked against its sealed manifest: ``problems`` (empty when
+    every object matches and the manifest hashes to the stored content hash), the
+    ``file_sha256`` of the bytes checked, and the record's ``facts`` (None if unreadable)."""
 
-    A file whose bytes the audit log does not vouch for is read in a child process
-    (:mod:`metrolab.store.untrusted`), so a hostile file cannot hang or crash the caller.
-    """
-    return inspect_record(Path(path)).problems
-
-
-@dataclass(frozen=True)
-class Inspection:
-    """What reading a record file found: ``problems`` (empty when every object matches the
-    sealed manifest and hash), and, when they could be read, its record ID, content hash,
-    the journal it was sealed from (file name, bytes sealed, SHA-256) and what it amends."""
-
-    problems: list[str]
-    record_id: str | None = None
-    content_sha256: str | None = None
-    journal: tuple[str, int, str] | None = None
-    amends: dict[str, Any] | None = None
+    problems: tuple[str, ...]
+    file_sha256: str
+    facts: RecordFacts | None
 
 
-def inspect_record(path: Path) -> Inspection:
-    """Return the :class:`Inspection` of the record file at ``path``: read in this process
-    when the audit log beside it recorded exactly these bytes, in a child process with a
-    time and memory limit otherwise."""
-    if sealed_bytes(path, AuditLog.for_record(path).path):
-        found = inspect_in_process(path)
+#: content checks done in this process, keyed on (path, size, mtime_ns, SHA-256 of the file)
+_CHECKED: OrderedDict[tuple[str, int, int, str], ContentCheck] = OrderedDict()
+_CHECKED_KEEP = 64
+
+
+def _file_key(path: Path) -> tuple[str, int, int, str]:
+    """Return the key a content check is kept under: resolved path, size, mtime_ns, and
+    the SHA-256 of the whole file (so a changed byte is always a new key)."""
+    status = path.stat()
+    return str(path.resolve()), status.st_size, status.st_mtime_ns, file_sha256(path)
+
+
+def _keep(key: tuple[str, int, int, str], check: ContentCheck) -> None:
+    _CHECKED[key] = check
+    _CHECKED.move_to_end(key)
+    while len(_CHECKED) > _CHECKED_KEEP:
+        _CHECKED.popitem(last=False)
+
+
+def remember_sealed(path: Path, file_sha: str, facts: RecordFacts) -> None:
+    """Keep, for this process, that the record just written at ``path`` (whole-file
+    SHA-256 ``file_sha``) matches the manifest its writer computed; return nothing.
+
+    Review, approval and rendering in the same process then reuse this instead of
+    hashing every object again; any change to the file changes the key."""
+    status = path.stat()
+    _keep((str(path.resolve()), status.st_size, status.st_mtime_ns, file_sha),
+          ContentCheck((), file_sha, facts))
+
+
+def check_content(path: str | os.PathLike[str]) -> ContentCheck:
+    """Return the content check of the record at ``path``: every object against the
+    sealed manifest, the manifest against the content hash. A check already done in this
+    process on the very same bytes (same path, size, mtime and SHA-256) is reused.
+
+    A file whose bytes the audit log beside it does not vouch for (a forgery, a damaged
+    copy, a record without its log) is read in a child process with a time and memory
+    limit (:mod:`metrolab.store.untrusted`), so a hostile file cannot hang or crash the
+    caller."""
+    path = Path(path)
+    key = _file_key(path)
+    known = _CHECKED.get(key)
+    if known is not None:
+        _CHECKED.move_to_end(key)
+        return known
+    if sealed_bytes(path, AuditLog.for_record(path).path, key[3]):
+        check = check_in_process(path, key[3])
     else:
-        found = read_isolated(path)
-    journal = found.get("journal")
-    return Inspection(list(found["problems"]), found.get("record_id"),
-                      found.get("content_sha256"),
-                      (str(journal[0]), int(journal[1]), str(journal[2])) if journal else None,
-                      found.get("amends"))
+        check = check_from_json(read_isolated(path), key[3])
+    _keep(key, check)
+    return check
 
 
-def inspect_in_process(path: Path) -> dict[str, Any]:
-    """Return, as plain JSON data, what :class:`Inspection` holds for the record at ``path``,
-    read by h5py in this process (only for bytes known to be sealed, or in a child)."""
-    problems = _manifest_problems(path)
-    if problems and problems[0].startswith(("cannot read", "not a metrolab", "no /integrity")):
-        return {"problems": problems}
+def check_to_json(check: ContentCheck) -> dict[str, Any]:
+    """Return ``check`` as plain JSON data (what a child process hands back)."""
+    facts = check.facts
+    return {"problems": list(check.problems), "facts": None if facts is None else {
+        "layout": facts.layout.version, "record_id": facts.record_id,
+        "content_sha256": facts.content_sha256, "status": facts.status,
+        "journal": [facts.journal.name, facts.journal.size, facts.journal.kind,
+                    facts.journal.digest], "amends": facts.amends}}
+
+
+def check_from_json(data: dict[str, Any], whole: str) -> ContentCheck:
+    """Return the :class:`ContentCheck` that :func:`check_to_json` gave as ``data`` for the
+    file whose SHA-256 is ``whole``."""
+    facts = data.get("facts")
+    if facts is None:
+        return ContentCheck(tuple(data["problems"]), whole, None)
+    layout = next(known for known in (LAYOUT_1, LAYOUT_2) if known.version == facts["layout"])
+    name, size, kind, digest = facts["journal"]
+    return ContentCheck(tuple(data["problems"]), whole, RecordFacts(
+        layout, facts["record_id"], facts["content_sha256"], facts["status"],
+        JournalLink(name, int(size), kind, digest), facts["amends"]))
+
+
+def check_in_process(path: Path, whole: str) -> ContentCheck:
+    """Return the content check of the record at ``path`` (SHA-256 ``whole``), read by h5py
+    in this process: only for bytes known to be sealed, or inside the child process."""
     try:
         with h5py.File(path, "r") as handle:
-            record_id = str(handle["entry"].attrs["record_id"])
-            content_sha256 = str(handle[INTEGRITY_GROUP].attrs["content_sha256"])
-            provenance = handle["entry/provenance"]
-            journal = [str(provenance.attrs.get("journal_file", "")),
-                       int(provenance["journal_bytes"][()]) if "journal_bytes" in provenance
-                       else 0, str(provenance.attrs.get("journal_sha256", ""))]
-            amends = (json.loads(handle["entry/amends/amends_json"][()])
-                      if "amends" in handle["entry"] else None)
+            layout = layout_of(handle)
+            if isinstance(layout, str):
+                return ContentCheck((layout,), whole, None)
+            if layout.integrity not in handle:
+                return ContentCheck((f"no /{layout.integrity} group: the record was never "
+                                     "sealed",), whole, None)
+            stored_hash, stored = layout.stored_integrity(handle)
+            actual = manifest(handle, layout.unhashed)
+            facts = read_facts(handle, layout)
     except H5_READ_ERRORS as exc:
-        return {"problems": [*problems, f"cannot read the record's ID and hash: {exc}"]}
-    return {"problems": problems, "record_id": record_id, "content_sha256": content_sha256,
-            "journal": journal, "amends": amends}
-
-
-def _manifest_problems(path: Path) -> list[str]:
-    """Return what in the record at ``path`` does not match its sealed manifest and hash,
-    read in this process."""
-    try:
-        with h5py.File(path, "r") as handle:
-            if handle.attrs.get("schema_name") != SCHEMA_NAME:
-                return [f"not a metrolab record (schema_name is "
-                        f"{handle.attrs.get('schema_name')!r})"]
-            if INTEGRITY_GROUP not in handle:
-                return ["no /integrity group: the record was never sealed"]
-            group = handle[INTEGRITY_GROUP]
-            stored_hash = str(group.attrs.get("content_sha256", ""))
-            stored: dict[str, str] = json.loads(group["manifest_json"][()].decode())
-            actual = manifest(handle)
-    except H5_READ_ERRORS as exc:
-        return [f"cannot read the record: {exc}"]
-    problems = [f"{name} was changed" for name in sorted(stored)
-                if name in actual and actual[name] != stored[name]]
-    problems += [f"{name} is missing" for name in sorted(set(stored) - set(actual))]
-    problems += [f"{name} was added" for name in sorted(set(actual) - set(stored))]
+        return ContentCheck((f"cannot read the record: {exc}",), whole, None)
+    problems = compare(stored, actual)
     if content_hash(stored) != stored_hash:
-        problems.append("/integrity: the stored manifest does not hash to content_sha256")
-    return problems
+        problems.append(f"/{layout.integrity}: the stored manifest does not hash to the "
+                        "content hash")
+    return ContentCheck(tuple(problems), whole, facts)
+
+
+def content_problems(path: str | os.PathLike[str]) -> list[str]:
+    """Return what in the record at ``path`` does not match its sealed manifest and hash."""
+    return list(check_content(path).problems)
 
 
 @dataclass(frozen=True)
@@ -333,13 +367,13 @@ def _record_problems(path: Path, log: LogCheck, register: KeyRegister | None) ->
     if not h5py.is_hdf5(path):
         report.problems = [f"not a record: it is {describe(path)}"]
         return report
-    found = inspect_record(path)
-    report.problems = found.problems
-    if found.record_id is None or found.content_sha256 is None or found.journal is None:
+    check = check_content(path)
+    report.problems = list(check.problems)
+    facts = check.facts
+    if facts is None:
         return report
-    report.record_id, report.content_sha256 = found.record_id, found.content_sha256
-    journal, amends = found.journal, found.amends
-    report.problems += _journal_problems(path.parent, *journal)
+    report.record_id, report.content_sha256 = facts.record_id, facts.content_sha256
+    report.problems += _journal_problems(path.parent, facts.journal)
     if not log.exists or not log.chained:
         return report  # the log's own problems say why its entries cannot be trusted
     report.problems += _binding_problems(path, report.record_id, log)
@@ -347,11 +381,11 @@ def _record_problems(path: Path, log: LogCheck, register: KeyRegister | None) ->
     if entry is not None:
         if entry.get("content_sha256") != report.content_sha256:
             report.problems.append("content_sha256 differs from the one in the audit log")
-        if entry.get("file_sha256") != file_sha256(path):
+        if entry.get("file_sha256") != check.file_sha256:
             report.problems.append("the file's bytes differ from those sealed "
                                    "(file_sha256 in the audit log)")
-    if amends is not None:
-        report.problems += _amendment_problems(log, amends)
+    if facts.amends is not None:
+        report.problems += _amendment_problems(log, facts.amends)
     report.signers = review_state(log.entries, report.record_id, register).signers
     return report
 
@@ -390,19 +424,22 @@ def _amendment_problems(log: LogCheck, amends: dict[str, Any]) -> list[str]:
     return []
 
 
-def _journal_problems(directory: Path, name: str, size: int, digest: str) -> list[str]:
-    """Compare the journal beside a record (if it is there) with the part that was sealed."""
-    journal = directory / name
-    if not name or not digest or not journal.is_file():
+def _journal_problems(directory: Path, link: JournalLink) -> list[str]:
+    """Compare the journal beside a record (if it is there) with the part sealed from it."""
+    journal = directory / link.name
+    if not link.name or not link.digest or not journal.is_file():
         return []  # journals may be archived elsewhere; the record stands on its own
-    if not 0 <= size <= journal.stat().st_size:  # never read more than is there
-        return [f"journal {name} is shorter than the {size} bytes sealed from it "
+    if not 0 <= link.size <= journal.stat().st_size:  # never read more than is there
+        return [f"journal {link.name} is shorter than the {link.size} bytes sealed from it "
                 "(journal_bytes in /entry/provenance)"]
-    with open(journal, "rb") as handle:
-        sealed_part = handle.read(size)
-    if sha256_hex(sealed_part) != digest:
-        return [f"journal {name} no longer matches the {size} bytes sealed from it "
-                "(journal_sha256 in /entry/provenance)"]
+    if link.kind == "sha256":
+        with open(journal, "rb") as handle:
+            same = sha256_hex(handle.read(link.size)) == link.digest
+    else:
+        same = chain_head(journal, link.size) == link.digest
+    if not same:
+        return [f"journal {link.name} no longer matches the {link.size} bytes sealed from it "
+                f"(journal_{link.kind} in /entry/provenance)"]
     return []
 
 

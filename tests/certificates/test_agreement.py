@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
 
+from metrolab.certificates import dcc_reftypes as ref
+
 NS = {"dcc": "https://ptb.de/dcc", "si": "https://ptb.de/si"}
 PREFIXES = {"\\nano": "n", "\\micro": "µ", "\\milli": "m", "\\kilo": "k", "\\mega": "M"}
 UNITS = {"\\volt": "V", "\\ampere": "A", "\\ohm": "Ω", "\\hertz": "Hz",
@@ -59,43 +61,71 @@ def percent(fraction: str) -> str:
     return f"{Decimal(f'{value * 100:.2g}').normalize():f} %"
 
 
+def _columns(data: ET.Element) -> dict[str, tuple[list[str], list[str]]]:
+    """Return {refType: (value texts, unit texts)} of the realListXMLList columns in ``data``,
+    a single unit repeated for every value."""
+    columns = {}
+    for quantity in data.findall("dcc:quantity", NS):
+        column = quantity.find("si:realListXMLList", NS)
+        if column is None:
+            continue
+        values = (column.findtext("si:valueXMLList", namespaces=NS) or "").split()
+        units = (column.findtext("si:unitXMLList", namespaces=NS) or "").split()
+        columns[quantity.get("refType") or ""] = (values, units * len(values)
+                                                  if len(units) == 1 else units)
+    return columns
+
+
 def dcc_rows(path: Path) -> list[tuple[str, list[str], list[str]]]:
-    """Return (phase heading, results-table tokens, decision-details tokens) per DCC result."""
+    """Return (phase heading, results-table tokens, decision-details tokens) per point of
+    the DCC's result tables, each column found by its refType, numbers as written."""
     rows = []
     for result_set in ET.parse(path).getroot().findall(".//dcc:measurementResult", NS):
         heading = _name(result_set)
         for result in result_set.findall("dcc:results/dcc:result", NS):
-            match = re.fullmatch(r"(\S+), range (.+), nominal .+", _name(result))
-            assert match is not None, _name(result)
-            function, range_text = match.groups()
-            quantities = {_name(q): q for q in result.findall("dcc:data/dcc:quantity", NS)}
-            nominal = _real(quantities["Nominal value"])
-            unit = symbol(nominal["unit"])
-            nominal_tokens = [nominal["value"], unit]
-            if "Frequency" in quantities:
-                frequency = _real(quantities["Frequency"])
-                nominal_tokens += ["at", frequency["value"], symbol(frequency["unit"])]
-            error = _real(quantities["Error"])
-            e_unit = symbol(error["unit"])
-            meta = quantities["Error"].find("dcc:measurementMetaData/dcc:metaData", NS)
+            data = result.find("dcc:data", NS)
+            assert data is not None
+            columns = _columns(data)
+            error = data.find(f"dcc:quantity[@refType='{ref.ERROR}']", NS)
+            assert error is not None
+            expanded = error.find("si:realListXMLList/si:measurementUncertaintyUnivariateXMLList"
+                                  "/si:expandedMUXMLList", NS)
+            assert expanded is not None
+            U, k = ((expanded.findtext(f"si:{name}", namespaces=NS) or "").split() for name in (
+                "valueExpandedMUXMLList", "coverageFactorXMLList"))
+            meta = error.find(f"dcc:measurementMetaData/dcc:metaData[@refType='{ref.CONFORMITY}']",
+                              NS)
             assert meta is not None
-            conformity = meta.findtext("dcc:conformity", namespaces=NS) or ""
-            pc = {_name(q): _real(q)["value"] for q in meta.findall("dcc:data/dcc:quantity", NS)}
-            tolerance = limits(_real(quantities["Lower tolerance limit of error"])["value"],
-                               _real(quantities["Upper tolerance limit of error"])["value"],
-                               e_unit)
-            tokens = [function, *range_text.split(), *nominal_tokens,
-                      _real(quantities["Reference value"])["value"], unit,
-                      _real(quantities["Indication"])["value"], unit,
-                      error["value"], e_unit, error["U"], e_unit, error["k"],
-                      *tolerance.split(), *STATEMENT_WORDS[conformity].split()]
-            acceptance = limits(pc["Lower acceptance limit of error"],
-                                pc["Upper acceptance limit of error"], e_unit)
-            details = [heading.removesuffix(" results"), function, *range_text.split(),
-                       *nominal_tokens, *acceptance.split(), pc["Test uncertainty ratio"],
-                       *percent(pc["Specific risk"]).split(),
-                       *STATEMENT_WORDS[conformity].split()]
-            rows.append((heading, tokens, details))
+            statements = (meta.findtext("dcc:conformityXMLList", namespaces=NS) or "").split()
+            decision_data = meta.find("dcc:data", NS)
+            decisions = _columns(decision_data) if decision_data is not None else {}
+            function = _name(result).split(" (")[0]
+            for n, statement in enumerate(statements):
+                def at(ref_type: str, table: dict[str, tuple[list[str], list[str]]] = columns,
+                       n: int = n) -> str:
+                    return table[ref_type][0][n]
+
+                def unit(ref_type: str, n: int = n,
+                         table: dict[str, tuple[list[str], list[str]]] = columns) -> str:
+                    return symbol(table[ref_type][1][n])
+
+                nominal_tokens = [at(ref.NOMINAL), unit(ref.NOMINAL)]
+                if ref.FREQUENCY in columns:
+                    nominal_tokens += ["at", at(ref.FREQUENCY), unit(ref.FREQUENCY)]
+                range_tokens = [at(ref.RANGE), unit(ref.RANGE)]
+                e_unit = unit(ref.ERROR)
+                words = STATEMENT_WORDS[statement].split()
+                tolerance = limits(at(ref.TOLERANCE_LOWER), at(ref.TOLERANCE_UPPER), e_unit)
+                tokens = [function, *range_tokens, *nominal_tokens,
+                          at(ref.REFERENCE), unit(ref.REFERENCE),
+                          at(ref.MEASURED), unit(ref.MEASURED),
+                          at(ref.ERROR), e_unit, U[n], e_unit, k[n], *tolerance.split(), *words]
+                acceptance = limits(at(ref.ACCEPTANCE_LOWER, decisions),
+                                    at(ref.ACCEPTANCE_UPPER, decisions), e_unit)
+                details = [heading.removesuffix(" results"), function, *range_tokens,
+                           *nominal_tokens, *acceptance.split(), at(ref.TUR, decisions),
+                           *percent(at(ref.SPECIFIC_RISK, decisions)).split(), *words]
+                rows.append((heading, tokens, details))
     return rows
 
 

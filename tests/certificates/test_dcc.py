@@ -32,17 +32,31 @@ def test_the_written_dcc_validates_against_the_packaged_xsd(rendered: dict[str, 
                          namespaces=NS) == "ECL-2026-0001"
 
 
-def test_results_are_dsi_reals_with_expanded_uncertainty(rendered: dict[str, Path]) -> None:
+def test_results_are_dsi_tables_with_expanded_uncertainty(rendered: dict[str, Path]) -> None:
     root = _root(rendered["dcc"])
-    errors = root.findall(".//dcc:result/dcc:data/dcc:quantity/si:real[si:label='error']", NS)
-    assert len(errors) == 5
-    for real in errors:
-        assert real.findtext("si:unit", namespaces=NS) == "\\micro\\volt"  # U of µV size
-        expanded = real.find("si:measurementUncertaintyUnivariate/si:expandedMU", NS)
+    results = root.findall(".//dcc:results/dcc:result", NS)
+    assert [r.findtext("dcc:name/dcc:content", namespaces=NS) for r in results] == [
+        "DCV", "ACV", "DCV"]  # one table per function and phase, not one result per point
+    errors = root.findall(".//dcc:result/dcc:data/dcc:quantity[@refType="
+                          "'basic_measurementError']/si:realListXMLList", NS)
+    assert len(errors) == 3
+    points = 0
+    for column in errors:
+        assert column.findtext("si:unitXMLList", namespaces=NS) == "\\micro\\volt"
+        expanded = column.find("si:measurementUncertaintyUnivariateXMLList/"
+                               "si:expandedMUXMLList", NS)
         assert expanded is not None
-        assert 1 <= float(expanded.findtext("si:valueExpandedMU", namespaces=NS) or "nan") < 1000
-        assert float(expanded.findtext("si:coverageFactor", namespaces=NS) or "nan") >= 1.96
-        assert expanded.findtext("si:coverageProbability", namespaces=NS) == "0.95"
+        values = (column.findtext("si:valueXMLList", namespaces=NS) or "").split()
+        U = [float(u) for u in (expanded.findtext("si:valueExpandedMUXMLList",
+                                                  namespaces=NS) or "").split()]
+        k = [float(v) for v in (expanded.findtext("si:coverageFactorXMLList",
+                                                  namespaces=NS) or "").split()]
+        assert len(values) == len(U) == len(k) >= 1
+        assert all(1 <= u < 1000 for u in U) and all(v >= 1.96 for v in k)
+        assert (expanded.findtext("si:coverageProbabilityXMLList", namespaces=NS) or "") \
+            .split() == ["0.95"] * len(U)
+        points += len(values)
+    assert points == 5
 
 
 def test_as_found_and_as_left_are_marked_before_and_after_adjustment(
@@ -89,7 +103,8 @@ def test_each_statement_maps_one_to_one_onto_the_dcc_vocabulary(statement: str,
     content = dataclasses.replace(
         content, results=(dataclasses.replace(point, conformity=changed),))
     path = write_dcc(content, tmp_path / "c.xml", pdf=STAND_IN_PDF)
-    conformity = _root(path).findtext(".//dcc:metaData/dcc:conformity", namespaces=NS)
+    conformity = _root(path).findtext(".//dcc:metaData[@refType='basic_conformity']/"
+                                      "dcc:conformityXMLList", namespaces=NS)
     expected = {"pass": "pass", "conditional_pass": "conditionalPass",
                 "conditional_fail": "conditionalFail", "fail": "fail"}[statement]
     assert conformity == expected

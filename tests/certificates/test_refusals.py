@@ -41,7 +41,8 @@ def test_a_changed_reading_is_refused_even_as_a_draft(approved_record: Path,
                                                       tmp_path: Path) -> None:
     with h5py.File(approved_record, "r+") as handle:
         def first_readings(name: str, obj: object) -> str | None:
-            return name if name.endswith("/readings") else None
+            return name if name.startswith("entry/readings/") and name.endswith("/value") \
+                else None
         name = handle.visititems(first_readings)
         handle[name][0] = handle[name][0] + 1e-3
     out = tmp_path / "out"

@@ -7,15 +7,20 @@ other point passes, and the record, its approval and the certificate are all the
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import h5py
 import pytest
 from rich.console import Console
 
 from metrolab.cli import main
 from metrolab.demo.run import DemoOptions, run_demo
 from metrolab.store import open_record, verify
+from metrolab.store import verification as verification_module
+from metrolab.store.writer import RecordWriter
 
 #: +60 ppm on the 10 V range: 600 µV at ±10 V against a ±400 µV limit, nothing at 0 V.
 #: +2 Ω offset on the 4-wire 10 kΩ range: fails its gain point (±1.1 Ω) and its zero
@@ -26,9 +31,25 @@ AFFECTED = {"DCV-10V", "DCV--10V", "RES4-10kohm", "ZERO-RES4-10kohm"}
 
 @pytest.mark.slow
 @pytest.mark.timeout(400)  # a full run; a loaded CI box needs more than the default 120 s
-def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: Path) -> None:
+def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    manifests: Counter[str] = Counter()
+    read_back, written = verification_module.manifest, RecordWriter.manifest
+
+    def reading(*args: Any) -> Any:
+        manifests["read back"] += 1
+        return read_back(*args)
+
+    def writing(self: RecordWriter) -> Any:
+        manifests["written"] += 1
+        return written(self)
+
+    monkeypatch.setattr(verification_module, "manifest", reading)
+    monkeypatch.setattr(RecordWriter, "manifest", writing)
     result = run_demo(tmp_path, DemoOptions(seed=11, dut_errors=ERRORS),
                       Console(quiet=True)).run
+    # sealed, reviewed, approved and certified: its digests computed once, while writing
+    assert manifests == Counter({"written": 1})
     assert result.status.status == "completed"
     assert verify(result.record).ok
     record = open_record(result.record)
@@ -68,6 +89,14 @@ def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(tmp_path: P
     # review and approval come after the calibration ended, on the same clock
     assert record.review.when is not None
     assert datetime.fromisoformat(record.review.when) >= ended
+    # a few hundred objects at most, and the NeXus validator has nothing to say
+    with h5py.File(result.record, "r") as handle:
+        names: list[str] = []
+        handle.visit(names.append)
+    assert len(names) < 300, len(names)
+    nexus = pytest.importorskip("metrolab.testing.nexus_checks")
+    pytest.importorskip("nexusformat")
+    assert nexus.nexus_report(result.record).clean
 
 
 def test_bad_dut_error_syntax_is_one_line_and_exit_2(tmp_path: Path,

@@ -27,8 +27,9 @@ def test_a_completed_run_reads_back_whole(journal_path: Path, sample: SimpleName
     assert record.amends is None
     assert [i["role"] for i in record.instruments] == ["dut", "standard"]
     assert record.instruments[1]["traceability"]["certificate_id"] == "C-77"
-    assert record.environment["temperature"].to("degC").magnitude.tolist() == [23.1]
-    assert record.environment["timestamps"] == ["2026-01-01T00:00:00.000000Z"]
+    assert record.environment["temperature"].values.to("degC").magnitude.tolist() == [23.1]
+    assert record.environment["temperature"].timestamps == ["2026-01-01T00:00:00.000000Z"]
+    assert "pressure" not in record.environment  # never reported: left out, not NaN
     first, second = record.points
     assert (first.point_id, first.phase, first.function) == ("dcv-1V", "as_found", "DCV")
     assert second.readings.units == ureg.V
@@ -62,49 +63,71 @@ def _numeric_datasets(handle: h5py.File) -> list[h5py.Dataset]:
     return found
 
 
+def _table(dataset: h5py.Dataset) -> list[dict[str, object]]:
+    """Return a compound table as rows of {column: value} with texts decoded."""
+    data = dataset[()]
+    names = data.dtype.names or ()
+    return [{n: (row[n].decode() if isinstance(row[n], bytes) else row[n].item())
+             for n in names} for row in data]
+
+
 def test_plain_h5py_can_follow_the_documented_layout(journal_path: Path,
                                                      sample: SimpleNamespace) -> None:
     path = seal(journal_path)
     with h5py.File(path, "r") as f:
         assert f.attrs["NX_class"] == "NXroot" and f.attrs["default"] == "entry"
-        assert f.attrs["schema_version"] == "1.0"
         entry = f["entry"]
-        assert entry.attrs["NX_class"] == "NXentry"
-        assert entry.attrs["record_id"] == sample.run_id and entry.attrs["status"] == "completed"
-        assert datetime.fromisoformat(entry.attrs["start_time"]).tzinfo is not None
-        assert entry["run/customer"].attrs["name"] == "Example Ltd"
-        point = entry["points/point_0001"]
-        assert point.attrs["NX_class"] == "NXdata"
-        assert point.attrs["signal"] == "readings" and point.attrs["axes"] == "time"
-        assert point.attrs["point_id"] == "dcv-10V"
-        assert point["readings"].attrs["units"] == "V"
-        assert point["readings"][()].shape == (5,)
-        assert point["time"].attrs["units"] == "s"
-        assert point["index"].dtype.kind == "i" and point["index"][()].tolist() == [0, 1, 2, 3, 4]
-        assert point["timestamp"][0] == b"2026-01-01T00:00:03.000000Z"
-        assert entry["run"].attrs["started_at"] == "2026-01-01T00:00:00+00:00"
-        stamp = point["timestamp"].asstr()[0]
-        assert datetime.fromisoformat(stamp).utcoffset() is not None
-        assert point["setup/range"][()] == 10.0 and point["setup/range"].attrs["units"] == "V"
-        result = point["result"]
-        assert result["tolerance_upper"][()] == 4e-5
-        assert result["budget/outputs/error/U"].attrs["units"] == "V"
-        assert result["budget/outputs/error/dof"][()] == np.inf
-        readings = result["budget/inputs/indication/readings"]
-        assert readings[()].tolist() == [10.000009, 10.000011]
-        assert readings.attrs["units"] == "V"
-        assert result["budget/inputs/reference/dof"][()] == np.inf
-        assert json.loads(result["budget"].attrs["settings"]) == {"samples": None}
-        sensitivity = result["budget/contributions/001_reference/sensitivity"]
-        assert ureg.parse_units(sensitivity.attrs["units"]) == ureg.dimensionless
-        assert result["decision"].attrs["statement"] == "pass"
-        assert result["decision/upper_limit"].attrs["units"] == "V"
-        assert json.loads(result["decision/decision_json"][()])["tur"] == 4.2
-        assert entry["instrument/standard_01/traceability"].attrs["due_date"] == "2026-06-01"
-        assert entry["environment/temperature"].attrs["units"] == "degC"
+        assert entry.attrs["NX_class"] == "NXentry" and entry.attrs["default"] == "results"
+        assert entry["definition"][()] == b"NXmetrolab_calibration"
+        assert entry["definition"].attrs["version"] == "2.0"
+        assert entry["entry_identifier"][()].decode() == sample.run_id
+        assert entry["run/status"][()] == b"completed"
+        assert datetime.fromisoformat(entry["start_time"][()].decode()).tzinfo is not None
+        assert entry["run/customer_name"][()] == b"Example Ltd"
+        assert entry["run/started_at"][()] == b"2026-01-01T00:00:00+00:00"
+        volts = entry["readings/volt"]
+        assert volts.attrs["NX_class"] == "NXdata" and volts.attrs["signal"] == "value"
+        assert volts["value"].attrs["units"] == "V" and volts["time"].attrs["units"] == "s"
+        assert volts["value"].compression == "gzip" and volts["value"].chunks is not None
+        assert volts["point"][()].tolist() == [0] * 5 + [1] * 5
+        assert volts["index"][()].tolist() == [0, 1, 2, 3, 4] * 2
+        assert "units" not in volts["index"].attrs and "units" not in volts["point"].attrs
+        assert np.diff(volts["time"][()][5:]).tolist() == [0.5] * 4
+        points = _table(entry["points/points"])
+        assert [(p["point_id"], p["phase"]) for p in points] == [
+            ("dcv-1V", "as_found"), ("dcv-10V", "as_found")]
+        assert points[1]["range"] == 10.0 and points[1]["range_unit"] == "V"
+        assert points[1]["tolerance_upper"] == 4e-5
+        table = entry["points/points"]
+        assert table.attrs["error_unit_column"] == "error_unit"
+        assert "frequency: no point set a frequency (all DC)" in table.attrs["absent"].tolist()
+        budget = _table(entry["points/budget"])
+        assert [(b["point"], b["input"]) for b in budget] == [
+            (0, "indication"), (0, "reference"), (1, "indication"), (1, "reference")]
+        assert budget[3]["dof"] == np.inf and budget[3]["sensitivity"] == -1.0
+        assert entry["points/budget"].attrs["sensitivity_unit_column"] == "sensitivity_unit"
+        outputs = _table(entry["points/outputs"])
+        assert outputs[1]["output"] == "error" and outputs[1]["unit"] == "V"
+        decisions = _table(entry["points/decisions"])
+        assert decisions[1]["statement"] == "pass" and decisions[1]["tur"] == 4.2
+        assert "pfa: no decision gave pfa" in entry["points/decisions"].attrs["absent"].tolist()
+        result = json.loads(entry["points/result_json"][1])
+        assert result["budget"] == sample.budget(result["error"]["value"], 5e-6)
+        assert entry["instrument/standard_01/traceability_due_date"][()] == b"2026-06-01"
+        assert entry["environment/temperature"].attrs["NX_class"] == "NXlog"
+        assert entry["environment/temperature/value"].attrs["units"] == "degC"
+        assert "pressure" not in entry["environment"]
+        assert entry["environment"].attrs["not_reported"].tolist() == [
+            "pressure: no environment entry reported it"]
+        plot = entry["results"]
+        assert plot.attrs["signal"] == "normalized_error"
+        assert plot["normalized_error_errors"][()].shape == (2,)
         for dataset in _numeric_datasets(f):
-            ureg.parse_units(dataset.attrs["units"])  # every number has a pint-parsable unit
-        assert f["integrity"].attrs["content_sha256"] == open_record(path).sha256
+            if dataset.dtype.kind == "f":  # every float has a pint-parsable unit
+                ureg.parse_units(dataset.attrs["units"])
+            else:  # counts and indices have none
+                assert "units" not in dataset.attrs, dataset.name
+        assert f["entry/integrity/checksum"][()].decode() == open_record(path).sha256
 
 
 def test_sealing_never_replaces_a_record(journal_path: Path) -> None:
@@ -190,7 +213,7 @@ def test_a_journal_with_only_its_header_seals_as_an_empty_aborted_run(tmp_path: 
     Journal.create(path, "EMPTY").close()
     record = open_record(seal(path))
     assert (record.record_id, record.status, record.points) == ("EMPTY", "aborted", [])
-    assert record.environment["temperature"].magnitude.size == 0
+    assert record.environment == {}
     assert verify(record.path).ok
 
 

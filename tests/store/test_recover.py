@@ -12,11 +12,9 @@ import h5py
 import pytest
 
 from metrolab.store import Journal, durable, open_record, recover, seal, sealed_record, verify
-from metrolab.store.assemble import assemble
 from metrolab.store.errors import JournalLockedError, SealError
-from metrolab.store.journal import read_journal
-from metrolab.store.layout import write_run
-from metrolab.store.sealing import write_sealed
+from metrolab.store.journal_read import JournalReader
+from metrolab.store.sealing import write_record
 
 #: the ``cli`` fixture (conftest): ``metrolab ARGS`` -> (exit code, stdout, stderr)
 Cli = Callable[[list[str]], tuple[int, str, str]]
@@ -38,10 +36,8 @@ def test_recover_seals_an_interrupted_run_once(tmp_path: Path, sample: SimpleNam
 def test_a_record_sealed_just_before_a_crash_is_registered(tmp_path: Path,
                                                            sample: SimpleNamespace) -> None:
     journal = sample.write_run(tmp_path / "r.journal")
-    data = assemble(read_journal(journal))
-    write_sealed(tmp_path / "r.h5", lambda handle: write_run(
-        handle, data, record_id=data.run_id, certificate_id=data.run_id,
-        sealed_at="2026-01-01T00:00:00+00:00", provenance={}))
+    write_record(JournalReader(journal), tmp_path / "r.h5",
+                 sealed_at="2026-01-01T00:00:00+00:00")
     assert not verify(tmp_path / "r.h5").ok  # no audit entry yet
     done = recover(journal)
     assert (done.action, done.status) == ("registered", "completed")
@@ -53,12 +49,10 @@ def test_a_record_sealed_just_before_a_crash_is_registered(tmp_path: Path,
 def test_a_damaged_unregistered_record_is_not_registered(tmp_path: Path,
                                                          sample: SimpleNamespace) -> None:
     journal = sample.write_run(tmp_path / "r.journal")
-    data = assemble(read_journal(journal))
-    sealed = write_sealed(tmp_path / "r.h5", lambda handle: write_run(
-        handle, data, record_id=data.run_id, certificate_id=data.run_id,
-        sealed_at="2026-01-01T00:00:00+00:00", provenance={}))
+    sealed = write_record(JournalReader(journal), tmp_path / "r.h5",
+                          sealed_at="2026-01-01T00:00:00+00:00").sealed
     with h5py.File(sealed.path, "r+") as f:
-        f["entry"].attrs["status"] = "aborted"
+        f["entry/run/status"][()] = "aborted"
     with pytest.raises(SealError, match="move it aside as evidence"):
         recover(journal)
 

@@ -22,6 +22,7 @@ from metrolab.store import open_record, untrusted, verify
 from metrolab.store.audit import GENESIS, AuditLog, entry_hash
 from metrolab.store.durable import canonical_json, file_sha256
 from metrolab.store.integrity import content_hash, manifest
+from metrolab.store.schema import LAYOUT_2
 from metrolab.store.signing import (
     KeyRegister,
     SigningKey,
@@ -35,6 +36,8 @@ Cli = Callable[[list[str]], tuple[int, str, str]]
 #: a forgery: changes the records directory, returns (the path to verify, extra arguments)
 Forgery = Callable[[SimpleNamespace, Any], tuple[Path, list[str]]]
 FILE_HASH = "the file's bytes differ from those sealed (file_sha256 in the audit log)"
+#: the readings in volts of the sample records
+READING = "/entry/readings/volt/value"
 
 
 def _entries(log: Path) -> list[dict[str, Any]]:
@@ -59,12 +62,13 @@ def _reseal(records: SimpleNamespace, signature: str, keys: Any = None) -> None:
     re-chain it. ``signature``: keep the old signatures, drop them, or sign "foreign"
     (fresh keys under the same names, which the register does not hold)."""
     with h5py.File(records.a, "r+") as handle:
-        handle["entry/points/point_0001/readings"][2] += 1e-6
-        digests = manifest(handle)
-        del handle["integrity/manifest_json"]
-        handle["integrity"].create_dataset("manifest_json", data=canonical_json(digests),
-                                           dtype=h5py.string_dtype())
-        handle["integrity"].attrs["content_sha256"] = content_hash(digests)
+        handle[READING][7] += 1e-6
+        digests = manifest(handle, LAYOUT_2.unhashed)
+        for name, value in (("data", canonical_json(digests)),
+                            ("checksum", content_hash(digests))):
+            del handle[f"entry/integrity/{name}"]
+            handle["entry/integrity"].create_dataset(name, data=value,
+                                                     dtype=h5py.string_dtype())
     new_content, new_file = content_hash(digests), file_sha256(records.a)
     assert not any("was changed" in p for p in verify(records.a).problems)  # self-consistent
     entries = _entries(records.log)
@@ -109,7 +113,7 @@ def _edit(change: Callable[[h5py.File], None]) -> Forgery:
 
 
 def _set_attr(handle: h5py.File) -> None:
-    handle["entry/run/customer"].attrs["name"] = "Example Ltc"
+    handle[READING].attrs["units"] = "mV"
 
 
 def _add_dataset(handle: h5py.File) -> None:
@@ -181,11 +185,11 @@ def _revoked_key(records: SimpleNamespace, keys: Any) -> tuple[Path, list[str]]:
 
 
 MATRIX: list[tuple[str, Forgery, str]] = [
-    ("dataset value", _edit(lambda h: h["entry/points/point_0001/readings"].__setitem__(
-        2, 10.5)), "/entry/points/point_0001/readings was changed"),
-    ("attribute", _edit(_set_attr), "/entry/run/customer was changed"),
-    ("deleted dataset", _edit(lambda h: h["entry/points/point_0001"].__delitem__("index")),
-     "/entry/points/point_0001/index is missing"),
+    ("dataset value", _edit(lambda h: h[READING].__setitem__(7, 10.5)),
+     f"{READING} was changed"),
+    ("attribute", _edit(_set_attr), f"{READING} was changed"),
+    ("deleted dataset", _edit(lambda h: h["entry/readings/volt"].__delitem__("index")),
+     "/entry/readings/volt/index is missing"),
     ("added dataset", _edit(_add_dataset), "/entry/extra was added"),
     ("truncated file", _truncate, "cannot read the record"),
     ("emptied file", _empty, "not a record: it is an empty file (0 bytes)"),

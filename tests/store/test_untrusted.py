@@ -48,7 +48,7 @@ def test_a_file_that_is_not_the_sealed_one_is_read_in_a_child(record_path: Path)
     forged = _forged_copy(record_path)
     assert not sealed_bytes(forged, forged.parent / "audit.log")
     found = untrusted.read_isolated(forged)
-    assert found["record_id"] == open_record(record_path).record_id
+    assert found["facts"]["record_id"] == open_record(record_path).record_id
 
 
 def test_a_reader_that_overruns_its_time_is_reported_not_waited_for(

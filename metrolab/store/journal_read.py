@@ -1,0 +1,288 @@
+"""Reading a run journal: every checksum verified, readings streamed as columns.
+
+The journal format is described in :mod:`metrolab.store.journal` (which writes it). A
+journal is read in blocks of a few megabytes, so memory stays bounded however long the
+run was. Each block is checked in a handful of C-level passes: the SHA-256 chain of all
+its lines at once, then one regular expression that recognises the canonical form of a
+``reading`` entry (what :func:`~metrolab.store.durable.canonical_json` writes for the
+runner's readings) and extracts its numbers. Consecutive readings of one point become a
+:class:`ReadingColumns` of numpy arrays instead of one dict per reading. Every other
+line, and any reading in another form, is parsed strictly as JSON into a
+:class:`JournalEntry`.
+
+Reading stops at the first torn or bad line; :class:`JournalReader` then says where and
+why in ``problem``, as :func:`read_journal` always did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import operator
+import os
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Union
+
+from metrolab.store.errors import JournalError
+
+if TYPE_CHECKING:
+    from metrolab.store.journal_columns import BlockReadings, ReadingColumns
+
+FORMAT = "metrolab-journal"
+GENESIS = "0" * 64
+#: bytes read at a time; a block always ends at a line end
+BLOCK_BYTES = 2 << 20
+
+_DECODER = json.JSONDecoder()
+_HEAD = operator.itemgetter(slice(0, 64))
+_SEPARATOR = operator.itemgetter(slice(64, 65))
+_REST = operator.itemgetter(slice(64, None))
+_HEX = operator.methodcaller("hexdigest")
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One journal entry: sequence number, ISO 8601 UTC time of writing, kind and data."""
+
+    seq: int
+    time: str
+    kind: str
+    data: dict[str, Any]
+
+
+#: what :meth:`JournalReader.items` yields
+JournalItem = Union["JournalEntry", "ReadingColumns"]
+
+
+class JournalContents(list[JournalEntry]):
+    """The valid entries of a journal (header excluded), in order, plus what stopped the read.
+
+    ``problem`` is None when every byte was read, otherwise a sentence saying where and why
+    reading stopped; ``valid_size`` is the byte length of the valid prefix; ``last_hash``
+    the checksum of its last line; ``trailing_lines`` the number of complete lines after
+    the bad one (0 for a torn tail).
+    """
+
+    def __init__(self, path: Path, run_id: str, created: str) -> None:
+        super().__init__()
+        self.path = path
+        self.run_id = run_id
+        self.created = created
+        self.problem: str | None = None
+        self.valid_size = 0
+        self.last_hash = GENESIS
+        self.last_seq = 0
+        self.trailing_lines = 0
+
+
+def decode_line(line: bytes, prev_hash: str, expected_seq: int, *,
+                checksum_known: bool = False) -> tuple[JournalEntry, str] | str:
+    """Return (entry, checksum) of a good journal line (without its line end), else the
+    reason (text) why it is bad: checksum, JSON or sequence number.
+
+    ``checksum_known``: the line's checksum was already checked against its predecessor.
+    """
+    checksum, _, body = line.partition(b" ")
+    if not checksum_known and (len(checksum) != 64 or hashlib.sha256(
+            prev_hash.encode() + b" " + body).hexdigest().encode() != checksum):
+        return "checksum does not match"
+    try:
+        obj = _DECODER.decode(body.decode("utf-8"))
+        entry = JournalEntry(int(obj["seq"]), str(obj["time"]), str(obj["kind"]),
+                             dict(obj["data"]))
+    except (ValueError, KeyError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
+        return f"unreadable JSON ({exc})"
+    if entry.seq != expected_seq:
+        return f"sequence number {entry.seq} where {expected_seq} was expected"
+    return entry, checksum.decode()
+
+
+def _good_checksums(lines: list[bytes], prev: bytes) -> int:
+    """Return how many of ``lines``, from the first, carry a checksum chained to ``prev``
+    (and to each other) as the journal format says: the count before the first bad one."""
+    sums = list(map(_HEAD, lines))
+    computed = "".join(map(_HEX, map(hashlib.sha256, map(
+        operator.add, [prev, *sums[:-1]], map(_REST, lines))))).encode()
+    if computed == b"".join(sums) and all(map(b" ".__eq__, map(_SEPARATOR, lines))):
+        return len(lines)
+    for number, line in enumerate(lines):  # rare: find the first bad line
+        if line[64:65] != b" " or hashlib.sha256(prev + line[64:]).hexdigest().encode() \
+                != line[:64]:
+            return number
+        prev = line[:64]
+    return len(lines)  # pragma: no cover - the joined comparison said otherwise
+
+
+class JournalReader:
+    """A journal opened for reading; :meth:`items` streams its valid entries in order.
+
+    The header is read when the reader is made (:class:`JournalError` if the file is
+    missing or has no valid header): ``run_id`` and ``created`` are known at once. After
+    :meth:`items` is exhausted, ``problem``, ``valid_size``, ``last_hash``, ``last_seq``,
+    ``last_time`` (ISO 8601 time the last valid entry was written) and ``trailing_lines``
+    describe what was read.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, block_bytes: int = BLOCK_BYTES) -> None:
+        self.path = Path(path)
+        self.block_bytes = block_bytes
+        try:
+            with open(self.path, "rb") as handle:
+                first = handle.readline()
+        except OSError as exc:
+            raise JournalError(f"cannot read journal {self.path}: {exc.strerror or exc}") from exc
+        header = decode_line(first[:-1], GENESIS, 0) if first.endswith(b"\n") else "empty file"
+        if isinstance(header, str) or header[0].kind != "journal" or \
+                header[0].data.get("format") != FORMAT:
+            reason = header if isinstance(header, str) else "first entry is not a journal header"
+            raise JournalError(f"{self.path} is not a metrolab journal (header: {reason}); "
+                               "nothing in it was ever acknowledged")
+        self.run_id = str(header[0].data["run_id"])
+        self.created = header[0].time
+        self._header = (len(first), header[1])
+        self.problem: str | None = None
+        self.valid_size = len(first)
+        self.last_hash = header[1]
+        self.last_seq = 0
+        self.last_time = self.created
+        self.trailing_lines = 0
+
+    def contents(self) -> JournalContents:
+        """Return every valid entry as a :class:`JournalContents` (one dict per entry)."""
+        contents = JournalContents(self.path, self.run_id, self.created)
+        contents.extend(item for item in self.items(columns=False)
+                        if isinstance(item, JournalEntry))
+        contents.problem, contents.valid_size = self.problem, self.valid_size
+        contents.last_hash, contents.last_seq = self.last_hash, self.last_seq
+        contents.trailing_lines = self.trailing_lines
+        return contents
+
+    def items(self, *, columns: bool = True) -> Iterator[JournalItem]:
+        """Yield the valid entries after the header in journal order.
+
+        With ``columns`` canonical readings come as :class:`ReadingColumns` (one per run of
+        consecutive readings of one point, phase and unit); without, every entry is a
+        :class:`JournalEntry`. Reading stops at the first bad line (see ``problem``).
+        """
+        try:
+            handle = open(self.path, "rb")  # noqa: SIM115 - closed in the finally below
+        except OSError as exc:
+            raise JournalError(f"cannot read journal {self.path}: {exc.strerror or exc}") from exc
+        finder = None
+        if columns:  # numpy only when asked for: a journal writer must start fast
+            from metrolab.store.journal_columns import BlockReadings
+
+            finder = BlockReadings.find
+        try:
+            handle.seek(self._header[0])
+            yield from self._read(handle, finder)
+        finally:
+            handle.close()
+
+    def _read(self, handle: BinaryIO, finder: Finder | None) -> Iterator[JournalItem]:
+        seq, offset = 1, self._header[0]
+        prev = self._header[1].encode()
+        carry, last = b"", b""
+        while chunk := handle.read(self.block_bytes):
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            block, carry = data[:cut], data[cut:]
+            if not block:
+                continue  # one line longer than a block: read on
+            lines = block.split(b"\n")
+            lines.pop()
+            good = _good_checksums(lines, prev)
+            done = yield from _block_items(block, lines, good, seq, finder)
+            offset += sum(map(len, lines[:done])) + done
+            if done:
+                prev, last = lines[done - 1][:64], lines[done - 1]
+            seq += done
+            if done < len(lines):
+                self._stop(lines[done], prev, seq, offset,
+                           len(lines) - done - 1 + _count_lines(handle, carry))
+                carry = b""
+                break
+        if carry:
+            self.problem = (f"torn last line at byte {offset} ({len(carry)} bytes without "
+                            "a line end): never acknowledged, ignored")
+        self.valid_size, self.last_hash, self.last_seq = offset, prev.decode(), seq - 1
+        if last:
+            decoded = decode_line(last, "", seq - 1, checksum_known=True)
+            self.last_time = decoded[0].time if not isinstance(decoded, str) else self.created
+
+    def _stop(self, line: bytes, prev: bytes, seq: int, offset: int, after: int) -> None:
+        """Record that reading stopped at the bad ``line`` (entry ``seq``, at ``offset``)."""
+        reason = decode_line(line, prev.decode(), seq)
+        why = reason if isinstance(reason, str) else "checksum does not match"
+        self.trailing_lines = after
+        self.problem = (f"line {seq + 1} (byte {offset}) is bad: {why}; {after} complete "
+                        "line(s) after it not read")
+
+
+def _block_items(block: bytes, lines: list[bytes], good: int, seq: int,
+                 finder: Finder | None) -> Generator[JournalItem, None, int]:
+    """Yield the items of a block's first ``good`` lines (numbered from ``seq``, their
+    checksums already checked; readings found as columns by ``finder`` if given); return
+    how many lines were read, fewer than ``good`` when a line fails the strict parse."""
+    found = finder(block, lines, good, seq) if finder is not None and good else None
+    strict = range(good) if found is None else found.others
+    start = 0
+    for number in strict:
+        if found is not None:
+            yield from found.between(start, number)
+        decoded = decode_line(lines[number], "", seq + number, checksum_known=True)
+        if isinstance(decoded, str):
+            return number
+        yield decoded[0]
+        start = number + 1
+    if found is not None:
+        yield from found.between(start, good)
+    return good
+
+
+#: finds the canonical readings of a block (see :mod:`metrolab.store.journal_columns`)
+Finder = Callable[[bytes, list[bytes], int, int], "BlockReadings | None"]
+
+
+def _count_lines(handle: BinaryIO, carry: bytes) -> int:
+    """Return the number of complete lines in ``carry`` and the rest of ``handle``."""
+    count = carry.count(b"\n")
+    for chunk in iter(lambda: handle.read(BLOCK_BYTES), b""):
+        count += chunk.count(b"\n")
+    return count
+
+
+def read_journal(path: str | os.PathLike[str]) -> JournalContents:
+    """Return the valid entries of the journal at ``path`` (a :class:`JournalContents` list).
+
+    Reading stops at the first torn or bad-checksum line; ``problem`` then says so.
+    Raises :class:`JournalError` if the file is missing or has no valid header.
+    """
+    return JournalReader(path).contents()
+
+
+def chain_head(path: str | os.PathLike[str], size: int) -> str | None:
+    """Return the checksum of the last line within the first ``size`` bytes of the journal
+    at ``path`` if every line there is whole and chained from the start, else None.
+
+    This is how a record's ``journal_head`` is checked against the journal beside it:
+    only checksums are computed, no entry is parsed.
+    """
+    prev, done = GENESIS.encode(), 0
+    with open(path, "rb") as handle:
+        carry = b""
+        while done < size:
+            chunk = handle.read(min(BLOCK_BYTES, size - done))
+            if not chunk:
+                return None
+            done += len(chunk)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            block, carry = data[:cut], data[cut:]
+            lines = block.split(b"\n")[:-1]
+            if lines and _good_checksums(lines, prev) < len(lines):
+                return None
+            if lines:
+                prev = lines[-1][:64]
+    return None if carry else prev.decode()

@@ -1,0 +1,180 @@
+"""Writing a record's objects and hashing them as they are written.
+
+:class:`RecordWriter` is the only way the store writes into a new record. Every group,
+attribute and dataset goes through it, and it keeps the digest of each object
+(:mod:`metrolab.store.integrity`) from the very values it hands to HDF5, so the manifest
+is known when the last object is written, without reading anything back. Long columns
+(:class:`Column`) are appended to in pieces, chunked and compressed, and hashed piece by
+piece.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import h5py
+import numpy as np
+
+from metrolab.store.integrity import ArrayDigest, object_digest, plain
+
+STRING = h5py.string_dtype()
+#: rows of a column held before they are written (one HDF5 chunk)
+COLUMN_CHUNK = 1 << 16
+#: deflate level of columns and tables: the one filter every HDF5 reader has
+DEFLATE = 1
+
+
+def stored(value: Any) -> Any:
+    """Return ``value`` as it is stored in HDF5 (and read back): text stays text, a list
+    of texts becomes an array of UTF-8 strings, numbers become numpy scalars or arrays."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, np.ndarray):
+        return value.astype(STRING) if value.dtype.kind == "U" else value
+    if isinstance(value, bool):
+        return np.bool_(value)
+    if isinstance(value, int):
+        return np.int64(value)
+    if isinstance(value, float):
+        return np.float64(value)
+    if isinstance(value, Sequence) and all(isinstance(item, str) for item in value):
+        return np.array(list(value), dtype=STRING)
+    return np.asarray(value)
+
+
+def _absolute(path: str) -> None:
+    """Refuse a relative path: the manifest names every object by its absolute path."""
+    if not path.startswith("/"):
+        raise ValueError(f"record object path {path!r} must start with '/'")
+
+
+class Column:
+    """A one-dimensional dataset appended to in pieces (chunked, shuffled, deflated).
+
+    Its digest is updated with every piece, in order; :meth:`close` writes what is held.
+    """
+
+    def __init__(self, dataset: h5py.Dataset) -> None:
+        self.dataset = dataset
+        self.digest = ArrayDigest(dataset.dtype)
+        self._held: list[np.ndarray] = []
+        self._rows = 0
+
+    def append(self, values: np.ndarray) -> None:
+        """Add ``values`` (1-D, converted to the column's type) at the end; return nothing."""
+        piece = np.asarray(values, dtype=self.dataset.dtype)
+        if piece.size:
+            self._held.append(piece.copy())
+            self._rows += piece.size
+            if self._rows >= COLUMN_CHUNK:
+                self._write()
+
+    def _write(self) -> None:
+        if not self._held:
+            return
+        piece = np.concatenate(self._held)
+        start = self.dataset.shape[0]
+        self.dataset.resize((start + piece.size,))
+        self.dataset[start:] = piece
+        self.digest.update(piece)
+        self._held, self._rows = [], 0
+
+    def close(self) -> None:
+        """Write the rows still held; return nothing."""
+        self._write()
+
+
+class RecordWriter:
+    """Writes the objects of a new record into ``handle`` and keeps their digests.
+
+    Paths are absolute HDF5 paths (``/entry/run``). Attributes given to :meth:`group`,
+    :meth:`field` or :meth:`set_attrs` are written and remembered in their stored form;
+    :meth:`manifest` returns ``{path: digest}`` for every object written or copied.
+    """
+
+    def __init__(self, handle: h5py.File) -> None:
+        self.handle = handle
+        self._attrs: dict[str, dict[str, Any]] = {"/": {}}
+        self._values: dict[str, Any] = {}
+        self._columns: dict[str, Column] = {}
+        self._copied: dict[str, str] = {}
+
+    def set_attrs(self, path: str, attrs: Mapping[str, Any]) -> None:
+        """Write attributes on the object at ``path`` (written by this writer); return
+        nothing."""
+        node = self.handle[path]
+        remembered = self._attrs[path]
+        for name, value in attrs.items():
+            value = stored(value)
+            node.attrs[name] = value
+            remembered[name] = plain(value)
+
+    def group(self, path: str, nx_class: str, attrs: Mapping[str, Any] | None = None) -> str:
+        """Create the group ``path`` with its ``NX_class`` and ``attrs``; return ``path``."""
+        _absolute(path)
+        self.handle.create_group(path, track_order=True)
+        self._attrs[path] = {}
+        self.set_attrs(path, {"NX_class": nx_class, **(attrs or {})})
+        return path
+
+    def field(self, path: str, value: Any, attrs: Mapping[str, Any] | None = None, *,
+              compress: bool = False) -> str:
+        """Create the dataset ``path`` holding ``value`` (text, number, array, list of
+        texts or a table) with ``attrs``; return ``path``. ``compress`` chunks and
+        deflates a large array or table."""
+        _absolute(path)
+        value = stored(value)
+        options: dict[str, Any] = {}
+        if compress and isinstance(value, np.ndarray) and value.ndim == 1 and value.size:
+            options = {"chunks": (min(value.size, COLUMN_CHUNK),), "compression": "gzip",
+                       "compression_opts": DEFLATE, "shuffle": True}
+        if isinstance(value, str) or (isinstance(value, np.ndarray) and value.dtype.kind == "O"):
+            self.handle.create_dataset(path, data=value, dtype=STRING)
+        else:
+            self.handle.create_dataset(path, data=value, **options)
+        self._values[path] = plain(value)
+        self._attrs[path] = {}
+        self.set_attrs(path, attrs or {})
+        return path
+
+    def column(self, path: str, dtype: Any, attrs: Mapping[str, Any] | None = None) -> Column:
+        """Create an empty appendable column ``path`` of ``dtype`` with ``attrs``; return it."""
+        _absolute(path)
+        dataset = self.handle.create_dataset(
+            path, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(COLUMN_CHUNK,),
+            compression="gzip", compression_opts=DEFLATE, shuffle=True)
+        column = Column(dataset)
+        self._columns[path] = column
+        self._attrs[path] = {}
+        self.set_attrs(path, attrs or {})
+        return column
+
+    def copy(self, source: h5py.Group, path: str, digests: Mapping[str, str]) -> None:
+        """Copy the object ``source`` and everything under it to ``path``, taking their
+        digests from ``digests`` (the verified manifest of the record they come from,
+        keyed by their path there); return nothing."""
+        source.file.copy(source, self.handle, name=path)
+        prefix = source.name
+
+        def take(name: str) -> None:
+            here = path if name == prefix else path + name[len(prefix):]
+            self._copied[here] = digests[name]
+
+        take(prefix)
+        if isinstance(source, h5py.Group):
+            source.visit(lambda name: take(f"{prefix}/{name}"))
+
+    def manifest(self) -> dict[str, str]:
+        """Close every column and return ``{path: digest}`` of every object written."""
+        digests = dict(self._copied)
+        for path, attrs in self._attrs.items():
+            if path in self._columns:
+                column = self._columns[path]
+                column.close()
+                digests[path] = object_digest("dataset", attrs, column.digest.plain())
+            elif path in self._values:
+                digests[path] = object_digest("dataset", attrs, self._values[path])
+            else:
+                digests[path] = object_digest("group", attrs)
+        return digests
