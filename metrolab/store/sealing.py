@@ -80,13 +80,14 @@ def _write_manifest(handle: h5py.File, digests: dict[str, str], digest: str) -> 
 
 
 def write_sealed(out_path: Path, build: Callable[[RecordWriter], None], *,
-                 afterwards: str = "") -> Sealed:
+                 afterwards: str | Callable[[], str] = "") -> Sealed:
     """Write a record atomically: ``build`` fills an empty file through a
     :class:`RecordWriter`, whose digests become the manifest; return the :class:`Sealed`.
 
     Raises :class:`SealError` if the target exists, or naming the cause if a write fails
-    (then nothing is left behind: no temporary file, no record); ``afterwards`` is added
-    to the remedy (what to run once the cause is fixed, what was kept).
+    (then nothing is left behind: no temporary file, no record); ``afterwards`` (or what
+    it returns, once ``build`` has run) is added to the remedy (what to run once the cause
+    is fixed, what was kept).
     """
     if out_path.exists():
         raise SealError(f"record {out_path} already exists; a sealed record is never "
@@ -110,7 +111,8 @@ def write_sealed(out_path: Path, build: Callable[[RecordWriter], None], *,
         failure = durable.explain(exc, out_path)
         raise SealError(f"cannot write record {out_path}: {failure.cause}. No record was "
                         "put in place and its temporary file was removed. To do: "
-                        f"{failure.remedy}{afterwards}") from exc
+                        f"{failure.remedy}"
+                        f"{afterwards() if callable(afterwards) else afterwards}") from exc
     whole = sha256_hex(data)
     remember_sealed(out_path, whole, facts)
     return Sealed(out_path, digest, whole)
@@ -127,7 +129,7 @@ class SealedRun:
 
 
 def write_record(reader: JournalReader, target: Path, *, sealed_at: str,
-                 afterwards: str = "") -> SealedRun:
+                 afterwards: str | Callable[[], str] = "") -> SealedRun:
     """Stream the journal of ``reader`` into a new record at ``target`` (atomically, see
     :func:`write_sealed`, which adds ``afterwards`` to a failure's remedy); return what
     was written. Nothing goes to the audit log."""
@@ -178,8 +180,8 @@ def seal(journal_path: str | os.PathLike[str], out_path: str | os.PathLike[str] 
                         "(amend that record to change it)")
     done = write_record(
         reader, target, sealed_at=isoformat(clock.now()),
-        afterwards=f", then run `metrolab recover {journal_path}`. Kept: the journal "
-                   f"{journal_path} with all {reader.last_seq} entries, unchanged")
+        afterwards=lambda: f", then run `metrolab recover {journal_path}`. Kept: the journal "
+                           f"{journal_path} with all {reader.last_seq} entries, unchanged")
     sealed, data = done.sealed, done.data
     try:
         log.append(

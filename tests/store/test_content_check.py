@@ -53,7 +53,9 @@ def test_a_changed_file_is_checked_again(record_path: Path, counted: Counter[str
     with h5py.File(record_path, "r+") as handle:
         handle["entry/readings/volt/value"][0] += 1e-9
     assert "/entry/readings/volt/value was changed" in verify(record_path).problems
-    assert counted["read back"] == 2
+    # checked again, but not in this process: the audit log does not vouch for these
+    # bytes, so a child process reads them (metrolab.store.untrusted)
+    assert counted["read back"] == 1
 
 
 def test_the_same_bytes_under_another_name_are_checked_on_their_own(
@@ -62,5 +64,8 @@ def test_the_same_bytes_under_another_name_are_checked_on_their_own(
     copy.parent.mkdir()
     copy.write_bytes(record_path.read_bytes())
     assert verify(record_path).ok
-    verify(copy)  # no audit log there: fails, but its content was checked on its own
-    assert counted["read back"] == 2
+    report = verify(copy)  # no audit log there: fails, but its content was checked on its own
+    assert "no audit log" in " ".join(report.problems)
+    assert report.record_id == open_record(record_path).record_id
+    # ... in a child process: no log vouches for the copy's bytes (metrolab.store.untrusted)
+    assert counted["read back"] == 1

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import h5py
-import numpy as np
 import pytest
 
 from metrolab.certificates.atomic import write_atomically
@@ -114,19 +113,18 @@ def test_a_certificate_that_cannot_be_written_is_a_named_error_and_leaves_nothin
     assert write_atomically(tmp_path / "C-1.pdf", b"%PDF-1.7").read_bytes() == b"%PDF-1.7"
 
 
-def test_sealing_writes_through_the_durable_layer_only(tmp_path: Path) -> None:
-    from metrolab.store.sealing import write_sealed
+def test_sealing_writes_through_the_durable_layer_only(journal_path: Path) -> None:
+    from metrolab.store.journal_read import JournalReader
+    from metrolab.store.sealing import write_record
 
-    def build(handle: h5py.File) -> None:
-        handle.create_dataset("entry/x", data=np.arange(5.0))
-        handle["entry"].attrs["schema_name"] = "test"
-
+    target = journal_path.with_suffix(".h5")
     with DiskFaults() as counting:
-        sealed = write_sealed(tmp_path / "r.h5", build)
+        done = write_record(JournalReader(journal_path), target,
+                            sealed_at="2026-05-28T00:00:00+00:00")
     assert counting.calls == ["open_file", "write_all", "sync", "publish", "sync_directory"]
-    assert durable.file_sha256(sealed.path) == sealed.file_sha256
-    with h5py.File(sealed.path, "r") as handle:
-        assert handle["entry/x"][()].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert durable.file_sha256(target) == done.sealed.file_sha256
+    with h5py.File(target, "r") as handle:
+        assert handle["entry/entry_identifier"][()].decode() == done.data.run_id
 
 
 def test_the_fault_injector_wraps_every_primitive_and_gives_them_back() -> None:
