@@ -68,6 +68,8 @@ COMMANDS: dict[str, CommandEntry] = {
                            "Go on with a run after a crash, at its first incomplete point."),
     "demo": CommandEntry("metrolab.demo.cli:demo",
                          "A whole simulated calibration, record and certificate."),
+    "register": CommandEntry("metrolab.lab.standards.cli:register",
+                             "Standards: import DCCs, due dates, drift, intervals."),
 }
 
 

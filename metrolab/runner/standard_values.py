@@ -27,6 +27,7 @@ otherwise the certificate route above, and the provenance says why.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -163,7 +164,7 @@ def _same_side(a: float, b: float) -> bool:
 def _interpolated(points: Sequence[CalibrationPoint], x: float
                   ) -> tuple[float, float, str] | None:
     ordered = _sorted(points)
-    for low, high in zip(ordered, ordered[1:], strict=False):
+    for low, high in itertools.pairwise(ordered):
         if not low.nominal < x < high.nominal:
             continue
         if not (_same_side(low.nominal, x) and _same_side(high.nominal, x)):
