@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -312,6 +313,12 @@ def _step(value: float, unit: pint.Unit, target: pint.Unit) -> float:
                                            delta=True)[0]))
 
 
+def _difference(a: float, b: float) -> float:
+    """Return a - b of two decimals as the decimal difference (1.0000031 - 1 is 3.1e-06,
+    not 3.1000000000336314e-06)."""
+    return float(Decimal(repr(a)) - Decimal(repr(b)))
+
+
 def _clean(value: float) -> float:
     """Return ``value`` rounded to 15 significant digits: a decimal from the certificate
     scaled by a power of ten stays that decimal (40 µV is 4e-05 V, not 3.9999999999999996e-05)."""
@@ -407,11 +414,12 @@ def _point(columns: dict[str, Column], n: int, phase: str, where: str, quantity:
         correction = float(step("correction") or 0.0)
         carrier = "correction"
     elif reference is not None and measured is not None:
-        correction, carrier = reference - measured, "reference"
+        correction, carrier = _difference(reference, measured), "reference"
     elif nominal is not None and (measured is not None or reference is not None):
         value = measured if measured is not None else reference
         assert value is not None
-        correction, carrier = value - nominal, "measured" if measured is not None else "reference"
+        correction = _difference(value, nominal)
+        carrier = "measured" if measured is not None else "reference"
     else:
         raise DccImportError(f"{where}: a value without a nominal value; give the standard's "
                              "nominal value with --nominal (e.g. --nominal '10 kohm')")
