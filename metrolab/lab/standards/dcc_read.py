@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 import pint
 from lxml import etree
@@ -437,11 +437,9 @@ def _point(columns: dict[str, Column], n: int, phase: str, where: str, quantity:
     k = cell[2] if cell[2] is not None else math.nan
     if not k > 0:
         raise DccImportError(f"{where}: the uncertainty has no coverage factor")
-    tolerance = None
-    for role in ("tolerance_upper", "tolerance_lower"):
-        limit = step(role)
-        if limit is not None:
-            tolerance = max(tolerance or 0.0, abs(limit))
+    limits = [abs(limit) for role in ("tolerance_upper", "tolerance_lower")
+              if (limit := step(role)) is not None]
+    tolerance = min(limits) if limits else None  # asymmetric limits: the tighter one
     frequency_cell = _cell(columns.get("frequency"), n)
     frequency = None if frequency_cell is None else _clean(float(
         Quantity(frequency_cell[0], columns["frequency"].unit).to("Hz").magnitude))

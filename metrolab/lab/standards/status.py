@@ -65,9 +65,14 @@ def _drift(histories: list[PointHistory]) -> str:
         return abs(rate) / history.limit if history.limit else abs(rate) * 1e-300
 
     history, rate, u_rate = max(rated, key=speed)
-    unit = f"{Quantity(1.0, history.point.unit).units:~P}"
+    unit = Quantity(1.0, history.point.unit)
+    scaled = Quantity(rate or u_rate or 1.0, history.point.unit)
+    if unit._is_multiplicative:  # an offset unit (°C) keeps its own steps
+        scaled = scaled.to_compact()
+    factor = float(unit.to(scaled.units).magnitude)
     share = f", {abs(rate) / history.limit:.0%} of limit" if history.limit else ""
-    return f"{rate:+.3g} ± {u_rate:.2g} {unit}/yr at {history.label}{share}"
+    return (f"{rate * factor:+.3g} ± {u_rate * factor:.2g} {scaled.units:~P}/yr at "
+            f"{history.label}{share}")
 
 
 def register_status(register: Register, on: date) -> list[StandardStatus]:
