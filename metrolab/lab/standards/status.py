@@ -66,12 +66,12 @@ def _drift(histories: list[PointHistory]) -> str:
 
     history, rate, u_rate = max(rated, key=speed)
     unit = Quantity(1.0, history.point.unit)
-    scaled = Quantity(rate or u_rate or 1.0, history.point.unit)
+    shown = unit.units
     if unit._is_multiplicative:  # an offset unit (°C) keeps its own steps
-        scaled = scaled.to_compact()
-    factor = float(unit.to(scaled.units).magnitude)
+        shown = Quantity(rate or u_rate or 1.0, history.point.unit).to_compact().units
+    factor = float(unit.to(shown).magnitude)
     share = f", {abs(rate) / history.limit:.0%} of limit" if history.limit else ""
-    return (f"{rate * factor:+.3g} ± {u_rate * factor:.2g} {scaled.units:~P}/yr at "
+    return (f"{rate * factor:+.3g} ± {u_rate * factor:.2g} {shown:~P}/yr at "
             f"{history.label}{share}")
 
 
