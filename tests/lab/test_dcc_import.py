@@ -230,3 +230,20 @@ def test_an_older_certificate_goes_into_the_history_only(
     assert standard.certificate_id == "EX-MASS-2024-0815"
     assert [c.certificate_id for c in standard.calibrations] == [
         "EX-MASS-2022-0001", "EX-MASS-2024-0815"]
+
+
+def test_only_dcc_3x_is_imported(tmp_path: Path) -> None:
+    old = tmp_path / "old.xml"
+    old.write_text(TABLE.read_text().replace('schemaVersion="3.3.0"', 'schemaVersion="2.4.0"'))
+    with pytest.raises(DccImportError, match=r"not a DCC 3\.x version"):
+        validate_dcc_file(old)
+    other = tmp_path / "other.xml"
+    other.write_text('<?xml version="1.0"?><certificate xmlns="urn:x"/>')
+    with pytest.raises(DccImportError, match="not a DCC"):
+        validate_dcc_file(other)
+
+
+def test_a_312_certificate_without_its_schema_says_what_it_was_checked_against() -> None:
+    validated = validate_dcc_file(COLUMNS, None)
+    assert "the certificate says 3.1.2, no schema of that version is held" in \
+        validated.validation

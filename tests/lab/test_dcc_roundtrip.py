@@ -98,3 +98,32 @@ def test_the_import_agrees_with_the_sealed_record(rendered: tuple[Path, Path]) -
         assert got.correction == pytest.approx(-point.error.to("V").magnitude,
                                                abs=got.U / 20)
         assert pytest.approx(point.U.to("V").magnitude, rel=0.05) == got.U
+
+
+def test_the_labs_own_record_enters_the_history(rendered: tuple[Path, Path], tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """The same calibration entered from the approved record and from its DCC gives the
+    same points (the record's unrounded numbers agree with the DCC's within rounding)."""
+    from metrolab.cli import main
+    from metrolab.runner.register import Register
+
+    record_path, dcc = rendered
+    register = tmp_path / "register.toml"
+    register.write_text('[[standard]]\nid = "DMM-REF"\nrole = "dmm"\nmanufacturer = "*"\n'
+                        'model = "34401A"\nserial = "MY41000123"\ncertificate_id = "OLD"\n'
+                        "calibration_date = 2025-03-01\ndue_date = 2026-03-01\n")
+    main(["register", "import-record", str(record_path), "--register", str(register)])
+    assert "now its current certificate; due 2027-03-02" in capsys.readouterr().out
+    (calibration,) = Register.load(register).standards[0].calibrations
+    assert calibration.source == "record"
+    assert calibration.certificate_sha256 == open_record(record_path).sha256
+    from_dcc = read_dcc(validate_dcc_file(dcc)).points
+    assert len(calibration.points) == len(from_dcc) == 5
+    for mine, theirs in zip(calibration.points, from_dcc, strict=True):
+        assert (mine.phase, mine.function, mine.nominal, mine.frequency, mine.range) == (
+            theirs.phase, theirs.function, theirs.nominal, theirs.frequency, theirs.range)
+        assert mine.correction == pytest.approx(theirs.correction, abs=theirs.U / 20)
+        assert mine.tolerance == pytest.approx(theirs.tolerance, rel=1e-12)
+    with pytest.raises(SystemExit) as exited:  # the same record twice
+        main(["register", "import-record", str(record_path), "--register", str(register)])
+    assert exited.value.code == 2

@@ -450,6 +450,9 @@ def _point(columns: dict[str, Column], n: int, phase: str, where: str, quantity:
         except (pint.errors.PintError, ValueError, AttributeError):
             span_value = None
     assert nominal is not None
+    if not all(math.isfinite(v) for v in (nominal, correction, U, float(k))) or U <= 0:
+        raise DccImportError(f"{where}: nominal {nominal}, correction {correction}, U {U}, "
+                             f"k {k}: a calibration point needs finite numbers and U > 0")
     return CalibrationPoint(
         quantity=quantity, nominal=nominal, correction=correction, U=U, k=float(k),
         unit=f"{unit:~C}", p=cell[3], value=reference if reference is not None else measured,
