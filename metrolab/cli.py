@@ -74,6 +74,8 @@ COMMANDS: dict[str, CommandEntry] = {
                           "Sweep setpoints and record readings at each into HDF5."),
     "daq": CommandEntry("metrolab.daq.cli:daq",
                         "Acquisition files: recover, resume, export, view live."),
+    "register": CommandEntry("metrolab.lab.standards.cli:register",
+                             "Standards: import DCCs, due dates, drift, intervals."),
 }
 
 

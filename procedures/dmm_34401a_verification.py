@@ -19,7 +19,11 @@ evaluated by the uncertainty engine (GUM, 95 % coverage):
 - ``reading``: Type A, mean of the readings, u = s/sqrt(n), n-1 degrees of freedom;
 - ``resolution``: rectangular, half-width one half of the DMM's resolution at 10 NPLC;
 - ``calibrator``: rectangular, half-width the 5522A 1-year specification at the value
-  (no confidence level is stated with it, so rectangular is the cautious choice);
+  (no confidence level is stated with it, so rectangular is the cautious choice); or,
+  when the register says ``values = "certificate"`` (or ``"drift"``) for the calibrator,
+  its output is the nominal plus the certificate's correction at that value, normal with
+  the certificate's U/k (docs/traceability.md gives the interpolation rule); a value the
+  certificate does not cover keeps the specification, and every point records which;
 - ``thermal_emf`` (DC voltage only, the environment term): rectangular, ±1 µV for
   low-thermal copper leads and connections at a stable lab temperature. The runner
   keeps the lab within 23 ± 2 °C (suspender), inside both specifications' 23 ± 5 °C, so
@@ -227,13 +231,20 @@ def evaluate(ctx: RunContext, point: TestPoint, readings: pint.Quantity,
     function = Function[point.function]
     unit = function.unit
     nominal = point.nominal.to(unit)
-    calibrator_tol = SPEC_5522A.tolerance(function, None, nominal, point.frequency)
+    lookup = ctx.standard_value("calibrator", nominal, point.frequency)
+    reference = nominal
+    if lookup.value is None:
+        calibrator_tol = SPEC_5522A.tolerance(function, None, nominal, point.frequency)
+        calibrator = TypeB(nominal, half_width=calibrator_tol.to(unit),
+                           distribution="rectangular")
+    else:  # the register asks for the calibrator's certificate (or drift) values
+        reference = nominal + lookup.value.correction.to(unit)
+        calibrator = TypeB(reference, u=lookup.value.u.to(unit))
     inputs: dict[str, Any] = {
         "reading": TypeA.from_readings(readings.to(unit)),
         "resolution": TypeB(_q(0.0, unit), half_width=resolution.to(unit) / 2,
                             distribution="rectangular"),
-        "calibrator": TypeB(nominal, half_width=calibrator_tol.to(unit),
-                            distribution="rectangular"),
+        "calibrator": calibrator,
     }
     if function is Function.DCV:
         inputs["thermal_emf"] = TypeB(_q(0.0, "V"), half_width=_q(THERMAL_EMF_V, "V"),
@@ -249,10 +260,12 @@ def evaluate(ctx: RunContext, point: TestPoint, readings: pint.Quantity,
     lower = cast(pint.Quantity, -limit)
     decision = decide_error(ctx.settings, error, lower, limit)
     mean = readings.to(unit).mean()
-    caveats = (SPEC_5522A.caveat(function, None, nominal, point.frequency),
+    caveats = (None if lookup.value else SPEC_5522A.caveat(function, None, nominal,
+                                                           point.frequency),
                SPEC_34401A.caveat(function, point.range, nominal, point.frequency))
-    return PointOutcome(mean, nominal, error.value, (lower, limit), gum.to_dict(),
-                        decision.to_dict(), tuple(c for c in caveats if c))
+    return PointOutcome(mean, reference, error.value, (lower, limit), gum.to_dict(),
+                        decision.to_dict(), tuple(c for c in caveats if c),
+                        (lookup.record("calibrator"),))
 
 
 def _error(reading: Any, resolution: Any, calibrator: Any) -> Any:

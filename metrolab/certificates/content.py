@@ -109,6 +109,8 @@ class Standard:
     issuer: str
     in_date: bool  # was the calibration valid on every day of the performance?
     override_reason: str = ""
+    #: where the budgets took its value from: specification, certificate or drift
+    values: str = "specification"
 
 
 @dataclass(frozen=True, slots=True)

@@ -205,6 +205,7 @@ def _standard(instrument: Mapping[str, Any], start: date, end: date) -> Standard
         certificate_sha256=str(trace.get("certificate_sha256") or "not recorded"),
         calibration_date=calibrated, due_date=due, issuer=str(trace.get("issuer", "")),
         in_date=in_date, override_reason=str(trace.get("override_reason") or ""),
+        values=str(trace.get("values") or "specification"),
     )
 
 

@@ -152,11 +152,21 @@ def adjustment_statement(content: CertificateContent) -> str:
 
 
 def standard_validity(standard: Standard) -> str:
-    """Return whether the standard's calibration was valid during the work, in words."""
+    """Return whether the standard's calibration was valid during the work, in words, and
+    where the budgets took its value from when not from its specification."""
+    used = _VALUES_USED.get(standard.values, "")
     if standard.in_date:
-        return "valid"
+        return f"valid{used}"
     reason = f" (override: {standard.override_reason})" if standard.override_reason else ""
-    return f"NOT valid on the performance date{reason}"
+    return f"NOT valid on the performance date{reason}{used}"
+
+
+#: how the budgets used a standard's calibration (``Standard.values``), as a clause
+_VALUES_USED = {
+    "certificate": "; its certificate's corrections and uncertainties were used in the budgets",
+    "drift": "; corrections and uncertainties predicted by its drift model over its "
+             "certificates were used in the budgets",
+}
 
 
 def rule_parameters(parameters: tuple[tuple[str, str], ...]) -> str:

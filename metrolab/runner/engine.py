@@ -20,6 +20,7 @@ import fnmatch
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import numpy as np
@@ -57,6 +58,8 @@ from metrolab.runner.procedure import (
     Watch,
 )
 from metrolab.runner.progress import Reporter
+from metrolab.runner.register import Standard
+from metrolab.runner.standard_values import ValueLookup, lookup_value
 from metrolab.runner.suspenders import Suspender
 from metrolab.store.errors import JournalWriteError
 from metrolab.units import Quantity
@@ -99,6 +102,20 @@ class RunContext:
     lab_temperature: pint.Quantity | None = None
     #: the ``point_result`` data of every point measured so far (journal order, resumes too)
     results: list[dict[str, Any]] = field(default_factory=list)
+    #: the register entry of every standard in use, by role (empty in a dry run)
+    standards: Mapping[str, Standard] = field(default_factory=dict)
+
+    def standard_value(self, role: str, value: pint.Quantity,
+                       frequency: pint.Quantity | None = None) -> ValueLookup:
+        """Return the correction of the standard in ``role`` at ``value`` (and ``frequency``)
+        on the day of the run, from its certificate or drift model when the register asks
+        for that (:mod:`metrolab.runner.standard_values`); a lookup without value means
+        the procedure keeps its specification route (the lookup says why)."""
+        standard = self.standards.get(role)
+        if standard is None:
+            return ValueLookup(None)
+        day = datetime.fromtimestamp(self.clock.now(), tz=UTC).date()
+        return lookup_value(standard, value, frequency, day)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,7 @@ def point_result_data(point: TestPoint, phase: str, outcome: PointOutcome) -> di
         "budget": outcome.budget,
         "decision": outcome.decision,
         "caveats": list(outcome.caveats),
+        "standard_values": [dict(v) for v in outcome.standard_values],
     }
 
 

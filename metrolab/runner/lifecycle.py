@@ -34,9 +34,9 @@ from metrolab.runner.item import item_identity
 from metrolab.runner.operator import Operator
 from metrolab.runner.procedure import ManualSetting
 from metrolab.runner.progress import Reporter
-from metrolab.runner.register import Register
+from metrolab.runner.register import Register, Standard
 from metrolab.runner.signals import handling_signals
-from metrolab.runner.traceability import override_entries, traceability
+from metrolab.runner.traceability import override_entries, standards_in_use, traceability
 
 if TYPE_CHECKING:
     from metrolab.store.signing import SigningKey
@@ -107,7 +107,8 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
                 *override_entries(clock, trace),
                 *[("instrument", instrument_data(instrument, trace.get(role)))
                   for role, instrument in instruments.items()]])
-            context = _context(config.settings, clock, instruments, resumed=False)
+            context = _context(config.settings, clock, instruments, resumed=False,
+                               standards=standards_in_use(instruments, register))
             status, planned = _execute(procedure, config, inputs, clock, journal, instruments,
                                        context, ())
         finally:
@@ -119,10 +120,11 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
 
 
 def _context(settings: RunSettings, clock: Clock, instruments: Mapping[str, OpenInstrument],
-             *, resumed: bool) -> RunContext:
+             *, resumed: bool, standards: Mapping[str, Standard]) -> RunContext:
     drivers = {role: type(i.driver) for role, i in instruments.items()}
     models = {role: i.identity["model"] for role, i in instruments.items()}
-    return RunContext("as_found", settings, drivers, models, clock, resumed=resumed)
+    return RunContext("as_found", settings, drivers, models, clock, resumed=resumed,
+                      standards=standards)
 
 
 def _environment_role(procedure: Procedure, instruments: Mapping[str, Any]) -> str | None:
@@ -229,7 +231,8 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
                            "data": {"last_seq": contents.last_seq,
                                     "problem": contents.problem or ""}}),
                 *override_entries(clock, trace)])
-            context = _context(config.settings, clock, instruments, resumed=True)
+            context = _context(config.settings, clock, instruments, resumed=True,
+                               standards=standards_in_use(instruments, register))
             results = {(e.data["point_id"], e.data["phase"]): e.data for e in entries
                        if e.kind == "point_result"}
             context.results.extend(results.values())

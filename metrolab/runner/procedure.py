@@ -219,6 +219,9 @@ class PointOutcome:
     budget: dict[str, Any]
     decision: dict[str, Any]
     caveats: tuple[str, ...] = ()
+    #: where each standard's value came from (``ValueLookup.record(role)``): certificate,
+    #: drift model, or specification and why
+    standard_values: tuple[dict[str, Any], ...] = ()
 
 
 Plan = Generator[Message, Any, Any]

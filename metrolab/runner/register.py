@@ -17,6 +17,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import tomlkit
+
+from metrolab.runner.calibrations import Calibration, parse_calibration
 from metrolab.runner.errors import RegisterError, StandardExpired, StandardNotRegistered
 from metrolab.tomlfile import read_toml
 
@@ -26,6 +29,11 @@ _REQUIRED = ("id", "role", "manufacturer", "model", "serial", "certificate_id",
 #: the keys of the optional ``[laboratory]`` table; all go into the journal's ``run_started``
 #: (``country`` is ISO 3166-1 alpha-2, for the DCC)
 LABORATORY_FIELDS = ("name", "address", "accreditation", "country")
+
+#: where the budgets of a run take a standard's value from (the ``values`` key): its
+#: specification (the procedure's tables), its latest certificate, or its drift model
+#: at the day of the run (docs/traceability.md)
+VALUE_ROUTES = ("specification", "certificate", "drift")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,20 @@ class Standard:
     certificate_file: str = ""
     specification: str = ""
     corrections: Mapping[str, float] = field(default_factory=dict)
+    #: every calibration the register holds for it (``[[standard.calibration]]``), oldest first
+    calibrations: tuple[Calibration, ...] = ()
+    #: where run budgets take its value from: one of :data:`VALUE_ROUTES`
+    values: str = "specification"
+    #: its accuracy specification (a spec-table TOML, relative to the register's folder)
+    specification_file: str = ""
+
+    @property
+    def latest_calibration(self) -> Calibration | None:
+        """Return the calibration of the current certificate (``certificate_id``), else
+        the latest one, or None when the register holds none."""
+        current = [c for c in self.calibrations if c.certificate_id == self.certificate_id]
+        pool = current or list(self.calibrations)
+        return max(pool, key=lambda c: c.calibration_date, default=None)
 
     def is_due(self, on: date) -> bool:
         """Return True when the calibration is out of date on day ``on`` (due date passed)."""
@@ -62,7 +84,13 @@ class Standard:
         return same and maker
 
     def traceability(self, override_reason: str | None = None) -> dict[str, Any]:
-        """Return the journal's ``traceability`` block (dates as ISO text, JSON-safe)."""
+        """Return the journal's ``traceability`` block (dates as ISO text, JSON-safe).
+
+        ``values`` says where the run's budgets take this standard's value from
+        (:data:`VALUE_ROUTES`), ``accreditation`` the issuer's accreditation when an
+        imported certificate gives it.
+        """
+        latest = self.latest_calibration
         return {
             "register_id": self.id,
             "certificate_id": self.certificate_id,
@@ -73,6 +101,8 @@ class Standard:
             "specification": self.specification,
             "corrections": dict(self.corrections),
             "override_reason": override_reason,
+            "values": self.values,
+            "accreditation": latest.accreditation if latest else "",
         }
 
 
@@ -217,6 +247,13 @@ def _parse_entry(path: Path, number: int, entry: Any) -> Standard:
         isinstance(v, int | float) for v in corrections.values()
     ):
         raise RegisterError(f"{where}: corrections must be a table of numbers")
+    values = str(entry.get("values", "specification"))
+    if values not in VALUE_ROUTES:
+        raise RegisterError(f"{where}: values = {values!r} is not one of "
+                            f"{', '.join(VALUE_ROUTES)}")
+    calibrations = entry.get("calibration", [])
+    if not isinstance(calibrations, list):
+        raise RegisterError(f"{where}: calibration must be [[standard.calibration]] tables")
     standard = Standard(
         id=str(entry["id"]),
         role=str(entry["role"]),
@@ -231,6 +268,11 @@ def _parse_entry(path: Path, number: int, entry: Any) -> Standard:
         certificate_file=str(entry.get("certificate_file", "")),
         specification=str(entry.get("specification", "")),
         corrections={str(k): float(v) for k, v in corrections.items()},
+        calibrations=tuple(sorted(
+            (parse_calibration(f"{where}, calibration #{n}", c)
+             for n, c in enumerate(calibrations, 1)), key=lambda c: c.calibration_date)),
+        values=values,
+        specification_file=str(entry.get("specification_file", "")),
     )
     if standard.due_date < standard.calibration_date:
         raise RegisterError(f"{where}: due_date is before calibration_date")
@@ -285,11 +327,31 @@ def dumps_register(standards: Iterable[Standard], laboratory: Mapping[str, str] 
             lines.append(f"certificate_file = {_toml_string(s.certificate_file)}")
         lines.append(f"calibration_date = {s.calibration_date.isoformat()}")
         lines.append(f"due_date = {s.due_date.isoformat()}")
+        if s.values != "specification":
+            lines.append(f"values = {_toml_string(s.values)}")
+        if s.specification_file:
+            lines.append(f"specification_file = {_toml_string(s.specification_file)}")
         if s.corrections:
             lines.append("[standard.corrections]")
             lines += [f"{_toml_string(k)} = {v!r}" for k, v in s.corrections.items()]
+        for calibration in s.calibrations:
+            lines += ["", "[[standard.calibration]]", *calibration_lines(calibration.to_table())]
         lines.append("")
     return "\n".join(lines)
+
+
+def calibration_lines(table: Mapping[str, Any]) -> list[str]:
+    """Return the TOML lines of a ``[[standard.calibration]]`` table's body (its points
+    one inline table per line)."""
+    lines = [f"{key} = {tomlkit.item(value).as_string()}" for key, value in table.items()
+             if key != "points"]
+    lines.append("points = [")
+    for point in table.get("points", []):
+        inline = tomlkit.inline_table()
+        inline.update(point)
+        lines.append(f"  {inline.as_string()},")
+    lines.append("]")
+    return lines
 
 
 def _toml_string(text: str) -> str:

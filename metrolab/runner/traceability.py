@@ -13,7 +13,7 @@ from typing import Any
 from metrolab.clock import Clock
 from metrolab.runner.errors import UserInputError
 from metrolab.runner.instruments import OpenInstrument
-from metrolab.runner.register import Register
+from metrolab.runner.register import Register, Standard
 
 
 def traceability(instruments: Mapping[str, OpenInstrument], register: Register | None,
@@ -55,3 +55,18 @@ def override_entries(clock: Clock, trace: Mapping[str, Mapping[str, Any]]
                        "message": f"expired standard {role} used: {block['override_reason']}",
                        "data": {"role": role, "reason": block["override_reason"]}})
             for role, block in trace.items() if block["override_reason"]]
+
+
+def standards_in_use(instruments: Mapping[str, OpenInstrument], register: Register | None
+                     ) -> dict[str, Standard]:
+    """Return the register entry of every standard in use, by role (after
+    :func:`traceability` has checked them; roles the register does not hold are left out)."""
+    found: dict[str, Standard] = {}
+    for role, instrument in instruments.items():
+        if instrument.kind != "standard" or register is None:
+            continue
+        ident = instrument.identity
+        entry = register.find(ident["manufacturer"], ident["model"], ident["serial"])
+        if entry is not None:
+            found[role] = entry
+    return found

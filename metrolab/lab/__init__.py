@@ -1,0 +1,1 @@
+"""Lab-level work above store, uncertainty and conformity (never imported by them)."""
