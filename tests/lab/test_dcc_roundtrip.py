@@ -29,27 +29,46 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return record, render_all(record, folder, draft=False)["dcc"]
 
 
+#: the label each column of a result table is read under here, by its refType as written
+_COLUMNS = {"basic_nominalValue": "nominal", "basic_referenceValue": "reference",
+            "basic_measuredValue": "indication", "basic_measurementError": "error",
+            "metrolab_toleranceLimitLower": "tolerance",
+            "metrolab_toleranceLimitUpper": "tolerance_upper",
+            "metrolab_frequency": "frequency", "metrolab_range": "range"}
+
+
+def _words(element: ET.Element, path: str) -> list[str]:
+    return (element.findtext(path, namespaces=NS) or "").split()
+
+
 def _independent(dcc: Path) -> list[dict[str, tuple[float, str, dict[str, float]]]]:
-    """Return per result {label: (value, unit, {U, k, p})} read with ElementTree."""
+    """Return per point {label: (value, unit, {U, k, p})}, read with ElementTree from the
+    result tables (one si:realListXMLList column per quantity, one value per point)."""
     rows = []
     for result_set in ET.parse(dcc).getroot().iterfind(
             "dcc:measurementResults/dcc:measurementResult", NS):
         for result in result_set.iterfind("dcc:results/dcc:result", NS):
-            row = {}
-            for real in result.iterfind("dcc:data/dcc:quantity/si:real", NS):
-                label = real.findtext("si:label", namespaces=NS)
-                unc = real.find("si:measurementUncertaintyUnivariate/si:expandedMU", NS)
-                extra = {} if unc is None else {
-                    "U": float(unc.findtext("si:valueExpandedMU", namespaces=NS)),
-                    "k": float(unc.findtext("si:coverageFactor", namespaces=NS)),
-                    "p": float(unc.findtext("si:coverageProbability", namespaces=NS))}
-                if label in row:  # the second tolerance limit: the upper one
-                    label = f"{label}_upper"
-                row.setdefault(label, (float(real.findtext("si:value", namespaces=NS)),
-                                       _UNITS[real.findtext("si:unit", namespaces=NS)],
-                                       extra))
-            row["_phase"] = (0.0, result_set.get("id"), {})
-            rows.append(row)
+            table: list[dict[str, tuple[float, str, dict[str, float]]]] = []
+            for quantity in result.iterfind("dcc:data/dcc:quantity", NS):
+                label = _COLUMNS.get(quantity.get("refType") or "")
+                column = quantity.find("si:realListXMLList", NS)
+                if label is None or column is None:
+                    continue
+                values = _words(column, "si:valueXMLList")
+                units = _words(column, "si:unitXMLList")
+                units = units * len(values) if len(units) == 1 else units
+                mu = "si:measurementUncertaintyUnivariateXMLList/si:expandedMUXMLList/si:"
+                uncertainty = [_words(column, mu + name) for name in (
+                    "valueExpandedMUXMLList", "coverageFactorXMLList",
+                    "coverageProbabilityXMLList")]
+                while len(table) < len(values):
+                    table.append({"_phase": (0.0, str(result_set.get("id")), {})})
+                for n, (value, unit) in enumerate(zip(values, units, strict=True)):
+                    extra = {} if not uncertainty[0] else {
+                        key: float(numbers[n] if len(numbers) > 1 else numbers[0])
+                        for key, numbers in zip("Ukp", uncertainty, strict=True)}
+                    table[n][label] = (float(value), _UNITS[unit], extra)
+            rows += table
     return rows
 
 
