@@ -35,10 +35,23 @@ ENTRY = "/entry"
 IDENTITY = ("title", "entry_identifier", "identifier_certificate", "start_time", "run")
 
 
+# NXobject gives fields named FIELDNAME_errors, _set, _weights (numbers) and _mask
+# (booleans) a meaning: a text field must not end so.
+_NUMERIC_SUFFIXES = ("_errors", "_set", "_weights", "_mask")
+
+
 def valid_name(name: Any) -> str:
     """Return ``name`` as a valid NeXus name (letters, digits, underscores; no digit first)."""
     text = re.sub(r"[^A-Za-z0-9_]", "_", str(name))
     return text if re.match(r"[A-Za-z_]", text) else f"_{text}"
+
+
+def text_field_name(name: Any) -> str:
+    """Return ``name`` as a valid NeXus name for a text field: as :func:`valid_name`, with
+    ``_text`` appended where it would end in a suffix NXobject reserves for numbers
+    (``simulation_dut_errors`` becomes ``simulation_dut_errors_text``)."""
+    text = valid_name(name)
+    return f"{text}_text" if text.endswith(_NUMERIC_SUFFIXES) else text
 
 
 def write_root(writer: RecordWriter, *, file_name: str, file_time: str) -> None:
@@ -123,8 +136,9 @@ def write_fields(writer: RecordWriter, group: str, mapping: Mapping[str, Any], *
             write_fields(writer, group, value, prefix=f"{name}_")
             continue
         text = _text(value)
-        if text is not None and f"{group}/{name}" not in writer.handle:
-            writer.field(f"{group}/{name}", text)
+        field = text_field_name(name)
+        if text is not None and f"{group}/{field}" not in writer.handle:
+            writer.field(f"{group}/{field}", text)
 
 
 def _instruments(writer: RecordWriter, instruments: Sequence[Mapping[str, Any]]) -> None:

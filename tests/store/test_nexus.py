@@ -122,3 +122,24 @@ def test_an_amendment_is_clean_and_copies_the_record(signed_record: Path, keys: 
         assert np.array_equal(new["entry/readings/volt/value"][()],
                               old["entry/readings/volt/value"][()])
     assert verify(amended).ok
+
+
+def test_text_fields_never_end_in_a_suffix_nexus_reserves_for_numbers(tmp_path: Path) -> None:
+    """NXobject reads FIELDNAME_errors, _set and _weights as numbers and _mask as booleans:
+    a journalled text leaf named so (the demo's ``simulation.dut_errors``) is written with
+    ``_text`` appended, and nxcheck has nothing to say; the exact data stays in run_json."""
+    path = tmp_path / "names.journal"
+    run = {"run_id": "NAMES", "procedure": "p", "started_at": 1.7e9,
+           "simulation": {"dut_errors": ["DCV 10 V +3 ppm"], "bath_set": "yes",
+                          "weights": "none", "mask": "off"}}
+    with Journal.create(path, "NAMES") as journal:
+        journal.append("run_started", run)
+    record = seal(path)
+    with h5py.File(record, "r") as handle:
+        group = handle["entry/run"]
+        assert group["simulation_dut_errors_text"][()].decode() == '["DCV 10 V +3 ppm"]'
+        assert "simulation_dut_errors" not in group
+        assert {"simulation_bath_set_text", "simulation_weights_text",
+                "simulation_mask_text"} <= set(group)
+    assert open_record(record).run["simulation"]["dut_errors"] == ["DCV 10 V +3 ppm"]
+    assert nexus_report(record).clean, nexus_report(record)
