@@ -313,3 +313,26 @@ def test_every_named_driver_is_a_calibrator() -> None:
     for cls in CLASSES.values():
         assert issubclass(cls, FlukeCalibrator)
         assert isinstance(cls(ReplayTransport([])), Calibrator)
+
+
+def test_metrolab_sim_serve_serves_a_profile_by_name() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "metrolab", "sim", "serve", "fluke-5720a", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert process.stdout is not None
+        resource = process.stdout.readline().strip()
+        with open_calibrator(resource, timeout_s=5.0) as cal:
+            assert type(cal) is Fluke5720A
+            assert cal.query("RCOMP?") == "OFF"
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err

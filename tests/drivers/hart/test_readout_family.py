@@ -164,3 +164,26 @@ def test_named_drivers_are_thermometer_readouts() -> None:
     for cls in (Hart1529, Fluke1594A):
         assert issubclass(cls, ThermometerReadoutDriver)
         assert isinstance(cls(ReplayTransport([])), ThermometerReadout)
+
+
+def test_metrolab_sim_serve_serves_a_readout_profile_on_a_pty() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "metrolab", "sim", "serve", "fluke-1594a"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert process.stdout is not None
+        resource = process.stdout.readline().strip()
+        assert resource.startswith("ASRL/dev/pts/")
+        with open_readout(resource, timeout_s=5.0) as readout:
+            assert type(readout) is Fluke1594A
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
