@@ -138,12 +138,6 @@ class ReadoutProfile:
 
 @cache
 def _load(path: Path) -> AccuracySpec:
-    from .spec_1529 import TABLES
-
-    for table_path, table in ((SPEC_DIR / f"1529_{s.value.lower()}.toml", t)
-                              for s, t in TABLES.items()):
-        if table_path == path:
-            return table
     return AccuracySpec.load(path)
 
 
