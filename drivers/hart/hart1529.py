@@ -22,13 +22,14 @@ import pint
 
 from metrolab.errors import UserInputError
 from metrolab.instrument.errors import InstrumentReplyError, InstrumentTimeout
+from metrolab.instrument.readings import parse_number
 from metrolab.instrument.scpi import SCPIInstrument
 from metrolab.instrument.transport import Transport
 from metrolab.units import Quantity
 
 from .protocol_1529 import NO_READING, FetchReply, parse_fetch_reply
 from .readout_profile import ReadoutDialect, ReadoutProfile, readout_profile
-from .spec_1529 import ReadoutSpecification
+from .spec_1529 import ReadoutSpecification, SensorType
 
 _TEMPERATURE_UNITS = {"degC", "degF", "kelvin"}
 
@@ -107,6 +108,30 @@ class ThermometerReadoutDriver(SCPIInstrument):
                     instrument=self.name, command=command,
                     hint="is a probe connected and the channel enabled?") from None
             raise
+
+    def read_raw(self, channel: int, sensor: SensorType) -> pint.Quantity:
+        """Return the raw input of ``channel`` (``SENS<n>:DATA?``): resistance in Ω for a
+        PRT or thermistor (the readout's kΩ converted), emf in mV for a thermocouple (its
+        reference-junction temperature is the reply's second value), so a procedure can
+        convert with the probe's own coefficients (e.g. ITS-90 for an SPRT).
+
+        Raises UserInputError for a channel the model lacks or an input type the channel
+        does not take, InstrumentReplyError when the channel has no valid reading.
+        """
+        if sensor not in self.PROFILE.inputs_of(channel):
+            raise UserInputError(f"{self.name}: channel {channel} does not take a "
+                                 f"{sensor.value} input")
+        command = f"SENS{channel}:DATA?"
+        reply = self.query(command)
+        first = reply.split(",")[0].strip()
+        if first == NO_READING:
+            raise InstrumentReplyError(f"channel {channel} has no valid reading",
+                                       instrument=self.name, command=command, reply=reply,
+                                       hint="is a probe connected and configured?")
+        value = parse_number(first, instrument=self.name, command=command)
+        if sensor is SensorType.THERMOCOUPLE:
+            return Quantity(value, "mV")
+        return Quantity(value * 1000.0 if sensor is SensorType.THERMISTOR else value, "ohm")
 
     def reset(self) -> None:
         """Send ``*RST`` (plain replies, °C) and wait for it; the next reading turns the

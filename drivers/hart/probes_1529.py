@@ -4,8 +4,11 @@
   exponentially (time constant ``time_constant_s``) with a small fluctuation that every
   probe in the bath shares, as in a real comparison calibration.
 * :class:`ProbeChannel`: one probe: where it is (``"bath"`` or ``"air"``), its sensor
-  type, a fixed offset, its noise and, for a device under test, a polynomial error
-  ``deviation(T) = c0 + c1·T + c2·T² + ...`` (°C, T in °C).
+  type, a fixed offset, its noise, for a device under test a polynomial error
+  ``deviation(T) = c0 + c1·T + c2·T² + ...`` (°C, T in °C), and optionally its own
+  characteristic (``model``: an SPRT on ITS-90 with its deviation coefficients, a PRT with
+  its own Callendar-Van Dusen coefficients, a thermistor, a thermocouple type) that turns
+  its temperature into the resistance or emf the readout measures.
 
 Temperatures are plain floats in °C (these run inside the simulator).
 """
@@ -17,7 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .its90 import StandardPlatinumResistance
+from .sensors import PlatinumResistance, Thermistor, Thermocouple
 from .spec_1529 import SensorType
+
+#: a probe's own characteristic: temperature (°C) to resistance (Ω) or emf (mV)
+ProbeModel = StandardPlatinumResistance | PlatinumResistance | Thermistor | Thermocouple
 
 
 class Bath:
@@ -60,6 +68,8 @@ class ProbeChannel:
     offset_c: float = 0.0
     noise_c: float = 0.0005
     error_polynomial: tuple[float, ...] = ()
+    #: the probe's own characteristic (None: the readout's default for its sensor type)
+    model: ProbeModel | None = None
 
     def deviation(self, true_c: float) -> float:
         """Return the probe's systematic error (°C) at ``true_c``: offset plus polynomial."""

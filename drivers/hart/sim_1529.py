@@ -59,6 +59,7 @@ from metrolab.instrument.simulation.parser import Reply, split_outside_quotes
 from .probes_1529 import Bath, ProbeChannel, default_channels
 from .protocol_1529 import format_stamped, format_value
 from .readout_profile import ReadoutDialect, ReadoutProfile, readout_profile
+from .sensors import Thermocouple
 from .spec_1529 import SensorType, raw_value
 
 _UNIT_LETTERS = {"C": "C", "CEL": "C", "F": "F", "FAR": "F", "K": "K"}
@@ -201,20 +202,33 @@ class ThermometerReadoutSimulator(SimulatedInstrument):
     def _raw_input(self, channel: int) -> str:
         """Return ``SENSe<n>:DATA?``: the channel's resistance (Ω for a PRT, kΩ for a
         thermistor) at its latest scan and 0, a thermocouple's emf (mV) and its
-        reference-junction temperature (°C), or ``9.91E+37`` without a probe."""
+        reference-junction temperature (°C), or ``9.91E+37`` without a probe. A probe
+        with its own ``model`` (an ITS-90 SPRT, a PRT with its own coefficients ...) is
+        converted with it, else with the readout's default for its sensor type."""
         now = self.clock.now()
         slot = self._latest_slot(channel, now)
         probe = self.channels.get(channel)
         if slot is None or probe is None:
             return f"{format_value(None)}, 0.0000"
         celsius = self._reading_c(channel, slot)
+        model = probe.model
         if probe.sensor is SensorType.THERMOCOUPLE:
             junction = self.environment.temperature(now)
-            emf_mv = (raw_value(probe.sensor, celsius) - raw_value(probe.sensor, junction)) * 1e3
+            if isinstance(model, Thermocouple):
+                emf_mv = model.emf(celsius, reference_c=junction)
+            else:
+                emf_mv = (raw_value(probe.sensor, celsius)
+                          - raw_value(probe.sensor, junction)) * 1e3
             return f"{emf_mv:.4f}, {junction:.4f}"
-        ohms = raw_value(probe.sensor, celsius)
+        if model is not None and not isinstance(model, Thermocouple):
+            ohms = model.resistance(celsius)
+        else:
+            ohms = raw_value(probe.sensor, celsius)
         value = ohms / 1000.0 if probe.sensor is SensorType.THERMISTOR else ohms
-        return f"{value:.4f}, 0.0000"
+        # the 1529 prints 4 decimals (User's Guide §8.4.1.9 example); a Super-Thermometer
+        # resolves a ratio to about 1e-8 of a 25 Ω SPRT [U]: 7 decimals
+        decimals = 7 if self.profile.dialect is ReadoutDialect.SUPER_THERMOMETER else 4
+        return f"{value:.{decimals}f}, 0.0000"
 
     def _operation(self) -> str:
         """``STAT:OPER?`` (super dialect): 16 while a measurement has arrived that no

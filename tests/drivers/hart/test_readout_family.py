@@ -187,3 +187,27 @@ def test_metrolab_sim_serve_serves_a_readout_profile_on_a_pty() -> None:
     finally:
         process.kill()
     assert process.returncode == 0, err
+
+
+def test_an_sprt_on_its90_read_raw_and_converted_with_its_own_coefficients() -> None:
+    """An SPRT (R_tpw 25.4781 Ω, deviation a = -1.5e-5, b = 2e-6) in a bath at the tin
+    point on a 1595A: the raw resistance converted by ITS-90 with the probe's coefficients
+    gives the bath temperature; the readout's default PRT conversion would not."""
+    from metrolab.drivers.hart.its90 import DeviationFunction, StandardPlatinumResistance
+    from metrolab.drivers.hart.probes_1529 import ProbeChannel
+
+    sprt = StandardPlatinumResistance(25.4781, DeviationFunction(a=-1.5e-5, b=2e-6))
+    clock = VirtualClock(start=1e9)
+    sim = create("fluke-1595a", clock=clock)
+    sim.channels[1] = ProbeChannel(SensorType.PRT, "bath", noise_c=0.0002, model=sprt)
+    sim.set_bath(231.928)
+    clock.sleep(3600.0)
+    bath = sim.bath.temperature(clock.now())
+    assert bath is not None
+    with serve(sim) as server, open_readout(server.resource, timeout_s=1.0) as readout:
+        ohms = readout.read_raw(1, SensorType.PRT)
+        assert ohms.units == Quantity(1, "ohm").units
+        assert sprt.temperature(ohms.magnitude) == pytest.approx(bath, abs=0.002)
+        assert ohms.magnitude == pytest.approx(25.4781 * 1.89279768, rel=2e-5)
+        with pytest.raises(UserInputError, match="does not take a THERMOCOUPLE"):
+            readout.read_raw(1, SensorType.THERMOCOUPLE)
