@@ -4,8 +4,11 @@
   exponentially (time constant ``time_constant_s``) with a small fluctuation that every
   probe in the bath shares, as in a real comparison calibration.
 * :class:`ProbeChannel`: one probe: where it is (``"bath"`` or ``"air"``), its sensor
-  type, a fixed offset, its noise and, for a device under test, a polynomial error
-  ``deviation(T) = c0 + c1·T + c2·T² + ...`` (°C, T in °C).
+  type, a fixed offset, its noise, for a device under test a polynomial error
+  ``deviation(T) = c0 + c1·T + c2·T² + ...`` (°C, T in °C), and optionally its own
+  characteristic (``model``: an SPRT on ITS-90 with its deviation coefficients, a PRT with
+  its own Callendar-Van Dusen coefficients, a thermistor, a thermocouple type) that turns
+  its temperature into the resistance or emf the readout measures.
 
 Temperatures are plain floats in °C (these run inside the simulator).
 """
@@ -17,7 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .its90 import StandardPlatinumResistance
+from .sensors import PlatinumResistance, Thermistor, Thermocouple
 from .spec_1529 import SensorType
+
+#: a probe's own characteristic: temperature (°C) to resistance (Ω) or emf (mV)
+ProbeModel = StandardPlatinumResistance | PlatinumResistance | Thermistor | Thermocouple
 
 
 class Bath:
@@ -60,6 +68,8 @@ class ProbeChannel:
     offset_c: float = 0.0
     noise_c: float = 0.0005
     error_polynomial: tuple[float, ...] = ()
+    #: the probe's own characteristic (None: the readout's default for its sensor type)
+    model: ProbeModel | None = None
 
     def deviation(self, true_c: float) -> float:
         """Return the probe's systematic error (°C) at ``true_c``: offset plus polynomial."""
@@ -71,16 +81,34 @@ class ProbeChannel:
         return true_c + self.deviation(true_c) + float(rng.normal(0.0, self.noise_c))
 
 
-def default_channels() -> dict[int, ProbeChannel | None]:
-    """Return the standard simulated set-up.
+def default_channels(inputs: dict[int, tuple[SensorType, ...]] | None = None
+                     ) -> dict[int, ProbeChannel | None]:
+    """Return the standard simulated set-up on channels taking ``inputs`` (number -> input
+    types; default the 1529's four).
 
-    1: reference PRT in the bath; 2: a device-under-test PRT in the bath whose error is
-    ``0.03 - 4e-4·T + 2e-6·T²`` °C; 3: a thermistor in the laboratory air; 4: no probe.
+    The first channel taking a PRT holds the reference PRT in the bath; the second a
+    device-under-test PRT in the bath whose error is ``0.03 - 4e-4·T + 2e-6·T²`` °C; the
+    next free channel taking a thermistor a thermistor in the laboratory air, and the
+    first channel that takes thermocouples only a type K thermocouple in the bath
+    (±0.1 °C noise); every other channel has no probe. On the 1529: 1 and 2 PRTs, 3 the
+    thermistor, 4 none (as before the family existed).
     """
-    return {
-        1: ProbeChannel(SensorType.PRT, "bath", offset_c=0.001, noise_c=0.0005),
-        2: ProbeChannel(SensorType.PRT, "bath", noise_c=0.001,
-                        error_polynomial=(0.03, -4e-4, 2e-6)),
-        3: ProbeChannel(SensorType.THERMISTOR, "air", noise_c=0.002),
-        4: None,
-    }
+    if inputs is None:
+        inputs = {1: (SensorType.PRT, SensorType.THERMISTOR),
+                  2: (SensorType.PRT, SensorType.THERMISTOR),
+                  3: (SensorType.PRT, SensorType.THERMISTOR, SensorType.THERMOCOUPLE),
+                  4: (SensorType.PRT, SensorType.THERMISTOR, SensorType.THERMOCOUPLE)}
+    probes = [
+        ProbeChannel(SensorType.PRT, "bath", offset_c=0.001, noise_c=0.0005),
+        ProbeChannel(SensorType.PRT, "bath", noise_c=0.001, error_polynomial=(0.03, -4e-4, 2e-6)),
+        ProbeChannel(SensorType.THERMISTOR, "air", noise_c=0.002),
+        ProbeChannel(SensorType.THERMOCOUPLE, "bath", noise_c=0.1),
+    ]
+    channels: dict[int, ProbeChannel | None] = dict.fromkeys(inputs)
+    for probe in probes:
+        free = [n for n, kinds in inputs.items() if channels[n] is None and (
+            kinds == (SensorType.THERMOCOUPLE,) if probe.sensor is SensorType.THERMOCOUPLE
+            else probe.sensor in kinds)]
+        if free:
+            channels[free[0]] = probe
+    return channels

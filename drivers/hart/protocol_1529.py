@@ -19,7 +19,6 @@ from metrolab.instrument.readings import parse_number
 UNITS = {"C": "degC", "F": "degF", "K": "kelvin", "O": "ohm", "MV": "mV"}
 #: value printed when a channel has no valid reading
 NO_READING = "9.91E+37"
-CHANNELS = range(1, 5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +77,7 @@ def parse_fetch_reply(text: str, *, instrument: str = "", command: str | None = 
             "the status, channel or time stamp of a FETCh? reply is not valid",
             instrument=instrument, command=command, reply=text,
         ) from None
-    if new not in (0, 1) or chan not in CHANNELS:
+    if new not in (0, 1) or chan < 1:
         raise InstrumentReplyError(
             f"status {new} / channel {chan} out of range in a FETCh? reply",
             instrument=instrument, command=command, reply=text,

@@ -1,7 +1,9 @@
-"""A simulated Hart Scientific 1529 Chub-E4 thermometer readout (served on a pty).
+"""A simulated thermometer readout of the family (1529, 1524, 1560, 1594A, 1595A), on a pty.
 
-Commands (1529 User's Guide ch. 8; case-insensitive, CR or LF terminated, replies end in
-CR LF, **no** ``;`` compound commands: they give -102):
+Its :class:`~.readout_profile.ReadoutProfile` gives the identity, the channels and the
+input types each takes, and the dialect. Commands of the ``1529`` dialect (1529 User's
+Guide ch. 8; case-insensitive, CR or LF terminated, replies end in CR LF, **no** ``;``
+compound commands: they give -102):
 
 * ``FETCh? [n]``, ``MEASure? [n]``, ``READ? [n]``: the most recent reading of channel n
   (1-4); without n the channel scanned last. Plain ``25.0123`` or, with
@@ -15,6 +17,12 @@ CR LF, **no** ``;`` compound commands: they give -102):
   ``TRIGger:TIMer <s>`` (``?``): the scan period per channel, 0.1...3600 s [U: limits].
 * ``FORMat:STAMp ON|OFF`` (``?``), ``UNIT:TEMPerature C|F|K`` (``?``),
   ``SYSTem:ERRor?``, ``SYSTem:SNUMber?``, ``SYSTem:VERSion?`` and the 488.2 commands.
+
+In the ``super`` dialect (1594A/1595A User's Guide §8.7 [P]) ``FETC?`` on a channel
+without a measurement answers nothing and queues -230 "Data corrupt or stale", and
+``STAT:OPER?`` answers 16 when a new measurement arrived since the last ``FETC?`` (which
+clears it) instead of ``STAT:MEAS?``. A thermocouple channel's ``SENS<n>:DATA?`` answers
+its emf in mV and the reference-junction temperature (°C, the laboratory air).
 
 An unknown header is queued as -113 "Undefined header" and gets no reply, as SCPI asks.
 The readout scans its connected channels in turn, one per scan period; a channel's
@@ -49,16 +57,19 @@ from metrolab.instrument.simulation import (
 from metrolab.instrument.simulation.parser import Reply, split_outside_quotes
 
 from .probes_1529 import Bath, ProbeChannel, default_channels
-from .protocol_1529 import CHANNELS, format_stamped, format_value
-from .spec_1529 import DEFAULT_PROBES, SensorType
+from .protocol_1529 import format_stamped, format_value
+from .readout_profile import ReadoutDialect, ReadoutProfile, readout_profile
+from .sensors import Thermocouple
+from .spec_1529 import SensorType, raw_value
 
 _UNIT_LETTERS = {"C": "C", "CEL": "C", "F": "F", "FAR": "F", "K": "K"}
 
 
-class Hart1529Simulator(SimulatedInstrument):
-    """The 1529 readout: four channels, a bath, the laboratory air, on an injected clock."""
+class ThermometerReadoutSimulator(SimulatedInstrument):
+    """A readout of the family: its profile's channels, a bath, the laboratory air, on an
+    injected clock. ``profile`` names the model (default: the class's ``PROFILE``)."""
 
-    IDN: ClassVar[str] = "HART,1529,A2B3C4,2.01"
+    PROFILE: ClassVar[ReadoutProfile | None] = None
     ERROR_QUERY: ClassVar[str | None] = "SYSTem:ERRor?"
     SERVE_OVER: ClassVar[str] = "pty"
     REPLY_TERMINATOR: ClassVar[str] = "\r\n"
@@ -68,10 +79,23 @@ class Hart1529Simulator(SimulatedInstrument):
 
     def __init__(self, *, seed: int = 0, clock: Clock | None = None, latency_s: float = 0.0,
                  environment: LabEnvironment | None = None,
-                 channels: dict[int, ProbeChannel | None] | None = None) -> None:
+                 channels: dict[int, ProbeChannel | None] | None = None,
+                 profile: ReadoutProfile | None = None) -> None:
+        chosen = profile or self.PROFILE
+        if chosen is None:
+            raise UserInputError("a readout simulator needs a profile (readout_profile("
+                                 "'hart-1529') ...)")
+        self.profile = chosen
+        inputs = {c.number: c.inputs for c in chosen.channel_list}
+        if channels is not None:
+            for number, probe in channels.items():
+                if probe is not None and probe.sensor not in inputs.get(number, ()):
+                    raise UserInputError(
+                        f"{chosen.model} simulator: channel {number} does not take a "
+                        f"{probe.sensor.value} (channels: {inputs})")
         super().__init__(seed=seed, clock=clock, latency_s=latency_s)
         self.environment = environment or LabEnvironment(seed, self.clock)
-        self.channels = channels if channels is not None else default_channels()
+        self.channels = channels if channels is not None else default_channels(inputs)
         self.bath = Bath(seed)
         self.stamp = False
         self.unit = "C"
@@ -154,12 +178,16 @@ class Hart1529Simulator(SimulatedInstrument):
         tree.add("FORMat:STAMp?", lambda p: self._answer(p, "1" if self.stamp else "0"))
         tree.add("UNIT:TEMPerature", self._set_unit)
         tree.add("UNIT:TEMPerature?", lambda p: self._answer(p, self.unit))
-        tree.add("SYSTem:SNUMber?", lambda p: self._answer(p, self.IDN.split(",")[2]))
+        tree.add("*IDN?", lambda p: self._answer(p, self.profile.idn))
+        tree.add("SYSTem:SNUMber?", lambda p: self._answer(p, self.profile.serial_number))
         tree.add("SYSTem:VERSion?", lambda p: self._answer(p, "1994.0"))
-        for channel in CHANNELS:
+        for channel in self.profile.channels:
             tree.add(f"SENSe{channel}:DATA?", self._raw_input_query(channel))
         tree.add("SENSe:DATA?", self._no_suffix)
-        tree.add("STATus:MEASure?", lambda p: self._answer(p, str(self._new_readings())))
+        if self.profile.dialect is ReadoutDialect.SUPER_THERMOMETER:
+            tree.add("STATus:OPERation?", lambda p: self._answer(p, self._operation()))
+        else:
+            tree.add("STATus:MEASure?", lambda p: self._answer(p, str(self._new_readings())))
         tree.add("SYSTem:TIME?", lambda p: self._answer(p, self._now_text("%H,%M,%S")))
         tree.add("SYSTem:DATE?", lambda p: self._answer(p, self._now_text("%Y,%m,%d")))
         tree.add("SYSTem:TIME", lambda p: self._set_clock(p, time=True))
@@ -173,15 +201,39 @@ class Hart1529Simulator(SimulatedInstrument):
 
     def _raw_input(self, channel: int) -> str:
         """Return ``SENSe<n>:DATA?``: the channel's resistance (Ω for a PRT, kΩ for a
-        thermistor) at its latest scan and 0, or ``9.91E+37`` without a probe."""
+        thermistor) at its latest scan and 0, a thermocouple's emf (mV) and its
+        reference-junction temperature (°C), or ``9.91E+37`` without a probe. A probe
+        with its own ``model`` (an ITS-90 SPRT, a PRT with its own coefficients ...) is
+        converted with it, else with the readout's default for its sensor type."""
         now = self.clock.now()
         slot = self._latest_slot(channel, now)
         probe = self.channels.get(channel)
         if slot is None or probe is None:
             return f"{format_value(None)}, 0.0000"
-        ohms = DEFAULT_PROBES[probe.sensor].resistance(self._reading_c(channel, slot))
+        celsius = self._reading_c(channel, slot)
+        model = probe.model
+        if probe.sensor is SensorType.THERMOCOUPLE:
+            junction = self.environment.temperature(now)
+            if isinstance(model, Thermocouple):
+                emf_mv = model.emf(celsius, reference_c=junction)
+            else:
+                emf_mv = (raw_value(probe.sensor, celsius)
+                          - raw_value(probe.sensor, junction)) * 1e3
+            return f"{emf_mv:.4f}, {junction:.4f}"
+        if model is not None and not isinstance(model, Thermocouple):
+            ohms = model.resistance(celsius)
+        else:
+            ohms = raw_value(probe.sensor, celsius)
         value = ohms / 1000.0 if probe.sensor is SensorType.THERMISTOR else ohms
-        return f"{value:.4f}, 0.0000"
+        # the 1529 prints 4 decimals (User's Guide §8.4.1.9 example); a Super-Thermometer
+        # resolves a ratio to about 1e-8 of a 25 Ω SPRT [U]: 7 decimals
+        decimals = 7 if self.profile.dialect is ReadoutDialect.SUPER_THERMOMETER else 4
+        return f"{value:.{decimals}f}, 0.0000"
+
+    def _operation(self) -> str:
+        """``STAT:OPER?`` (super dialect): 16 while a measurement has arrived that no
+        ``FETC?`` has read yet (reading it clears the bit), else 0."""
+        return "16" if self._new_readings() else "0"
 
     @staticmethod
     def _no_suffix(params: list[str]) -> str:
@@ -222,14 +274,19 @@ class Hart1529Simulator(SimulatedInstrument):
     def _fetch(self, params: list[str]) -> str:
         now = self.clock.now()
         if params:
-            channel = int(number(one_param(params), minimum=min(CHANNELS),
-                                 maximum=max(CHANNELS)))
+            channels = self.profile.channels
+            channel = int(number(one_param(params), minimum=min(channels),
+                                 maximum=max(channels)))
+            if channel not in channels:
+                raise CommandError(-222, "Data out of range")
         else:
             connected = self._connected()
             if not connected:
                 return format_value(None)
             channel = connected[math.floor(now / self.sample_period_s) % len(connected)]
         slot = self._latest_slot(channel, now)
+        if slot is None and self.profile.dialect is ReadoutDialect.SUPER_THERMOMETER:
+            raise CommandError(-230, "Data corrupt or stale")
         value = None if slot is None else self._in_unit(self._reading_c(channel, slot))
         new = slot is not None and self._last_read.get(channel) != slot
         if slot is not None:
@@ -251,3 +308,32 @@ class Hart1529Simulator(SimulatedInstrument):
         no_params(params)
         return value
 
+
+
+class Hart1529Simulator(ThermometerReadoutSimulator):
+    """The 1529 readout: four channels, a bath, the laboratory air, on an injected clock."""
+
+    PROFILE: ClassVar[ReadoutProfile | None] = readout_profile("hart-1529")
+    IDN: ClassVar[str] = readout_profile("hart-1529").idn
+
+
+_CLASSES: dict[str, type[ThermometerReadoutSimulator]] = {"hart-1529": Hart1529Simulator}
+
+
+def readout_simulator_class(profile: ReadoutProfile) -> type[ThermometerReadoutSimulator]:
+    """Return the simulator class of ``profile`` (``Hart1529Simulator``,
+    ``Fluke1594ASimulator`` ...), made once per profile."""
+    made = _CLASSES.get(profile.name)
+    if made is None:
+        prefix = "Fluke" if profile.manufacturer.upper() == "FLUKE" else "Hart"
+        made = type(f"{prefix}{profile.model}Simulator", (ThermometerReadoutSimulator,),
+                    {"PROFILE": profile, "IDN": profile.idn, "__module__": __name__,
+                     "__doc__": f"A simulated {profile.model} thermometer readout (pty)."})
+        _CLASSES[profile.name] = made
+    return made
+
+
+def create(name: str, *, seed: int = 0, clock: Clock | None = None
+           ) -> ThermometerReadoutSimulator:
+    """Return a new simulator of the packaged readout profile ``name``."""
+    return readout_simulator_class(readout_profile(name))(seed=seed, clock=clock)

@@ -24,44 +24,79 @@ from pathlib import Path
 import pint
 
 from metrolab.errors import UserInputError
+from metrolab.instrument.errors import SpecificationUnavailable
 from metrolab.instrument.functions import Function
 from metrolab.instrument.specs import AccuracySpec, SpecRow, temperature_difference_unit
 from metrolab.units import Quantity
 
-from .sensors import PlatinumResistance, Thermistor
+from .sensors import PlatinumResistance, Thermistor, Thermocouple
 
 SPEC_DIR = Path(__file__).parent / "specs"
 
 
 class SensorType(Enum):
-    """Input types of a 1529 channel (the ones this model specifies)."""
+    """Input types of a readout channel."""
 
     PRT = "PRT"
     THERMISTOR = "THERMISTOR"
+    THERMOCOUPLE = "THERMOCOUPLE"
 
 
-#: the resistance table of each input type
+#: the tables of the 1529, one per input type
 TABLES: dict[SensorType, AccuracySpec] = {
     sensor: AccuracySpec.load(SPEC_DIR / f"1529_{sensor.value.lower()}.toml")
     for sensor in SensorType
 }
 
-#: the probe model each input type is converted with
-DEFAULT_PROBES: dict[SensorType, PlatinumResistance | Thermistor] = {
+#: the probe model each input type is converted with (thermocouple: type K)
+DEFAULT_PROBES: dict[SensorType, PlatinumResistance | Thermistor | Thermocouple] = {
     SensorType.PRT: PlatinumResistance(),
     SensorType.THERMISTOR: Thermistor(),
+    SensorType.THERMOCOUPLE: Thermocouple("K"),
 }
+#: what each input type measures: resistance (Ω) or emf (V)
+_MEASURAND = {SensorType.PRT: Function.RES4, SensorType.THERMISTOR: Function.RES4,
+              SensorType.THERMOCOUPLE: Function.DCV}
+
+
+def raw_value(sensor: SensorType, temperature_c: float) -> float:
+    """Return what a channel of ``sensor`` measures at ``temperature_c``: Ω or V (type K
+    thermocouple against a 0 °C reference)."""
+    probe = DEFAULT_PROBES[sensor]
+    if isinstance(probe, Thermocouple):
+        return probe.emf(temperature_c) / 1000.0
+    return probe.resistance(temperature_c)
+
+
+def raw_sensitivity(sensor: SensorType, temperature_c: float) -> float:
+    """Return d(raw value)/dT at ``temperature_c``: Ω/°C or V/°C."""
+    probe = DEFAULT_PROBES[sensor]
+    scale = 1e-3 if isinstance(probe, Thermocouple) else 1.0
+    return probe.sensitivity(temperature_c) * scale
 
 
 class ReadoutSpecification:
-    """Accuracy lookups of the 1529 readout, in resistance and in temperature."""
+    """Accuracy lookups of a readout, in its raw measurand (Ω, V) and in temperature;
+    ``tables`` holds one table per input type the model specifies (none: nothing is)."""
 
-    def __init__(self, tables: dict[SensorType, AccuracySpec] = TABLES) -> None:
+    def __init__(self, tables: dict[SensorType, AccuracySpec] = TABLES,
+                 model: str = "1529") -> None:
         self.tables = tables
+        self.model = model
+
+    def table(self, sensor: SensorType) -> AccuracySpec:
+        """Return the table of ``sensor``; SpecificationUnavailable when none is held."""
+        table = self.tables.get(sensor)
+        if table is None:
+            raise SpecificationUnavailable(
+                f"{self.model}: no readout specification for a {sensor.value} input is held "
+                "(none was read in a manufacturer's document)")
+        return table
 
     def row(self, sensor: SensorType, resistance_ohm: float) -> SpecRow:
-        """Return the band holding ``resistance_ohm``; SpecificationUnavailable if none."""
-        return self.tables[sensor].row(Function.RES4, None, value=resistance_ohm)
+        """Return the band holding the raw value (Ω, or V for a thermocouple);
+        SpecificationUnavailable if none."""
+        return self.table(sensor).row(_MEASURAND[sensor], None, value=resistance_ohm)
 
     def tolerance(self, function: SensorType, range: pint.Quantity | None, value: pint.Quantity,
                   frequency: pint.Quantity | None = None) -> pint.Quantity:
@@ -76,10 +111,9 @@ class ReadoutSpecification:
         if not isinstance(value, pint.Quantity) or not value.is_compatible_with("K"):
             raise UserInputError(f"1529 specification: {value!r} is not a temperature")
         celsius = float(value.to("degC").magnitude)
-        probe = DEFAULT_PROBES[function]
-        resistance = probe.resistance(celsius)
-        half_width_ohm = self.row(function, resistance).half_width(resistance)
-        kelvin = Quantity(half_width_ohm / abs(probe.sensitivity(celsius)), "kelvin")
+        raw = raw_value(function, celsius)
+        half_width = self.row(function, raw).half_width(raw)
+        kelvin = Quantity(half_width / abs(raw_sensitivity(function, celsius)), "kelvin")
         return kelvin.to(temperature_difference_unit(value))
 
     def caveat(self, function: SensorType, range: pint.Quantity | None, value: pint.Quantity,
@@ -87,8 +121,9 @@ class ReadoutSpecification:
         """Return a one-line warning when the row behind :meth:`tolerance` (same arguments)
         is unverified or its table provisional; None when it is verified."""
         self.tolerance(function, range, value, frequency)  # the same checks of the arguments
-        resistance = DEFAULT_PROBES[function].resistance(float(value.to("degC").magnitude))
-        return self.tables[function].caveat(Function.RES4, None, Quantity(resistance, "ohm"))
+        measurand = _MEASURAND[function]
+        raw = raw_value(function, float(value.to("degC").magnitude))
+        return self.table(function).caveat(measurand, None, Quantity(raw, measurand.unit))
 
 
 #: the 1529 readout specification

@@ -4,6 +4,7 @@ import pytest
 from metrolab.drivers.fluke import Fluke5522A
 
 from metrolab.clock import VirtualClock
+from metrolab.errors import UserInputError
 from metrolab.instrument.errors import (
     InstrumentReplyError,
     InstrumentTimeout,
@@ -79,12 +80,21 @@ def test_operate_refuses_a_high_voltage_set_behind_the_drivers_back() -> None:
 
 def test_refused_setting_raises_scpi_error_with_the_command() -> None:
     cal, transport = driver([
-        ("OUT 5.0000000E+03 A, 0 HZ", None),
-        ("ERR?", '1306,"Bad parameter value"'), NO_ERROR,
+        ("OUT 5.0000000E+00 A, 0 HZ", None),
+        ("ERR?", '509,"Output exceeds user limits"'), NO_ERROR,
     ])
     with transport, pytest.raises(SCPIError, match=r"OUT 5\.0000000E") as caught:
+        cal.set_output(Quantity(5, "A"))
+    assert (caught.value.code, caught.value.message) == (509, "Output exceeds user limits")
+
+
+def test_an_output_beyond_the_profile_is_refused_before_anything_is_sent() -> None:
+    cal, transport = driver([])
+    with transport, pytest.raises(UserInputError, match=r"5000 A is beyond its DCI output "
+                                                          r"\(20\.5 A at most\)"):
         cal.set_output(Quantity(5000, "A"))
-    assert (caught.value.code, caught.value.message) == (1306, "Bad parameter value")
+    with transport, pytest.raises(UserInputError, match=r"600000 Hz is outside its ACV band"):
+        cal.set_output(Quantity(1, "V"), Quantity(600, "kHz"))
 
 
 def test_wait_settled_times_out_on_the_injected_clock() -> None:
@@ -101,15 +111,16 @@ def test_the_replay_fails_on_a_command_that_is_not_in_the_script() -> None:
 
 def test_term_mode_reads_each_echo_past_earlier_faults_and_checks_the_prompts() -> None:
     cal = Fluke5522A(ReplayTransport([
-        ("OUT 2.0000000E+03 V, 0 HZ", "OUT 2.0000000E+03 V, 0 HZ"),
-        ("ERR?", 'Fault 1306: Bad parameter value\n2> ERR?\n1306,"Bad parameter value"'),
+        ("OUT 2.0000000E+01 V, 0 HZ", "OUT 2.0000000E+01 V, 0 HZ"),
+        ("ERR?", 'Fault 509: Output exceeds user limits\n2> ERR?\n'
+                 '509,"Output exceeds user limits"'),
         ("ERR?", '3> ERR?\n0,"No Error"'),
         ("OUT?", "4> OUT?\n0.0000000E+00,V,0E+00,0,0.00E+00"),
         ("*OPC?", "6> *OPC?\n1"),
     ]), clock=VirtualClock(start=0.0), echo=True)
     with cal.transport:  # type: ignore[attr-defined]
-        with pytest.raises(SCPIError, match="1306"):
-            cal.set_output(Quantity(2000, "V"), confirm_high_voltage=True)
+        with pytest.raises(SCPIError, match="509"):
+            cal.set_output(Quantity(20, "V"))
         assert cal.output()[0] == Quantity(0.0, "V")
         with pytest.raises(InstrumentReplyError, match="prompt 6 where 5 was due"):
             cal.query("*OPC?")

@@ -131,8 +131,9 @@ def test_both_modes_over_a_pty(served: tuple[Fluke5522A, Fluke5522ASerialSimulat
     assert cal.wait_settled() > 0
     assert cal.output() == (Quantity(50.0, "V"), None)
     assert cal.drain_errors() == []
-    with pytest.raises(SCPIError, match="1306"):
-        cal.set_output(Quantity(2000, "V"), confirm_high_voltage=True)
+    cal.write("LIMIT 60 V, -60 V")
+    with pytest.raises(SCPIError, match="509"):
+        cal.set_output(Quantity(100, "V"), confirm_high_voltage=True)
     assert cal.query("*OPC?") == "1"
 
 

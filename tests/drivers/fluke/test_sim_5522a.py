@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 import pytest
-from metrolab.drivers.fluke.commands_5522a import Argument, parse_argument
-from metrolab.drivers.fluke.output_5522a import CommandRejected
+from metrolab.drivers.fluke.cal_commands import Argument, parse_argument
+from metrolab.drivers.fluke.cal_output import CommandRejected
 from metrolab.drivers.fluke.sim_5522a import Fluke5522ASimulator
 
 from metrolab.clock import VirtualClock

@@ -1,11 +1,14 @@
 """The 5522A specification tables: the data reproduce the manual and lookups pick the right row."""
 
 import pytest
-from metrolab.drivers.fluke.spec_5522a import SPEC, SPEC_90
+from metrolab.drivers.fluke import calibrator_profile
 
 from metrolab.instrument.errors import SpecificationUnavailable
 from metrolab.instrument.functions import Function
 from metrolab.units import Quantity
+
+SPEC = calibrator_profile("fluke-5522a").spec
+SPEC_90 = calibrator_profile("fluke-5522a").specification("90-day")
 
 # Operators Manual Table 7-3: (range V, output V, printed upper limit - output in V,
 # printed resolution in V); the limits are output ± the 90-day specification.

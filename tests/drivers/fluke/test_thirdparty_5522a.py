@@ -1,4 +1,5 @@
-"""Other people's 5500A/5520A scripts, replayed against the simulated 5522A over TCP.
+"""Other people's 5500A/5520A scripts, replayed against the simulated 5500A (the model
+they were written for) and 5522A over TCP.
 
 The command sequences of juliancabaleiro/pyvisa-examples
 ``examples/Fluke_5500-Calibrator/F5500_DC.py`` and ``F5500_AC.py`` (plain pyvisa): identify,
@@ -8,7 +9,7 @@ the calibrator in the state the script meant.
 """
 
 import pytest
-from metrolab.drivers.fluke.sim_5522a import Fluke5522ASimulator
+from metrolab.drivers.fluke.sim_calibrator import create
 
 from metrolab.clock import VirtualClock
 from metrolab.instrument.simulation import serve_tcp
@@ -22,14 +23,15 @@ from metrolab.instrument.visa import resource_manager
       "LIMIT 750 V, -750 V")],
     ids=["F5500_DC", "F5500_AC"],
 )
-def test_pyvisa_examples_sweep_runs_without_an_error(points: list[str], limit: str | None
-                                                     ) -> None:
-    sim = Fluke5522ASimulator(clock=VirtualClock())
+@pytest.mark.parametrize("model", ["5500A", "5522A"])
+def test_pyvisa_examples_sweep_runs_without_an_error(points: list[str], limit: str | None,
+                                                     model: str) -> None:
+    sim = create(f"fluke-{model.lower()}", clock=VirtualClock())
     with serve_tcp(sim) as server:
         cal = resource_manager("@py").open_resource(
             server.resource, read_termination="\n", write_termination="\n", timeout=2000)
         try:
-            assert cal.query("*IDN?").startswith("FLUKE,5522A,")
+            assert cal.query("*IDN?").startswith(f"FLUKE,{model},")
             cal.write("*RST")
             cal.write("DC_OFFSET 0 V")
             if limit:

@@ -63,7 +63,7 @@ def test_the_manuals_example_and_a_plain_reply_parse() -> None:
 
 @pytest.mark.parametrize(
     "reply",
-    ["", "1,2,25.0,C", "1,2,25.0,X,1,2,3,2026,1,1", "1,9,25.0,C,1,2,3,2026,1,1",
+    ["", "1,2,25.0,C", "1,2,25.0,X,1,2,3,2026,1,1", "1,0,25.0,C,1,2,3,2026,1,1",
      "1,2,25.0,C,1,2,3,2026,13,1", "1,2,9.91E+37,C,1,2,3,2026,1,1", "abc"],
 )
 def test_malformed_replies_are_reply_errors(reply: str) -> None:

@@ -1,11 +1,12 @@
-"""How the 5522A reads a program message: its own syntax, not SCPI's.
+"""How the Fluke calibrators read a program message: their own syntax, not SCPI's.
 
-The 5520A/5522A command set is flat (``OUT``, ``TSENS_TYPE``, ``*OPC?``): no SCPI tree,
-no short forms, underscores in names; one space separates a header from its parameters,
-commas separate parameters, ``;`` separates commands, and a null parameter (``OUT 1V, ,2A``)
-is an error (5520A Programmers Manual "Command Syntax" [P]). Headers are matched exactly,
-in any case. The shared SCPI :class:`~metrolab.instrument.simulation.CommandTree` cannot
-hold names with ``_``, so the calibrator parses its messages here.
+The 5500A/5520A/5522A/5502A and 5720A/5730A command sets are flat (``OUT``,
+``TSENS_TYPE``, ``*OPC?``): no SCPI tree, no short forms, underscores in names; one space
+separates a header from its parameters, commas separate parameters, ``;`` separates
+commands, and a null parameter (``OUT 1V, ,2A``) is an error (5520A Programmers Manual
+"Command Syntax" [P]). Headers are matched exactly, in any case. The shared SCPI
+:class:`~metrolab.instrument.simulation.CommandTree` cannot hold names with ``_``, so the
+calibrator parses its messages here.
 
 Numbers take IEEE 488.2 multipliers: ``M`` milli, except ``MOHM`` and ``MHZ`` (mega);
 ``MA`` before a unit is mega (``MAV``), ``MA`` alone milliamperes (5700A/5720A Operators
@@ -21,14 +22,14 @@ from dataclasses import dataclass
 from metrolab.instrument.simulation import CommandError
 from metrolab.instrument.simulation.parser import split_outside_quotes
 
-from .errors_5522a import (
+from .cal_errors import (
     BAD_PARAMETER_COUNT,
     BAD_PARAMETER_TYPE,
     BAD_PARAMETER_UNIT,
     BAD_SYNTAX,
     translate,
 )
-from .output_5522a import CommandRejected
+from .cal_output import CommandRejected
 
 Reply = str | None
 #: a handler takes the parameters (raw text for a ``raw`` command) and returns its reply
@@ -106,7 +107,7 @@ class CommandSet:
     def execute(self, message: str, on_error: Callable[[int], None]) -> Reply:
         """Run each command of ``message``; return the query replies joined by ``;`` or None.
 
-        A failing command calls ``on_error(number)`` with the 5522A's error number and
+        A failing command calls ``on_error(number)`` with the calibrator's error number and
         ends the message; what ran before it stays done.
         """
         replies: list[str] = []

@@ -1,6 +1,6 @@
-"""The 5522A's own error numbers and texts (not SCPI's negative codes).
+"""The Fluke calibrators' own error numbers and texts (not SCPI's negative codes).
 
-The 5520A/5522A report errors as positive numbers with a text (Operators Manual,
+The 5500A/5520A/5522A report errors as positive numbers with a text (Operators Manual,
 appendix "Error Messages"): ``ERR?`` answers ``1300,"Bad syntax"``, ``FAULT?`` the number
 alone, ``EXPLAIN? 1300`` the text, and an empty queue ``0,"No Error"``. In RS-232
 terminal mode the calibrator also prints each fault as it happens:
@@ -13,7 +13,8 @@ not available here. The Standard Event Status bit each error sets follows that l
 classes (CME command errors, EXE execution errors, QYE query errors, DDE the rest).
 
 The generic simulation helpers (``number()``, ``choice()``, ``one_param()``) raise SCPI
-codes; :func:`translate` maps them to the 5522A's, so they can be shared.
+codes; :func:`translate` maps them to the calibrators', so they can be shared.
+The 5720A/5730A use the same queries; their numbers are taken to be the same [U].
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ ESR_CME = 32
 
 @dataclass(frozen=True)
 class FlukeError:
-    """One entry of the 5522A's error list: number, text and the ESR bit it sets."""
+    """One entry of the calibrators' error list: number, text and the ESR bit it sets."""
 
     code: int
     text: str
@@ -77,7 +78,7 @@ ERRORS: dict[int, FlukeError] = {
     )
 }
 
-#: SCPI code raised by the shared simulation helpers -> the 5522A's number
+#: SCPI code raised by the shared simulation helpers -> the calibrators' number
 _FROM_SCPI = {
     -100: BAD_SYNTAX, -102: BAD_SYNTAX, -113: BAD_SYNTAX,
     -104: BAD_PARAMETER_TYPE, -108: BAD_PARAMETER_COUNT, -109: BAD_PARAMETER_COUNT,
@@ -88,8 +89,8 @@ _FROM_SCPI = {
 
 
 def translate(code: int) -> int:
-    """Return the 5522A's number for ``code``: a SCPI code from a shared helper becomes
-    its 5522A equivalent; the 5522A's own numbers (and any other) pass unchanged."""
+    """Return the calibrators' number for ``code``: a SCPI code from a shared helper becomes
+    its equivalent; the calibrators' own numbers (and any other) pass unchanged."""
     return _FROM_SCPI.get(code, code)
 
 

@@ -1,30 +1,33 @@
-"""The 5522A's output as a physical state: what is set, what is on the terminals, and when.
+"""A calibrator's output as a physical state: what is set, what is on the terminals, and when.
 
 This is the simulator's model, free of any protocol: the command handler in
-``sim_5522a`` turns messages into calls on :class:`CalibratorOutput`, and the
+:mod:`.sim_calibrator` turns messages into calls on :class:`CalibratorOutput`, and the
 multimeter simulator asks it what it sees through :meth:`CalibratorOutput.terminal_value`.
+What the model can source (functions, ranges, limits, frequency bands, fixed resistance
+standards) comes from its :class:`~.cal_profile.CalibratorProfile`.
 
 State machine::
 
     STANDBY --operate()--> OPERATE     (any output; ISR HIVOLT reports one above 33 V)
     OPERATE --standby()/reset()--> STANDBY
 
-The calibrator applies what it is told: the real 5522A asks for no confirmation over the
+The calibrator applies what it is told: the real calibrators ask for no confirmation over the
 remote interface, so neither does this model (the driver keeps its own >30 V interlock).
 After every change the output approaches its new value exponentially (time constant per
 function) and counts as *settled* once the remaining step is below a tenth of the 1-year
 specification: that is the ISR SETTLED bit, and what ``*OPC?`` and ``*WAI`` wait for.
 
 Outputs: one value (DC/AC volts or amps, resistance, capacitance, a simulated temperature
-sensor) or two at once (volts on NORMAL with amps on AUX: power; or volts on both:
-dual voltage), the second with its own value and, for AC, a phase.
+sensor: each where the profile has it) or, on the 5500 family, two at once (volts on
+NORMAL with amps on AUX: power; or volts on both: dual voltage), the second with its own
+value and, for AC, a phase. A 5700-family resistance output is one of its fixed standards:
+the nearest one is selected and carries its own calibrated value.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import Enum
 
 import numpy as np
 import pint
@@ -32,79 +35,34 @@ import pint
 from metrolab.errors import MetrolabError
 from metrolab.instrument.errors import SpecificationUnavailable
 from metrolab.instrument.functions import Function
+from metrolab.instrument.specs import AccuracySpec
 from metrolab.units import Quantity
 
-from .errors_5522a import (
+from .cal_errors import (
+    BAD_PARAMETER_UNIT,
     BAD_PARAMETER_VALUE,
     CANNOT_SOURCE_THREE,
     OUTSIDE_LOCKED_RANGE,
     OUTSIDE_USER_LIMITS,
 )
-from .spec_5522a import SPEC
+from .cal_profile import CalibratorProfile, CommandFamily, OutputFunction, OutputKind
 
 #: ambient temperature (°C) of the simulated calibrator's last adjustment
 TCAL_C = 23.0
 #: lead resistance (Ω, both leads) a 2-wire measurement sees without 2-wire compensation
 LEAD_RESISTANCE_OHM = 0.1
-#: ISR HIVOLT: a voltage output above this magnitude (5522A Operators Manual Fig. 5-11)
-HIVOLT_V = 33.0
+#: resistance standards of a 5700-family calibrator differ from nominal by up to this
+#: fraction (seeded per standard): OUT? reports the calibrated value [U]
+STANDARD_DEVIATION_FRACTION = 20e-6
 
 
-class OutputKind(Enum):
-    """What the calibrator is sourcing; the text is the unit keyword of ``OUT?``."""
-
-    DCV = "V"
-    ACV = "V~"
-    DCI = "A"
-    ACI = "A~"
-    OHM = "OHM"
-    CAP = "F"
-    TEMP = "CEL"
-
-    @property
-    def unit(self) -> str:
-        """Return the unit keyword the 5522A prints for this kind (``V``, ``A``, ``OHM``...)."""
-        return self.value.rstrip("~")
-
-    @property
-    def is_ac(self) -> bool:
-        """Return True for the AC kinds (they have a frequency)."""
-        return self.value.endswith("~")
-
-    def with_frequency(self, ac: bool) -> OutputKind:
-        """Return the DC or AC kind of this quantity (volts and amps only)."""
-        if self.unit == "V":
-            return OutputKind.ACV if ac else OutputKind.DCV
-        if self.unit == "A":
-            return OutputKind.ACI if ac else OutputKind.DCI
-        return self
-
-
-#: upper output limit per kind (base unit: V, A, Ω, F, °C) and allowed frequency band (Hz)
-OUTPUT_LIMITS: dict[OutputKind, float] = {
-    OutputKind.DCV: 1020.0, OutputKind.ACV: 1020.0,
-    OutputKind.DCI: 20.5, OutputKind.ACI: 20.5, OutputKind.OHM: 1100e6,
-    OutputKind.CAP: 110e-3, OutputKind.TEMP: 2316.0,
-}
-FREQUENCY_BAND_HZ: dict[OutputKind, tuple[float, float]] = {
-    OutputKind.ACV: (10.0, 500e3), OutputKind.ACI: (10.0, 30e3),
-}
 #: settling time constant per kind, seconds
 TIME_CONSTANT_S: dict[OutputKind, float] = {
     OutputKind.DCV: 0.25, OutputKind.ACV: 0.6, OutputKind.DCI: 0.3,
     OutputKind.ACI: 0.6, OutputKind.OHM: 0.15, OutputKind.CAP: 0.4, OutputKind.TEMP: 0.5,
 }
-#: capacitance ranges (F, full scale) [U]: the 5522A's 0.19 nF ... 110 mF structure
-#: from recollection; only RANGE? and RANGELCK use them
-CAPACITANCE_RANGES_F = (
-    0.3999e-9, 1.0999e-9, 3.2999e-9, 10.999e-9, 32.999e-9, 109.99e-9, 329.99e-9,
-    1.0999e-6, 3.2999e-6, 10.999e-6, 32.999e-6, 109.99e-6, 329.99e-6, 1.0999e-3,
-    3.2999e-3, 10.999e-3, 32.999e-3, 110e-3,
-)
 #: the span a simulated sensor covers, °C, per sensor type (TC type K; RTD Pt385)
 TEMPERATURE_SPAN_C = {"TC": (-200.0, 1372.0), "RTD": (-200.0, 850.0)}
-#: the lowest capacitance the 5522A sources (F)
-CAPACITANCE_MIN_F = 0.19e-9
 
 _SPEC_FUNCTION = {
     OutputKind.DCV: Function.DCV, OutputKind.ACV: Function.ACV, OutputKind.DCI: Function.DCI,
@@ -120,7 +78,7 @@ class CommandRejected(MetrolabError):
     """The simulated calibrator refuses a setting; ``code`` goes on its error queue."""
 
     def __init__(self, code: int) -> None:
-        super().__init__(f"5522A error {code}")
+        super().__init__(f"calibrator error {code}")
         self.code = code
 
 
@@ -142,8 +100,9 @@ class Secondary:
 class CalibratorOutput:
     """The calibrator's output state and the value its terminals carry at a given time.
 
-    ``rng`` seeds the calibrator's own (in-specification) gain and offset errors and its
-    noise; ``now`` arguments are seconds on the simulator's clock.
+    ``profile`` says what the model sources; ``rng`` seeds the calibrator's own
+    (in-specification) gain and offset errors, its resistance standards and its noise;
+    ``now`` arguments are seconds on the simulator's clock.
     """
 
     kind: OutputKind
@@ -158,8 +117,12 @@ class CalibratorOutput:
     dc_offset: float
     locked_range: float | None
 
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: np.random.Generator, profile: CalibratorProfile) -> None:
         self._rng = rng
+        self.profile = profile
+        self._spec: AccuracySpec | None = None
+        if "1-year" in profile.spec_files:
+            self._spec = profile.spec
         # the calibrator's own errors: within a third of its specification (k = 3)
         self._errors = _Errors(
             gain_ppm={kind: float(rng.normal(0.0, 1.0)) for kind in OutputKind},
@@ -170,9 +133,32 @@ class CalibratorOutput:
         self.tcal_c = TCAL_C
         self.ambient_c = TCAL_C
         #: user limits (LIMIT): (upper, lower) volts and amps
-        self.voltage_limits = (OUTPUT_LIMITS[OutputKind.DCV], -OUTPUT_LIMITS[OutputKind.DCV])
-        self.current_limits = (OUTPUT_LIMITS[OutputKind.DCI], -OUTPUT_LIMITS[OutputKind.DCI])
+        volts, amps = self.maximum(OutputKind.DCV), self.maximum(OutputKind.DCI)
+        self.voltage_limits = (volts, -volts)
+        self.current_limits = (amps, -amps)
+        ohms = profile.output(OutputKind.OHM)
+        #: the calibrated values of fixed resistance standards (nominal -> actual, Ω)
+        self.standards: dict[float, float] = {}
+        if ohms is not None and ohms.fixed_values:
+            deviations = rng.uniform(-1.0, 1.0, len(ohms.ranges)) * STANDARD_DEVIATION_FRACTION
+            self.standards = {r: r * (1.0 + float(d)) for r, d in zip(ohms.ranges, deviations,
+                                                                      strict=True)}
         self.reset()
+
+    def function(self, kind: OutputKind) -> OutputFunction:
+        """Return the profile's output function of ``kind``.
+
+        Raises CommandRejected 1305 (bad unit) when the model has no such output.
+        """
+        out = self.profile.output(kind)
+        if out is None:
+            raise CommandRejected(BAD_PARAMETER_UNIT)
+        return out
+
+    def maximum(self, kind: OutputKind) -> float:
+        """Return the largest magnitude of ``kind`` the model sources (0 when it has none)."""
+        out = self.profile.output(kind)
+        return 0.0 if out is None else out.maximum
 
     # -- settings ----------------------------------------------------------------------
     def reset(self) -> None:
@@ -193,10 +179,14 @@ class CalibratorOutput:
             secondary: Secondary | None = None) -> None:
         """Select a new output (base unit, Hz; ``secondary`` for a dual output).
 
-        Raises CommandRejected for a value the 5522A cannot source (1306), beyond the
-        user limits (509), outside a locked range (518), or an impossible pair (521).
+        Raises CommandRejected for an output the model lacks (1305), a value it cannot
+        source (1306), beyond the user limits (509), outside a locked range (518), or an
+        impossible pair (521). A fixed-value output selects the standard nearest
+        ``value`` and takes its calibrated value.
         """
         self._check(kind, value, frequency)
+        if self.function(kind).fixed_values:
+            value = self.standards[self.function(kind).nearest_value(value)]
         if secondary is not None:
             self._check_pair(kind, secondary)
         if kind.is_ac and frequency is None:
@@ -212,18 +202,19 @@ class CalibratorOutput:
         self._change_time = now
 
     def _check(self, kind: OutputKind, value: float, frequency: float | None) -> None:
-        if abs(value) > OUTPUT_LIMITS[kind]:
+        out = self.function(kind)
+        if kind is not OutputKind.TEMP and abs(value) > out.maximum * (1 + 1e-9):
             raise CommandRejected(BAD_PARAMETER_VALUE)
         if kind is OutputKind.OHM and value < 0:
             raise CommandRejected(BAD_PARAMETER_VALUE)
-        if kind is OutputKind.CAP and value < CAPACITANCE_MIN_F:
+        if kind is OutputKind.CAP and value < out.minimum:
             raise CommandRejected(BAD_PARAMETER_VALUE)
         if kind is OutputKind.TEMP:
             low, high = TEMPERATURE_SPAN_C[self.sensor]
             if not low <= value <= high:
                 raise CommandRejected(BAD_PARAMETER_VALUE)
         if kind.is_ac:
-            low, high = FREQUENCY_BAND_HZ[kind]
+            low, high = out.frequency_min or 0.0, out.frequency_max or 0.0
             if value < 0 or (frequency is not None and not low <= frequency <= high):
                 raise CommandRejected(BAD_PARAMETER_VALUE)
         elif frequency is not None:
@@ -234,18 +225,20 @@ class CalibratorOutput:
             raise CommandRejected(OUTSIDE_USER_LIMITS)
 
     def _check_pair(self, kind: OutputKind, secondary: Secondary) -> None:
-        """A dual output is volts on NORMAL with amps or volts on AUX, both DC or both AC."""
-        if kind.unit != "V" or secondary.kind.unit not in ("V", "A") or (
-            secondary.kind.is_ac != kind.is_ac
+        """A dual output (5500 family only) is volts on NORMAL with amps or volts on AUX,
+        both DC or both AC."""
+        family = self.profile.family
+        if family is not CommandFamily.FLUKE_5500 or kind.unit != "V" or (
+            secondary.kind.unit not in ("V", "A") or secondary.kind.is_ac != kind.is_ac
         ):
             raise CommandRejected(CANNOT_SOURCE_THREE)
         self._check(secondary.kind, secondary.value, None)
 
     def set_limits(self, unit: str, upper: float, lower: float) -> None:
         """Set the user limits (LIMIT) for ``unit`` "V" or "A": the output must stay within
-        ``lower`` ... ``upper``. Raises CommandRejected 1306 for limits the 5522A cannot
+        ``lower`` ... ``upper``. Raises CommandRejected 1306 for limits the calibrator cannot
         reach or that are the wrong way round."""
-        top = OUTPUT_LIMITS[OutputKind.DCV if unit == "V" else OutputKind.DCI]
+        top = self.maximum(OutputKind.DCV if unit == "V" else OutputKind.DCI)
         if not -top <= lower <= 0 <= upper <= top:
             raise CommandRejected(BAD_PARAMETER_VALUE)
         if unit == "V":
@@ -275,17 +268,21 @@ class CalibratorOutput:
         (the temperature outputs have one range: the sensor's span)."""
         if kind is OutputKind.TEMP:
             return TEMPERATURE_SPAN_C[self.sensor][1]
-        ranges = CAPACITANCE_RANGES_F if kind is OutputKind.CAP else SPEC.ranges(
-            _SPEC_FUNCTION[kind])
-        return next((r for r in sorted(ranges) if abs(value) <= r * (1 + 1e-9)), max(ranges))
+        out = self.function(kind)
+        if out.fixed_values:
+            return out.nearest_value(value)
+        return out.range_for(value)
 
     @property
     def is_high_voltage(self) -> bool:
-        """Return True when a voltage above 33 V is selected (ISR bit 6 HIVOLT)."""
+        """Return True when a voltage above the profile's HIVOLT threshold is selected."""
+        threshold = self.profile.hivolt_v
+        if threshold is None:
+            return False
         voltages = [self.value] if self.kind.unit == "V" else []
         if self.secondary is not None and self.secondary.kind.unit == "V":
             voltages.append(self.secondary.value)
-        return any(abs(v) > HIVOLT_V for v in voltages)
+        return any(abs(v) > threshold for v in voltages)
 
     # -- physics -----------------------------------------------------------------------
     def _residual_step(self, now: float) -> float:
@@ -295,10 +292,10 @@ class CalibratorOutput:
     def _spec_half_width(self) -> float:
         """Half-width (base unit) of the 1-year spec at the set value; 0.1 % where unspecified."""
         function = _SPEC_FUNCTION.get(self.kind)
-        if function is not None:
+        if function is not None and self._spec is not None:
             magnitude = self.value if self.value != 0 else 1e-12
             try:
-                row = SPEC.row(function, None, self.frequency, value=magnitude)
+                row = self._spec.row(function, None, self.frequency, value=magnitude)
             except SpecificationUnavailable:
                 pass
             else:

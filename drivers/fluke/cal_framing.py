@@ -1,8 +1,8 @@
-"""Reading the 5522A's RS-232 terminal mode: echo lines, prompts and fault lines.
+"""Reading a Fluke calibrator's RS-232 terminal mode: echo lines, prompts and fault lines.
 
 In ``REMOTE I/F term`` mode the calibrator echoes each command line, prints its answer
 and any fault (``Fault 1300: Bad syntax``) line by line, then its prompt ``N> `` without
-an end of line (see :mod:`.serial_5522a`). A host reading lines thus finds each echo
+an end of line (see :mod:`.sim_calibrator_serial`). A host reading lines thus finds each echo
 behind the previous prompt: ``4> OUT 1 V``. The prompt numbers count the command lines,
 restarting at 1 after ``^C``, so a lost or extra line shows as a jump.
 """
