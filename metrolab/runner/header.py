@@ -52,7 +52,11 @@ def run_started_data(procedure: Procedure, config: RunConfig, operator: str, run
     """Return the data of the journal's ``run_started`` entry."""
     meta = procedure.metadata
     settings = config.settings
-    parameters: dict[str, Any] = {"k": 2.0}
+    # each decision uses its point's own k (from the effective degrees of freedom): a
+    # single k here would misstate it (it said 2.0 while the points' k ran 1.96-2.23)
+    parameters: dict[str, Any] = {
+        "coverage_factor": "each point's own, from its effective degrees of freedom "
+                           "(JCGM 100 G.4); recorded with each decision"}
     if settings.rule != "simple":
         parameters["guard"] = settings.guard
     return {

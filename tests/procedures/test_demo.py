@@ -65,6 +65,10 @@ def test_demo_fails_exactly_the_points_an_injected_dut_error_affects(
         file = tmp_path / "demo-certificates" / f"{trace['certificate_id']}.txt"
         assert trace["certificate_sha256"] == hashlib.sha256(file.read_bytes()).hexdigest()
     assert "fictitious" in record.run["customer"]["name"]
+    # the run's decision rule states no single k (it said 2.0): each decision has its own
+    rule = record.run["decision_rule"]["parameters"]
+    assert "k" not in rule and "effective degrees of freedom" in rule["coverage_factor"]
+    assert len({p.decision["k"] for p in record.points if p.decision}) > 1
     assert record.run["laboratory"]["country"] == "DE"
     html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
     assert "not recorded" not in html and "Demo Customer Ltd" in html
