@@ -2,7 +2,9 @@
 
 A record moves draft -> reviewed -> approved; each step is an audit-log entry signed
 with the person's key (who, when, the content hash it applies to), never an edit of the
-sealed file. The approver must be someone other than the reviewer. An amendment is a new
+sealed file. The approver must be someone other than the reviewer and than the operator
+who performed the calibration (ISO/IEC 17025 7.8.2.1 k: a person authorises the
+certificate; nobody signs off their own work). An amendment is a new
 record, sealed like any other, that copies the original, changes identity fields of the
 run (never readings or results), and says in ``/entry/amends`` which record it replaces,
 what changed and why.
@@ -105,10 +107,12 @@ def review(path: str | os.PathLike[str], signer: SigningKey, *,
 def approve(path: str | os.PathLike[str], signer: SigningKey, *,
             register: KeyRegister | None = None, clock: Clock | None = None) -> ReviewState:
     """Record, signed by ``signer``, that its holder authorised the reviewed record at
-    ``path``; return the new state. The approver must not be the reviewer.
+    ``path``; return the new state. The approver must be neither the reviewer nor the
+    run's operator.
 
-    Raises :class:`ReviewError` for a record not reviewed, approved by its reviewer, of a
-    run that did not complete, or an approval stamped before the end of the run.
+    Raises :class:`ReviewError` for a record not reviewed, approved by its reviewer or by
+    the operator who ran it, of a run that did not complete, or an approval stamped before
+    the end of the run.
     """
     record = _checked(path, "approval", signer, register)
     clock = clock or WallClock()
@@ -127,6 +131,11 @@ def approve(path: str | os.PathLike[str], signer: SigningKey, *,
     if reviewer.fingerprint == signer.fingerprint or reviewer.name == signer.name:
         raise ReviewError(f"approval of {record.record_id}: {signer.name} reviewed it; "
                           "approval needs a second person")
+    operator = " ".join(str(record.run.get("operator") or "").split()).casefold()
+    if operator and operator == " ".join(signer.name.split()).casefold():
+        raise ReviewError(f"approval of {record.record_id}: {signer.name} performed the "
+                          "calibration; nobody approves their own work, so another "
+                          "authorised person must approve it")
     log = AuditLog.for_record(path)
     log.clock = clock
     log.append("approved", record.record_id, signer=signer, content_sha256=record.sha256,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,10 @@ def test_steps_out_of_order_are_refused(record_path: Path, keys: Any) -> None:
         approve(record_path, rita)
     with pytest.raises(ReviewError, match="a signing key is needed"):
         approve(record_path, "Abe Approver")  # type: ignore[arg-type]
+    # the operator who ran the calibration (``run.operator``) may not approve it either,
+    # whatever the case and blanks of the name
+    with pytest.raises(ReviewError, match="performed the calibration"):
+        approve(record_path, replace(keys["A. Operator"], name="a.  OPERATOR"))
 
 
 def test_a_key_the_register_does_not_hold_is_refused_before_anything_is_written(
