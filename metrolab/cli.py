@@ -68,6 +68,14 @@ COMMANDS: dict[str, CommandEntry] = {
                            "Go on with a run after a crash, at its first incomplete point."),
     "demo": CommandEntry("metrolab.demo.cli:demo",
                          "A whole simulated calibration, record and certificate."),
+    "catalogue": CommandEntry("metrolab.lab.cli:catalogue",
+                              "Index sealed records in a database; rebuild or sync it."),
+    "records": CommandEntry("metrolab.lab.cli:records",
+                            "Find catalogued records by item, standard, date, status."),
+    "impact": CommandEntry("metrolab.lab.cli:impact",
+                           "Re-judge the records of an out-of-tolerance standard."),
+    "fleet": CommandEntry("metrolab.lab.cli:fleet",
+                          "Write a simulated fleet of sealed records."),
 }
 
 

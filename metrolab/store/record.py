@@ -14,6 +14,7 @@ import pint
 
 from metrolab.store.audit import AuditLog, ReviewState
 from metrolab.store.errors import RecordError, RecordIntegrityError
+from metrolab.store.evaluation import StoredDecision, StoredEvaluation
 from metrolab.store.integrity import INTEGRITY_GROUP
 from metrolab.store.layout import SCHEMA_NAME
 from metrolab.store.signers import Signer
@@ -60,6 +61,17 @@ class PointRecord:
             if out.get("U") is not None:
                 return Quantity(float(out["U"]), out.get("unit") or "")
         return None
+
+    @property
+    def evaluation(self) -> StoredEvaluation | None:
+        """Return the point's uncertainty evaluation as typed data (model, inputs,
+        settings, seed, outputs, sensitivities), or None when the point has no budget."""
+        return StoredEvaluation.from_budget(self.budget)
+
+    @property
+    def judgement(self) -> StoredDecision | None:
+        """Return the point's conformity decision as typed data, or None without one."""
+        return StoredDecision.from_dict(self.decision)
 
 
 @dataclass
