@@ -36,6 +36,7 @@ from metrolab.lab.fleet_plan import (
     PROCEDURE,
     VERSION_CURRENT,
     VERSION_FUNCTION,
+    FleetMix,
     FleetPlan,
     PointPlan,
     RecordPlan,
@@ -279,7 +280,8 @@ def write_register(out: Path, plan: FleetPlan) -> Path:
 
 def simulate_fleet(count: int, out: Path, *, standards: int = 3, seed: int = 0,
                    scheduler: str | None = None, workers: int | None = None,
-                   progress: Callable[[int], None] | None = None) -> FleetSummary:
+                   progress: Callable[[int], None] | None = None,
+                   mix: FleetMix | None = None) -> FleetSummary:
     """Write ``count`` simulated, sealed records into ``out/records/YYYY-MM``; return a
     summary (also written to ``out/fleet.json``).
 
@@ -298,7 +300,7 @@ def simulate_fleet(count: int, out: Path, *, standards: int = 3, seed: int = 0,
     if (out / RECORDS).exists() and any((out / RECORDS).iterdir()):
         raise FleetError(f"fleet simulate: {out / RECORDS} already holds records; give "
                          "another --out (a sealed record is never overwritten)")
-    plan = plan_fleet(count, standards=standards, seed=seed)
+    plan = plan_fleet(count, standards=standards, seed=seed, mix=mix)
     register = write_register(out, plan)
     groups = plan.directories()
     jobs = [(str(out / RECORDS / name), records, plan, str(out / KEYS))

@@ -87,6 +87,22 @@ def resolution(function: str, span: float) -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class FleetMix:
+    """How often the unusual happens, as fractions of the records: a run of the older
+    procedure version whose model was a Python function (re-evaluated first-order), of
+    the oldest whose budget names the standard's input ``reference`` (not
+    re-evaluable), an aborted run, an approved record later amended; and the shares of
+    the guarded and non-binary decision rules (the rest: simple acceptance)."""
+
+    function_model: float = 0.04
+    renamed_input: float = 0.02
+    aborted: float = 0.02
+    amended: float = 0.03
+    guarded: float = 0.10
+    nonbinary: float = 0.10
+
+
+@dataclass(frozen=True, slots=True)
 class Calibration:
     """One calibration of a standard: its certificate and when it was valid."""
 
@@ -176,11 +192,13 @@ def _standards(count: int, rng: np.random.Generator) -> tuple[StandardPlan, ...]
     return tuple(standards)
 
 
-def plan_fleet(count: int, *, standards: int = 3, seed: int = 0) -> FleetPlan:
+def plan_fleet(count: int, *, standards: int = 3, seed: int = 0,
+               mix: FleetMix | None = None) -> FleetPlan:
     """Return the plan of ``count`` records calibrated against ``standards`` calibrators.
 
     The same arguments always give the same plan.
     """
+    mix = mix or FleetMix()
     rng = np.random.default_rng(seed)
     stds = _standards(standards, rng)
     items = max(1, math.ceil(count / 2))  # each item calibrated about twice in two years
@@ -202,12 +220,14 @@ def plan_fleet(count: int, *, standards: int = 3, seed: int = 0) -> FleetPlan:
                                  * tolerance(model, function, nominal, span))
                        for pid, function, nominal, unit, span in chosen)
         draw = rng.random()
-        version = VERSION_CURRENT if draw < 0.94 else (
-            VERSION_FUNCTION if draw < 0.98 else VERSION_RENAMED)
+        version = VERSION_FUNCTION if draw < mix.function_model else (
+            VERSION_RENAMED if draw < mix.function_model + mix.renamed_input
+            else VERSION_CURRENT)
         rule_draw = rng.random()
-        rule = "simple" if rule_draw < 0.8 else ("guarded" if rule_draw < 0.9 else "nonbinary")
+        rule = "guarded" if rule_draw < mix.guarded else (
+            "nonbinary" if rule_draw < mix.guarded + mix.nonbinary else "simple")
         review_draw = rng.random()
-        aborted = rng.random() < 0.02
+        aborted = rng.random() < mix.aborted
         review = "draft" if aborted else (
             "approved" if review_draw < 0.75 else ("reviewed" if review_draw < 0.88 else "draft"))
         records.append(RecordPlan(
@@ -216,6 +236,6 @@ def plan_fleet(count: int, *, standards: int = 3, seed: int = 0) -> FleetPlan:
             asset=f"A-{10000 + item}", customer=f"Customer {item % 37 + 1:02d} Ltd (simulated)",
             standard=index, calibration=calibration, points=points, rule=rule,
             version=version, review=review,
-            amend=review == "approved" and rng.random() < 0.03, aborted=aborted,
+            amend=review == "approved" and rng.random() < mix.amended, aborted=aborted,
             noise_seed=int(rng.integers(0, 2**31))))
     return FleetPlan(seed, stds, tuple(records))
