@@ -195,7 +195,7 @@ def test_another_schema_version_asks_for_a_rebuild(tmp_path: Path) -> None:
 
     with sqlite3.connect(tmp_path / "c.sqlite") as connection:
         connection.execute("UPDATE catalogue_info SET value = '0' WHERE key = 'schema_version'")
-    with pytest.raises(CatalogueError, match="schema version 0.*catalogue rebuild"):
+    with pytest.raises(CatalogueError, match=r"schema version 0.*catalogue rebuild"):
         Catalogue.open(url)
 
 
@@ -217,7 +217,7 @@ def test_where_the_catalogue_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         lab_settings(register=register)
     with pytest.raises(CatalogueInputError, match="use --db URL"):
         lab_settings()
-    with pytest.raises(CatalogueInputError, match="SQLite .* and PostgreSQL"):
+    with pytest.raises(CatalogueInputError, match=r"SQLite .* and PostgreSQL"):
         database_url("mysql://h/db")
 
 
