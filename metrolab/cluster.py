@@ -145,7 +145,7 @@ def _distributed(function: Callable[[T], R], items: list[T], address: str,
         results: list[list[R]] = [[] for _ in parts]
         from distributed import as_completed
 
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             results[index[future.key]] = future.result()
             if progress is not None:
                 progress(len(parts[index[future.key]]))

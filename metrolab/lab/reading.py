@@ -74,7 +74,7 @@ def point_decisions(record: Record) -> tuple[PointDecision, ...]:
         points.append(PointDecision(
             point_id=point.point_id, phase=point.phase, function=point.function,
             nominal=float(nominal.magnitude) if nominal is not None else None,
-            unit=f"{nominal.units:~}" if nominal is not None else unit,
+            unit=f"{nominal.units:~P}" if nominal is not None else unit,
             value=judged.measured if judged is not None else (
                 float(error.magnitude) if error is not None else None),
             U=judged.U if judged is not None else None,

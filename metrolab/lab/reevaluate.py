@@ -325,7 +325,7 @@ def reevaluate_point(point: PointRecord, input_name: str, correction: Correction
     return PointChange(
         point.point_id, point.phase, point.function,
         None if nominal is None else float(nominal.magnitude),
-        "" if nominal is None else f"{nominal.units:~}", target, input_name, input_unit,
+        "" if nominal is None else f"{nominal.units:~P}", target, input_name, input_unit,
         correction.describe(), offset, offset_u, method, old, new)
 
 
