@@ -181,15 +181,20 @@ def parse_correction(spec: str) -> Correction:
     return Correction(kind, value, offset, expanded, k, frequency, " ".join(words))
 
 
+def _key(value: pint.Quantity | None) -> str:
+    """Return a quantity as comparable text in base units ("*" for None)."""
+    if value is None:
+        return "*"
+    base = value.to_base_units()
+    return f"{float(base.magnitude):.12g} {base.units:~P}"
+
+
 def check_unique(corrections: Iterable[Correction]) -> tuple[Correction, ...]:
     """Return the corrections; raise :class:`ImpactInputError` when two name the same
     output (kind, value and frequency)."""
     seen: dict[tuple[str, str, str], Correction] = {}
     for correction in corrections:
-        key = (correction.kind,
-               "*" if correction.value is None else f"{correction.value.to_base_units():.12g}",
-               "" if correction.frequency is None
-               else f"{correction.frequency.to_base_units():.12g}")
+        key = (correction.kind, _key(correction.value), _key(correction.frequency))
         if key in seen:
             raise ImpactInputError(f"--correction {correction.text!r} names the same output as "
                                    f"{seen[key].text!r}: give each output once")
