@@ -101,5 +101,5 @@ def test_bad_certificates_are_named(certificate: Path, tmp_path: Path) -> None:
     root.remove(results)
     broken = tmp_path / "broken.xml"
     tree.write(broken)
-    with pytest.raises(ImpactInputError, match="not a valid DCC 3.3.0 document"):
+    with pytest.raises(ImpactInputError, match=r"not a valid DCC 3\.3\.0 document"):
         read_findings(broken)
