@@ -6,13 +6,16 @@ import json
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import pint
 
 from metrolab.errors import UserInputError
 from metrolab.uncertainty.errors import UncertaintyInputError
+
+if TYPE_CHECKING:
+    from metrolab.uncertainty.distributed import DistributedMcResult
 from metrolab.uncertainty.gum import GumResult, evaluate_gum
 from metrolab.uncertainty.modelfile import ModelSpec, parse_model_text
 from metrolab.uncertainty.montecarlo import McResult, evaluate_mc
@@ -39,12 +42,15 @@ def _trials(text: str | int) -> int | str:
 
 
 def report(
-    spec: ModelSpec, method: str, trials: int | str, seed: int | None, coverage: float
+    spec: ModelSpec, method: str, trials: int | str, seed: int | None, coverage: float,
+    monte_carlo: Callable[[int | str, int | None, float], DistributedMcResult] | None = None,
 ) -> dict[str, Any]:
     """Return the JSON-safe report of evaluating ``spec`` (the shape ``--json`` prints).
 
     ``method`` is ``gum``, ``mc`` or ``both``; with ``both`` the top-level value and
     interval are the GUM ones. The budget is always the first-order GUM budget.
+    ``monte_carlo(trials, seed, coverage)``, when given, runs the Monte Carlo instead of
+    this process (``--scheduler``: :mod:`metrolab.uncertainty.distributed`).
     """
     second_order = bool(spec.settings.get("second_order", False))
     gum = evaluate_gum(
@@ -55,8 +61,10 @@ def report(
         output_units=spec.output_units,
         second_order=second_order,
     )
-    mc: McResult | None = None
-    if method in ("mc", "both"):
+    mc: McResult | DistributedMcResult | None = None
+    if method in ("mc", "both") and monte_carlo is not None:
+        mc = monte_carlo(trials, seed, coverage)
+    elif method in ("mc", "both"):
         mc = evaluate_mc(
             spec.model,
             spec.inputs,
@@ -115,7 +123,7 @@ def _gum_entry(gum: GumResult, i: int) -> dict[str, Any]:
     }
 
 
-def _mc_entry(mc: McResult, i: int) -> dict[str, Any]:
+def _mc_entry(mc: McResult | DistributedMcResult, i: int) -> dict[str, Any]:
     lo, hi = (float(v) for v in mc.interval_symmetric[i])
     u = float(mc.u[i])
     half = 0.5 * (hi - lo)
@@ -254,6 +262,11 @@ def budget_table(data: dict[str, Any]) -> Any:
 @click.option("--seed", type=int, default=None, help="Random seed (recorded in the output).")
 @click.option("--coverage", type=float, default=None, help="Coverage probability [0.95].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Split the Monte Carlo over Dask: a cluster's scheduler, or processes "
+                   "(this machine's cores).")
+@click.option("--workers", type=click.IntRange(1, 512), default=None,
+              help="With --scheduler processes: how many (default: one per core).")
 def uncertainty(
     model_file: Path,
     method: str | None,
@@ -261,6 +274,8 @@ def uncertainty(
     seed: int | None,
     coverage: float | None,
     as_json: bool,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Evaluate the measurement model in MODEL_FILE (TOML; see docs/uncertainty.md)."""
     try:
@@ -275,11 +290,40 @@ def uncertainty(
     chosen_trials = _trials(trials if trials is not None else settings.get("trials", 1_000_000))
     chosen_seed = seed if seed is not None else settings.get("seed")
     chosen_coverage = coverage if coverage is not None else settings.get("coverage", 0.95)
+    monte_carlo = None
+    if scheduler is not None:
+        monte_carlo = _distributed(text, str(model_file), scheduler, workers, chosen_method)
     try:
-        data = report(spec, chosen_method, chosen_trials, chosen_seed, float(chosen_coverage))
+        data = report(spec, chosen_method, chosen_trials, chosen_seed, float(chosen_coverage),
+                      monte_carlo)
     except UncertaintyInputError as exc:
         raise UncertaintyInputError(f"{model_file}: {exc}") from exc
     if as_json:
         click.echo(json.dumps(data))
     else:
         _print_table(data)
+
+
+def _distributed(text: str, source: str, scheduler: str, workers: int | None, method: str
+                 ) -> Callable[[int | str, int | None, float], DistributedMcResult]:
+    """Return the runner of a Monte Carlo split over Dask (``--scheduler``)."""
+    from functools import partial
+
+    from metrolab.cluster import check_scheduler, require_dask, run_map
+    from metrolab.uncertainty.distributed import evaluate_mc_distributed
+
+    address = check_scheduler(scheduler)
+    if method == "gum":
+        raise UserInputError("--scheduler splits the Monte Carlo: give --method mc or both")
+    require_dask("--scheduler")
+    mapper = partial(run_map, scheduler=address, workers=workers)
+
+    def run(trials: int | str, seed: int | None, coverage: float) -> DistributedMcResult:
+        if not isinstance(trials, int):
+            raise UserInputError("--scheduler needs a number of trials (--trials N), not "
+                                 "'adaptive'")
+        return evaluate_mc_distributed(text, source, trials=trials, seed=seed,
+                                       coverage=coverage, mapper=mapper,
+                                       scheduler=str(address))
+
+    return run
