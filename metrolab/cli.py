@@ -150,6 +150,10 @@ def main(argv: list[str] | None = None) -> Any:
 
     Known failures become one line on stderr: exit 2 for bad input, 1 otherwise.
     """
+    from metrolab.store import events
+
+    # the catalogue follows seals, reviews, approvals and amendments (imported on the first)
+    events.subscribe("metrolab.lab.autosync:on_record_event")
     try:
         return cli.main(args=argv, prog_name="metrolab", standalone_mode=False)
     except click.exceptions.Abort:
