@@ -421,17 +421,32 @@ class Catalogue:
         return found[0] if found else None
 
 
+#: the child columns read back, in the order of the frozen objects' fields
+_CHILD_COLUMNS = {
+    "standards_used": ("register_id", "name", "manufacturer", "model", "serial",
+                       "certificate_id", "calibration_date", "due_date"),
+    "points": ("point_id", "phase", "function", "nominal", "unit", "value", "expanded_u",
+               "statement", "specific_risk"),
+    "signatures": ("action", "name", "role", "fingerprint", "time"),
+}
+_CHILD_TYPES: dict[str, Callable[..., Any]] = {
+    "standards_used": StandardUse, "points": PointDecision, "signatures": SignerEntry}
+
+
 def _entries(connection: Any, rows: Sequence[Any]) -> list[CatalogueEntry]:
     """Return catalogue entries for record rows, with their standards, points, signers."""
     from sqlalchemy import select
 
     keys = [row.id for row in rows]
-    children: dict[Any, dict[int, list[Any]]] = {c: {} for c in t.CHILDREN}
+    children: dict[str, dict[int, list[Any]]] = {c.name: {} for c in t.CHILDREN}
     for chunk in _chunks(keys):
         for table in t.CHILDREN:
-            for child in connection.execute(select(table).where(table.c.record.in_(chunk))
-                                            .order_by(table.c.id)):
-                children[table].setdefault(child.record, []).append(child)
+            make = _CHILD_TYPES[table.name]
+            found = children[table.name]
+            columns = [table.c.record, *(table.c[n] for n in _CHILD_COLUMNS[table.name])]
+            for child in connection.execute(select(*columns).where(table.c.record.in_(chunk))
+                                            .order_by(table.c.id)).tuples():
+                found.setdefault(child[0], []).append(make(*child[1:]))
     return [CatalogueEntry(
         record_id=row.record_id, certificate_id=row.certificate_id, directory=row.directory,
         file=row.file, file_sha256=row.file_sha256, content_sha256=row.content_sha256,
@@ -441,14 +456,9 @@ def _entries(connection: Any, rows: Sequence[Any]) -> list[CatalogueEntry]:
         customer=row.customer, operator=row.operator, started_at=_utc(row.started_at),
         ended_at=_utc(row.ended_at), run_status=row.run_status, status=row.status,
         amends=row.amends, superseded_by=row.superseded_by,
-        standards=tuple(StandardUse(s.register_id, s.name, s.manufacturer, s.model, s.serial,
-                                    s.certificate_id, s.calibration_date, s.due_date)
-                        for s in children[t.standards_used].get(row.id, [])),
-        points=tuple(PointDecision(p.point_id, p.phase, p.function, p.nominal, p.unit, p.value,
-                                   p.expanded_u, p.statement, p.specific_risk)
-                     for p in children[t.points].get(row.id, [])),
-        signers=tuple(SignerEntry(s.action, s.name, s.role, s.fingerprint, s.time)
-                      for s in children[t.signatures].get(row.id, [])))
+        standards=tuple(children["standards_used"].get(row.id, ())),
+        points=tuple(children["points"].get(row.id, ())),
+        signers=tuple(children["signatures"].get(row.id, ())))
         for row in rows]
 
 

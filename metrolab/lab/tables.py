@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
 )
 
 #: bump when the tables change: an older catalogue is then rebuilt from the records
@@ -72,11 +73,13 @@ records = Table(
     Column("superseded_by", String(255)),
     Column("indexed_at", DateTime(timezone=True), nullable=False),
     Index("ix_records_started", "started_at"),
-    Index("ix_records_serial", "item_serial"),
-    Index("ix_records_asset", "item_asset"),
     Index("ix_records_status", "status"),
     Index("ix_records_directory", "directory_id"),
 )
+# queries compare lower-cased text: index the lower-cased columns (SQLite and PostgreSQL)
+Index("ix_records_serial", func.lower(records.c.item_serial))
+Index("ix_records_asset", func.lower(records.c.item_asset))
+Index("ix_records_model", func.lower(records.c.item_model))
 
 standards_used = Table(
     "standards_used", metadata,
@@ -90,10 +93,11 @@ standards_used = Table(
     Column("certificate_id", Text, nullable=False),
     Column("calibration_date", Date),
     Column("due_date", Date),
-    Index("ix_standards_register_id", "register_id"),
-    Index("ix_standards_serial", "serial"),
     Index("ix_standards_record", "record"),
 )
+Index("ix_standards_register_id", func.lower(standards_used.c.register_id))
+Index("ix_standards_serial", func.lower(standards_used.c.serial))
+Index("ix_standards_certificate", func.lower(standards_used.c.certificate_id))
 
 points = Table(
     "points", metadata,
