@@ -7,8 +7,9 @@ what to install.
 
 ``scheduler`` names where the work runs:
 
-- ``None`` or ``"processes"``: Dask's local scheduler with one process per core
-  (``workers`` of them);
+- ``None``: Dask's local scheduler with one process per core when Dask is installed,
+  else a plain loop;
+- ``"processes"``: Dask's local scheduler with one process per core (``workers``);
 - ``"threads"`` / ``"synchronous"``: Dask's local threaded / single-thread scheduler;
 - ``"loop"``: a plain Python loop in this process (no Dask at all; the baseline);
 - ``"tcp://HOST:PORT"`` (or ``HOST:PORT``): the scheduler of a ``dask.distributed``
@@ -41,6 +42,15 @@ class ClusterError(MetrolabError):
 
 class SchedulerInputError(UserInputError):
     """A ``--scheduler`` value that is neither a local scheduler nor an address."""
+
+
+def dask_installed() -> bool:
+    """Return True when Dask can be imported."""
+    try:
+        import dask  # noqa: F401
+    except ModuleNotFoundError:
+        return False
+    return True
 
 
 def require_dask(what: str) -> None:
@@ -102,6 +112,8 @@ def run_map(function: Callable[[T], R], items: Sequence[T], *, scheduler: str | 
     """
     scheduler = check_scheduler(scheduler)
     items = list(items)
+    if scheduler is None and not dask_installed():
+        scheduler = "loop"  # the default runs without the optional extra, one by one
     if scheduler == "loop":
         results = []
         for item in items:

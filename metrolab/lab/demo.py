@@ -66,13 +66,6 @@ def run_impact_demo(out: Path, *, seed: int = 0, records: int = DEMO_RECORDS,
     from metrolab.lab.report import write_report
 
     console = console or Console()
-    if scheduler is None:
-        try:
-            import dask  # noqa: F401
-
-            scheduler = "processes"
-        except ModuleNotFoundError:
-            scheduler = "loop"
     console.print(f"[bold]1.[/] A laboratory's records: simulating {records} sealed, signed "
                   f"DMM calibrations in {out / 'records'}")
     fleet = simulate_fleet(records, out, standards=DEMO_STANDARDS, seed=seed,

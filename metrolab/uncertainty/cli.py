@@ -315,7 +315,8 @@ def _distributed(text: str, source: str, scheduler: str, workers: int | None, me
     address = check_scheduler(scheduler)
     if method == "gum":
         raise UserInputError("--scheduler splits the Monte Carlo: give --method mc or both")
-    require_dask("--scheduler")
+    if address != "loop":
+        require_dask("--scheduler")
     mapper = partial(run_map, scheduler=address, workers=workers)
 
     def run(trials: int | str, seed: int | None, coverage: float) -> DistributedMcResult:
