@@ -445,7 +445,7 @@ def _entries(connection: Any, rows: Sequence[Any]) -> list[CatalogueEntry]:
             found = children[table.name]
             columns = [table.c.record, *(table.c[n] for n in _CHILD_COLUMNS[table.name])]
             for child in connection.execute(select(*columns).where(table.c.record.in_(chunk))
-                                            .order_by(table.c.id)).tuples():
+                                            .order_by(table.c.id)):
                 found.setdefault(child[0], []).append(make(*child[1:]))
     return [CatalogueEntry(
         record_id=row.record_id, certificate_id=row.certificate_id, directory=row.directory,

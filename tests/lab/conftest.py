@@ -22,8 +22,10 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from metrolab.lab.catalogue import Catalogue, records_directories
 from metrolab.lab.fleet import simulate_fleet
 from metrolab.lab.fleet_plan import FleetMix
+from metrolab.lab.indexing import DirectoryScan, scan_directory
 
 #: the shared fleet: enough records for every path (function models, a renamed input,
 #: amendments, aborted runs, all three rules) at a few seconds per record on a busy box
@@ -48,6 +50,25 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
             simulate_fleet(FLEET_RECORDS, folder, standards=3, seed=FLEET_SEED,
                            scheduler="loop", mix=FLEET_MIX)
     return folder
+
+
+@pytest.fixture(scope="session")
+def fleet_scans(fleet: Path) -> list[DirectoryScan]:
+    """Return the fleet's folders verified and read once (what a rebuild indexes)."""
+    register = str(fleet / "fleet-register.toml")
+    return [scan_directory(folder, register)
+            for folder in records_directories([fleet / "records"])]
+
+
+@pytest.fixture(scope="session")
+def fleet_catalogue(fleet_scans: list[DirectoryScan],
+                    tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
+    """Return a SQLite catalogue of the shared fleet (read-only)."""
+    folder = tmp_path_factory.mktemp("fleet-catalogue")
+    catalogue = Catalogue.open(f"sqlite:///{folder / 'catalogue.sqlite'}")
+    for scan in fleet_scans:
+        assert catalogue.apply(scan).refused == ()
+    return catalogue
 
 
 @pytest.fixture()

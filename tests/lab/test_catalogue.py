@@ -44,10 +44,9 @@ def build(fleet: Path, url: str) -> Catalogue:
     return catalogue
 
 
-@pytest.fixture(scope="module")
-def catalogue(fleet: Path, tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
-    folder = tmp_path_factory.mktemp("catalogue")
-    return build(fleet, f"sqlite:///{folder / 'catalogue.sqlite'}")
+@pytest.fixture()
+def catalogue(fleet_catalogue: Catalogue) -> Catalogue:
+    return fleet_catalogue
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from metrolab.cli import main
-from metrolab.lab.catalogue import Catalogue, records_directories
+from metrolab.lab.catalogue import Catalogue
 from metrolab.lab.dcc_findings import dsi_to_pint, read_findings
 from metrolab.lab.errors import ImpactInputError
 from metrolab.lab.impact import ImpactRequest, assess_impact
@@ -65,11 +65,11 @@ def test_findings_are_the_outputs_offsets(certificate: Path) -> None:
     assert abs(resistance.shift(1e4, "ohm")[0] - 0.5) < 0.2
 
 
-def test_certificate_and_corrections_give_one_impact(fleet: Path, certificate: Path,
+def test_certificate_and_corrections_give_one_impact(fleet_catalogue: Catalogue,
+                                                     certificate: Path,
                                                      tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    catalogue = Catalogue.open(f"sqlite:///{tmp_path / 'c.sqlite'}")
-    catalogue.rebuild(records_directories([fleet / "records"]))
+    catalogue = fleet_catalogue
     findings = read_findings(certificate)
     from_certificate = assess_impact(catalogue, ImpactRequest(
         "CAL-01", date(2024, 1, 1), findings.corrections, "certificate"), scheduler="loop")

@@ -62,13 +62,9 @@ def oracle(point: PointRecord, offset: float, offset_u: float) -> tuple[float, f
     return float(value), float(U), statement
 
 
-@pytest.fixture(scope="module")
-def catalogue(fleet: Path, tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
-    folder = tmp_path_factory.mktemp("impact")
-    opened = Catalogue.open(f"sqlite:///{folder / 'catalogue.sqlite'}")
-    assert opened.rebuild(records_directories([fleet / "records"]),
-                          register=str(fleet / "fleet-register.toml")).refused == ()
-    return opened
+@pytest.fixture()
+def catalogue(fleet_catalogue: Catalogue) -> Catalogue:
+    return fleet_catalogue
 
 
 def standard_of_renamed_record(fleet: Path) -> str:
@@ -82,10 +78,10 @@ def standard_of_renamed_record(fleet: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def report_data(fleet: Path, catalogue: Catalogue) -> tuple[str, dict[str, Any]]:
+def report_data(fleet: Path, fleet_catalogue: Catalogue) -> tuple[str, dict[str, Any]]:
     standard = standard_of_renamed_record(fleet)
     request = ImpactRequest(standard, date(2024, 1, 1), (parse_correction(CORRECTION),))
-    return standard, assess_impact(catalogue, request, scheduler="loop").to_json()
+    return standard, assess_impact(fleet_catalogue, request, scheduler="loop").to_json()
 
 
 def test_changed_decisions_match_an_independent_gum(fleet: Path, catalogue: Catalogue,

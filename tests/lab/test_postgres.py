@@ -14,17 +14,15 @@ from pathlib import Path
 import pytest
 
 from metrolab.cli import main
-from metrolab.lab.catalogue import Catalogue, Query, records_directories
+from metrolab.lab.catalogue import Catalogue, Query
 from metrolab.lab.corrections import parse_correction
 from metrolab.lab.impact import ImpactRequest, assess_impact
-from metrolab.lab.indexing import DirectoryScan, scan_directory
+from metrolab.lab.indexing import DirectoryScan
 
 
-@pytest.fixture(scope="module")
-def scans(fleet: Path) -> list[DirectoryScan]:
-    register = str(fleet / "fleet-register.toml")
-    return [scan_directory(folder, register)
-            for folder in records_directories([fleet / "records"])]
+@pytest.fixture()
+def scans(fleet_scans: list[DirectoryScan]) -> list[DirectoryScan]:
+    return fleet_scans
 
 
 def filled(url: str, scans: list[DirectoryScan]) -> Catalogue:
