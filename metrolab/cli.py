@@ -76,6 +76,14 @@ COMMANDS: dict[str, CommandEntry] = {
                         "Acquisition files: recover, resume, export, view live."),
     "register": CommandEntry("metrolab.lab.standards.cli:register",
                              "Standards: import DCCs, due dates, drift, intervals."),
+    "catalogue": CommandEntry("metrolab.lab.cli:catalogue",
+                              "Index sealed records in a database; rebuild or sync it."),
+    "records": CommandEntry("metrolab.lab.cli:records",
+                            "Find catalogued records by item, standard, date, status."),
+    "impact": CommandEntry("metrolab.lab.cli:impact",
+                           "Re-judge the records of an out-of-tolerance standard."),
+    "fleet": CommandEntry("metrolab.lab.cli:fleet",
+                          "Write a simulated fleet of sealed records."),
 }
 
 
@@ -150,6 +158,10 @@ def main(argv: list[str] | None = None) -> Any:
 
     Known failures become one line on stderr: exit 2 for bad input, 1 otherwise.
     """
+    from metrolab.store import events
+
+    # the catalogue follows seals, reviews, approvals and amendments (imported on the first)
+    events.subscribe("metrolab.lab.autosync:on_record_event")
     try:
         return cli.main(args=argv, prog_name="metrolab", standalone_mode=False)
     except click.exceptions.Abort:

@@ -19,8 +19,18 @@ from metrolab.runner.errors import RunAborted
               help='Inject a DUT error, e.g. "DCV 10V gain=+60ppm" (repeat).')
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the simulated bench's noise.")
-def demo(out_dir: Path, procedure: str, dut_errors: tuple[str, ...], seed: int) -> None:
+@click.option("--impact", is_flag=True,
+              help="Instead: a simulated fleet, a standard found out of tolerance, and "
+                   "the impact on every record that used it (docs/lab.md).")
+def demo(out_dir: Path, procedure: str, dut_errors: tuple[str, ...], seed: int,
+         impact: bool) -> None:
     """Run PROCEDURE on simulated instruments, unattended, record to certificate."""
+    if impact:
+        from metrolab.lab.demo import run_impact_demo
+
+        run_impact_demo(out_dir / "impact-demo" if out_dir == Path("demo-output") else out_dir,
+                        seed=seed, console=Console())
+        return
     from metrolab.demo.run import DemoOptions, run_demo
 
     result = run_demo(out_dir, DemoOptions(procedure, seed, dut_errors), Console()).run

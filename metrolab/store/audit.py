@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from metrolab.clock import Clock, WallClock, isoformat
-from metrolab.store import durable
+from metrolab.store import durable, events
 from metrolab.store.durable import canonical_json, sha256_hex
 from metrolab.store.errors import AuditLogError
 from metrolab.store.locking import FileLock
@@ -91,6 +91,8 @@ class AuditLog:
         """Append one entry chained to the last and make it durable; return the entry.
 
         With ``signer`` the entry names its holder (``who``) and carries the signature.
+        Once the entry is durable (and the log unlocked) it is published to the
+        listeners of :mod:`metrolab.store.events`.
         """
         with self._locked() as fd:
             entries, problems = self._read()
@@ -106,7 +108,9 @@ class AuditLog:
                 raise AuditLogError(
                     f"audit log {self.path} is broken ({problems[0]}); nothing was added. "
                     "Keep it as evidence and start a new records directory")
-            return self._write(fd, self._new_entry(entries, action, record_id, fields, signer))
+            written = self._write(fd, self._new_entry(entries, action, record_id, fields, signer))
+        events.publish(events.RecordEvent(action, record_id, self.path.parent, written))
+        return written
 
     def _new_entry(self, entries: list[dict[str, Any]], action: str, record_id: str,
                    fields: dict[str, Any], signer: SigningKey | None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import numpy as np
 import pint
 
 from metrolab.store.audit import ReviewState
+from metrolab.store.evaluation import StoredDecision, StoredEvaluation
 from metrolab.store.signers import Signer
 from metrolab.units import Quantity
 
@@ -82,6 +83,17 @@ class PointRecord:
             if out.get("U") is not None:
                 return Quantity(float(out["U"]), out.get("unit") or "")
         return None
+
+    @property
+    def evaluation(self) -> StoredEvaluation | None:
+        """Return the point's uncertainty evaluation as typed data (model, inputs,
+        settings, seed, outputs, sensitivities), or None when the point has no budget."""
+        return StoredEvaluation.from_budget(self.budget)
+
+    @property
+    def judgement(self) -> StoredDecision | None:
+        """Return the point's conformity decision as typed data, or None without one."""
+        return StoredDecision.from_dict(self.decision)
 
 
 @dataclass

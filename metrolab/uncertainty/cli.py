@@ -7,7 +7,7 @@ import math
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import pint
@@ -19,6 +19,9 @@ from metrolab.uncertainty.errors import (
     UncertaintyComputationError,
     UncertaintyInputError,
 )
+
+if TYPE_CHECKING:
+    from metrolab.uncertainty.distributed import DistributedMcResult
 from metrolab.uncertainty.gum import GumResult, check_coverage, evaluate_gum
 from metrolab.uncertainty.modelfile import MAX_FILE_BYTES, MAX_SEED, ModelSpec, parse_model_bytes
 from metrolab.uncertainty.montecarlo import McResult, evaluate_mc
@@ -28,12 +31,15 @@ from metrolab.units import Quantity
 
 
 def report(
-    spec: ModelSpec, method: str, trials: int | str, seed: int | None, coverage: float
+    spec: ModelSpec, method: str, trials: int | str, seed: int | None, coverage: float,
+    monte_carlo: Callable[[int | str, int | None, float], DistributedMcResult] | None = None,
 ) -> dict[str, Any]:
     """Return the JSON-safe report of evaluating ``spec`` (the shape ``--json`` prints).
 
     ``method`` is ``gum``, ``mc`` or ``both``; with ``both`` the top-level value and
     interval are the GUM ones. The budget is always the first-order GUM budget.
+    ``monte_carlo(trials, seed, coverage)``, when given, runs the Monte Carlo instead of
+    this process (``--scheduler``: :mod:`metrolab.uncertainty.distributed`).
     """
     second_order = spec.settings.second_order
     gum = evaluate_gum(
@@ -44,8 +50,10 @@ def report(
         output_units=spec.output_units,
         second_order=second_order,
     )
-    mc: McResult | None = None
-    if method in ("mc", "both"):
+    mc: McResult | DistributedMcResult | None = None
+    if method in ("mc", "both") and monte_carlo is not None:
+        mc = monte_carlo(trials, seed, coverage)
+    elif method in ("mc", "both"):
         mc = evaluate_mc(
             spec.model,
             spec.inputs,
@@ -105,7 +113,7 @@ def _gum_entry(gum: GumResult, i: int) -> dict[str, Any]:
     }
 
 
-def _mc_entry(mc: McResult, i: int) -> dict[str, Any]:
+def _mc_entry(mc: McResult | DistributedMcResult, i: int) -> dict[str, Any]:
     lo, hi = (float(v) for v in mc.interval_symmetric[i])
     u = float(mc.u[i])
     half = 0.5 * (hi - lo)
@@ -260,6 +268,11 @@ def budget_table(data: dict[str, Any]) -> Any:
 @click.option("--seed", type=int, default=None, help="Random seed (recorded in the output).")
 @click.option("--coverage", type=float, default=None, help="Coverage probability [0.95].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Split the Monte Carlo over Dask: a cluster's scheduler, or processes "
+                   "(this machine's cores).")
+@click.option("--workers", type=click.IntRange(1, 512), default=None,
+              help="With --scheduler processes: how many (default: one per core).")
 def uncertainty(
     model_file: Path,
     method: str | None,
@@ -267,11 +280,16 @@ def uncertainty(
     seed: int | None,
     coverage: float | None,
     as_json: bool,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Evaluate the measurement model in MODEL_FILE (TOML; see docs/uncertainty.md)."""
+    monte_carlo = None
+    if scheduler is not None:
+        monte_carlo = _distributed(model_file, scheduler, workers, method)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = _evaluate(model_file, method, trials, seed, coverage)
+        data = _evaluate(model_file, method, trials, seed, coverage, monte_carlo)
     if as_json:
         try:
             click.echo(json.dumps(data, allow_nan=False))
@@ -295,8 +313,10 @@ def _evaluate(
     trials: str | None,
     seed: int | None,
     coverage: float | None,
+    monte_carlo: Callable[[int | str, int | None, float], DistributedMcResult] | None = None,
 ) -> dict[str, Any]:
-    """Return the report of MODEL_FILE with the options given (None: the file's settings)."""
+    """Return the report of MODEL_FILE with the options given (None: the file's settings);
+    ``monte_carlo`` runs the Monte Carlo elsewhere (``--scheduler``)."""
     spec = parse_model_bytes(_read(model_file), str(model_file))
     settings = spec.settings
     chosen_method = method or settings.method or "gum"
@@ -314,7 +334,8 @@ def _evaluate(
         source = "--trials" if trials is not None else f"{model_file}: settings.trials"
         check_enough_trials(chosen_trials, chosen_coverage, source)
     try:
-        data = report(spec, chosen_method, chosen_trials, chosen_seed, chosen_coverage)
+        data = report(spec, chosen_method, chosen_trials, chosen_seed, chosen_coverage,
+                      monte_carlo)
     except UncertaintyComputationError as exc:
         raise ModelEvaluationError(f"{model_file}: {exc}") from exc
     except UncertaintyInputError as exc:
@@ -353,3 +374,33 @@ def _read(model_file: Path) -> bytes:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise UserInputError(f"{model_file}: cannot read the model file: {reason}") from exc
+
+
+def _distributed(model_file: Path, scheduler: str, workers: int | None, method: str | None
+                 ) -> Callable[[int | str, int | None, float], DistributedMcResult]:
+    """Return the runner of a Monte Carlo of MODEL_FILE split over Dask (``--scheduler``)."""
+    from functools import partial
+
+    from metrolab.cluster import check_scheduler, require_dask, run_map
+    from metrolab.uncertainty.distributed import evaluate_mc_distributed
+
+    address = check_scheduler(scheduler)
+    source = str(model_file)
+    raw = _read(model_file)
+    spec = parse_model_bytes(raw, source)  # refuses what the evaluation would refuse
+    text = raw.decode("utf-8")
+    if (method or spec.settings.method or "gum") == "gum":
+        raise UserInputError("--scheduler splits the Monte Carlo: give --method mc or both")
+    if address != "loop":
+        require_dask("--scheduler")
+    mapper = partial(run_map, scheduler=address, workers=workers)
+
+    def run(trials: int | str, seed: int | None, coverage: float) -> DistributedMcResult:
+        if not isinstance(trials, int):
+            raise UserInputError("--scheduler needs a number of trials (--trials N), not "
+                                 "'adaptive'")
+        return evaluate_mc_distributed(text, source, trials=trials, seed=seed,
+                                       coverage=coverage, mapper=mapper,
+                                       scheduler=str(address))
+
+    return run
