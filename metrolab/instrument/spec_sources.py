@@ -197,6 +197,25 @@ def lookup(model: str, interval: str, *, functions: type[Enum] = Function,
     return None
 
 
+def packaged_table(model: str, interval: str) -> Path | None:
+    """Return the packaged table file of ``model`` and ``interval`` (any maker's
+    ``specs`` folder of ``metrolab.drivers``), or None when metrolab ships none."""
+    return _packaged().get(_key(model, interval))
+
+
+@cache
+def _packaged() -> dict[tuple[str, str], Path]:
+    import importlib.util
+
+    found = importlib.util.find_spec("metrolab.drivers")
+    tables: dict[tuple[str, str], Path] = {}
+    for root in (found.submodule_search_locations or []) if found else []:
+        for path in sorted(Path(root).glob("*/specs/*.toml")):
+            model, interval = _identity(path)
+            tables.setdefault(_key(model, interval), path)
+    return tables
+
+
 def take_uses() -> list[SpecSource]:
     """Return the sources given out since the last call (each once per run), oldest first."""
     session = _ACTIVE

@@ -7,6 +7,7 @@ entry point prints them as one line (exit 2 for bad input, 1 for an aborted run)
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
@@ -21,7 +22,12 @@ from rich.text import Text
 
 from metrolab.instrument import spec_sources
 from metrolab.runner.config import RunConfig
-from metrolab.runner.discovery import Procedure, discover, find_procedure
+from metrolab.runner.discovery import (
+    BrokenEntryPointWarning,
+    Procedure,
+    discover_all,
+    find_procedure,
+)
 from metrolab.runner.engine import RunContext, Runner, RunSettings, select_points
 from metrolab.runner.errors import RunAborted, UserInputError
 from metrolab.runner.instruments import check_roles
@@ -67,8 +73,13 @@ def procedures(procedures_dir: Path | None, register: Path | None,
         return
     folder = lab_folders(register, (), procedures_dir).procedures
     console = Console()
-    for name, procedure in sorted(discover(folder).items()):
+    with warnings.catch_warnings():  # listed below, with the procedures
+        warnings.simplefilter("ignore", BrokenEntryPointWarning)
+        found = discover_all(folder)
+    for name, procedure in sorted(found.procedures.items()):
         console.print(procedure_listing(name, procedure))
+    for broken in found.broken:
+        console.print(Text(f"warning: {broken.describe()}", style="yellow"))
 
 
 def _check(path: Path) -> None:
