@@ -9,7 +9,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from metrolab.drivers.fluke.spec_5522a import SPEC_DIR
+from metrolab.drivers.fluke.cal_profile import SPEC_DIR
 
 from metrolab.cli import main
 from metrolab.lab.standards.history import point_histories
