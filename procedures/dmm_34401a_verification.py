@@ -4,7 +4,8 @@ Mirrors the manufacturer's verification (34401A Service Guide ch.4, summarised i
 ``shared/reference/instruments.md`` section 3): self-test, warm-up, zero offset on
 each range, gain on each range (DC voltage including -10 V, DC current, 2-wire and
 4-wire resistance, AC voltage), each compared with the DUT's published 1-year
-specification, taken from the driver's specification data (``SPEC_34401A``).
+specification, taken from the 34401A profile's specification (a laboratory's own file for
+it when the run has one: ``--specs DIR``).
 A point whose function or range the specification data does not hold is left out of
 the table rather than judged against a guessed limit; the dry run lists what is in.
 
@@ -44,13 +45,14 @@ from dataclasses import replace
 from typing import Any, cast
 
 import pint
-from metrolab.drivers.fluke import SPEC_5522A, Fluke5522A
-from metrolab.drivers.keysight import SPEC_34401A, Keysight34401A
+from metrolab.drivers.fluke import Fluke5522A, calibrator_profile
+from metrolab.drivers.keysight import Keysight34401A
 from metrolab.drivers.vaisala import VaisalaHMT330
 
 from metrolab.instrument.errors import SpecificationUnavailable
 from metrolab.instrument.functions import Function
 from metrolab.instrument.roles import Calibrator, Multimeter
+from metrolab.instrument.specs import AccuracySpec
 from metrolab.runner.engine import RunContext
 from metrolab.runner.evaluation import decide_error, noting_warnings
 from metrolab.runner.procedure import (
@@ -148,10 +150,21 @@ def _table() -> list[TestPoint]:
     return [replace(p, connection_key=_CONNECTION_KEYS[p.connection]) for p in points]
 
 
+def _dut_spec() -> AccuracySpec:
+    """Return the 34401A's specification: the packaged table, or the laboratory's own file
+    for it while a run has one active (``--specs DIR``)."""
+    return Keysight34401A.MODEL.spec
+
+
+def _calibrator_spec() -> AccuracySpec:
+    """Return the 5522A's 1-year specification (the laboratory's own file when active)."""
+    return calibrator_profile("fluke-5522a").spec
+
+
 def _specified(point: TestPoint) -> bool:
     """Return True when the 34401A specification data holds a limit for ``point``."""
     try:
-        SPEC_34401A.tolerance(Function[point.function], point.range, point.nominal,
+        _dut_spec().tolerance(Function[point.function], point.range, point.nominal,
                               point.frequency)
     except SpecificationUnavailable:
         return False
@@ -230,11 +243,12 @@ def evaluate(ctx: RunContext, point: TestPoint, readings: pint.Quantity,
     """
     function = Function[point.function]
     unit = function.unit
+    dut_spec, calibrator_spec = _dut_spec(), _calibrator_spec()
     nominal = point.nominal.to(unit)
     lookup = ctx.standard_value("calibrator", nominal, point.frequency)
     reference = nominal
     if lookup.value is None:
-        calibrator_tol = SPEC_5522A.tolerance(function, None, nominal, point.frequency)
+        calibrator_tol = calibrator_spec.tolerance(function, None, nominal, point.frequency)
         calibrator = TypeB(nominal, half_width=calibrator_tol.to(unit),
                            distribution="rectangular")
     else:  # the register asks for the calibrator's certificate (or drift) values
@@ -253,16 +267,16 @@ def evaluate(ctx: RunContext, point: TestPoint, readings: pint.Quantity,
     else:
         gum = evaluate_gum(_error, inputs, outputs=("error",))
     error = gum["error"]
-    limit = SPEC_34401A.tolerance(function, point.range, nominal, point.frequency).to(unit)
+    limit = dut_spec.tolerance(function, point.range, nominal, point.frequency).to(unit)
     if function is Function.RES2:
         limit = limit + _q(RES2_WITHOUT_NULL_OHM, "ohm")
     # pint's stubs type negation as PlainQuantity; at run time it is the registry's Quantity
     lower = cast(pint.Quantity, -limit)
     decision = decide_error(ctx.settings, error, lower, limit)
     mean = readings.to(unit).mean()
-    caveats = (None if lookup.value else SPEC_5522A.caveat(function, None, nominal,
-                                                           point.frequency),
-               SPEC_34401A.caveat(function, point.range, nominal, point.frequency))
+    caveats = (None if lookup.value else calibrator_spec.caveat(function, None, nominal,
+                                                                point.frequency),
+               dut_spec.caveat(function, point.range, nominal, point.frequency))
     return PointOutcome(mean, reference, error.value, (lower, limit), gum.to_dict(),
                         decision.to_dict(), tuple(c for c in caveats if c),
                         (lookup.record("calibrator"),))

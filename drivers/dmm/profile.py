@@ -47,11 +47,11 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from metrolab.errors import UserInputError
+from metrolab.instrument import spec_sources
 from metrolab.instrument.functions import Function
 from metrolab.instrument.specs import AccuracySpec
 
@@ -243,10 +243,29 @@ class DmmProfile:
         """Return the smallest range of ``function`` holding ``value`` (base unit), or None."""
         return self._function(function).range_for(value)
 
-    @cached_property
+    @property
     def spec(self) -> AccuracySpec:
-        """Return the model's specification table (loaded once from ``spec_file``)."""
-        return AccuracySpec.load(self.spec_file)
+        """Return the model's specification table: the packaged ``spec_file``, or the
+        laboratory's own file for the same model and interval while a run has one active
+        (:mod:`metrolab.instrument.spec_sources`)."""
+        return spec_sources.resolve(self.spec_file)
+
+    def specification(self, interval: str | None = None) -> AccuracySpec:
+        """Return the specification of ``interval`` (None: the packaged table's own).
+
+        An interval the packaged table is not of is found among the laboratory's own
+        files (``--specs DIR``); raises UserInputError naming what is held otherwise.
+        """
+        packaged = self.spec
+        if interval is None or spec_sources.interval_key(interval) == \
+                spec_sources.interval_key(packaged.interval):
+            return packaged
+        found = spec_sources.lookup(packaged.model, interval)
+        if found is None:
+            raise UserInputError(f"the {self.maker} {self.model} profile holds no {interval} "
+                                 f"specification (held: {packaged.interval}; a laboratory adds "
+                                 "one with a specification file in its --specs folder)")
+        return found
 
     @property
     def nplc_choices(self) -> tuple[float, ...]:

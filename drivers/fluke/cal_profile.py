@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from metrolab.errors import UserInputError
+from metrolab.instrument import spec_sources
 from metrolab.instrument.functions import Function
 from metrolab.instrument.specs import AccuracySpec
 
@@ -268,14 +269,21 @@ class CalibratorProfile:
     def specification(self, interval: str) -> AccuracySpec:
         """Return the specification of ``interval`` (``1-year``, ``90-day``...).
 
-        Raises UserInputError naming the intervals held when there is none.
+        The packaged table, or the laboratory's own file for the same model and interval
+        while a run has one active (:mod:`metrolab.instrument.spec_sources`), which may
+        also add an interval. Raises UserInputError naming the intervals held when there
+        is none.
         """
         file = self.spec_files.get(interval)
-        if file is None:
+        if file is not None:
+            return spec_sources.resolve(SPEC_DIR / file)
+        found = spec_sources.lookup(self.model, interval)
+        if found is None:
             held = ", ".join(self.spec_files) or "none was read in a manufacturer's document"
             raise UserInputError(f"the {self.model} profile holds no {interval} "
-                                 f"specification (held: {held})")
-        return _load_spec(SPEC_DIR / file)
+                                 f"specification (held: {held}; a laboratory adds one with a "
+                                 "specification file in its --specs folder)")
+        return found
 
     def provenance(self, interval: str = "1-year") -> SpecProvenance:
         """Return how many rows of the ``interval`` table rest on which kind of source
@@ -327,11 +335,6 @@ class CalibratorProfile:
             notes=tuple(reader.strings(data, "notes")),
             path=path,
         )
-
-
-@cache
-def _load_spec(path: Path) -> AccuracySpec:
-    return AccuracySpec.load(path)
 
 
 class _Reader:

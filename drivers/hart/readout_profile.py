@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from metrolab.errors import UserInputError
-from metrolab.instrument.specs import AccuracySpec
+from metrolab.instrument import spec_sources
 
 from .spec_1529 import SPEC_DIR, ReadoutSpecification, SensorType
 
@@ -95,9 +95,12 @@ class ReadoutProfile:
     @property
     def spec(self) -> ReadoutSpecification:
         """Return the readout specification: one table per input type held (an input type
-        without a table raises SpecificationUnavailable when asked)."""
+        without a table raises SpecificationUnavailable when asked); a laboratory's own
+        file for the same model and interval replaces a packaged table while a run has it
+        active (:mod:`metrolab.instrument.spec_sources`)."""
         return ReadoutSpecification(
-            {sensor: _load(SPEC_DIR / file) for sensor, file in self.spec_files.items()},
+            {sensor: spec_sources.resolve(SPEC_DIR / file)
+             for sensor, file in self.spec_files.items()},
             model=self.model)
 
     def provenance(self) -> tuple[int, int]:
@@ -134,11 +137,6 @@ class ReadoutProfile:
             )
         except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ReadoutProfileError(f"readout profile {path}: {exc!r}") from exc
-
-
-@cache
-def _load(path: Path) -> AccuracySpec:
-    return AccuracySpec.load(path)
 
 
 @cache

@@ -37,6 +37,7 @@ from metrolab.certificates.content import (
 )
 from metrolab.certificates.corrections import fitted_curve
 from metrolab.certificates.errors import CertificateError
+from metrolab.certificates.spec_notes import specification_notes
 from metrolab.store import EnvironmentLog, PointRecord, Record
 from metrolab.units import Quantity
 
@@ -342,7 +343,7 @@ def content_from_record(record: Record, *, draft: bool = False) -> CertificateCo
             replaced_sha256=str(amends.get("replaced_sha256") or ""),
         ),
         draft=is_draft,
-        notes=STANDARD_NOTES + notes,
+        notes=STANDARD_NOTES + notes + specification_notes(record.events),
         simulated=is_simulated(run),
         notices=notices(record, draft=is_draft, requested=draft, approved=approval.approved),
         curve=fitted_curve(record.events),

@@ -14,7 +14,7 @@ from metrolab.runner.errors import RunAborted
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-output"),
               show_default=True, help="Folder for the register, journal, record, certificate.")
 @click.option("--procedure", default="dmm-34401a-verification", show_default=True,
-              help="Installed procedure to run (`metrolab procedures` lists them).")
+              help="Installed procedure, or a TOML procedure file, to run.")
 @click.option("--dut-error", "dut_errors", multiple=True, metavar="SPEC",
               help='Inject a DUT error, e.g. "DCV 10V gain=+60ppm" (repeat).')
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -22,8 +22,10 @@ from metrolab.runner.errors import RunAborted
 @click.option("--impact", is_flag=True,
               help="Instead: a simulated fleet, a standard found out of tolerance, and "
                    "the impact on every record that used it (docs/lab.md).")
+@click.option("--specs", "specs_dirs", multiple=True, type=click.Path(path_type=Path),
+              metavar="DIR", help="The lab's own specification tables (repeat; first wins).")
 def demo(out_dir: Path, procedure: str, dut_errors: tuple[str, ...], seed: int,
-         impact: bool) -> None:
+         impact: bool, specs_dirs: tuple[Path, ...]) -> None:
     """Run PROCEDURE on simulated instruments, unattended, record to certificate."""
     if impact:
         from metrolab.lab.demo import run_impact_demo
@@ -32,8 +34,11 @@ def demo(out_dir: Path, procedure: str, dut_errors: tuple[str, ...], seed: int,
                         seed=seed, console=Console())
         return
     from metrolab.demo.run import DemoOptions, run_demo
+    from metrolab.runner.lab import lab_folders
 
-    result = run_demo(out_dir, DemoOptions(procedure, seed, dut_errors), Console()).run
+    specs = lab_folders(None, specs_dirs).specs
+    result = run_demo(out_dir, DemoOptions(procedure, seed, dut_errors, specs_dirs=specs),
+                      Console()).run
     if result.status.status != "completed":
         raise RunAborted(f"the demo run did not complete ({result.status.reason}); its record "
                          f"is sealed as aborted and no certificate was issued: {result.record}")

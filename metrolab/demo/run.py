@@ -62,6 +62,8 @@ class DemoOptions:
     wire: bool = True
     #: render the certificate files (PDF, HTML, DCC) of a completed run
     certificate: bool = True
+    #: the lab's own specification tables (``--specs DIR``), first wins
+    specs_dirs: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +94,8 @@ def run_demo(out_dir: Path, options: DemoOptions, console: Console) -> DemoResul
                            virtual_clock=True, customer=CUSTOMER,
                            item={**({} if "dut" in roles else SENSOR),
                                  **_receipt(simulation.clock)},
-                           simulation=simulation.record())
+                           simulation=simulation.record(),
+                           specs_dirs=tuple(str(f) for f in options.specs_dirs))
         operator = Operator(Answers(operator=OPERATOR), yes=True, interactive=False)
         result = start_run(config, RunInputs(operator, ProgressReporter(console),
                                              clock=simulation.clock, manual=simulation.apply,

@@ -31,7 +31,6 @@ a temperature tolerance is a temperature difference.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -102,37 +101,37 @@ class AccuracySpec:
         """Return the specification in TOML file ``path``, rows keyed by members of
         ``functions`` (its ``parse(name)`` reads the names).
 
-        Raises UserInputError naming the file and the entry that is malformed.
+        Raises :class:`SpecFileError` naming the file and, for every problem, its line and
+        what is wrong (TOML syntax, a missing or unknown key, an unknown function, a
+        negative or non-finite tolerance term, a frequency band upside down).
         """
-        try:
-            data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-            rows = tuple(
+        from metrolab.instrument.spec_schema import read_table
+
+        table = read_table(path, functions)
+        return cls(
+            model=table.model,
+            interval=table.interval,
+            conditions=table.conditions,
+            source=table.source,
+            rows=tuple(
                 SpecRow(
-                    function=functions.parse(name),  # type: ignore[attr-defined]
-                    range=float(row["range"]),
-                    reading_pct=_reading_pct(row),
-                    range_pct=float(row.get("range_pct", 0.0)),
-                    frequency_min=_optional(row.get("frequency_min")),
-                    frequency_max=_optional(row.get("frequency_max")),
-                    source=str(row.get("source", data.get("source", ""))),
-                    floor=float(row.get("floor", 0.0)),
-                    range_min=_optional(row.get("range_min")),
-                    reference=float(row.get("reference", 0.0)),
+                    function=function,
+                    range=row.range,
+                    reading_pct=row.reading_term_pct,
+                    range_pct=row.range_pct,
+                    frequency_min=row.frequency_min,
+                    frequency_max=row.frequency_max,
+                    source=row.source if row.source is not None else table.source,
+                    floor=row.floor,
+                    range_min=row.range_min,
+                    reference=row.reference,
                 )
-                for row in data["spec"]
-                for name in row["functions"]
-            )
-            return cls(
-                model=str(data["model"]),
-                interval=str(data["interval"]),
-                conditions=str(data.get("conditions", "")),
-                source=str(data.get("source", "")),
-                rows=rows,
-                provisional=bool(data.get("provisional", False)),
-                full_scale=bool(data.get("full_scale", False)),
-            )
-        except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
-            raise UserInputError(f"specification file {path}: cannot read it ({exc!r})") from exc
+                for row, members in zip(table.spec, table.functions_of(functions), strict=True)
+                for function in members
+            ),
+            provisional=table.provisional,
+            full_scale=table.full_scale,
+        )
 
     def ranges(self, function: Function) -> list[float]:
         """Return the ranges (base unit) that have a specification for ``function``, sorted."""
@@ -277,17 +276,6 @@ class AccuracySpec:
             function, None if range_value is None else float(range_value), freq, value=magnitude
         )
         return row, magnitude
-
-
-def _optional(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def _reading_pct(row: dict[str, Any]) -> float:
-    """Return a row's reading term in % (given as ``reading_pct`` or ``reading_ppm``)."""
-    if "reading_ppm" in row:
-        return float(row["reading_ppm"]) / 1e4
-    return float(row["reading_pct"])
 
 
 def temperature_difference_unit(value: Quantity) -> str:

@@ -7,6 +7,7 @@ entry point prints them as one line (exit 2 for bad input, 1 for an aborted run)
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
@@ -19,11 +20,18 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from metrolab.instrument import spec_sources
 from metrolab.runner.config import RunConfig
-from metrolab.runner.discovery import Procedure, discover, find_procedure
+from metrolab.runner.discovery import (
+    BrokenEntryPointWarning,
+    Procedure,
+    discover_all,
+    find_procedure,
+)
 from metrolab.runner.engine import RunContext, Runner, RunSettings, select_points
 from metrolab.runner.errors import RunAborted, UserInputError
 from metrolab.runner.instruments import check_roles
+from metrolab.runner.lab import lab_folders
 from metrolab.runner.lifecycle import RunInputs, RunResult, resume_run, start_run
 from metrolab.runner.operator import Answers, Operator
 from metrolab.runner.progress import ListingReporter, ProgressReporter
@@ -52,12 +60,42 @@ def _operator(answers: Path | None, yes: bool, name: str | None) -> Operator:
 
 @click.command()
 @click.option("--procedures", "procedures_dir", type=click.Path(path_type=Path),
-              help="Also look for procedures in this folder.")
-def procedures(procedures_dir: Path | None) -> None:
+              help="Also look for procedures (Python or TOML) in this folder.")
+@click.option("--register", type=click.Path(path_type=Path),
+              help="Register whose procedures key names the lab's procedure folder.")
+@click.option("--check", "check_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Check one TOML procedure file: one FILE:LINE: problem line each.")
+def procedures(procedures_dir: Path | None, register: Path | None,
+               check_file: Path | None) -> None:
     """List the installed procedures and the instrument roles each needs."""
+    if check_file is not None:
+        _check(check_file)
+        return
+    folder = lab_folders(register, (), procedures_dir).procedures
     console = Console()
-    for name, procedure in sorted(discover(procedures_dir).items()):
+    with warnings.catch_warnings():  # listed below, with the procedures
+        warnings.simplefilter("ignore", BrokenEntryPointWarning)
+        found = discover_all(folder)
+    for name, procedure in sorted(found.procedures.items()):
         console.print(procedure_listing(name, procedure))
+    for broken in found.broken:
+        console.print(Text(f"warning: {broken.describe()}", style="yellow"))
+
+
+def _check(path: Path) -> None:
+    """Check the TOML procedure ``path``: exit 0 when valid, 1 with one line per problem,
+    2 when the file cannot be read."""
+    from metrolab.runner.toml_procedure import check_file
+
+    report = check_file(path)
+    if report.unreadable:
+        click.echo(report.lines()[0], err=True)
+        sys.exit(2)
+    if report.problems:
+        for line in report.lines():
+            click.echo(line, err=True)
+        sys.exit(1)
+    click.echo(f"{path}: a valid procedure ({report.summary})")
 
 
 def procedure_listing(name: str, procedure: Procedure) -> Group:
@@ -97,7 +135,9 @@ def procedure_listing(name: str, procedure: Procedure) -> Group:
 @click.option("--yes", is_flag=True, help="Confirm every prompt; take defaults for questions.")
 @click.option("--dry-run", is_flag=True, help="List every step and point; touch no instrument.")
 @click.option("--procedures", "procedures_dir", type=click.Path(path_type=Path),
-              help="Also look for procedures in this folder.")
+              help="Also look for procedures (Python or TOML) in this folder.")
+@click.option("--specs", "specs_dirs", multiple=True, type=click.Path(path_type=Path),
+              metavar="DIR", help="The lab's own specification tables (repeat; first wins).")
 @click.option("--readings", type=click.IntRange(2, 10000), help="Readings per point.")
 @click.option("--rule", type=click.Choice(["simple", "guarded"]), default="simple",
               show_default=True, help="Decision rule (ILAC-G8).")
@@ -131,36 +171,41 @@ def procedure_listing(name: str, procedure: Procedure) -> Group:
               help='With --simulate: inject a DUT error, e.g. "DCV 10V gain=+60ppm".')
 def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: Path | None,
         out_dir: Path, answers: Path | None, yes: bool, dry_run: bool,
-        procedures_dir: Path | None, readings: int | None, rule: str, guard: str,
+        procedures_dir: Path | None, specs_dirs: tuple[Path, ...], readings: int | None,
+        rule: str, guard: str,
         adjust: bool, points: tuple[str, ...], overrides: tuple[str, ...],
         operator_name: str | None, customer_name: str | None, item: str | None,
         asset: str | None, received: str | None, condition: str | None,
         virtual_clock: bool, timeout_s: float, key: str | None,
         simulate: bool, seed: int, dut_errors: tuple[str, ...]) -> None:
-    """Run PROCEDURE against the DUT and the standards, or rehearse it with --simulate."""
-    found = find_procedure(procedure, procedures_dir)
-    item_identity = {**_item(item), **({"asset": asset.strip()} if asset else {}),
-                     **_receipt(received, condition)}
-    settings = RunSettings(readings=readings or found.metadata.readings_per_point, rule=rule,
-                           guard=guard if rule == "guarded" else None, adjust=adjust,
-                           points=points)
+    """Run PROCEDURE (a name, or a TOML procedure file) against the DUT and the
+    standards, or rehearse it with --simulate."""
     resources = {"dut": dut} if dut else {}
     resources.update(_pairs(standards, "--standard"))
-    check_roles(found, resources, complete=False)
-    select_points(found, points)
     if simulate:
         _refuse_with_simulate(resources, register, virtual_clock)
     elif dut_errors or seed:
         raise UserInputError("--seed and --dut-error only apply to simulated instruments: "
                              "add --simulate")
+    lab = lab_folders(register, specs_dirs, procedures_dir)
+    found = find_procedure(procedure, lab.procedures)
+    item_identity = {**_item(item), **({"asset": asset.strip()} if asset else {}),
+                     **_receipt(received, condition)}
+    settings = RunSettings(readings=readings or found.metadata.readings_per_point, rule=rule,
+                           guard=guard if rule == "guarded" else None, adjust=adjust,
+                           points=points)
+    check_roles(found, resources, complete=False)
+    select_points(found, points)
     console = Console(stderr=True)
     if dry_run:
-        _dry_run(found, settings, console)
+        with spec_sources.lab_specs(lab.specs):
+            _dry_run(found, settings, console)
         return
     operator = _operator(answers, yes, operator_name)
     config = RunConfig(procedure=procedure, resources=resources, out_dir=str(out_dir),
                        register=str(register) if register else None,
-                       procedures_dir=str(procedures_dir) if procedures_dir else None,
+                       procedures_dir=str(lab.procedures) if lab.procedures else None,
+                       specs_dirs=tuple(str(f) for f in lab.specs),
                        settings=settings, virtual_clock=virtual_clock, timeout_s=timeout_s,
                        customer=_customer(operator.answers.customer, customer_name),
                        item=item_identity)

@@ -36,6 +36,8 @@ class RunConfig:
     item: Mapping[str, str] = field(default_factory=dict)
     #: set for a run on simulated instruments (``--simulate``, the demo): seed, DUT errors
     simulation: Mapping[str, Any] = field(default_factory=dict)
+    #: the laboratory's specification folders, first wins (``--specs``, then the register's)
+    specs_dirs: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the config as JSON-safe data (what the journal's runner note holds)."""
@@ -53,6 +55,7 @@ class RunConfig:
         settings = dict(values.get("settings", {}))
         settings["points"] = tuple(settings.get("points", ()))
         values["settings"] = RunSettings(**settings)
+        values["specs_dirs"] = tuple(values.get("specs_dirs", ()))
         return cls(**values)
 
     @staticmethod

@@ -28,6 +28,7 @@ import pint
 
 from metrolab.clock import Clock, isoformat
 from metrolab.errors import MetrolabError, UserInputError
+from metrolab.instrument import spec_sources
 from metrolab.instrument.errors import (
     InstrumentConnectionError,
     InstrumentError,
@@ -339,6 +340,7 @@ class Runner:
                 try:
                     message = plan.send(reply)
                 except StopIteration as stop:
+                    self._journal_specifications()
                     return stop.value
                 except StopRun as stop:
                     raise _Abort(str(stop)) from stop
@@ -557,6 +559,13 @@ class Runner:
         self.journal.append("run_ended", {"status": "aborted", "ended_at": _iso(self.clock),
                                           "reason": reason})
         return RunStatus("aborted", reason)
+
+    def _journal_specifications(self) -> None:
+        """Journal a ``specification`` event for every specification table the plan used
+        that the run has not journalled yet: which file, its SHA-256, packaged or lab."""
+        for source in spec_sources.take_uses():
+            self._event("specification", source.wording(),
+                        source.to_dict())
 
     def _event(self, kind: str, message: str, data: dict[str, Any]) -> None:
         if self.dry_run or self._journal_failed:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from metrolab.clock import Clock
+from metrolab.instrument import spec_sources
 from metrolab.instrument.errors import InstrumentError
 from metrolab.runner.clocks import make_clock, resume_clock
 from metrolab.runner.config import RunConfig, runner_note
@@ -77,6 +78,11 @@ def start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
     The sealed record is written even when the run aborts. Bad input raises
     :class:`UserInputError` before anything is journalled.
     """
+    with spec_sources.lab_specs(config.specs_dirs):
+        return _start_run(config, inputs)
+
+
+def _start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
     from metrolab.store import Journal
     from metrolab.store.durable import prepare_folder
 
@@ -178,7 +184,7 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
     :class:`StandardExpired`) unless ``inputs.overrides`` gives a reason, which is
     journalled. Raises :class:`ResumeError` for a journal that cannot be resumed.
     """
-    from metrolab.store import Journal, read_journal
+    from metrolab.store import read_journal
     from metrolab.store.errors import JournalError
     from metrolab.store.sealing import sealed_record
 
@@ -200,6 +206,14 @@ def resume_run(journal_path: str | Path, inputs: RunInputs) -> RunResult:
         raise ResumeError(f"journal {journal_path} has no runner settings (it was not written "
                           "by `metrolab run`): seal it with `metrolab recover` instead")
     config = RunConfig.from_dict(note)
+    with spec_sources.lab_specs(config.specs_dirs):
+        return _resume_run(journal_path, entries, contents, config, inputs)
+
+
+def _resume_run(journal_path: Path, entries: list[Any], contents: Any, config: RunConfig,
+                inputs: RunInputs) -> RunResult:
+    from metrolab.store import Journal
+
     if config.simulation:
         raise ResumeError(f"journal {journal_path} is of a run on simulated instruments, which "
                           "lived in the process that stopped: seal it with `metrolab recover` "

@@ -143,6 +143,10 @@ class Register:
     laboratory: Mapping[str, str] = field(default_factory=dict)
     #: the optional ``[[item]]`` tables: items with their nameplate serial and asset number
     items: tuple[RegisteredItem, ...] = ()
+    #: the lab's own specification tables (top-level ``specs``, relative to the register)
+    specs_dir: Path | None = None
+    #: the lab's own procedures, Python or TOML (top-level ``procedures``, same)
+    procedures_dir: Path | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> Register:
@@ -168,7 +172,9 @@ class Register:
         if not isinstance(items, list):
             raise RegisterError(f"register of standards {path}: item must be [[item]] tables")
         return cls(standards, path, _laboratory(path, data.get("laboratory", {})),
-                   tuple(_parse_item(path, n, entry) for n, entry in enumerate(items, 1)))
+                   tuple(_parse_item(path, n, entry) for n, entry in enumerate(items, 1)),
+                   specs_dir=lab_folder(path, data, "specs"),
+                   procedures_dir=lab_folder(path, data, "procedures"))
 
     def find_item(self, manufacturer: str, model: str, idn_serial: str) -> RegisteredItem | None:
         """Return the ``[[item]]`` entry of the instrument answering with that identity, or None.
@@ -214,6 +220,25 @@ class Register:
                 f"--override {entry.id}=REASON (the reason is recorded)"
             )
         return entry, reason
+
+
+def lab_folder(path: Path, data: Mapping[str, Any], key: str) -> Path | None:
+    """Return the folder the register at ``path`` names under top-level ``key`` (relative
+    to the register's folder), or None when it names none.
+
+    Raises :class:`RegisterError` when the value is not text or the folder does not exist.
+    """
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise RegisterError(f"register of standards {path}: {key} must name a folder "
+                            f"(text, relative to the register), not {value!r}")
+    folder = (path.parent / value).resolve()
+    if not folder.is_dir():
+        raise RegisterError(f"register of standards {path}: {key} = {value!r}: no such "
+                            f"folder {folder}")
+    return folder
 
 
 def _laboratory(path: Path, table: Any) -> dict[str, str]:

@@ -41,3 +41,22 @@ def test_registered_but_missing_module_is_a_clear_error(monkeypatch: pytest.Monk
     monkeypatch.setattr(registry, "entry_points", lambda group: [ghost])
     with pytest.raises(SimulatorUnavailable, match="no_such_driver"):
         create_simulator("ghost")
+
+
+def test_a_clash_with_a_built_in_simulator_names_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    builtin = EntryPoint("keysight-34401a", "metrolab.drivers.keysight:simulator_factory",
+                         registry.GROUP)
+    other = EntryPoint("keysight-34401a", "otherlab.sims:fake_34401a", registry.GROUP)
+    monkeypatch.setattr(registry, "entry_points", lambda group: [builtin, other])
+    with pytest.raises(registry.SimulatorClash,
+                       match=r"registered twice: by metrolab\.drivers\.keysight:simulator_factory"
+                             r" .* and by otherlab\.sims:fake_34401a"):
+        create_simulator("keysight-34401a")
+
+
+def test_a_simulator_whose_import_fails_in_any_way_is_named(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = EntryPoint("broken", "metrolab.units:no_such_attribute.deeper", registry.GROUP)
+    monkeypatch.setattr(registry, "entry_points", lambda group: [broken])
+    with pytest.raises(SimulatorUnavailable, match=r"registered as metrolab\.units:no_such"):
+        create_simulator("broken")

@@ -27,10 +27,30 @@ def simulator_names() -> list[str]:
     return sorted({ep.name for ep in entry_points(group=GROUP)})
 
 
+class SimulatorClash(UserInputError):
+    """Two distributions register a simulator of the same name: the message names both."""
+
+
+def _origin(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    where = f"distribution {dist.name}" if dist is not None else "an unknown distribution"
+    return f"{ep.value} ({where})"
+
+
 def _entry(name: str) -> EntryPoint:
-    for ep in entry_points(group=GROUP):
-        if ep.name == name:
-            return ep
+    """Return the one entry point registered as ``name``.
+
+    Raises :class:`SimulatorClash` when two entry points give that name (the built-in is
+    never silently shadowed by another package), UserInputError when none does.
+    """
+    found = [ep for ep in entry_points(group=GROUP) if ep.name == name]
+    distinct = {ep.value: ep for ep in found}
+    if len(distinct) > 1:
+        first, second = list(distinct.values())[:2]
+        raise SimulatorClash(f"simulator {name!r} is registered twice: by {_origin(first)} and "
+                             f"by {_origin(second)}; uninstall or rename one")
+    if found:
+        return found[0]
     names = ", ".join(simulator_names()) or "none installed"
     raise UserInputError(f"unknown simulator {name!r}: known simulators are {names}")
 
@@ -44,9 +64,10 @@ def simulator_factory(name: str) -> SimulatorFactory:
     ep = _entry(name)
     try:
         factory: SimulatorFactory = ep.load()
-    except (ImportError, AttributeError) as exc:
+    except Exception as exc:  # any error of the other package's import is reported
         raise SimulatorUnavailable(
-            f"simulator {name!r} is registered as {ep.value} but cannot be loaded ({exc}); "
+            f"simulator {name!r} is registered as {_origin(ep)} but cannot be loaded "
+            f"({type(exc).__name__}: {exc}); "
             "that driver package is missing or incomplete in this installation"
         ) from exc
     return factory
