@@ -104,6 +104,10 @@ class CommandTree:
         self._commands.append(Command(pattern, compile_header(pattern), handler))
         self._cache.clear()
 
+    def commands(self) -> tuple[Command, ...]:
+        """Return every declared command, in the order declared."""
+        return tuple(self._commands)
+
     def lookup(self, header: str) -> Command | None:
         """Return the command whose pattern matches ``header`` (no leading ``:``), or None."""
         key = header.upper()
