@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 #: rows a data file holds with RLIMit ON (Truevolt guide)
 ROW_LIMIT = 1_000_000
 _SEPARATORS = {"COMMA": ",", "SEMICOLON": ";", "TAB": "\t"}
+_SEPARATOR_REPLY = {"COMMA": "COMM", "SEMICOLON": "SEM", "TAB": "TAB"}
 
 
 class MMemoryCommands:
@@ -81,8 +82,7 @@ class MMemoryCommands:
         tree.add("MMEMory:STORe:DATA", self._store_data)
         tree.add("MMEMory:FORMat:READing:CSEParator", self._set_separator)
         tree.add("MMEMory:FORMat:READing:CSEParator?",
-                 lambda p: (no_params(p), self.separator[:4] if self.separator != "TAB"
-                            else "TAB")[1])
+                 lambda p: (no_params(p), _SEPARATOR_REPLY[self.separator])[1])
         tree.add("MMEMory:FORMat:READing:INFormation", self._flag_setter("information"))
         tree.add("MMEMory:FORMat:READing:INFormation?", self._flag_query("information"))
         tree.add("MMEMory:FORMat:READing:RLIMit", self._flag_setter("row_limit"))

@@ -474,7 +474,7 @@ class SenseCommands:
         value = number(one_param(params), minimum=low, maximum=high,
                        default=DEFAULT_NPLC / self.table.model.line_frequency, unit="S")
         settings = self._settings(mode)
-        settings.aperture_s = round(value / 2e-6) * 2e-6  # 2 µs steps
+        settings.aperture_s = round(round(value / 2e-6) * 2e-6, 9)  # 2 µs steps
         settings.aperture_enabled = True
 
     def _aperture_query(self, mode: Mode, params: list[str]) -> str:
