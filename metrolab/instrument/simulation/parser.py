@@ -17,6 +17,7 @@ in settings and in queries (``VOLT:RANG? MAX``); ``INF`` for a count that never 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -75,8 +76,11 @@ class Command:
     handler: Handler
 
 
+@functools.lru_cache(maxsize=8192)
 def compile_header(pattern: str) -> re.Pattern[str]:
-    """Return the case-insensitive regex matching ``pattern``'s short and long forms."""
+    """Return the case-insensitive regex matching ``pattern``'s short and long forms
+    (compiled once per pattern: a Truevolt meter declares more headers than ``re`` keeps
+    in its own cache of 512, and every simulator built would compile them all again)."""
     out: list[str] = []
     for token in re.findall(r"\[|\]|:|\*|\?|[A-Za-z][A-Za-z0-9]*", pattern):
         if token == "[":
