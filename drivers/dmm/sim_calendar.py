@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from metrolab.instrument.simulation import CommandError, CommandTree
-from metrolab.instrument.simulation.parser import Handler, no_params, nr3, number
+from metrolab.instrument.simulation.parser import Handler, answers, no_params, nr3, number
 
 if TYPE_CHECKING:
     from metrolab.drivers.dmm.simulator import DmmSimulator
@@ -70,10 +70,10 @@ class Calendar:
     def register(self, tree: CommandTree) -> None:
         """Declare the date, time and temperature commands."""
         tree.add("SYSTem:DATE", self._set_date)
-        tree.add("SYSTem:DATE?", lambda p: (no_params(p), self._date(self.now()))[1])
+        tree.add("SYSTem:DATE?", answers(lambda: self._date(self.now())))
         tree.add("SYSTem:TIME", self._set_time)
-        tree.add("SYSTem:TIME?", lambda p: (no_params(p), self._time(self.now()))[1])
-        tree.add("SYSTem:TEMPerature?", lambda p: (no_params(p), nr3(self.internal_c()))[1])
+        tree.add("SYSTem:TIME?", answers(lambda: self._time(self.now())))
+        tree.add("SYSTem:TEMPerature?", answers(lambda: nr3(self.internal_c())))
         for node, attribute in (("CALibration", "calibrated"),
                                 ("SYSTem:ACALibration", "autocalibrated")):
             tree.add(f"{node}:DATE?", self._event_query(attribute, self._date))
@@ -93,12 +93,12 @@ class Calendar:
         def handler(params: list[str]) -> str:
             no_params(params)
             event: Event = getattr(self, attribute)
-            return render(datetime.fromtimestamp(event.time_s, UTC))  # type: ignore[operator,no-any-return]
+            return render(datetime.fromtimestamp(event.time_s, UTC))  # type: ignore[operator]
 
         return handler
 
     def _temperature_query(self, attribute: str) -> Handler:
-        return lambda params: (no_params(params), nr3(getattr(self, attribute).temperature_c))[1]
+        return answers(lambda: nr3(getattr(self, attribute).temperature_c))
 
     def _move_to(self, wanted: datetime) -> None:
         self.offset_s += (wanted - self.now()).total_seconds()

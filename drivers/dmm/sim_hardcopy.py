@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from metrolab.instrument.blocks import encode_block
 from metrolab.instrument.simulation import CommandTree, choice
-from metrolab.instrument.simulation.parser import no_params, nr3, one_param
+from metrolab.instrument.simulation.parser import answers, nr3, one_param
 
 if TYPE_CHECKING:
     from metrolab.drivers.dmm.simulator import DmmSimulator
@@ -42,8 +42,8 @@ class HardCopy:
     def register(self, tree: CommandTree) -> None:
         """Declare ``HCOPy:SDUMp:DATA?`` and its format."""
         tree.add("HCOPy:SDUMp:DATA:FORMat", self._set_format)
-        tree.add("HCOPy:SDUMp:DATA:FORMat?", lambda p: (no_params(p), self.image_format)[1])
-        tree.add("HCOPy:SDUMp:DATA?", lambda p: (no_params(p), encode_block(self.image()))[1])
+        tree.add("HCOPy:SDUMp:DATA:FORMat?", answers(lambda: self.image_format))
+        tree.add("HCOPy:SDUMp:DATA?", answers(lambda: encode_block(self.image())))
 
     def _set_format(self, params: list[str]) -> None:
         self.image_format = choice(one_param(params), ["PNG", "BMP"])

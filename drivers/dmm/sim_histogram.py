@@ -17,6 +17,7 @@ import numpy as np
 from metrolab.instrument.simulation import CommandError, CommandTree, boolean
 from metrolab.instrument.simulation.parser import (
     Handler,
+    answers,
     no_params,
     nr3,
     number,
@@ -93,16 +94,16 @@ class Histogram:
         """Declare the ``CALCulate:TRANsform:HISTogram`` commands."""
         node = "CALCulate:TRANsform:HISTogram"
         tree.add(f"{node}[:STATe]", self._set_state)
-        tree.add(f"{node}[:STATe]?", lambda p: (no_params(p), "1" if self.enabled else "0")[1])
+        tree.add(f"{node}[:STATe]?", answers(lambda: "1" if self.enabled else "0"))
         tree.add(f"{node}:POINts", self._set_points)
         tree.add(f"{node}:POINts?", self._points_query)
         tree.add(f"{node}:RANGe:AUTO", self._set_auto)
-        tree.add(f"{node}:RANGe:AUTO?", lambda p: (no_params(p), "1" if self.auto else "0")[1])
+        tree.add(f"{node}:RANGe:AUTO?", answers(lambda: "1" if self.auto else "0"))
         tree.add(f"{node}:RANGe:LOWer", self._range_setter("lower"))
         tree.add(f"{node}:RANGe:UPPer", self._range_setter("upper"))
         tree.add(f"{node}:RANGe:LOWer?", self._range_query("lower"))
         tree.add(f"{node}:RANGe:UPPer?", self._range_query("upper"))
-        tree.add(f"{node}:CLEar[:IMMediate]", lambda p: (no_params(p), self.clear())[1])
+        tree.add(f"{node}:CLEar[:IMMediate]", answers(self.clear))
         tree.add(f"{node}:COUNt?", self._count)
         tree.add(f"{node}:DATA?", self._data)
         tree.add(f"{node}:ALL?", self._all)

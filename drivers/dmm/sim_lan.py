@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from metrolab.instrument.simulation import CommandError, CommandTree, boolean, choice
-from metrolab.instrument.simulation.parser import Handler, no_params, number, one_param
+from metrolab.instrument.simulation.parser import Handler, answers, no_params, number, one_param
 
 if TYPE_CHECKING:
     from metrolab.drivers.dmm.simulator import DmmSimulator
@@ -91,10 +91,10 @@ class LanCommands:
         tree.add("SYSTem:COMMunicate:ENABle?", self._enable_query)
         tree.add("SYSTem:COMMunicate:GPIB:ADDRess", self._set_gpib)
         tree.add("SYSTem:COMMunicate:GPIB:ADDRess?",
-                 lambda p: (no_params(p), f"{self.gpib_address:+d}")[1])
-        tree.add(f"{lan}:CONTrol?", lambda p: (no_params(p), f"{CONTROL_PORT:+d}")[1])
+                 answers(lambda: f"{self.gpib_address:+d}"))
+        tree.add(f"{lan}:CONTrol?", answers(lambda: f"{CONTROL_PORT:+d}"))
         tree.add(f"{lan}:DHCP", self._pending_setter("dhcp", boolean))
-        tree.add(f"{lan}:DHCP?", lambda p: (no_params(p), "1" if self.active.dhcp else "0")[1])
+        tree.add(f"{lan}:DHCP?", answers(lambda: "1" if self.active.dhcp else "0"))
         for header, name in (("IPADdress", "address"), ("SMASk", "mask"),
                              ("GATeway", "gateway")):
             tree.add(f"{lan}:{header}", self._pending_setter(name, _address))
@@ -105,7 +105,7 @@ class LanCommands:
         tree.add(f"{lan}:HOSTname", self._pending_setter("hostname", self._hostname))
         tree.add(f"{lan}:HOSTname?", self._active_query("hostname"))
         tree.add(f"{lan}:DOMain?", self._active_query("domain"))
-        tree.add(f"{lan}:MAC?", lambda p: (no_params(p), f'"{self.mac}"')[1])
+        tree.add(f"{lan}:MAC?", answers(lambda: f'"{self.mac}"'))
         tree.add(f"{lan}:TELNet:PROMpt", self._text_setter("telnet_prompt", 15))
         tree.add(f"{lan}:TELNet:PROMpt?", self._text_query("telnet_prompt"))
         tree.add(f"{lan}:TELNet:WMESsage", self._text_setter("telnet_message", 63))
@@ -113,11 +113,11 @@ class LanCommands:
         tree.add(f"{lan}:UPDate", self._update)
         tree.add("LXI:IDENtify[:STATe]", self._set_identify)
         tree.add("LXI:IDENtify[:STATe]?",
-                 lambda p: (no_params(p), "1" if self.identify else "0")[1])
+                 answers(lambda: "1" if self.identify else "0"))
         tree.add("LXI:MDNS:ENABle", self._set_mdns)
-        tree.add("LXI:MDNS:ENABle?", lambda p: (no_params(p), "1" if self.mdns else "0")[1])
+        tree.add("LXI:MDNS:ENABle?", answers(lambda: "1" if self.mdns else "0"))
         tree.add("LXI:MDNS:HNAMe[:RESolved]?",
-                 lambda p: (no_params(p), f'"{self.active.hostname}"')[1])
+                 answers(lambda: f'"{self.active.hostname}"'))
         tree.add("LXI:MDNS:SNAMe:DESired", self._text_setter("service_name", 63))
         tree.add("LXI:MDNS:SNAMe:DESired?", self._text_query("service_name"))
         tree.add("LXI:MDNS:SNAMe[:RESolved]?", self._text_query("service_name"))
@@ -125,8 +125,8 @@ class LanCommands:
         tree.add("LXI:RESTart", self._update)
         tree.add("SYSTem:LOCK:REQuest?", self._lock_request)
         tree.add("SYSTem:LOCK:RELease", self._lock_release)
-        tree.add("SYSTem:LOCK:OWNer?", lambda p: (no_params(p), self.lock_owner)[1])
-        tree.add("SYSTem:LOCK:NAME?", lambda p: (no_params(p), f'"{self._interface_name}"')[1])
+        tree.add("SYSTem:LOCK:OWNer?", answers(lambda: self.lock_owner))
+        tree.add("SYSTem:LOCK:NAME?", answers(lambda: f'"{self._interface_name}"'))
 
     # ----------------------------------------------------------------- helpers
     def _text_setter(self, name: str, longest: int) -> Handler:
@@ -139,7 +139,7 @@ class LanCommands:
         return handler
 
     def _text_query(self, name: str) -> Handler:
-        return lambda params: (no_params(params), f'"{getattr(self, name)}"')[1]
+        return answers(lambda: f'"{getattr(self, name)}"')
 
     def _pending_setter(self, name: str, parse: object) -> Handler:
         def handler(params: list[str]) -> None:
@@ -149,7 +149,7 @@ class LanCommands:
         return handler
 
     def _active_query(self, name: str) -> Handler:
-        return lambda params: (no_params(params), f'"{getattr(self.active, name)}"')[1]
+        return answers(lambda: f'"{getattr(self.active, name)}"')
 
     def _pair_setter(self, name: str) -> Handler:
         """DNS and WINS take an address and which server it is (1 or 2, default 1)."""
@@ -160,7 +160,10 @@ class LanCommands:
                      if len(params) == 2 else 1)
             pair = list(getattr(self.pending, name))
             pair[which - 1] = _address(params[0])
-            self.pending = dataclasses.replace(self.pending, **{name: (pair[0], pair[1])})
+            if name == "dns":
+                self.pending = dataclasses.replace(self.pending, dns=(pair[0], pair[1]))
+            else:
+                self.pending = dataclasses.replace(self.pending, wins=(pair[0], pair[1]))
 
         return handler
 

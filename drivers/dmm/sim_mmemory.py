@@ -24,7 +24,7 @@ from metrolab.drivers.dmm.sim_learn import PREFERENCE_SETTINGS, StateText
 
 from metrolab.instrument.blocks import BlockFormatError, block_payload, encode_block
 from metrolab.instrument.simulation import CommandError, CommandTree, boolean, choice
-from metrolab.instrument.simulation.parser import Handler, no_params, nr3, one_param
+from metrolab.instrument.simulation.parser import Handler, answers, no_params, nr3, one_param
 
 if TYPE_CHECKING:
     from metrolab.drivers.dmm.simulator import DmmSimulator
@@ -54,7 +54,7 @@ class MMemoryCommands:
 
     def register(self, tree: CommandTree) -> None:
         """Declare ``*LRN?`` and the MMEMory commands."""
-        tree.add("*LRN?", lambda p: (no_params(p), self.state.settings_text())[1])
+        tree.add("*LRN?", answers(lambda: self.state.settings_text()))
         tree.add("MMEMory:CATalog[:ALL]?", self._catalog)
         tree.add("MMEMory:CDIRectory", lambda p: self.files.change_folder(self._path(p)))
         tree.add("MMEMory:CDIRectory?", self._current_folder)
@@ -70,19 +70,19 @@ class MMemoryCommands:
         tree.add("MMEMory:STATe:VALid?", self._valid)
         tree.add("MMEMory:STATe:RECall:AUTO", self._set_recall_auto)
         tree.add("MMEMory:STATe:RECall:AUTO?",
-                 lambda p: (no_params(p), "1" if self.recall_auto else "0")[1])
+                 answers(lambda: "1" if self.recall_auto else "0"))
         tree.add("MMEMory:STATe:RECall:SELect", self._set_recall_file)
         tree.add("MMEMory:STATe:RECall:SELect?",
-                 lambda p: (no_params(p), f'"{self.recall_file}"')[1])
+                 answers(lambda: f'"{self.recall_file}"'))
         tree.add("MMEMory:DOWNload:FNAMe", self._set_download_name)
         tree.add("MMEMory:DOWNload:FNAMe?",
-                 lambda p: (no_params(p), f'"{self.download_file}"')[1])
+                 answers(lambda: f'"{self.download_file}"'))
         tree.add("MMEMory:DOWNload:DATA", self._download)
         tree.add("MMEMory:UPLoad?", lambda p: encode_block(self.files.read(self._path(p))))
         tree.add("MMEMory:STORe:DATA", self._store_data)
         tree.add("MMEMory:FORMat:READing:CSEParator", self._set_separator)
         tree.add("MMEMory:FORMat:READing:CSEParator?",
-                 lambda p: (no_params(p), _SEPARATOR_REPLY[self.separator])[1])
+                 answers(lambda: _SEPARATOR_REPLY[self.separator]))
         tree.add("MMEMory:FORMat:READing:INFormation", self._flag_setter("information"))
         tree.add("MMEMory:FORMat:READing:INFormation?", self._flag_query("information"))
         tree.add("MMEMory:FORMat:READing:RLIMit", self._flag_setter("row_limit"))
@@ -113,7 +113,7 @@ class MMemoryCommands:
         return handler
 
     def _flag_query(self, name: str) -> Handler:
-        return lambda params: (no_params(params), "1" if getattr(self, name) else "0")[1]
+        return answers(lambda: "1" if getattr(self, name) else "0")
 
     # ---------------------------------------------------------------- folders
     def _catalog(self, params: list[str]) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from metrolab.instrument.simulation import CommandError, CommandTree
-from metrolab.instrument.simulation.parser import no_params, one_param
+from metrolab.instrument.simulation.parser import answers, no_params, one_param
 
 if TYPE_CHECKING:
     from metrolab.drivers.dmm.simulator import DmmSimulator
@@ -65,7 +65,7 @@ class Licenses:
         tree.add("SYSTem:LICense:DELete:ALL", self._delete_all)
         tree.add("SYSTem:LICense:ERRor?", self._error_text)
         tree.add("SYSTem:LICense:ERRor:COUNt?",
-                 lambda p: (no_params(p), f"{len(self.errors):+d}")[1])
+                 answers(lambda: f"{len(self.errors):+d}"))
 
     # ---------------------------------------------------------------- queries
     def _options_query(self, params: list[str]) -> str:

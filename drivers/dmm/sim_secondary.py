@@ -27,6 +27,7 @@ a DC function on a 34465A/34470A; continuity and diode test have no secondary.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,7 @@ from metrolab.drivers.dmm.modes import Mode
 
 from metrolab.instrument.functions import Function
 from metrolab.instrument.simulation import CommandError, CommandTree, choice
-from metrolab.instrument.simulation.parser import no_params, nr3, one_param
+from metrolab.instrument.simulation.parser import answers, no_params, nr3, one_param
 
 if TYPE_CHECKING:
     from metrolab.drivers.dmm.simulator import DmmSimulator
@@ -81,10 +82,13 @@ class SecondaryMeasurements:
             if mode not in self.sim.TABLE.ranges:
                 continue
             node = f"[SENSe:]{mode.header}:SECondary"
-            tree.add(node, lambda p, m=mode: self._set(m, p))
-            tree.add(f"{node}?", lambda p, m=mode: (no_params(p), f'"{_SHORT[self.chosen[m]]}"')[1])
+            tree.add(node, functools.partial(self._set, mode))
+            tree.add(f"{node}?", answers(functools.partial(self._chosen_reply, mode)))
         tree.add("[SENSe:]DATA2?", self._data2)
         tree.add("[SENSe:]DATA2:CLEar[:IMMediate]", self._clear)
+
+    def _chosen_reply(self, mode: Mode) -> str:
+        return f'"{_SHORT[self.chosen[mode]]}"'
 
     def _set(self, mode: Mode, params: list[str]) -> None:
         text = one_param(params).strip()

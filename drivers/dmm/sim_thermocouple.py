@@ -23,7 +23,7 @@ from thermocouple_its90 import RangeError, get
 from metrolab.instrument.simulation import CommandTree, boolean, choice
 from metrolab.instrument.simulation.parser import (
     Handler,
-    no_params,
+    answers,
     nr3,
     number,
     one_param,
@@ -83,12 +83,12 @@ class ThermocoupleCommands:
         """Declare the ``TEMPerature:TRANsducer`` commands beyond the probe type."""
         node = "[SENSe:]TEMPerature:TRANsducer"
         tree.add(f"{node}:TCouple:TYPE", self._set_type)
-        tree.add(f"{node}:TCouple:TYPE?", lambda p: (no_params(p), self._settings.tc_type)[1])
+        tree.add(f"{node}:TCouple:TYPE?", answers(lambda: self._settings.tc_type))
         tree.add(f"{node}:TCouple:CHECk", self._flag_setter("tc_check"))
         tree.add(f"{node}:TCouple:CHECk?", self._flag_query("tc_check"))
         tree.add(f"{node}:TCouple:RJUNction:TYPE", self._set_junction_type)
         tree.add(f"{node}:TCouple:RJUNction:TYPE?",
-                 lambda p: (no_params(p), self._settings.junction_type[:3])[1])
+                 answers(lambda: self._settings.junction_type[:3]))
         tree.add(f"{node}:TCouple:RJUNction", self._value_setter("junction_c", _JUNCTION_C))
         tree.add(f"{node}:TCouple:RJUNction?", self._value_query("junction_c", _JUNCTION_C))
         tree.add(f"{node}:TCouple:RJUNction:OFFSet:ADJust",
@@ -119,7 +119,7 @@ class ThermocoupleCommands:
         return handler
 
     def _flag_query(self, name: str) -> Handler:
-        return lambda params: (no_params(params), "1" if getattr(self._settings, name) else "0")[1]
+        return answers(lambda: "1" if getattr(self._settings, name) else "0")
 
     def _value_setter(self, name: str, bounds: tuple[float, float]) -> Handler:
         def handler(params: list[str]) -> None:

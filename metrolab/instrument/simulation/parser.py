@@ -189,6 +189,17 @@ def no_params(params: list[str]) -> None:
         raise CommandError(-108)
 
 
+def answers(reply: Callable[[], Reply]) -> Handler:
+    """Return the handler of a query without parameters that answers what ``reply()``
+    returns when it is asked (-108 when a parameter comes with it)."""
+
+    def handler(params: list[str]) -> Reply:
+        no_params(params)
+        return reply()
+
+    return handler
+
+
 def one_param(params: list[str]) -> str:
     """Return the single parameter; -109 when missing, -108 when more than one."""
     if not params:
