@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 from contextlib import nullcontext
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -37,6 +38,17 @@ if TYPE_CHECKING:
 _ASCII_TRANSFER_S = 0.02
 _BINARY_TRANSFER_S = 1e-6
 _NO_CHANGE = nullcontext()
+#: distinct configure() requests whose commands a driver remembers
+_MAX_PLANS = 256
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one ``configure()`` request sends and the state it leaves."""
+
+    commands: tuple[str, ...]
+    range_value: float | None
+    nplc: float | None
 
 
 class ScpiDmm(SCPIInstrument):
@@ -56,6 +68,7 @@ class ScpiDmm(SCPIInstrument):
         self.nplc: float | None = None
         self._samples = 1
         self._binary = False
+        self._plans: dict[tuple[Any, ...], _Plan] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Remember a named driver class (``Keysight34401A``) as its profile's class."""
@@ -127,6 +140,30 @@ class ScpiDmm(SCPIInstrument):
         ignore it. Raises UserInputError for an impossible setting, SCPIError if
         the instrument refused a command.
         """
+        plan = self._plan(function, range, nplc)
+        # the commands and the state they set change together under the instrument lock:
+        # a reading taken by another thread is labelled with what the instrument measured
+        with self.lock:
+            self.function = None  # unknown until the instrument has accepted the commands
+            self.configure_with(*plan.commands)
+            self.function = function
+            self.range = plan.range_value
+            self.nplc = plan.nplc
+            self._samples = 1
+
+    def _plan(self, function: Function, range: Quantity | None, nplc: float) -> _Plan:
+        """Return the commands and resulting state of ``configure(function, range, nplc)``,
+        worked out once per distinct request: choosing the range through pint and
+        formatting the commands cost as much as a TCP exchange, and a calibration
+        configures the same few points over and over."""
+        try:
+            key = (function, None if range is None else (float(range.magnitude),
+                                                          range._units), nplc)
+            found = self._plans.get(key)
+        except (TypeError, AttributeError):  # an array or a non-quantity: no cache
+            key, found = None, None
+        if found is not None:
+            return found
         if function not in self.MODEL.functions:
             raise UserInputError(f"{self.name}: function {function.name} is not available")
         range_value = self._choose_range(function, range)
@@ -134,17 +171,12 @@ class ScpiDmm(SCPIInstrument):
         if integrating and not self.MODEL.accepts_nplc(nplc):
             raise UserInputError(f"{self.name}: NPLC {nplc:g} not available; use "
                                  f"{self._nplc_text()}")
-        commands = self.dialect.configure(function, range_value,
-                                          float(nplc) if integrating else None)
-        # the commands and the state they set change together under the instrument lock:
-        # a reading taken by another thread is labelled with what the instrument measured
-        with self.lock:
-            self.function = None  # unknown until the instrument has accepted the commands
-            self.configure_with(*commands)
-            self.function = function
-            self.range = range_value
-            self.nplc = float(nplc) if integrating else None
-            self._samples = 1
+        kept_nplc = float(nplc) if integrating else None
+        plan = _Plan(tuple(self.dialect.configure(function, range_value, kept_nplc)),
+                     range_value, kept_nplc)
+        if key is not None and len(self._plans) < _MAX_PLANS:
+            self._plans[key] = plan
+        return plan
 
     def _choose_range(self, function: Function, range: Quantity | None) -> float | None:
         if range is None:

@@ -160,6 +160,18 @@ class Interfaces:
 
 
 @dataclass(frozen=True, slots=True)
+class Options:
+    """The licensed options of a model (Truevolt ``*OPT?``, ``SYSTem:LICense``)."""
+
+    #: options the model can be licensed for, with what each enables
+    available: dict[str, str] = field(default_factory=dict)
+    #: options installed as the profile's meter ships (a subset of ``available``)
+    installed: tuple[str, ...] = ()
+    #: reading memory with the MEM option (0: no such option)
+    memory_with_mem: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Quirks:
     """Where the model differs from its dialect; the simulator does each, the driver copes."""
 
@@ -206,6 +218,7 @@ class DmmProfile:
     spec_file: Path
     line_frequency: float
     path: Path = field(compare=False)
+    options: Options = field(default_factory=Options)
 
     # ------------------------------------------------------------ loading
     @classmethod
@@ -395,7 +408,7 @@ class _ProfileReader:
         data = self.data
         known = {"name", "maker", "model", "dialect", "digits", "spec", "line_frequency",
                  "identity", "functions", "extra_modes", "integration", "nplc_continuous",
-                 "ac_resolution_ppm", "trigger", "interfaces", "quirks"}
+                 "ac_resolution_ppm", "trigger", "interfaces", "quirks", "options"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise self.fail("", f"unknown keys {unknown}; allowed: {sorted(known)}")
@@ -424,6 +437,7 @@ class _ProfileReader:
             spec_file=spec_file,
             line_frequency=float(self.get(data, "line_frequency", "", (int, float), 50.0)),
             path=self.path,
+            options=self._options(),
         )
 
     def _identity(self) -> Identity:
@@ -526,6 +540,22 @@ class _ProfileReader:
             serial_reply_terminator=self.get(table, "serial_reply_terminator", "interfaces",
                                              str, "\r\n"),
         )
+
+    def _options(self) -> Options:
+        table = self.table(self.data, "options", "options")
+        unknown = sorted(set(table) - {"available", "installed", "memory_with_mem"})
+        if unknown:
+            raise self.fail("options", f"unknown keys {unknown}; allowed: available, "
+                                       "installed, memory_with_mem")
+        available = self.table(table, "available", "options.available")
+        installed = tuple(self.get(table, "installed", "options", list, []))
+        stray = sorted(set(installed) - set(available))
+        if stray:
+            raise self.fail("options", f"installed {stray} are not among the available "
+                                       f"options {sorted(available)}")
+        return Options(available={str(k): str(v) for k, v in available.items()},
+                       installed=installed,
+                       memory_with_mem=self.get(table, "memory_with_mem", "options", int, 0))
 
     def _quirks(self) -> Quirks:
         table = self.table(self.data, "quirks", "quirks")

@@ -105,9 +105,14 @@ def probe_temperature(settings: TemperatureSettings, ohms: float) -> float:
         celsius = _rtd_celsius(ohms / settings.rtd_reference_ohm)
     else:
         celsius = _thermistor_celsius(ohms)
-    if settings.unit == "F":
+    return in_unit(celsius, settings.unit)
+
+
+def in_unit(celsius: float, unit: str) -> float:
+    """Return ``celsius`` in ``unit`` (C, F or K), as ``UNIT:TEMPerature`` selects."""
+    if unit == "F":
         return celsius * 9.0 / 5.0 + 32.0
-    if settings.unit == "K":
+    if unit == "K":
         return celsius + 273.15
     return celsius
 

@@ -17,6 +17,7 @@ from metrolab.drivers.dmm.sim_settings import (
     DEFAULT_NPLC,
     ModeSettings,
 )
+from metrolab.drivers.dmm.sim_thermocouple import TYPES as TC_TYPES
 
 from metrolab.instrument.simulation import (
     CommandError,
@@ -51,9 +52,10 @@ _NULL_465 = frozenset({Mode.DCV, Mode.ACV, Mode.DCI, Mode.ACI, Mode.RES2, Mode.R
                        Mode.FREQ, Mode.PER, Mode.CAP, Mode.TEMP})
 #: Truevolt aperture bounds in seconds at 50 Hz line (QCoDeS table, datasheet) [S]
 _APERTURE_S = (0.3e-3, 2.0)
-_TRANSDUCERS = ["FRTD", "RTD", "FTHermistor", "THERmistor"]
+_TRANSDUCERS = ["FRTD", "RTD", "FTHermistor", "THERmistor", "TCouple"]
 #: the name TEMP:TRAN:TYPE? and CONF? give each transducer
-_TRANSDUCER_NAMES = {"FRTD": "FRTD", "RTD": "RTD", "FTHERMISTOR": "FTH", "THERMISTOR": "THER"}
+_TRANSDUCER_NAMES = {"FRTD": "FRTD", "RTD": "RTD", "FTHERMISTOR": "FTH", "THERMISTOR": "THER",
+                     "TCOUPLE": "TC"}
 
 
 def _on_off_once(text: str) -> bool | None:
@@ -148,7 +150,14 @@ class SenseCommands:
             tree.add(f"{node}:OCOMpensated?", self._flag(mode, "offset_compensated"))
             tree.add(f"{node}:POWer:LIMit[:STATe]", self._setter(mode, "power_limited"))
             tree.add(f"{node}:POWer:LIMit[:STATe]?", self._flag(mode, "power_limited"))
+        if mode is Mode.DCI:
+            # one switching mode for DC and AC current (CURRent:SWITch:MODE)
+            tree.add("[SENSe:]CURRent:SWITch:MODE", self._set_current_switch)
+            tree.add("[SENSe:]CURRent:SWITch:MODE?", lambda p: self._reply(
+                p, self._settings(Mode.DCI).current_switch[:4]))
         if mode.counts_signal:
+            tree.add(f"{node}:TIMeout:AUTO", self._setter(mode, "timeout_auto"))
+            tree.add(f"{node}:TIMeout:AUTO?", self._flag(mode, "timeout_auto"))
             tree.add(f"{node}:RANGe:LOWer", self._bind(self._set_low_frequency, mode))
             tree.add(f"{node}:RANGe:LOWer?", self._bind(self._low_frequency_query, mode))
 
@@ -212,6 +221,8 @@ class SenseCommands:
             if chosen is not None:
                 settings.range = chosen
             self._apply_resolution(mode, wanted)
+        if mode is not self.sim.settings.mode:
+            self.sim.histogram.clear()  # a change of function clears the histogram
         self.sim.settings.mode = mode
         settings.autozero = True
         settings.bandwidth_hz = DEFAULT_BANDWIDTH_HZ
@@ -256,7 +267,11 @@ class SenseCommands:
         temperature = self.sim.settings.temperature
         if params and params[0].strip().upper() not in ("DEF", "DEFAULT"):
             temperature.transducer = _TRANSDUCER_NAMES[choice(params[0], _TRANSDUCERS)]
-        if len(params) > 1 and params[1].strip().upper() not in ("DEF", "DEFAULT"):
+        if len(params) > 1 and temperature.transducer == "TC":
+            word = params[1].strip().upper()
+            temperature.tc_type = ("J" if word in ("DEF", "DEFAULT")
+                                   else choice(word, list(TC_TYPES)))
+        elif len(params) > 1 and params[1].strip().upper() not in ("DEF", "DEFAULT"):
             # RTDs: the type is the alpha 85 (0.00385); thermistors: 5000 Ω
             expected = 85.0 if temperature.transducer in ("FRTD", "RTD") else 5000.0
             if number(params[1], minimum=0.0, maximum=math.inf) != expected:
@@ -334,13 +349,16 @@ class SenseCommands:
         if mode in (Mode.CONT, Mode.DIODE, Mode.TEMP):
             return f'"{mode.value}"' if mode is not Mode.TEMP else (
                 f'"TEMP {self.sim.settings.temperature.transducer},'
-                f'{self._probe_type():+.6E},{self.sim.resolution(mode, 1.0):+.6E}"')
+                f'{self._probe_type()},{self.sim.resolution(mode, 1.0):+.6E}"')
         settings = self._settings(mode)
         return (f'"{mode.value} {settings.range:+.6E},'
                 f'{self.sim.resolution(mode, settings.range):+.6E}"')
 
-    def _probe_type(self) -> float:
-        return 85.0 if self.sim.settings.temperature.transducer in ("FRTD", "RTD") else 5000.0
+    def _probe_type(self) -> str:
+        temperature = self.sim.settings.temperature
+        if temperature.transducer == "TC":
+            return temperature.tc_type
+        return f"{85.0 if temperature.transducer in ('FRTD', 'RTD') else 5000.0:+.6E}"
 
     def _function_set(self, params: list[str]) -> None:
         text = one_param(params).strip()
@@ -349,6 +367,8 @@ class SenseCommands:
         wanted = text[1:-1].strip()
         for mode in self.table.ranges:
             if compile_header(mode.header).fullmatch(wanted):
+                if mode is not self.sim.settings.mode:
+                    self.sim.histogram.clear()
                 self.sim.settings.mode = mode
                 return
         raise CommandError(-224)
@@ -454,7 +474,7 @@ class SenseCommands:
         value = number(one_param(params), minimum=low, maximum=high,
                        default=DEFAULT_NPLC / self.table.model.line_frequency, unit="S")
         settings = self._settings(mode)
-        settings.aperture_s = round(value / 2e-6) * 2e-6  # 2 µs steps
+        settings.aperture_s = round(round(value / 2e-6) * 2e-6, 9)  # 2 µs steps
         settings.aperture_enabled = True
 
     def _aperture_query(self, mode: Mode, params: list[str]) -> str:
@@ -522,6 +542,11 @@ class SenseCommands:
 
     def _terminals_query(self, mode: Mode, params: list[str]) -> str:
         return self._reply(params, f"{self._settings(mode).terminals_a:+d}")
+
+    def _set_current_switch(self, params: list[str]) -> None:
+        chosen = choice(one_param(params), ["FAST", "CONTinuous"])
+        for each in (Mode.DCI, Mode.ACI):
+            self._settings(each).current_switch = chosen
 
     def _low_frequency_query(self, mode: Mode, params: list[str]) -> str:
         return self._reply(params, nr3(self._settings(mode).low_frequency_hz))

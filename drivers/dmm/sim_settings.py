@@ -36,6 +36,10 @@ class ModeSettings:
     gate_s: float = DEFAULT_GATE_S
     #: input resistance > 10 GΩ on the 0.1-10 V ranges (DC volts) when True
     impedance_auto: bool = False
+    #: Truevolt current switching mode (CURRent:SWITch:MODE): FAST or CONTINUOUS
+    current_switch: str = "CONTINUOUS"
+    #: Truevolt counter timeout (FREQuency:TIMeout:AUTO): wait 1 s, not 20 s, for a cycle
+    timeout_auto: bool = False
     null_enabled: bool = False
     null_value: float = 0.0
     #: the next reading becomes ``null_value`` (set by enabling null with auto on)
@@ -50,11 +54,21 @@ class ModeSettings:
 
 @dataclass
 class TemperatureSettings:
-    """The temperature probe a Truevolt meter converts (FRTD, RTD, FTH or THER)."""
+    """The temperature probe a Truevolt meter converts (FRTD, RTD, FTH, THER or TC)."""
 
     transducer: str = "FRTD"
     rtd_reference_ohm: float = 100.0
     unit: str = "C"
+    #: thermocouple type (E, J, K, N, R, T) and its reference junction: INTERNAL (the
+    #: input terminals' temperature) or FIXED at ``junction_c``, plus an offset, in °C
+    tc_type: str = "J"
+    tc_check: bool = False
+    junction_type: str = "INTERNAL"
+    junction_c: float = 0.0
+    junction_offset_c: float = 0.0
+    rtd_ocomp: bool = False
+    rtd_power_limit: bool = False
+    thermistor_power_limit: bool = False
 
 
 @dataclass

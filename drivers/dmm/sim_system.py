@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from metrolab.drivers.dmm.modes import Mode
 
+from metrolab.instrument.blocks import encode_block
 from metrolab.instrument.simulation import CommandError, CommandTree, boolean, choice
 from metrolab.instrument.simulation.parser import Handler, no_params, nr3, number, one_param
 
@@ -27,6 +28,11 @@ _SECURE_CODES = {"34401A": "HP034401", "34465A": "AT34465A"}
 _MAX_CODE = 12
 _SAVED_STATES = 5
 _OPERATION_WAITING = 1 << 5
+#: what DISPlay:VIEW? answers for each view
+_VIEW_SHORT = {"NUMERIC": "NUM", "HISTOGRAM": "HIST", "TCHART": "TCH", "METER": "MET"}
+#: identities SYSTem:IDENtify lets a Truevolt meter answer *IDN? with [U: the guide's
+#: list differs by model; these are the 344xx predecessors]
+_EMULATED = ("HP34401A", "AT34410A", "AT34411A")
 
 
 class SystemCommands:
@@ -41,6 +47,11 @@ class SystemCommands:
         self.secure_code = _SECURE_CODES.get(self.table.model.model, "SECURE")
         self.secured = True
         self.saved: dict[int, MeterSettings] = {}
+        #: the identity *IDN? gives (SYSTem:IDENtify: DEFAULT or an older model's)
+        self.identity = "DEFAULT"
+        self.security_count = 0
+        self.usb_host = True
+        self.welcome = ""
         self.reset()
 
     def reset(self) -> None:
@@ -95,13 +106,12 @@ class SystemCommands:
 
     def _register_truevolt(self, tree: CommandTree) -> None:
         tree.add("DISPlay:VIEW", self._set_view)
-        tree.add("DISPlay:VIEW?", lambda p: self._reply(p, self.view[:4]))
+        tree.add("DISPlay:VIEW?", lambda p: self._reply(p, _VIEW_SHORT[self.view]))
         tree.add("SYSTem:CLICk:STATe", self._flag_setter("click"))
         tree.add("SYSTem:CLICk:STATe?", self._flag_query("click"))
         tree.add("SYSTem:LABel", self._set_label)
         tree.add("SYSTem:LABel?", lambda p: self._reply(p, f'"{self.label}"'))
         tree.add("SYSTem:PRESet", self._preset)
-        tree.add("SYSTem:LICense:CATalog?", lambda p: self._reply(p, '""'))
         tree.add("SYSTem:UPTime?", self._uptime)
         tree.add("STATus:QUEStionable:CONDition?",
                  lambda p: self._reply(p, f"{self.sim.questionable.condition:+d}"))
@@ -110,11 +120,23 @@ class SystemCommands:
         tree.add("STATus:OPERation:ENABle", self._set_operation_enable)
         tree.add("STATus:OPERation:ENABle?",
                  lambda p: self._reply(p, f"{self.operation_enable:+d}"))
-        tree.add("*OPT?", lambda p: self._reply(p, "0,0"))
         tree.add("*CAL?", self._autocalibrate)
         tree.add("*SAV", self._save)
         tree.add("*RCL", self._recall)
-        tree.add("CALibration:STORe", no_params)
+        tree.add("CALibration:STORe", self._store_calibration)
+        tree.add("CALibration:ADC?", self._calibrate_adc)
+        tree.add("TEST:ALL?", lambda p: self._reply(p, "+0"))
+        tree.add("SYSTem:HELP?", self._help)
+        tree.add("SYSTem:IDENtify", self._set_identity)
+        tree.add("SYSTem:IDENtify?", lambda p: self._reply(p, self.identity))
+        tree.add("SYSTem:SECurity:COUNt?", lambda p: self._reply(p, f"{self.security_count:+d}"))
+        tree.add("SYSTem:SECurity:IMMediate", self._sanitise)
+        tree.add("SYSTem:USB:HOST:ENABle", self._flag_setter("usb_host"))
+        tree.add("SYSTem:USB:HOST:ENABle?", self._flag_query("usb_host"))
+        tree.add("SYSTem:WMESsage", self._set_welcome)
+        tree.add("SYSTem:WMESsage?", lambda p: self._reply(p, f'"{self.welcome}"'))
+        self.sim.calendar.register(tree)
+        self.sim.hardcopy.register(tree)
         self.operation_enable = 0
 
     # ----------------------------------------------------------------- helpers
@@ -211,6 +233,7 @@ class SystemCommands:
         if len(code) > _MAX_CODE:
             raise CommandError(704, "Secure code too long")
         self.secure_code = code.upper()
+        self.security_count += 1
 
     def _set_secure(self, params: list[str]) -> None:
         if not params or len(params) > 2:
@@ -220,6 +243,8 @@ class SystemCommands:
             raise CommandError(703, "Invalid secure code")
         if len(params) < 2 and secure != self.secured:
             raise CommandError(-109)
+        if secure != self.secured:
+            self.security_count += 1
         self.secured = secure
 
     def _set_cal_string(self, params: list[str]) -> None:
@@ -252,13 +277,66 @@ class SystemCommands:
         gain = (1.0 + own.gain) * ratio - 1.0
         sim.set_intrinsic(mode, range_value, dataclasses.replace(own, gain=gain))
         self.cal_count += 1
+        if self.table.truevolt:
+            sim.calendar.record_calibration()
         return "+0"
 
     def _autocalibrate(self, params: list[str]) -> str:
         """``*CAL?``: the Truevolt auto-calibration of its ADC; passes (+0) in 15 s."""
         no_params(params)
         self.sim.clock.sleep(15.0)
+        self.sim.calendar.record_autocalibration()
         return "+0"
+
+    def _calibrate_adc(self, params: list[str]) -> str:
+        """``CAL:ADC?``: calibrate the ADC (input shorted); secured: error 702 and +1."""
+        no_params(params)
+        if self.secured:
+            self.sim.push_error(702, "Cal secured")
+            return "+1"
+        self.sim.clock.sleep(15.0)
+        self.sim.calendar.record_calibration()
+        return "+0"
+
+    def _store_calibration(self, params: list[str]) -> None:
+        """``CAL:STOR``: keep the constants (secured: 702) and date the calibration."""
+        no_params(params)
+        if self.secured:
+            raise CommandError(702, "Cal secured")
+        self.sim.calendar.record_calibration()
+
+    # ----------------------------------------------------------------- system
+    def idn(self) -> str:
+        """Return the ``*IDN?`` reply: the model's own, or the one SYST:IDEN emulates."""
+        if self.identity == "DEFAULT":
+            return self.sim.IDN
+        maker = "HEWLETT-PACKARD" if self.identity.startswith("HP") else "Agilent Technologies"
+        firmware = self.sim.IDN.split(",")[3]
+        return f"{maker},{self.identity[2:]},0,{firmware}"
+
+    def _set_identity(self, params: list[str]) -> None:
+        self.identity = choice(one_param(params), ["DEFault", *_EMULATED])
+
+    def _help(self, params: list[str]) -> bytes:
+        """``SYST:HELP?``: every header the meter knows, one a line, as a block."""
+        no_params(params)
+        lines = [command.pattern for command in self.sim.commands.commands()]
+        return encode_block(("\n".join(lines) + "\n").encode("ascii"))
+
+    def _sanitise(self, params: list[str]) -> None:
+        """``SYST:SEC:IMM``: erase user data (files, stored states, labels) per NISPOM."""
+        no_params(params)
+        self.sim.mmemory.files.erase()
+        self.saved.clear()
+        self.label = ""
+        self.welcome = ""
+        self.security_count += 1
+
+    def _set_welcome(self, params: list[str]) -> None:
+        text = self._quoted(params)
+        if len(text) > 63:
+            raise CommandError(-223)
+        self.welcome = text
 
 
 #: modes a calibration adjusts (the others have no gain constants of their own)

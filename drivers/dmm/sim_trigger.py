@@ -42,6 +42,14 @@ _SHORT = {"IMMEDIATE": "IMM", "BUS": "BUS", "EXTERNAL": "EXT", "INTERNAL": "INT"
 _MAX_DELAY_S = 3600.0
 
 
+def _is_infinity_reply(text: str) -> bool:
+    """Return True for 9.9E37 (the reply SCPI queries give for an infinite count)."""
+    try:
+        return float(text) >= 9.9e37
+    except ValueError:
+        return False
+
+
 class TriggerCommands:
     """TRIGger, SAMPle, INITiate, READ?, FETCh?, reading memory and FORMat of one meter."""
 
@@ -93,12 +101,12 @@ class TriggerCommands:
         tree.add("READ?", self.read)
         tree.add("FETCh?", self._fetch)
         tree.add("DATA:POINts?", self._points)
-        if "INT" in self.table.model.trigger.sources:
+        if self._level_trigger_possible:
             # the level trigger (34411A; DIG option): fires when the input crosses LEVel
             tree.add("TRIGger:LEVel", self._set_level)
-            tree.add("TRIGger:LEVel?", lambda p: self._reply(p, nr3(self.level)))
+            tree.add("TRIGger:LEVel?", self._level_query)
             tree.add("SAMPle:COUNt:PRETrigger", self._set_pretrigger)
-            tree.add("SAMPle:COUNt:PRETrigger?", lambda p: self._reply(p, f"{self.pretrigger:+d}"))
+            tree.add("SAMPle:COUNt:PRETrigger?", self._pretrigger_query)
         if truevolt:
             tree.add("TRIGger:SLOPe", self._slope_setter("slope"))
             tree.add("TRIGger:SLOPe?", lambda p: self._reply(p, _SHORT[self._trigger.slope]))
@@ -131,6 +139,17 @@ class TriggerCommands:
                 p, 'RDG_STORE, "CALC"' if self.feed_memory else 'RDG_STORE, ""'))
 
     @property
+    def _level_trigger_possible(self) -> bool:
+        """Return True when the model has the level trigger, built in or by option."""
+        return ("INT" in self.table.model.trigger.sources
+                or "DIG" in self.table.model.options.available)
+
+    def _require_level_trigger(self) -> None:
+        """Raise -221 on a meter whose level trigger needs the DIG option it lacks."""
+        if "INT" not in self.table.model.trigger.sources:
+            self.sim.licenses.require("DIG", "the level trigger")
+
+    @property
     def armed(self) -> bool:
         """Return True while INIT waits for BUS triggers."""
         return self._armed > 0
@@ -146,16 +165,38 @@ class TriggerCommands:
 
     # --------------------------------------------------------------- settings
     def _set_source(self, params: list[str]) -> None:
-        sources = _SOURCES + (["INTernal"] if "INT" in self.table.model.trigger.sources else [])
-        self._trigger.source = choice(one_param(params), sources)
+        sources = _SOURCES + (["INTernal"] if self._level_trigger_possible else [])
+        chosen = choice(one_param(params), sources)
+        if chosen == "INTERNAL":
+            self._require_level_trigger()
+        self._trigger.source = chosen
 
     def _set_level(self, params: list[str]) -> None:
+        self._require_level_trigger()
         top = 1.2 * max(self.table.ranges[self.sim.mode])
         self.level = number(one_param(params), minimum=-top, maximum=top, default=0.0)
 
+    def _pretrigger_limit(self) -> int:
+        """Return the most pretrigger samples: the reading memory less one on a meter
+        with the DIG option (49 999, or 1 999 999 with MEM), the sample limit otherwise."""
+        if "INT" in self.table.model.trigger.sources:
+            return self.table.model.max_samples - 1
+        return self.sim.reading_memory - 1
+
     def _set_pretrigger(self, params: list[str]) -> None:
+        self._require_level_trigger()
         self.pretrigger = int(number(one_param(params), minimum=0,
-                                     maximum=self.table.model.max_samples - 1, default=0))
+                                     maximum=self._pretrigger_limit(), default=0))
+
+    def _pretrigger_query(self, params: list[str]) -> str:
+        value = query_value(params, current=self.pretrigger, minimum=0,
+                            maximum=self._pretrigger_limit(), default=0)
+        return f"{int(value):+d}"
+
+    def _level_query(self, params: list[str]) -> str:
+        top = 1.2 * max(self.table.ranges[self.sim.mode])
+        return nr3(query_value(params, current=self.level, minimum=-top, maximum=top,
+                               default=0.0))
 
     def _set_delay(self, params: list[str]) -> None:
         self._trigger.delay_s = number(one_param(params), minimum=0.0, maximum=_MAX_DELAY_S,
@@ -170,7 +211,10 @@ class TriggerCommands:
         self._trigger.delay_auto = boolean(one_param(params))
 
     def _set_count(self, params: list[str]) -> None:
-        value = number(one_param(params), minimum=1, maximum=float(self.table.max_trigger_count),
+        text = one_param(params)
+        if _is_infinity_reply(text):  # 9.9E37, what TRIG:COUN? answers for INF, is INF
+            text = "INF"
+        value = number(text, minimum=1, maximum=float(self.table.max_trigger_count),
                        default=1, infinite=True)
         self._trigger.count = value if math.isinf(value) else float(int(value))
 
@@ -214,7 +258,8 @@ class TriggerCommands:
                                minimum=self._timer_minimum(), maximum=_MAX_DELAY_S, default=1.0))
 
     def _set_threshold(self, params: list[str]) -> None:
-        self.threshold = int(number(one_param(params), minimum=1, maximum=self.table.memory))
+        self.threshold = int(number(one_param(params), minimum=1,
+                                    maximum=self.sim.reading_memory))
 
     def _set_feed(self, params: list[str]) -> None:
         if len(params) != 2 or params[0].strip().upper() != "RDG_STORE":
@@ -249,8 +294,12 @@ class TriggerCommands:
         parts = []
         for _ in range(triggers):
             burst = self.sim.acquire(trigger.sample_count, spacing)
-            parts.append(self.sim.math.process(self.sim.mode, burst.values, burst.overload,
-                                               self.sim.settings.current))
+            processed = self.sim.math.process(self.sim.mode, burst.values, burst.overload,
+                                              self.sim.settings.current)
+            if self.table.truevolt:
+                self.sim.secondary.record(self.sim.mode, burst.values, processed)
+                self.sim.histogram.add(processed[~burst.overload])
+            parts.append(processed)
         values = np.concatenate(parts) if parts else np.empty(0)
         if values.size:
             self.last = (float(values[-1]), self.sim.mode)
@@ -267,7 +316,9 @@ class TriggerCommands:
         no_params(params)
         if self._trigger.source == "BUS":
             raise CommandError(-214)
-        values = self._take(self._triggers())
+        triggers = self._triggers()
+        self.sim.histogram.clear()
+        values = self._take(triggers)
         if self.table.truevolt:
             self._store(values, clear=True)
         return self.encode(values)
@@ -280,6 +331,7 @@ class TriggerCommands:
         if not self.table.truevolt and count * self._trigger.sample_count > self.table.memory:
             raise CommandError(531, "Insufficient memory")
         self.memory = np.empty(0)
+        self.sim.histogram.clear()
         if self._trigger.source == "BUS":
             self._armed = int(count) if not math.isinf(count) else 2**62
             return
@@ -301,8 +353,8 @@ class TriggerCommands:
         if not self.feed_memory:
             return
         held = values if clear or self.memory is None else np.concatenate([self.memory, values])
-        if held.size > self.table.memory:
-            held = held[-self.table.memory:]  # the newest readings are kept
+        if held.size > self.sim.reading_memory:
+            held = held[-self.sim.reading_memory:]  # the newest readings are kept
             self.sim.questionable.raise_event(QUES_MEMORY_OVERFLOW)
         self.memory = held
 

@@ -22,24 +22,34 @@ class of any profile whose dialect the engine speaks natively.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 from metrolab.drivers.dmm.modes import Mode, ModeTable
 from metrolab.drivers.dmm.profile import DmmProfile
+from metrolab.drivers.dmm.sim_calendar import Calendar
+from metrolab.drivers.dmm.sim_hardcopy import HardCopy
+from metrolab.drivers.dmm.sim_histogram import Histogram
+from metrolab.drivers.dmm.sim_lan import LanCommands
 from metrolab.drivers.dmm.sim_math import MathUnit, QuestionableStatus
+from metrolab.drivers.dmm.sim_mmemory import MMemoryCommands
+from metrolab.drivers.dmm.sim_options import Licenses
 from metrolab.drivers.dmm.sim_physics import (
     AC_APERTURE_S,
     IntrinsicErrors,
     auto_delay_s,
+    in_unit,
     noise_ppm,
     probe_temperature,
     settling_tau,
 )
+from metrolab.drivers.dmm.sim_secondary import SecondaryMeasurements
 from metrolab.drivers.dmm.sim_sense import SenseCommands
 from metrolab.drivers.dmm.sim_settings import MeterSettings
 from metrolab.drivers.dmm.sim_system import CALIBRATABLE, SystemCommands
+from metrolab.drivers.dmm.sim_thermocouple import ThermocoupleCommands, thermocouple_celsius
 from metrolab.drivers.dmm.sim_trigger import TriggerCommands
 from scipy.signal import lfilter
 
@@ -54,6 +64,7 @@ from metrolab.instrument.simulation import (
     SignalSource,
     SimulatedInstrument,
 )
+from metrolab.instrument.simulation.parser import no_params
 
 OVERLOAD = 9.9e37
 YEAR_S = 365.25 * 86400.0
@@ -101,6 +112,7 @@ class DmmSimulator(SimulatedInstrument):
         latency_s: float = 0.0,
         source: SignalSource | None = None,
         environment: LabEnvironment | None = None,
+        options: Iterable[str] | None = None,
     ) -> None:
         self.source = source
         self.environment = environment
@@ -115,10 +127,19 @@ class DmmSimulator(SimulatedInstrument):
         self.settings = MeterSettings.power_on(self.TABLE)
         self.questionable = QuestionableStatus()
         self.math = MathUnit(self.TABLE, self.questionable)
+        self.licenses = Licenses(self, options)
+        self.secondary = SecondaryMeasurements(self)
+        self.histogram = Histogram()
+        self.thermocouple = ThermocoupleCommands(self)
+        self.mmemory = MMemoryCommands(self)
+        self.lan = LanCommands(self)
+        self.calendar = Calendar(self)
+        self.hardcopy = HardCopy(self)
         self.triggering = TriggerCommands(self)
         self.system = SystemCommands(self)
         self.sense = SenseCommands(self)
         super().__init__(seed=seed, clock=clock, latency_s=latency_s)
+        self.calendar.power_on()
         self._epoch = self.clock.now()
         #: clock time of power-on (SYSTem:UPTime?)
         self.started = self._epoch
@@ -131,6 +152,9 @@ class DmmSimulator(SimulatedInstrument):
         self.math.reset()
         self.triggering.reset()
         self.system.reset()
+        self.secondary.reset()
+        self.histogram.reset()
+        self.hardcopy.reset()
         self._state: float | None = None
         self._state_time = 0.0
         self._state_mode: Mode | None = None
@@ -253,6 +277,8 @@ class DmmSimulator(SimulatedInstrument):
         return 1.2 * range_value
 
     def _stimulus_function(self, mode: Mode) -> Function | None:
+        if mode is Mode.TEMP and self.settings.temperature.transducer == "TC":
+            return Function.DCV  # a thermocouple's EMF
         if mode is Mode.TEMP:
             four_wire = self.settings.temperature.transducer in ("FRTD", "FTH")
             return Function.RES4 if four_wire else Function.RES2
@@ -272,8 +298,11 @@ class DmmSimulator(SimulatedInstrument):
         if mode.counts_signal:
             return self._counted(mode, stimulus.value, stimulus.frequency)
         if not stimulus.applied:
-            # open input: volts and amps read zero, ohms see an open circuit
-            return math.inf if function in (Function.RES2, Function.RES4) else 0.0
+            # open input: volts and amps read zero, ohms see an open circuit, and so does
+            # a thermocouple check
+            open_circuit = function in (Function.RES2, Function.RES4) or (
+                mode is Mode.TEMP and self.settings.temperature.tc_check)
+            return math.inf if open_circuit else 0.0
         value = stimulus.value
         if function is Function.RES2:
             value += self.lead_resistance_ohm
@@ -381,13 +410,29 @@ class DmmSimulator(SimulatedInstrument):
         self.clock.sleep(count * step)
         return Burst(readings, over)
 
-    def _to_temperature(self, ohms: np.ndarray, over: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _to_temperature(self, sensed: np.ndarray, over: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the temperatures the probe's readings (Ω, or V of a thermocouple) give,
+        in the selected unit, and the mask of those beyond the probe's range."""
         temperature = self.settings.temperature
+        if temperature.transducer == "TC":
+            junction = self.thermocouple.junction_c(self.clock.now())
+            def convert(value: float) -> float:
+                return in_unit(thermocouple_celsius(temperature.tc_type, value, junction),
+                               temperature.unit)
+        else:
+            def convert(value: float) -> float:
+                return probe_temperature(temperature, value)
         values = np.array([
-            probe_temperature(temperature, float(r)) if not o else math.nan
-            for r, o in zip(ohms.tolist(), over.tolist(), strict=True)
+            convert(float(r)) if not o else math.nan
+            for r, o in zip(sensed.tolist(), over.tolist(), strict=True)
         ])
         return values, over | np.isnan(values)
+
+    def sensor_reading(self, now: float) -> float:
+        """Return what the temperature probe presents at ``now``: its resistance in Ω, or
+        a thermocouple's EMF in V (the temperature function's ``SENSe:DATA``)."""
+        return self._input(Mode.TEMP, now)
 
     def _settled_state(self, mode: Mode, target: float, now: float, tau: float) -> float:
         if self._state is None or self._state_mode is not mode:
@@ -399,6 +444,8 @@ class DmmSimulator(SimulatedInstrument):
         resistance read on the 100 Ω (RTD) or 10 kΩ (thermistor) range."""
         if mode is not Mode.TEMP:
             return mode, range_value
+        if self.settings.temperature.transducer == "TC":
+            return Mode.DCV, 0.1
         rtd = self.settings.temperature.transducer in ("FRTD", "RTD")
         function = self._stimulus_function(mode)
         assert function is not None
@@ -447,6 +494,24 @@ class DmmSimulator(SimulatedInstrument):
         self.triggering.register(tree)
         self.math.register(tree)
         self.system.register(tree)
+        if self.TABLE.truevolt:
+            self.licenses.register(tree)
+            self.secondary.register(tree)
+            self.histogram.register(tree)
+            self.thermocouple.register(tree)
+            self.mmemory.register(tree)
+            self.lan.register(tree)
+
+    @property
+    def reading_memory(self) -> int:
+        """Return how many readings the reading memory holds (more with the MEM option)."""
+        with_mem = self.MODEL.options.memory_with_mem
+        return with_mem if with_mem and self.licenses.has("MEM") else self.TABLE.memory
+
+    def _idn(self, params: list[str]) -> str:
+        """``*IDN?``: the model's identity, or the older one ``SYST:IDEN`` emulates."""
+        no_params(params)
+        return self.system.idn()
 
     def trigger(self) -> None:
         """``*TRG``: take one burst of samples when armed by INIT with a BUS trigger."""

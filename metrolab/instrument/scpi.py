@@ -352,8 +352,12 @@ class SCPIInstrument:
     def configure_with(self, *commands: str) -> None:
         """Send ``commands`` as one locked sequence, then raise SCPIError if any failed."""
         with self.lock:
+            self._resync_if_needed()  # once: the writes below keep the driver in step
+            # straight to the transport unless a driver adds to write() (an echo to read)
+            plain = type(self).write is SCPIInstrument.write
+            write = self.transport.write if plain else self.write
             for command in commands:
-                self.write(command)
+                write(command)
             self.check_errors("; ".join(commands))
 
 

@@ -2,8 +2,10 @@
 meters, over TCP and in-process through the ``@metrolab`` backend: construction, a full
 ``snapshot(update=True)``, every parameter and method the real meters support."""
 
+import functools
 import itertools
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +66,67 @@ def snapshot_check(snapshot: dict) -> bool:
             and snapshot["submodules"]["trigger"]["parameters"]["source"]["value"] == "IMM")
 
 
+def floats(reply: str) -> list[float]:
+    return [float(v) for v in reply.split(",")]
+
+
+def add_truevolt_parameters(driver: Any) -> None:
+    """Give QCoDeS's Keysight34465A the Truevolt's secondary measurement and histogram
+    as QCoDeS parameters (its driver has neither), so its snapshot reads them too."""
+    from qcodes import validators
+
+    driver.add_parameter("dcv_secondary", set_cmd='VOLT:DC:SEC "{}"', get_cmd="VOLT:DC:SEC?",
+                         get_parser=lambda r: r.strip('"'),
+                         vals=validators.Enum("OFF", "CALC:DATA", "VOLT:AC", "PTP"))
+    driver.add_parameter("secondary_data", get_cmd="DATA2?", get_parser=floats)
+    driver.add_parameter("histogram_enabled", set_cmd="CALC:TRAN:HIST:STAT {}",
+                         get_cmd="CALC:TRAN:HIST:STAT?", val_mapping={True: 1, False: 0})
+    driver.add_parameter("histogram_points", set_cmd="CALC:TRAN:HIST:POIN {}",
+                         get_cmd="CALC:TRAN:HIST:POIN?", get_parser=int,
+                         vals=validators.Enum(10, 20, 40, 100, 200, 400))
+    driver.add_parameter("histogram", get_cmd="CALC:TRAN:HIST:ALL?", get_parser=floats)
+
+
+def extras_in_snapshot(snapshot: dict) -> bool:
+    parameters = snapshot["parameters"]
+    return (parameters["dcv_secondary"]["value"] == "OFF"
+            and parameters["histogram_points"]["value"] == 100
+            and parameters["histogram_enabled"]["value"] is False
+            and parameters["secondary_data"]["value"] == [9.91e37])
+
+
+def ptp_of_five(values: list[float]) -> bool:
+    low, high, span = values
+    near_1v = all(math.isclose(v, 1.0, abs_tol=1e-4) for v in (low, high))
+    return near_1v and low <= high and math.isclose(span, high - low) and 0 <= span < 1e-4
+
+
+def histogram_of_five(values: list[float]) -> bool:
+    lower, upper, count, *bins = values
+    return (count == 5 and len(bins) == 12 and sum(bins) == 5 and bins[0] == bins[-1] == 0
+            and lower <= upper and math.isclose(lower, 1.0, abs_tol=1e-4))
+
+
 def keysight34465a_calls() -> list[Call]:
     calls = [
         Call("IDN", param("IDN"), lambda v: v["model"] == "34465A"),
         Call("snapshot(update=True)", lambda d: d.snapshot(update=True), snapshot_check),
+        Call("add_parameter: secondary measurement and histogram", add_truevolt_parameters),
+        Call("snapshot(update=True) with secondary and histogram",
+             lambda d: d.snapshot(update=True), extras_in_snapshot),
+        Call("range = 10 (secondary)", put("range", 10.0)),
+        Call("dcv_secondary = PTP", put("dcv_secondary", "PTP")),
+        Call("dcv_secondary", param("dcv_secondary"), equals("PTP")),
+        Call("sample.count = 5", put("sample.count", 5)),
+        Call("histogram_points = 10", put("histogram_points", 10)),
+        Call("histogram_enabled = True", put("histogram_enabled", True)),
+        Call("read (5 samples, secondary and histogram on)", lambda d: d.read(),
+             lambda v: v.shape == (5,), DCV_1),
+        Call("secondary_data (min, max, peak-to-peak)", param("secondary_data"), ptp_of_five),
+        Call("histogram (auto range, 10 bins)", param("histogram"), histogram_of_five),
+        Call("dcv_secondary = OFF", put("dcv_secondary", "OFF")),
+        Call("histogram_enabled = False", put("histogram_enabled", False)),
+        Call("sample.count = 1 (after the histogram)", put("sample.count", 1)),
         Call("line_frequency", param("line_frequency"), equals(50)),
         Call("volt", param("volt"), near(1.0, 5e-5), DCV_1),
         Call("curr", param("curr"), near(0.1, 6e-4), DCI_100M),
@@ -214,6 +273,46 @@ def test_qcodes_keysight34465a_constructs_snapshots_and_every_call_works(
     with served(Keysight34465ASimulator, transport, tmp_path, "keysight-34465a",
                 "TCPIP0::192.168.0.5::5025::SOCKET") as rig:
         outcomes = drive(Keysight34465A, rig, keysight34465a_calls())
+    assert_table(outcomes)
+
+
+def keysight34465a_dig_calls() -> list[Call]:
+    """Calls QCoDeS's Keysight34465A offers only on a meter with the DIG option."""
+    return [
+        Call("has_DIG and has_MEM (from *OPT?)", lambda d: (d.has_DIG, d.has_MEM),
+             equals((True, True))),
+        Call("snapshot(update=True) with level trigger and pretrigger",
+             lambda d: d.snapshot(update=True),
+             lambda s: s["submodules"]["trigger"]["parameters"]["level"]["value"] == 0.0
+             and s["submodules"]["sample"]["parameters"]["pretrigger_count"]["value"] == 0),
+        Call("range = 10", put("range", 10.0)),
+        Call("trigger.level = 0.75", put("trigger.level", 0.75)),
+        Call("trigger.level", param("trigger.level"), equals(0.75)),
+        Call("trigger.source = INT", put("trigger.source", "INT")),
+        Call("trigger.source", param("trigger.source"), equals("INT")),
+        Call("sample.count = 10", put("sample.count", 10)),
+        Call("sample.pretrigger_count = 5", put("sample.pretrigger_count", 5)),
+        Call("sample.pretrigger_count", param("sample.pretrigger_count"), equals(5)),
+        Call("init_measurement (level trigger)", lambda d: d.init_measurement(), stimulus=DCV_1),
+        Call("fetch", lambda d: d.fetch(),
+             lambda v: v.shape == (10,) and np.allclose(v, 1.0, atol=5e-4)),
+        Call("sample.pretrigger_count = 1999999 (MEM)", put("sample.pretrigger_count", 1999999)),
+        Call("sample.pretrigger_count = 0", put("sample.pretrigger_count", 0)),
+        Call("trigger.source = IMM", put("trigger.source", "IMM")),
+        Call("sample.count = 1", put("sample.count", 1)),
+        Call("NPLC = 0.02 (for a 10 ms time trace)", put("NPLC", 0.02)),
+        Call("timetrace_npts = 10", put("timetrace_npts", 10)),
+        Call("timetrace_dt = 0.01", put("timetrace_dt", 0.01)),
+        Call("timetrace (sets pretrigger_count to 0 with DIG)", param("timetrace"),
+             lambda v: v.shape == (10,) and np.allclose(v, 1.0, atol=5e-4), DCV_1),
+        Call("error", lambda d: d.error(), equals((0, "No error"))),
+    ]
+
+
+def test_qcodes_keysight34465a_with_the_dig_and_mem_options(tmp_path: Path) -> None:
+    with served(functools.partial(Keysight34465ASimulator, options=("DIG", "MEM")), "tcp",
+                tmp_path, "keysight-34465a", "TCPIP0::192.168.0.5::5025::SOCKET") as rig:
+        outcomes = drive(Keysight34465A, rig, keysight34465a_dig_calls())
     assert_table(outcomes)
 
 

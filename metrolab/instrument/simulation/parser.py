@@ -17,6 +17,7 @@ in settings and in queries (``VOLT:RANG? MAX``); ``INF`` for a count that never 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -75,8 +76,11 @@ class Command:
     handler: Handler
 
 
+@functools.lru_cache(maxsize=8192)
 def compile_header(pattern: str) -> re.Pattern[str]:
-    """Return the case-insensitive regex matching ``pattern``'s short and long forms."""
+    """Return the case-insensitive regex matching ``pattern``'s short and long forms
+    (compiled once per pattern: a Truevolt meter declares more headers than ``re`` keeps
+    in its own cache of 512, and every simulator built would compile them all again)."""
     out: list[str] = []
     for token in re.findall(r"\[|\]|:|\*|\?|[A-Za-z][A-Za-z0-9]*", pattern):
         if token == "[":
@@ -103,6 +107,10 @@ class CommandTree:
         """Declare ``pattern`` (a query ends in ``?``) to be run by ``handler(params)``."""
         self._commands.append(Command(pattern, compile_header(pattern), handler))
         self._cache.clear()
+
+    def commands(self) -> tuple[Command, ...]:
+        """Return every declared command, in the order declared."""
+        return tuple(self._commands)
 
     def lookup(self, header: str) -> Command | None:
         """Return the command whose pattern matches ``header`` (no leading ``:``), or None."""
@@ -179,6 +187,17 @@ def no_params(params: list[str]) -> None:
     """Raise CommandError -108 when a command that takes no parameter got one."""
     if params:
         raise CommandError(-108)
+
+
+def answers(reply: Callable[[], Reply]) -> Handler:
+    """Return the handler of a query without parameters that answers what ``reply()``
+    returns when it is asked (-108 when a parameter comes with it)."""
+
+    def handler(params: list[str]) -> Reply:
+        no_params(params)
+        return reply()
+
+    return handler
 
 
 def one_param(params: list[str]) -> str:

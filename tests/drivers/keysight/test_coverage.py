@@ -23,7 +23,7 @@ THIRD_PARTY = {
 
 @pytest.mark.parametrize(
     ("model", "simulator", "least"),
-    [("34401a", Keysight34401ASimulator, 163), ("34465a", Keysight34465ASimulator, 340)],
+    [("34401a", Keysight34401ASimulator, 163), ("34465a", Keysight34465ASimulator, 509)],
 )
 def test_the_simulators_know_their_manuals_command_summaries(
     model: str, simulator: type, least: int
@@ -47,3 +47,9 @@ def test_summary_alternatives_and_optional_nodes_are_expanded() -> None:
     assert "CONFigure:AC" in headers and "CONFigure:CURRent:DC" in headers
     assert "CONFigure:RATio" in headers
     assert not any("[" in h or "{" in h for h in headers)
+
+
+def test_the_34465a_knows_every_header_of_the_truevolt_quick_reference() -> None:
+    found = coverage(Keysight34465ASimulator(clock=VirtualClock()), "34465a")
+    assert found.missing == ()
+    assert len(found.known) == 509 and found.fraction == 1.0

@@ -172,3 +172,22 @@ def test_reset_forgets_the_configuration() -> None:
         dmm.configure(Function.DCV, 10 * ureg.V)
         dmm.reset()
         assert dmm.function is None
+
+
+def test_34401a_configure_repeated_and_in_other_units_sends_the_same_commands() -> None:
+    """configure() works a request out once (plan cache): a repeat, the same range in
+    mV, and then another range each send exactly what the first did or their own."""
+    conf_dcv_1 = [("CONF:VOLT:DC 1", None), ("VOLT:DC:NPLC 1", None),
+                  *CONF_DCV_10[2:]]
+    with ReplayTransport([*CONF_DCV_10, *CONF_DCV_10, *CONF_DCV_10, *conf_dcv_1]) as transport:
+        dmm = Keysight34401A(transport)
+        dmm.configure(Function.DCV, 10 * ureg.V, 10)
+        dmm.configure(Function.DCV, 10 * ureg.V, 10)
+        dmm.configure(Function.DCV, 10_000 * ureg.mV, 10)
+        assert dmm.range == 10.0 and dmm.nplc == 10.0
+        dmm.configure(Function.DCV, 0.5 * ureg.V, 1)
+        assert dmm.range == 1.0 and dmm.nplc == 1.0 and dmm.function is Function.DCV
+    with pytest.raises(UserInputError, match="NPLC 3"):
+        Keysight34401A(ReplayTransport([])).configure(Function.DCV, 10 * ureg.V, 3)
+    with pytest.raises(UserInputError, match="is not a A quantity"):
+        Keysight34401A(ReplayTransport([])).configure(Function.DCI, 10 * ureg.V, 10)
