@@ -248,6 +248,16 @@ class DmmProfile:
         """Return the model's specification table (loaded once from ``spec_file``)."""
         return AccuracySpec.load(self.spec_file)
 
+    def specification(self, interval: str = "1-year") -> AccuracySpec:
+        """Return the specification of ``interval`` (``1-year``; ``1 year`` is the same):
+        what procedures judge the model against (as a calibrator profile's method of the
+        same name). Raises UserInputError naming the interval held when it is another."""
+        held = self.spec.interval
+        if interval.strip().lower().replace(" ", "-") != held.strip().lower().replace(" ", "-"):
+            raise UserInputError(f"the {self.maker} {self.model} profile holds no {interval} "
+                                 f"specification (held: {held}, {self.spec_file.name})")
+        return self.spec
+
     @property
     def nplc_choices(self) -> tuple[float, ...]:
         """Return the integration times of the table in power-line cycles, ascending."""
