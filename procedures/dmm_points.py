@@ -44,6 +44,11 @@ from metrolab.units import Quantity
 TABLES = Path(__file__).parent / "point_tables"
 #: frequency of the AC points derived from a specification table (Hz)
 AC_FREQUENCY_HZ = 1000.0
+#: the gain point of a range that reads nothing above full scale (an overload otherwise
+#: follows the calibrator's own error), as the 34401A guide tests its 3 A range at 2 A
+FULL_SCALE_WITHOUT_OVER_RANGE = 0.9
+#: over-range (fraction of range) below which a range counts as without over-range
+_MIN_OVER_RANGE = 0.001
 #: coverage factor of the expanded uncertainty behind the TUR before the run
 K = 2.0
 
@@ -181,14 +186,17 @@ def make_point(function: Function, nominal: float, range_value: float,
 
 def derived_candidates(dut: DmmProfile, spec: AccuracySpec) -> list[TestPoint]:
     """Return the candidate points derived from the rows of ``spec`` on the ranges of ``dut``:
-    zeros, then 10 % and 100 % of every range (and -100 % on DC voltage), AC at 1 kHz."""
+    zeros, then 10 % and 100 % of every range (and -100 % on DC voltage), AC at 1 kHz; 90 %
+    instead of 100 % on a range that reads nothing above full scale."""
     ranges = {f: [r for r in spec.ranges(f) if _held(r, dut.ranges.get(f, ()))]
               for f in Function}
     points = [make_point(f, 0.0, r) for f in _ZERO_FUNCTIONS for r in ranges[f]]
     for function in _GAIN_FUNCTIONS:
         frequency = AC_FREQUENCY_HZ if function.is_ac else None
         for rng in ranges[function]:
-            values = [0.1 * rng, rng] + ([-rng] if function is Function.DCV else [])
+            top = rng if dut.over_range_limit(function, rng) > rng * (1 + _MIN_OVER_RANGE) \
+                else FULL_SCALE_WITHOUT_OVER_RANGE * rng
+            values = [0.1 * rng, top] + ([-top] if function is Function.DCV else [])
             points += [make_point(function, v, rng, frequency) for v in values]
     return points
 
