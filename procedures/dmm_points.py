@@ -259,7 +259,8 @@ def point_table(dut: DmmProfile, calibrator: CalibratorProfile, method: Method =
     planned: list[PlannedPoint] = []
     left_out: list[LeftOut] = []
     for point in candidates:
-        reason = _uncovered(point, dut, dut_spec, calibrator)
+        reason = _uncovered(point, dut, dut_spec, calibrator) or _leads_overload(point, dut,
+                                                                                method)
         if not reason and cal_spec is None:
             reason = no_spec
         if reason:
@@ -300,6 +301,20 @@ def _uncovered(point: TestPoint, dut: DmmProfile, spec: AccuracySpec,
         return (f"the {calibrator.model} cannot source it at {label(frequency, 'Hz')}: its "
                 f"{function.name} band is {label(band[0], 'Hz')} to {label(band[1], 'Hz')}")
     return ""
+
+
+def _leads_overload(point: TestPoint, dut: DmmProfile, method: Method) -> str:
+    """Return why a 2-wire point would overload its range once the leads are added ("" when
+    it would not): the value plus the lead allowance within 1 % of the top of what the
+    range reads (noise and the calibrator's own error then overload it)."""
+    if point.function != Function.RES2.name or point.range is None:
+        return ""
+    value = float(point.nominal.to("ohm").magnitude) + method.res2_lead_allowance_ohm
+    span = float(point.range.to("ohm").magnitude)
+    if value < 0.99 * dut.over_range_limit(Function.RES2, span):
+        return ""
+    return (f"with the 2-wire leads (+{method.res2_lead_allowance_ohm:g} ohm) it would overload "
+            f"the {label(span, 'ohm')} range of the {dut.model}")
 
 
 def _what(point: TestPoint) -> str:

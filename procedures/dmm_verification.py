@@ -163,6 +163,11 @@ class DmmVerification:
         Raises UserInputError when every point would be refused.
         """
         table = self.table(ctx)
+        if not table.points:
+            first = table.left_out[0].reason if table.left_out else "no candidate point"
+            raise UserInputError(
+                f"{self.name}: no point of the {table.dut.model} can be verified against the "
+                f"{table.calibrator.model} ({len(table.left_out)} left out; the first: {first})")
         if ctx.settings.low_tur != "refuse":
             return table.points
         kept = tuple(p.point for p in table.planned if p.limits.tur >= ctx.settings.min_tur)
