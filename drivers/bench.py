@@ -1,5 +1,6 @@
-"""The coupled simulated bench: a DMM under test wired to a 5522A calibrator, a 1529
-thermometer readout and an HMT330 transmitter, all in one drifting laboratory.
+"""The coupled simulated bench: a DMM under test wired to a Fluke calibrator (the 5522A
+unless ``calibrator_model`` names another profile), a 1529 thermometer readout and an
+HMT330 transmitter, all in one drifting laboratory.
 
 ::
 
@@ -27,7 +28,8 @@ from typing import Any
 from metrolab.drivers.dmm.factories import simulator_class_for
 from metrolab.drivers.dmm.registry import dmm_profile, profile_names
 from metrolab.drivers.dmm.simulator import DmmSimulator
-from metrolab.drivers.fluke.sim_5522a import Fluke5522ASimulator
+from metrolab.drivers.fluke.cal_profile import calibrator_profile, calibrator_profile_names
+from metrolab.drivers.fluke.sim_calibrator import FlukeCalibratorSimulator, simulator_class
 from metrolab.drivers.hart.sim_1529 import Hart1529Simulator
 from metrolab.drivers.keysight.simulator import (
     Keysight34401ASimulator,
@@ -69,6 +71,8 @@ class BenchConfig:
 
     seed: int = 0
     dut_model: str = "34401a"
+    #: the calibrator's profile (``fluke-5520a`` ...; the 5522A by default)
+    calibrator_model: str = "fluke-5522a"
     dut_errors: tuple[str, ...] = ()
     barometer: bool = False
     temperature_c: float | None = None
@@ -97,6 +101,11 @@ class BenchConfig:
                 f"{origin}: dut_model {config.dut_model!r} is not one of {sorted(_DMM_MODELS)} "
                 f"nor a DMM profile ({', '.join(profile_names())})"
             )
+        if config.calibrator_model not in calibrator_profile_names():
+            raise UserInputError(
+                f"{origin}: calibrator_model {config.calibrator_model!r} is not a calibrator "
+                f"profile ({', '.join(calibrator_profile_names())})"
+            )
         return config
 
     @classmethod
@@ -107,8 +116,9 @@ class BenchConfig:
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
-    "seed": (int,), "dut_model": (str,), "barometer": (bool,), "dut_port": (int,),
-    "calibrator_port": (int,), "latency_s": (int, float), "temperature_c": (int, float),
+    "seed": (int,), "dut_model": (str,), "calibrator_model": (str,), "barometer": (bool,),
+    "dut_port": (int,), "calibrator_port": (int,), "latency_s": (int, float),
+    "temperature_c": (int, float),
     "humidity_rh": (int, float), "pressure_hpa": (int, float), "bath_c": (int, float),
 }
 
@@ -150,8 +160,9 @@ class SimulatedBench:
             if value is not None:
                 pin(value)
         latency = config.latency_s
-        self.calibrator = Fluke5522ASimulator(seed=seed, clock=self.clock, latency_s=latency,
-                                              environment=self.environment)
+        self.calibrator: FlukeCalibratorSimulator = simulator_class(
+            calibrator_profile(config.calibrator_model))(
+            seed=seed, clock=self.clock, latency_s=latency, environment=self.environment)
         self.dut = _dut_class(config.dut_model)(
             seed=seed, clock=self.clock, latency_s=latency, source=self.calibrator,
             environment=self.environment,

@@ -64,6 +64,9 @@ class DemoOptions:
     certificate: bool = True
     #: the lab's own specification tables (``--specs DIR``), first wins
     specs_dirs: tuple[Path, ...] = ()
+    #: the simulated DMM and calibrator profiles (None: the procedure's first models)
+    dut_profile: str | None = None
+    calibrator_profile: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +84,9 @@ def run_demo(out_dir: Path, options: DemoOptions, console: Console) -> DemoResul
     prepare_folder(out_dir, "demo's output folder (--out)")
     procedure = find_procedure(options.procedure)
     roles = procedure.metadata.instruments
-    with simulate(procedure, SimulationOptions(options.seed, options.dut_errors),
-                  wire=options.wire) as simulation:
+    simulation_options = SimulationOptions(options.seed, options.dut_errors,
+                                           options.dut_profile, options.calibrator_profile)
+    with simulate(procedure, simulation_options, wire=options.wire) as simulation:
         # the standards and the hygrometer whose readings the certificate reports
         standards = [role for role, spec in roles.items()
                      if spec.kind in ("standard", "environment")]
@@ -105,6 +109,27 @@ def run_demo(out_dir: Path, options: DemoOptions, console: Console) -> DemoResul
         files = _approve_and_render(result, out_dir, simulation.clock, keys, register)
     print_result(result, console, files)
     return DemoResult(result, files)
+
+
+def checked_profiles(dut: str | None, calibrator: str | None) -> tuple[str | None, str | None]:
+    """Return the packaged DMM and calibrator profile names ``dut`` and ``calibrator`` in
+    their canonical spelling (None stays None).
+
+    Raises UserInputError naming the valid profiles when one is unknown.
+    """
+    from metrolab.drivers.dmm.registry import dmm_profile
+    from metrolab.drivers.fluke.cal_profile import calibrator_profile, calibrator_profile_names
+    from metrolab.errors import UserInputError
+
+    dut_name = None if dut is None else dmm_profile(dut).name
+    cal_name = None
+    if calibrator is not None:
+        try:
+            cal_name = calibrator_profile(calibrator).name
+        except UserInputError:
+            raise UserInputError(f"--calibrator {calibrator!r}: unknown calibrator profile; "
+                                 f"valid: {', '.join(calibrator_profile_names())}") from None
+    return dut_name, cal_name
 
 
 def _receipt(clock: Clock) -> dict[str, str]:

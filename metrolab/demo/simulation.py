@@ -30,10 +30,15 @@ _DMM_MODELS = ("34401A", "34465A")
 
 @dataclass(frozen=True, slots=True)
 class SimulationOptions:
-    """How to simulate: the bench's seed and the errors injected into its DMM."""
+    """How to simulate: the bench's seed, the errors injected into its DMM, and the DMM and
+    calibrator profiles it holds (None: the models the procedure's roles name first)."""
 
     seed: int = 0
     dut_errors: tuple[str, ...] = ()
+    #: a DMM profile name (``keysight-34461a``) for the DUT's place
+    dut_profile: str | None = None
+    #: a calibrator profile name (``fluke-5520a``) for the calibrator's place
+    calibrator_profile: str | None = None
 
 
 @dataclass(slots=True)
@@ -70,8 +75,10 @@ class Simulation:
 
     def record(self) -> dict[str, Any]:
         """Return what the record says about the simulation (JSON-safe): seed, DUT errors."""
+        profiles = {key: value for key, value in (("dut_profile", self.options.dut_profile),
+                    ("calibrator_profile", self.options.calibrator_profile)) if value}
         return {"simulated": True, "seed": self.options.seed,
-                "dut_errors": list(self.options.dut_errors),
+                "dut_errors": list(self.options.dut_errors), **profiles,
                 "note": "simulated instruments on a virtual clock: not a calibration of a "
                         "real item"}
 
@@ -114,8 +121,10 @@ def simulate(procedure: Procedure, options: SimulationOptions, *,
     from metrolab.drivers.bench import BenchConfig, SimulatedBench
 
     clock = clock or VirtualClock(datetime.now(UTC).timestamp())
-    bench = SimulatedBench(options.seed, clock,
-                           config=BenchConfig(seed=options.seed, dut_model=_dmm_model(procedure)))
+    config = BenchConfig(seed=options.seed,
+                         dut_model=options.dut_profile or _dmm_model(procedure),
+                         calibrator_model=options.calibrator_profile or "fluke-5522a")
+    bench = SimulatedBench(options.seed, clock, config=config)
     chosen = _cast(procedure, bench.simulators)
     if options.dut_errors and "dut" not in {bench_role for bench_role in chosen.values()}:
         raise UserInputError(f"--dut-error injects errors into the simulated DMM; procedure "

@@ -30,7 +30,7 @@ from metrolab.runner.discovery import (
 )
 from metrolab.runner.engine import RunContext, Runner, RunSettings, select_points
 from metrolab.runner.errors import RunAborted, UserInputError
-from metrolab.runner.instruments import check_roles
+from metrolab.runner.instruments import check_roles, named_models
 from metrolab.runner.lab import lab_folders
 from metrolab.runner.lifecycle import RunInputs, RunResult, resume_run, start_run
 from metrolab.runner.operator import Answers, Operator
@@ -143,6 +143,12 @@ def procedure_listing(name: str, procedure: Procedure) -> Group:
               show_default=True, help="Decision rule (ILAC-G8).")
 @click.option("--guard", default="u", show_default=True,
               help="Guard band method for --rule guarded: u, rss, rp10 or dobbert.")
+@click.option("--min-tur", type=click.FloatRange(min=0.0, min_open=True), default=4.0,
+              show_default=True,
+              help="The lab's minimum TUR: points below it are flagged before the run.")
+@click.option("--low-tur", type=click.Choice(["flag", "refuse"]), default="flag",
+              show_default=True,
+              help="Points below --min-tur: measure them with the flag recorded, or refuse them.")
 @click.option("--adjust", is_flag=True, help="Adjust after as-found and measure as-left.")
 @click.option("--points", "points", multiple=True, metavar="GLOB",
               help="Only the points whose id matches, e.g. 'DCV-*' (repeat).")
@@ -172,8 +178,8 @@ def procedure_listing(name: str, procedure: Procedure) -> Group:
 def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: Path | None,
         out_dir: Path, answers: Path | None, yes: bool, dry_run: bool,
         procedures_dir: Path | None, specs_dirs: tuple[Path, ...], readings: int | None,
-        rule: str, guard: str,
-        adjust: bool, points: tuple[str, ...], overrides: tuple[str, ...],
+        rule: str, guard: str, min_tur: float, low_tur: str, adjust: bool,
+        points: tuple[str, ...], overrides: tuple[str, ...],
         operator_name: str | None, customer_name: str | None, item: str | None,
         asset: str | None, received: str | None, condition: str | None,
         virtual_clock: bool, timeout_s: float, key: str | None,
@@ -193,13 +199,13 @@ def run(procedure: str, dut: str | None, standards: tuple[str, ...], register: P
                      **_receipt(received, condition)}
     settings = RunSettings(readings=readings or found.metadata.readings_per_point, rule=rule,
                            guard=guard if rule == "guarded" else None, adjust=adjust,
-                           points=points)
+                           points=points, min_tur=min_tur, low_tur=low_tur)
     check_roles(found, resources, complete=False)
     select_points(found, points)
     console = Console(stderr=True)
     if dry_run:
         with spec_sources.lab_specs(lab.specs):
-            _dry_run(found, settings, console)
+            _dry_run(found, settings, console, resources)
         return
     operator = _operator(answers, yes, operator_name)
     config = RunConfig(procedure=procedure, resources=resources, out_dir=str(out_dir),
@@ -289,14 +295,16 @@ def _receipt(received: str | None, condition: str | None) -> dict[str, str]:
     return given
 
 
-def _dry_run(procedure: Procedure, settings: RunSettings, console: Console) -> None:
+def _dry_run(procedure: Procedure, settings: RunSettings, console: Console,
+             resources: Mapping[str, str]) -> None:
     from metrolab.clock import VirtualClock
 
     roles = procedure.metadata.instruments
-    drivers = {role: next(iter(spec.drivers.values())) for role, spec in roles.items()}
-    models = {role: next(iter(spec.drivers)) for role, spec in roles.items()}
+    models = named_models(procedure, resources)
+    drivers = {role: spec.drivers[models[role]] for role, spec in roles.items()}
     clock = VirtualClock()
     context = RunContext("as_found", settings, drivers, models, clock, dry_run=True)
+    select_points(procedure, settings.points, context)
     runner = Runner(procedure, clock=clock, operator=Operator(yes=True, interactive=False),
                     reporter=ListingReporter(Console()), settings=settings, context=context)
     runner.execute()

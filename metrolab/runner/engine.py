@@ -82,6 +82,12 @@ class RunSettings:
     suspend_max_s: float = 4 * 3600.0
     #: only the points whose id matches one of these shell patterns (all when empty)
     points: tuple[str, ...] = ()
+    #: the lab's minimum test uncertainty ratio: a point below it is flagged before the run
+    #: (the customary 4:1 of ANSI/NCSL Z540.3 and ILAC-G8)
+    min_tur: float = 4.0
+    #: what to do with a point below ``min_tur``: ``flag`` (measure it, the flag recorded)
+    #: or ``refuse`` (leave it out); procedures that estimate TURs before the run honour it
+    low_tur: str = "flag"
 
 
 @dataclass(slots=True)
@@ -220,7 +226,7 @@ class Runner:
 
     def work(self) -> list[tuple[str, TestPoint]]:
         """Return every (phase, point) of the run in order (restricted by ``settings.points``)."""
-        points = select_points(self.procedure, self.settings.points)
+        points = select_points(self.procedure, self.settings.points, self.ctx)
         return [(phase, point) for phase in self.phases() for point in points]
 
     def execute(self, done: Iterable[tuple[str, str]] = ()) -> RunStatus:
@@ -574,17 +580,42 @@ class Runner:
                                       "message": message, "data": data})
 
 
-def select_points(procedure: Procedure, patterns: tuple[str, ...]) -> list[TestPoint]:
-    """Return the points of ``procedure`` whose id matches a shell pattern (all if none given).
+def procedure_points(procedure: Procedure, context: RunContext | None = None
+                     ) -> tuple[TestPoint, ...]:
+    """Return the points of ``procedure`` for the run of ``context``.
 
-    Raises :class:`UserInputError` when patterns are given and no point matches.
+    A procedure whose points depend on the instruments identified (``dmm-verification``:
+    the DUT's and the calibrator's models) defines ``points_for(ctx)``; it is asked when
+    there is a context. Otherwise, and without a context, the points are ``TEST_POINTS``.
     """
-    points = [p for p in procedure.points
+    points_for = getattr(procedure.module, "points_for", None)
+    if context is not None and callable(points_for):
+        return tuple(points_for(context))
+    return procedure.points
+
+
+def select_points(procedure: Procedure, patterns: tuple[str, ...],
+                  context: RunContext | None = None) -> list[TestPoint]:
+    """Return the points of ``procedure`` (for the run of ``context``, see
+    :func:`procedure_points`) whose id matches a shell pattern (all if none given).
+
+    Raises :class:`UserInputError` when patterns are given and no point matches; without a
+    context, not for a procedure whose points depend on which of several models is
+    connected (the check is made once the instruments are identified).
+    """
+    points = [p for p in procedure_points(procedure, context)
               if not patterns or any(fnmatch.fnmatchcase(p.point_id, g) for g in patterns)]
-    if not points:
+    if not points and (context is not None or not _model_dependent(procedure)):
         raise UserInputError(f"no point of {procedure.metadata.name} matches "
                              f"{', '.join(patterns)}; `metrolab run ... --dry-run` lists them")
     return points
+
+
+def _model_dependent(procedure: Procedure) -> bool:
+    """Return True when ``procedure``'s points depend on which model a role is: it has
+    ``points_for`` and a role that accepts several models."""
+    return callable(getattr(procedure.module, "points_for", None)) and any(
+        len(role.drivers) > 1 for role in procedure.metadata.instruments.values())
 
 
 def _iso(clock: Clock) -> str:

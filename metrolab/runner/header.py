@@ -15,7 +15,7 @@ from metrolab import __version__
 from metrolab.clock import Clock, VirtualClock, isoformat
 from metrolab.runner.config import RunConfig
 from metrolab.runner.discovery import Procedure
-from metrolab.runner.engine import RunSettings, select_points
+from metrolab.runner.engine import RunContext, RunSettings, procedure_points, select_points
 from metrolab.runner.instruments import OpenInstrument
 from metrolab.runner.operator import CUSTOMER_FIELDS
 from metrolab.runner.register import LABORATORY_FIELDS
@@ -38,18 +38,23 @@ def clock_data(clock: Clock) -> dict[str, Any]:
     return {"kind": kind, "wall_started_at": datetime.now(UTC).isoformat()}
 
 
-def plan_data(procedure: Procedure, settings: RunSettings) -> dict[str, Any]:
-    """Return which points the run measures: how many of the procedure's, and the patterns."""
-    selected = select_points(procedure, settings.points)
+def plan_data(procedure: Procedure, settings: RunSettings,
+              context: RunContext | None = None) -> dict[str, Any]:
+    """Return which points the run measures: how many of the procedure's (for the instruments
+    of ``context``), and the patterns."""
+    selected = select_points(procedure, settings.points, context)
     phases = 2 if settings.adjust else 1
-    return {"points": len(selected) * phases, "procedure_points": len(procedure.points) * phases,
+    total = len(procedure_points(procedure, context))
+    return {"points": len(selected) * phases, "procedure_points": total * phases,
             "patterns": list(settings.points)}
 
 
 def run_started_data(procedure: Procedure, config: RunConfig, operator: str, run_id: str,
                      item: Mapping[str, str], item_description: str, started: datetime,
-                     laboratory: Mapping[str, str], clock: Clock) -> dict[str, Any]:
-    """Return the data of the journal's ``run_started`` entry."""
+                     laboratory: Mapping[str, str], clock: Clock,
+                     context: RunContext | None = None) -> dict[str, Any]:
+    """Return the data of the journal's ``run_started`` entry (the plan's points for the
+    instruments of ``context``)."""
     meta = procedure.metadata
     settings = config.settings
     # each decision uses its point's own k (from the effective degrees of freedom): a
@@ -73,7 +78,7 @@ def run_started_data(procedure: Procedure, config: RunConfig, operator: str, run
         "decision_rule": {"rule": settings.rule, "parameters": parameters},
         "started_at": isoformat(started.timestamp()),
         "clock": clock_data(clock),
-        "plan": plan_data(procedure, settings),
+        "plan": plan_data(procedure, settings, context),
         "simulation": dict(config.simulation),
     }
 

@@ -125,3 +125,30 @@ def close_instruments(instruments: Mapping[str, OpenInstrument]) -> None:
             instrument.driver.close()
         except InstrumentError:
             continue
+
+
+def named_models(procedure: Procedure, resources: Mapping[str, str]) -> dict[str, str]:
+    """Return role -> model for a dry run, which opens nothing: a role's resource may name
+    its model instead, as ``*IDN?`` gives it (``34461A``, ``MODEL DMM6500``) or as a profile
+    name (``keithley-dmm6500``, ``fluke-5520a``); a real resource (``TCPIP0::...``) or no
+    resource keeps the role's first model.
+
+    Raises :class:`UserInputError` for a name that is none of the role's models.
+    """
+    models = {}
+    for role, spec in procedure.metadata.instruments.items():
+        known = list(spec.drivers)
+        text = resources.get(role, "").strip()
+        if not text or "::" in text:
+            models[role] = known[0]
+            continue
+        wanted = {text.upper(), text.upper().partition("-")[2]}
+        found = next((m for m in known
+                      if {m.upper(), m.upper().removeprefix("MODEL ")} & wanted), None)
+        if found is None:
+            raise UserInputError(
+                f"dry run of {procedure.metadata.name}: {role} {text!r} is neither a resource "
+                f"nor one of its models ({', '.join(known)}); a dry run opens nothing, so name "
+                "the model (or its profile, e.g. keysight-34461a)")
+        models[role] = found
+    return models

@@ -97,6 +97,11 @@ def _start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
         trace = traceability(instruments, register, started, inputs.overrides)
         item = item_identity(procedure, {**inputs.operator.answers.item, **config.item},
                              instruments, register, inputs.operator)
+        context = _context(config.settings, clock, instruments, resumed=False,
+                           standards=standards_in_use(instruments, register))
+        # points that depend on the instruments identified: the patterns are checked now,
+        # before anything is journalled
+        select_points(procedure, config.settings.points, context)
         run_id = new_run_id(procedure, item["serial"], clock)
         journal_path = out_dir / f"{run_id}.journal"
         journal = Journal.create(journal_path, run_id, clock=clock)
@@ -107,14 +112,12 @@ def _start_run(config: RunConfig, inputs: RunInputs) -> RunResult:
             journal.append_many([
                 ("run_started", run_started_data(
                     procedure, config, inputs.operator.name, run_id, item,
-                    inputs.item_description, started, laboratory, clock)),
+                    inputs.item_description, started, laboratory, clock, context)),
                 ("event", {"time": clock.now(), "type": "note", "message": "runner settings",
                            "data": {"runner": config.to_dict()}}),
                 *override_entries(clock, trace),
                 *[("instrument", instrument_data(instrument, trace.get(role)))
                   for role, instrument in instruments.items()]])
-            context = _context(config.settings, clock, instruments, resumed=False,
-                               standards=standards_in_use(instruments, register))
             status, planned = _execute(procedure, config, inputs, clock, journal, instruments,
                                        context, ())
         finally:

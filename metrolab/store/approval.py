@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +72,11 @@ def _not_before_end(record: Record, action: str, clock: Clock) -> None:
     ended = record.run.get("ended_at")
     if not ended:
         return
-    end = datetime.fromisoformat(str(ended)).timestamp()
+    end = datetime.fromisoformat(str(ended))
     now = clock.now()
-    if now < end:
+    # compared as the record's microsecond datetimes: a float timestamp read back from its
+    # ISO text may land a hair after the same instant taken from the clock
+    if datetime.fromtimestamp(now, tz=end.tzinfo or UTC) < end:
         virtual = (record.run.get("clock") or {}).get("kind") == "virtual"
         raise ReviewError(
             f"{action} of {record.record_id} at {isoformat(now)} would precede the end of its "
