@@ -93,6 +93,8 @@ class BlockReadings:
         """Return the canonical readings among the first ``good`` lines of ``block`` (whose
         sequence numbers are ``firsts``), or None when there are none or they cannot be
         placed safely (then every line is parsed strictly)."""
+        if _READING_START.tobytes() not in block:  # e.g. readings only in batches
+            return None
         lengths = np.fromiter(map(len, lines[:good]), np.int64, good) + 1
         starts = np.concatenate(([0], np.cumsum(lengths)))
         end = int(starts[-1])
