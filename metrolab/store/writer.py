@@ -84,7 +84,7 @@ class Column:
         piece = np.asarray(values, dtype=self.dataset.dtype)
         if piece.size:
             self.digest.update(piece)
-            self._held.append(piece.copy())
+            self._held.append(piece.copy() if piece.flags.writeable else piece)
             self._rows += piece.size
             if self._rows >= self._chunk:
                 self._write(final=False)
