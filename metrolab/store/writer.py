@@ -122,11 +122,21 @@ class RecordWriter:
         self._values: dict[str, Any] = {}
         self._columns: dict[str, Column] = {}
         self._copied: dict[str, str] = {}
+        #: the objects this writer created, by path: children are created from their
+        #: parent without h5py walking the path again
+        self._nodes: dict[str, h5py.Group | h5py.Dataset] = {"/": handle}
+
+    def _where(self, path: str) -> tuple[h5py.Group, str]:
+        """Return (the group to create ``path`` in, the name to create it under): its
+        parent if this writer created it, else the file with the whole path."""
+        parent, _, leaf = path.rpartition("/")
+        node = self._nodes.get(parent or "/")
+        return (node, leaf) if isinstance(node, h5py.Group) else (self.handle, path)
 
     def set_attrs(self, path: str, attrs: Mapping[str, Any]) -> None:
         """Write attributes on the object at ``path`` (written by this writer); return
         nothing."""
-        node = self.handle[path]
+        node = self._nodes.get(path) or self.handle[path]
         remembered = self._attrs[path]
         for name, value in attrs.items():
             value = stored(value)
@@ -136,7 +146,8 @@ class RecordWriter:
     def group(self, path: str, nx_class: str, attrs: Mapping[str, Any] | None = None) -> str:
         """Create the group ``path`` with its ``NX_class`` and ``attrs``; return ``path``."""
         _absolute(path)
-        self.handle.create_group(path, track_order=True)
+        parent, name = self._where(path)
+        self._nodes[path] = parent.create_group(name, track_order=True)
         self._attrs[path] = {}
         self.set_attrs(path, {"NX_class": nx_class, **(attrs or {})})
         return path
@@ -152,10 +163,10 @@ class RecordWriter:
         if compress and isinstance(value, np.ndarray) and value.ndim == 1 and value.size:
             options = {"chunks": (min(value.size, COLUMN_CHUNK),), "compression": "gzip",
                        "compression_opts": DEFLATE, "shuffle": True}
+        parent, name = self._where(path)
         if isinstance(value, str) or (isinstance(value, np.ndarray) and value.dtype.kind == "O"):
-            self.handle.create_dataset(path, data=value, dtype=STRING)
-        else:
-            self.handle.create_dataset(path, data=value, **options)
+            options = {"dtype": STRING}
+        self._nodes[path] = parent.create_dataset(name, data=value, **options)
         self._values[path] = plain(value)
         self._attrs[path] = {}
         self.set_attrs(path, attrs or {})
@@ -164,8 +175,9 @@ class RecordWriter:
     def column(self, path: str, dtype: Any, attrs: Mapping[str, Any] | None = None) -> Column:
         """Create an empty appendable column ``path`` of ``dtype`` with ``attrs``; return it."""
         _absolute(path)
-        dataset = self.handle.create_dataset(
-            path, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(COLUMN_CHUNK,),
+        parent, name = self._where(path)
+        dataset = self._nodes[path] = parent.create_dataset(
+            name, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(COLUMN_CHUNK,),
             compression="gzip", compression_opts=DEFLATE, shuffle=True)
         column = Column(dataset)
         self._columns[path] = column
