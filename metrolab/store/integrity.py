@@ -59,7 +59,7 @@ class ArrayDigest:
 
     def update(self, piece: np.ndarray) -> None:
         """Add the next rows of the array; return nothing."""
-        self._hash.update(little_endian(piece).tobytes())
+        self._hash.update(little_endian(piece).data.cast("B"))
         self.rows += piece.shape[0] if piece.ndim else 1
         self.rest = piece.shape[1:]
 

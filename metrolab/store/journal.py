@@ -40,6 +40,7 @@ from metrolab.store.errors import (
     JournalLockedError,
     JournalWriteError,
 )
+from metrolab.store.journal_batch import plan_lines
 from metrolab.store.journal_read import (
     FORMAT,
     GENESIS,
@@ -52,7 +53,10 @@ from metrolab.store.locking import FileLock, lock_path
 __all__ = ["ENTRY_KINDS", "FORMAT", "FORMAT_VERSION", "GENESIS", "Journal", "JournalContents",
            "JournalEntry", "describe_entry", "read_journal"]
 
-FORMAT_VERSION = 1
+#: 2: runs of readings may be journalled as ``readings`` lines (metrolab.store.journal_batch);
+#: a version 1 journal, resumed, goes on one reading per line
+FORMAT_VERSION = 2
+BATCH_VERSION = 2
 
 #: the entry kinds of docs/interfaces.md, section "Store" (``samples``: a block of rows of a
 #: data-acquisition run, metrolab.daq)
@@ -100,6 +104,8 @@ class Journal:
         self._last_hash = contents.last_hash
         self._seq = contents.last_seq
         self._size = contents.valid_size
+        # readings in bulk (``readings`` lines) only where the header says readers know them
+        self._batch = contents.version >= BATCH_VERSION
         self._lock = threading.Lock()  # appends from several threads keep their order
         self._failure: JournalWriteError | None = None
         self._last_reading: Mapping[str, Any] | None = next(
@@ -197,6 +203,9 @@ class Journal:
         """Write several entries with one write and one sync; return their numbers.
 
         Nothing is acknowledged before all are durable; on failure none is recorded.
+        Consecutive readings of one point, phase and unit (float time and value, integer
+        index) are written as ``readings`` lines that hold them as binary columns
+        (:mod:`metrolab.store.journal_batch`); each reading keeps its own number.
         """
         with self._lock:
             return self._append_locked(list(entries))
@@ -206,16 +215,17 @@ class Journal:
         chunks: list[bytes] = []
         seq, last_hash = self._seq, self._last_hash
         now = isoformat(self._clock.now())
-        for kind, data in entries:
+        for kind, _ in entries:
             if kind not in ENTRY_KINDS:
                 raise JournalError(f"journal {self.path}: unknown entry kind {kind!r}; "
                                    f"use one of {', '.join(sorted(ENTRY_KINDS))}")
-            seq += 1
+        for kind, data, count in plan_lines(entries, batch=self._batch):
             try:
-                line, last_hash = _encode(last_hash, seq, now, kind, data)
+                line, last_hash = _encode(last_hash, seq + 1, now, kind, data)
             except (TypeError, ValueError) as exc:
                 raise JournalError(f"journal {self.path}: {kind} entry data is not "
                                    f"JSON-safe: {exc}") from exc
+            seq += count
             chunks.append(line)
         if not chunks:
             return []

@@ -89,10 +89,12 @@ class BlockReadings:
 
     @classmethod
     def find(cls, block: bytes, lines: list[bytes], good: int,
-             seq: int) -> BlockReadings | None:
-        """Return the canonical readings among the first ``good`` lines of ``block``, or
-        None when there are none or they cannot be placed safely (then every line is
-        parsed strictly)."""
+             firsts: np.ndarray) -> BlockReadings | None:
+        """Return the canonical readings among the first ``good`` lines of ``block`` (whose
+        sequence numbers are ``firsts``), or None when there are none or they cannot be
+        placed safely (then every line is parsed strictly)."""
+        if _READING_START.tobytes() not in block:  # e.g. readings only in batches
+            return None
         lengths = np.fromiter(map(len, lines[:good]), np.int64, good) + 1
         starts = np.concatenate(([0], np.cumsum(lengths)))
         end = int(starts[-1])
@@ -108,7 +110,7 @@ class BlockReadings:
             offsets = np.fromiter((match.start() - 64 for match in
                                    _CANONICAL_READING.finditer(block, 0, end)), np.int64, count)
             positions = np.searchsorted(starts, offsets)
-        if not np.array_equal(seqs - seq, positions):
+        if not np.array_equal(seqs, firsts[positions]):
             return None  # a sequence number out of place: the strict parse says which
         try:
             keys = [tuple(part.decode("utf-8") for part in key)

@@ -55,6 +55,8 @@ class ReadingsSink:
 
     writer: RecordWriter
     groups: dict[str, dict[str, Column]] = field(default_factory=dict)
+    #: unit as journalled -> its group's columns (pint parses each unit once)
+    _by_unit: dict[str, dict[str, Column]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.writer.group(READINGS, "NXcollection", {
@@ -71,6 +73,9 @@ class ReadingsSink:
         columns["attempt"].append(np.full(seq.size, attempt, np.int32))
 
     def _columns(self, unit: str) -> dict[str, Column]:
+        known = self._by_unit.get(unit)
+        if known is not None:
+            return known
         name = unit_name(unit)
         if name not in self.groups:
             path = self.writer.group(f"{READINGS}/{name}", "NXdata", {
@@ -81,4 +86,5 @@ class ReadingsSink:
                 columns[column] = self.writer.column(f"{path}/{column}", dtype,
                                                      {**attrs, **extra})
             self.groups[name] = columns
+        self._by_unit[unit] = self.groups[name]
         return self.groups[name]

@@ -4,8 +4,8 @@
 attribute and dataset goes through it, and it keeps the digest of each object
 (:mod:`metrolab.store.integrity`) from the very values it hands to HDF5, so the manifest
 is known when the last object is written, without reading anything back. Long columns
-(:class:`Column`) are appended to in pieces, chunked and compressed, and hashed piece by
-piece.
+(:class:`Column`) are appended to in pieces, chunked and compressed (whole chunks
+compressed here with ISA-L and written directly), and hashed piece by piece.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import h5py
 import numpy as np
+from isal import isal_zlib
 
 from metrolab.store.integrity import ArrayDigest, object_digest, plain
 
@@ -49,40 +50,62 @@ def _absolute(path: str) -> None:
         raise ValueError(f"record object path {path!r} must start with '/'")
 
 
+def deflated_chunk(rows: np.ndarray, chunk_rows: int) -> bytes:
+    """Return one full chunk of ``chunk_rows`` rows (``rows`` padded with zeros) as the
+    HDF5 filter pipeline shuffle + deflate would store it: bytes regrouped by their place
+    in each number, then zlib-compressed (ISA-L's deflate at level :data:`DEFLATE`; any
+    zlib reads it, as HDF5's deflate filter does)."""
+    if rows.size < chunk_rows:
+        rows = np.concatenate((rows, np.zeros(chunk_rows - rows.size, rows.dtype)))
+    size = rows.dtype.itemsize
+    planes = rows.view(np.uint8).reshape(chunk_rows, size).T if size > 1 else rows
+    return isal_zlib.compress(np.ascontiguousarray(planes).data, DEFLATE)
+
+
 class Column:
     """A one-dimensional dataset appended to in pieces (chunked, shuffled, deflated).
 
-    Its digest is updated with every piece, in order; :meth:`close` writes what is held.
+    Its digest is updated with every piece, in order. Whole chunks are compressed here
+    (:func:`deflated_chunk`) and written with HDF5's direct chunk write, which stores them
+    exactly as the dataset's own shuffle and deflate filters would: the file is a plain
+    shuffled, deflated HDF5 dataset. :meth:`close` writes the last, partial chunk.
     """
 
     def __init__(self, dataset: h5py.Dataset) -> None:
         self.dataset = dataset
         self.digest = ArrayDigest(dataset.dtype)
+        self._chunk = int(dataset.chunks[0])
         self._held: list[np.ndarray] = []
-        self._rows = 0
+        self._rows = 0  # rows held
+        self._written = 0  # rows written (a multiple of the chunk until closed)
 
     def append(self, values: np.ndarray) -> None:
         """Add ``values`` (1-D, converted to the column's type) at the end; return nothing."""
         piece = np.asarray(values, dtype=self.dataset.dtype)
         if piece.size:
-            self._held.append(piece.copy())
+            self.digest.update(piece)
+            self._held.append(piece.copy() if piece.flags.writeable else piece)
             self._rows += piece.size
-            if self._rows >= COLUMN_CHUNK:
-                self._write()
+            if self._rows >= self._chunk:
+                self._write(final=False)
 
-    def _write(self) -> None:
+    def _write(self, *, final: bool) -> None:
         if not self._held:
             return
-        piece = np.concatenate(self._held)
-        start = self.dataset.shape[0]
-        self.dataset.resize((start + piece.size,))
-        self.dataset[start:] = piece
-        self.digest.update(piece)
-        self._held, self._rows = [], 0
+        rows = np.concatenate(self._held) if len(self._held) > 1 else self._held[0]
+        whole = rows.size if final else rows.size - rows.size % self._chunk
+        self.dataset.resize((self._written + whole,))
+        for start in range(0, whole, self._chunk):
+            self.dataset.id.write_direct_chunk(
+                (self._written + start,),
+                deflated_chunk(rows[start:start + self._chunk], self._chunk))
+        self._written += whole
+        rest = rows[whole:]
+        self._held, self._rows = ([rest] if rest.size else []), int(rest.size)
 
     def close(self) -> None:
         """Write the rows still held; return nothing."""
-        self._write()
+        self._write(final=True)
 
 
 class RecordWriter:
@@ -99,11 +122,21 @@ class RecordWriter:
         self._values: dict[str, Any] = {}
         self._columns: dict[str, Column] = {}
         self._copied: dict[str, str] = {}
+        #: the objects this writer created, by path: children are created from their
+        #: parent without h5py walking the path again
+        self._nodes: dict[str, h5py.Group | h5py.Dataset] = {"/": handle}
+
+    def _where(self, path: str) -> tuple[h5py.Group, str]:
+        """Return (the group to create ``path`` in, the name to create it under): its
+        parent if this writer created it, else the file with the whole path."""
+        parent, _, leaf = path.rpartition("/")
+        node = self._nodes.get(parent or "/")
+        return (node, leaf) if isinstance(node, h5py.Group) else (self.handle, path)
 
     def set_attrs(self, path: str, attrs: Mapping[str, Any]) -> None:
         """Write attributes on the object at ``path`` (written by this writer); return
         nothing."""
-        node = self.handle[path]
+        node = self._nodes.get(path) or self.handle[path]
         remembered = self._attrs[path]
         for name, value in attrs.items():
             value = stored(value)
@@ -113,7 +146,8 @@ class RecordWriter:
     def group(self, path: str, nx_class: str, attrs: Mapping[str, Any] | None = None) -> str:
         """Create the group ``path`` with its ``NX_class`` and ``attrs``; return ``path``."""
         _absolute(path)
-        self.handle.create_group(path, track_order=True)
+        parent, name = self._where(path)
+        self._nodes[path] = parent.create_group(name, track_order=True)
         self._attrs[path] = {}
         self.set_attrs(path, {"NX_class": nx_class, **(attrs or {})})
         return path
@@ -129,10 +163,10 @@ class RecordWriter:
         if compress and isinstance(value, np.ndarray) and value.ndim == 1 and value.size:
             options = {"chunks": (min(value.size, COLUMN_CHUNK),), "compression": "gzip",
                        "compression_opts": DEFLATE, "shuffle": True}
+        parent, name = self._where(path)
         if isinstance(value, str) or (isinstance(value, np.ndarray) and value.dtype.kind == "O"):
-            self.handle.create_dataset(path, data=value, dtype=STRING)
-        else:
-            self.handle.create_dataset(path, data=value, **options)
+            options = {"dtype": STRING}
+        self._nodes[path] = parent.create_dataset(name, data=value, **options)
         self._values[path] = plain(value)
         self._attrs[path] = {}
         self.set_attrs(path, attrs or {})
@@ -141,8 +175,9 @@ class RecordWriter:
     def column(self, path: str, dtype: Any, attrs: Mapping[str, Any] | None = None) -> Column:
         """Create an empty appendable column ``path`` of ``dtype`` with ``attrs``; return it."""
         _absolute(path)
-        dataset = self.handle.create_dataset(
-            path, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(COLUMN_CHUNK,),
+        parent, name = self._where(path)
+        dataset = self._nodes[path] = parent.create_dataset(
+            name, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(COLUMN_CHUNK,),
             compression="gzip", compression_opts=DEFLATE, shuffle=True)
         column = Column(dataset)
         self._columns[path] = column

@@ -3,11 +3,12 @@
 ``python crash_writer.py`` reads commands on stdin, so Python starts only once and each
 writer is a cheap ``fork``:
 
-- ``start JOURNAL RUN_ID [SEAL_AFTER]`` forks a writer and prints ``pid PID``. The writer
-  creates the journal (or resumes it: readings continue from the last index journalled),
-  appends one reading after another and prints ``ack INDEX`` after each append has
-  returned, i.e. once the reading is durable. With SEAL_AFTER it ends the run after that
-  many readings in total, prints ``sealing`` and seals the journal.
+- ``start JOURNAL RUN_ID [SEAL_AFTER|- [BATCH]]`` forks a writer and prints ``pid PID``.
+  The writer creates the journal (or resumes it: readings continue from the last index
+  journalled), appends one reading (or BATCH readings with one ``append_many``) after
+  another and prints ``ack INDEX`` for each reading once its append has returned, i.e.
+  once it is durable. With SEAL_AFTER it ends the run after that many readings in total,
+  prints ``sealing`` and seals the journal.
 - ``reap PID`` waits for that (killed) writer and prints ``reaped``: everything the writer
   printed comes before that line.
 
@@ -31,8 +32,10 @@ def say(line: str) -> None:
     os.write(1, f"{line}\n".encode())
 
 
-def main(journal_path: Path, run_id: str, seal_after: int | None) -> None:
-    """Write readings until killed (or until ``seal_after`` readings, then seal)."""
+def main(journal_path: Path, run_id: str, seal_after: int | None, batch: int = 1) -> None:
+    """Write readings until killed (or until ``seal_after`` readings, then seal); with
+    ``batch`` > 1, ``batch`` readings per ``append_many`` (journalled as one ``readings``
+    line), each acknowledged once that call returned."""
     if journal_path.exists():
         entries = read_journal(journal_path)
         journal = Journal.open_for_append(journal_path)
@@ -50,10 +53,16 @@ def main(journal_path: Path, run_id: str, seal_after: int | None) -> None:
     indices = [entry.data["index"] for entry in entries if entry.kind == "reading"]
     index = indices[-1] + 1 if indices else 0
     while seal_after is None or index < seal_after:
-        journal.append("reading", {"point_id": "p1", "phase": "as_found", "index": index,
-                                   "value": float(index), "unit": "V"})
-        say(f"ack {index}")
-        index += 1
+        if batch > 1:
+            journal.append_many([("reading", {
+                "point_id": "p1", "phase": "as_found", "index": n, "time": 1.7e9 + n,
+                "value": float(n), "unit": "V"}) for n in range(index, index + batch)])
+        else:
+            journal.append("reading", {"point_id": "p1", "phase": "as_found", "index": index,
+                                       "value": float(index), "unit": "V"})
+        for n in range(index, index + batch):
+            say(f"ack {n}")
+        index += batch
     journal.append("run_ended", {"status": "completed", "reason": ""})
     journal.close()
     say("sealing")
@@ -70,7 +79,9 @@ def serve() -> None:
             if pid == 0:
                 code = 0
                 try:
-                    main(Path(args[0]), args[1], int(args[2]) if len(args) > 2 else None)
+                    main(Path(args[0]), args[1],
+                         int(args[2]) if len(args) > 2 and args[2] != "-" else None,
+                         int(args[3]) if len(args) > 3 else 1)
                 except BaseException as exc:
                     traceback.print_exc()
                     say(f"error {type(exc).__name__}: {exc}")

@@ -46,11 +46,11 @@ class WriterServer:
         return line.strip()
 
     def run_and_kill(self, journal: Path, run_id: str, *, acks: int = 0,
-                     seal_after: int | None = None) -> list[int]:
-        """Start a writer, SIGKILL it after ``acks`` acknowledgements (or once it starts
-        sealing); return every index it acknowledged, including those printed before the
-        kill landed."""
-        self._send(f"start {journal} {run_id}" + (f" {seal_after}" if seal_after else ""))
+                     seal_after: int | None = None, batch: int = 1) -> list[int]:
+        """Start a writer (``batch`` readings per append), SIGKILL it after ``acks``
+        acknowledgements (or once it starts sealing); return every index it acknowledged,
+        including those printed before the kill landed."""
+        self._send(f"start {journal} {run_id} {seal_after or '-'} {batch}")
         seen: list[int] = []
         pid = None
         sealing = False
@@ -84,13 +84,14 @@ def writers() -> Iterator[WriterServer]:
 
 
 def _crash_loop(writers: WriterServer, directory: Path, run_id: str, kills: int,
-                rng: random.Random) -> list[int]:
-    """Start and kill a writer ``kills`` times on one journal; return acknowledged indices."""
+                rng: random.Random, batch: int = 1) -> list[int]:
+    """Start and kill a writer ``kills`` times on one journal (``batch`` readings per
+    append); return acknowledged indices."""
     journal = directory / f"{run_id}.journal"
     acknowledged: list[int] = []
     for _ in range(kills):
-        acknowledged += writers.run_and_kill(journal, run_id,
-                                             acks=rng.choice([0, 1, 2, 4, 8, 16]))
+        acknowledged += writers.run_and_kill(
+            journal, run_id, acks=rng.choice([0, 1, 2, 4, 8, 16]) * batch, batch=batch)
     return acknowledged
 
 
@@ -115,6 +116,15 @@ def test_killed_writers_lose_no_acknowledged_reading(
     rng = random.Random(20260101)
     acks = {"Q1": _crash_loop(writers, tmp_path, "Q1", 10, rng)}
     assert acks["Q1"], "the writers never acknowledged anything: the test would prove nothing"
+    _check_recovered(tmp_path, acks, capsys)
+
+
+def test_killed_batch_writers_lose_no_acknowledged_reading(
+        tmp_path: Path, writers: WriterServer, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = random.Random(20260102)
+    acks = {"B1": _crash_loop(writers, tmp_path, "B1", 10, rng, batch=300)}
+    assert acks["B1"], "the writers never acknowledged anything: the test would prove nothing"
+    assert b'"kind":"readings"' in (tmp_path / "B1.journal").read_bytes()
     _check_recovered(tmp_path, acks, capsys)
 
 
