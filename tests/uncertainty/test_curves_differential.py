@@ -82,19 +82,24 @@ def odrpack_line(data: DataSet, start: np.ndarray) -> tuple[float, float]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data_sets())
 def test_line_agrees_with_scipy_odr_at_every_scale(data: DataSet) -> None:
-    """Same line as ODRPACK to 1/100 of u(a), u(b); never a larger sum of squares.
+    """Same line as ODRPACK to 1/100 of u(a), u(b), or ODRPACK stopped short of the
+    minimum; never a larger sum of squares.
 
-    ODRPACK stops on a relative change of the parameters, a few thousandths of u from the
-    minimum when the intercept is near zero; its sum of squares is then the larger one.
+    ODRPACK stops on a relative change of the parameters, a few thousandths of u (rarely
+    a little over a hundredth: hypothesis found 0.0114 u with x near 5e-4 and a slope of
+    1700) from the minimum when the intercept is near zero; its sum of squares, computed
+    exactly, is then the larger one. Where the lines are further apart than u/100, ours
+    must be the strictly smaller sum: had ODRPACK found the minimum, ours would not be.
     """
     x, y, ux, uy = data
     fit = fit_polynomial(x, y, u_y=uy, u_x=ux)
     a, b = odrpack_line(data, fit.coefficients)
     u = fit.standard_uncertainties
-    assert abs(fit.coefficients[0] - a) <= 1e-2 * u[0]
-    assert abs(fit.coefficients[1] - b) <= 1e-2 * u[1]
     ours = exact_distance(*fit.coefficients, data)
-    assert ours <= exact_distance(a, b, data) * Fraction(1 + 1e-12)
+    theirs = exact_distance(a, b, data)
+    assert ours <= theirs * Fraction(1 + 1e-12)
+    apart = max(abs(fit.coefficients[0] - a) / u[0], abs(fit.coefficients[1] - b) / u[1])
+    assert apart <= 1e-2 or (ours < theirs and apart <= 5e-2), (apart, ours, theirs)
     assert fit.chi2 == pytest.approx(float(ours), rel=1e-6)
 
 
