@@ -17,8 +17,14 @@ AC_APERTURE_S = 0.1
 SETTLING_TAU_S = {"dc": 1e-3, "ac": 0.25}
 #: an AC filter settles to 0.1 % (e^-6.9) within the automatic trigger delay made for it
 _AC_SETTLED_TIME_CONSTANTS = 6.9
-#: ohms-range over which resistance settling slows by 10x per decade
+#: ohms-range over which resistance settling slows by 10x per decade (the input's time
+#: constant is the source resistance times the input and cable capacitance)
 _HIGH_OHMS = 1e5
+#: the resistance the input's time constant stops growing at: the top ohms ranges source
+#: their current in parallel with 10 MΩ, so the input never sees more than that [P]:
+#: 8845A/8846A datasheet p. 5 (100 MΩ and 1 GΩ: 1 µA ‖ 10 MΩ), DMM6500 datasheet p. 9
+#: (10 MΩ and 100 MΩ: 0.7 µA ‖ 10 MΩ), 34401A (100 MΩ: 500 nA ‖ 10 MΩ, shared reference)
+OHMS_SHUNT_OHM = 10e6
 #: DC automatic delays: 1.5 ms at 1 PLC and more, 1 ms below; resistance ranges of
 #: 1 MΩ take 15 ms (10 ms) and above 100 ms [U: recalled from the 34401A delay table]
 _DC_DELAY_S = (1.5e-3, 1.0e-3)
@@ -72,14 +78,15 @@ def noise_ppm(profile: DmmProfile, nplc: float) -> float:
 
 def settling_tau(table: ModeTable, mode: Mode, settings: ModeSettings) -> float:
     """Return the input's settling time constant in seconds after a change of source: an
-    AC filter's is a 6.9th of the automatic delay that waits for it."""
+    AC filter's is a 6.9th of the automatic delay that waits for it; an ohms range's grows
+    with the range up to the 10 MΩ the top ranges are shunted with (0.1 s)."""
     range_value = settings.range
     if mode.is_ac:
         return table.ac_delay_s[settings.bandwidth_hz] / _AC_SETTLED_TIME_CONSTANTS
     if mode.counts_signal:
         return SETTLING_TAU_S["ac"]
     if mode in (Mode.RES2, Mode.RES4) and range_value > _HIGH_OHMS:
-        return SETTLING_TAU_S["dc"] * 10 ** math.log10(range_value / _HIGH_OHMS)
+        return SETTLING_TAU_S["dc"] * min(range_value, OHMS_SHUNT_OHM) / _HIGH_OHMS
     return SETTLING_TAU_S["dc"]
 
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from metrolab.drivers.dmm.factories import simulator_class_for
+from metrolab.drivers.dmm.registry import dmm_profile
 from metrolab.drivers.dmm.simulator import DmmSimulator
 from metrolab.drivers.keysight.simulator import Keysight34465ASimulator
 
@@ -378,3 +380,14 @@ def test_identity_emulation_help_sanitising_and_small_settings() -> None:
     assert ask(sim, "CURR:SWIT:MODE?;:FREQ:TIM:AUTO?;:SYST:USB:HOST:ENAB?") == "FAST;1;0"
     assert ask(sim, "DISP:VIEW HIST;:DISP:VIEW?") == "HIST"
     assert math.isclose(sim.clock.now(), VirtualClock().now())
+
+
+def test_the_34470a_is_licensed_for_dig_and_mem_as_the_34465a() -> None:
+    profile = dmm_profile("keysight-34470a")
+    assert sorted(profile.options.available) == ["DIG", "MEM"]
+    assert profile.options.installed == ()
+    sim = simulator_class_for(profile)(clock=VirtualClock(), options=("DIG", "MEM"))
+    assert ask(sim, "*OPT?") == "DIG,MEM"
+    assert ask(sim, "SAMP:COUN:PRET? MAX") == "+1999999"
+    assert sim.reading_memory == 2_000_000
+    assert ask(simulator_class_for(profile)(clock=VirtualClock()), "*OPT?") == "0,0"
