@@ -24,7 +24,6 @@ manufacturer's document, ``[S]`` secondary, ``[D]`` derived, ``[U]`` unverified)
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from enum import Enum
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from metrolab.errors import UserInputError
 from metrolab.instrument import spec_sources
 from metrolab.instrument.functions import Function
+from metrolab.instrument.spec_provenance import SpecProvenance, count_provenance
 from metrolab.instrument.specs import AccuracySpec
 
 if TYPE_CHECKING:
@@ -154,41 +154,6 @@ class SerialDefaults:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class SpecProvenance:
-    """Rows of one profile's specification table by provenance tag."""
-
-    profile: str
-    rows: int
-    read: int
-    secondary: int
-    derived: int
-    unverified: int
-
-    @property
-    def confirmed(self) -> int:
-        """Return the rows confirmed against a manufacturer's document ([P] or [S])."""
-        return self.read + self.secondary
-
-    @property
-    def confirmed_share(self) -> float:
-        """Return the share (0 to 1) of rows confirmed; 0 for an empty table."""
-        return self.confirmed / self.rows if self.rows else 0.0
-
-
-_TAG = re.compile(r"\[([PSDVUM])\]")
-
-
-def provenance_tag(source: str) -> str:
-    """Return the provenance tag of a row's ``source``: P, S, D or U (``[V]`` counts as
-    P, ``[M]`` and an untagged source as U; a source starting ``[U]`` is U)."""
-    if source.startswith("[U]"):
-        return "U"
-    found = _TAG.search(source)
-    tag = found.group(1) if found else "U"
-    return {"V": "P", "M": "U"}.get(tag, tag)
-
-
 @dataclass(frozen=True)
 class CalibratorProfile:
     """One calibrator model, as its profile file describes it."""
@@ -289,10 +254,9 @@ class CalibratorProfile:
         """Return how many rows of the ``interval`` table rest on which kind of source
         (all counts 0 when the profile holds no such table)."""
         if interval not in self.spec_files:
-            return SpecProvenance(self.name, 0, 0, 0, 0, 0)
-        tags = [provenance_tag(row.source) for row in self.specification(interval).rows]
-        return SpecProvenance(self.name, len(tags), tags.count("P"), tags.count("S"),
-                              tags.count("D"), tags.count("U"))
+            return count_provenance(self.name, ())
+        return count_provenance(self.name,
+                                (row.source for row in self.specification(interval).rows))
 
     # -- loading -----------------------------------------------------------------------
     @classmethod

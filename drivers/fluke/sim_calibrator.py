@@ -61,7 +61,7 @@ import importlib
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import numpy as np
 
@@ -602,26 +602,36 @@ class FlukeCalibratorSimulator(SimulatedInstrument):
         self.clock_offset_s = when.timestamp() - self.clock.now()
 
 
+#: a simulator class of the family (GPIB/TCP or RS-232)
+_S = TypeVar("_S", bound=FlukeCalibratorSimulator)
 _CLASSES: dict[str, type[FlukeCalibratorSimulator]] = {}
 #: profiles whose simulator class is written out in a module of its own
 _NAMED = {"fluke-5522a": ("sim_5522a", "Fluke5522ASimulator")}
+
+
+def profile_class(base: type[_S], profile: CalibratorProfile, cache: dict[str, type[_S]],
+                  named: dict[str, tuple[str, str]], name: str, doc: str) -> type[_S]:
+    """Return the subclass of ``base`` for ``profile``, made once and kept in ``cache``: the
+    class written out in the module ``named`` gives for the profile, else one made here
+    with ``PROFILE`` and ``IDN`` set, called ``name``, with docstring ``doc``."""
+    made = cache.get(profile.name)
+    if made is None and profile.name in named:
+        module, attribute = named[profile.name]
+        made = getattr(importlib.import_module(f".{module}", __package__), attribute)
+    if made is None:
+        made = type(name, (base,), {"PROFILE": profile, "IDN": profile.idn,
+                                    "__module__": base.__module__, "__doc__": doc})
+    cache[profile.name] = made
+    return made
 
 
 def simulator_class(profile: CalibratorProfile) -> type[FlukeCalibratorSimulator]:
     """Return the simulator class of ``profile`` (``Fluke5520ASimulator`` ...): the family
     simulator with ``PROFILE`` and ``IDN`` set, made once per profile (the 5522A's is
     :class:`~.sim_5522a.Fluke5522ASimulator`)."""
-    made = _CLASSES.get(profile.name)
-    if made is None and profile.name in _NAMED:
-        module, attribute = _NAMED[profile.name]
-        made = getattr(importlib.import_module(f".{module}", __package__), attribute)
-        _CLASSES[profile.name] = made
-    if made is None:
-        made = type(f"Fluke{profile.model}Simulator", (FlukeCalibratorSimulator,),
-                    {"PROFILE": profile, "IDN": profile.idn, "__module__": __name__,
-                     "__doc__": f"A simulated Fluke {profile.model} (GPIB/TCP framing)."})
-        _CLASSES[profile.name] = made
-    return made
+    return profile_class(FlukeCalibratorSimulator, profile, _CLASSES, _NAMED,
+                         f"Fluke{profile.model}Simulator",
+                         f"A simulated Fluke {profile.model} (GPIB/TCP framing).")
 
 
 def create(name: str, *, seed: int = 0, clock: Clock | None = None) -> FlukeCalibratorSimulator:

@@ -27,7 +27,6 @@ prints the serial-poll string ``SPLSTR``. When the status byte newly requests se
 
 from __future__ import annotations
 
-import importlib
 from typing import ClassVar
 
 from metrolab.clock import Clock
@@ -36,7 +35,7 @@ from metrolab.instrument.simulation import LabEnvironment
 
 from .cal_errors import fault_line
 from .cal_profile import CalibratorProfile, calibrator_profile
-from .sim_calibrator import STB_MSS, FlukeCalibratorSimulator
+from .sim_calibrator import STB_MSS, FlukeCalibratorSimulator, profile_class
 
 DEVICE_CLEAR = "\x03"  # ^C
 TRIGGER = "\x14"  # ^T
@@ -120,17 +119,9 @@ _NAMED = {"fluke-5522a": ("serial_5522a", "Fluke5522ASerialSimulator")}
 def serial_simulator_class(profile: CalibratorProfile) -> type[FlukeCalibratorSerialSimulator]:
     """Return the RS-232 simulator class of ``profile`` (``Fluke5520ASerialSimulator``
     ...), made once per profile (the 5522A's is written out in :mod:`.serial_5522a`)."""
-    made = _CLASSES.get(profile.name)
-    if made is None and profile.name in _NAMED:
-        module, attribute = _NAMED[profile.name]
-        made = getattr(importlib.import_module(f".{module}", __package__), attribute)
-        _CLASSES[profile.name] = made
-    if made is None:
-        made = type(f"Fluke{profile.model}SerialSimulator", (FlukeCalibratorSerialSimulator,),
-                    {"PROFILE": profile, "IDN": profile.idn, "__module__": __name__,
-                     "__doc__": f"A simulated Fluke {profile.model} on its RS-232 port."})
-        _CLASSES[profile.name] = made
-    return made
+    return profile_class(FlukeCalibratorSerialSimulator, profile, _CLASSES, _NAMED,
+                         f"Fluke{profile.model}SerialSimulator",
+                         f"A simulated Fluke {profile.model} on its RS-232 port.")
 
 
 def create_serial(name: str, *, seed: int = 0,

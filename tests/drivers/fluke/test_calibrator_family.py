@@ -23,7 +23,7 @@ from metrolab.drivers.fluke import (
     open_calibrator,
     profile_for_model,
 )
-from metrolab.drivers.fluke.cal_profile import CalibratorProfile, ProfileError, provenance_tag
+from metrolab.drivers.fluke.cal_profile import CalibratorProfile, ProfileError
 from metrolab.drivers.fluke.sim_calibrator import create, simulator_class
 from metrolab.drivers.fluke.sim_calibrator_serial import create_serial
 
@@ -32,6 +32,7 @@ from metrolab.errors import UserInputError
 from metrolab.instrument.functions import Function
 from metrolab.instrument.roles import Calibrator
 from metrolab.instrument.simulation import create_simulator, serve, simulator_names
+from metrolab.instrument.spec_provenance import tag_of
 from metrolab.testing.replay import ReplayTransport
 from metrolab.units import Quantity
 
@@ -80,7 +81,7 @@ def test_the_spec_provenance_of_each_profile() -> None:
         "fluke-5522a": (60, 0), "fluke-5720a": (0, 0), "fluke-5730a": (0, 0)}
     ninety = calibrator_profile("fluke-5522a").provenance("90-day")
     assert (ninety.rows, ninety.confirmed) == (5, 5)
-    assert provenance_tag("[V] manual") == "P" and provenance_tag("[U] from [P] x") == "U"
+    assert tag_of("[V] manual") == "P" and tag_of("[U] from [P] x") == "U"
 
 
 def test_the_5520a_ac_current_rows_are_the_supplements_table() -> None:
