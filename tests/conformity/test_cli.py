@@ -8,17 +8,11 @@ import sys
 
 import pytest
 
-from metrolab.cli import main
+from metrolab.testing.cli import run_cli
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(["risk", *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(["risk", *args], capsys)
 
 
 def run_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:

@@ -9,18 +9,8 @@ import numpy as np
 import pytest
 
 from metrolab import daq
-from metrolab.cli import main
 from metrolab.store import read_journal
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from metrolab.testing.cli import run_cli as run
 
 
 def test_log_on_the_simulated_bench(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 import h5py
 import pytest
 
-from metrolab.cli import main
 from metrolab.lab.catalogue import Catalogue, Query, records_directories
 from metrolab.lab.errors import CatalogueError, CatalogueInputError
 from metrolab.lab.location import database_url, lab_settings
@@ -22,6 +21,7 @@ from metrolab.store import approve, review
 from metrolab.store.approval import amend
 from metrolab.store.record import Record, open_record
 from metrolab.store.signing import KeyRegister, load_signing_key
+from metrolab.testing.cli import run_cli
 
 
 def started_on(run: dict[str, object]) -> date:
@@ -47,17 +47,6 @@ def build(fleet: Path, url: str) -> Catalogue:
 @pytest.fixture()
 def catalogue(fleet_catalogue: Catalogue) -> Catalogue:
     return fleet_catalogue
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    else:
-        code = 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_rebuild_indexes_every_sealed_record(fleet: Path, catalogue: Catalogue) -> None:

@@ -5,25 +5,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import pytest
 from metrolab.drivers.keysight import Keysight34401A
 
-from metrolab.cli import main
+from metrolab.testing.cli import run_cli as cli
+
+__all__ = ["PACKAGED_34401A", "cli", "lab_34401a"]
 
 #: the packaged 34401A table, and a lab copy whose 10 V DC reading term is doubled
 PACKAGED_34401A = Keysight34401A.MODEL.spec_file
-
-
-def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run ``metrolab ARGS``; return (exit code, stdout, stderr)."""
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    else:
-        code = 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def lab_34401a(folder: Path, name: str = "our_34401a.toml") -> tuple[Path, str]:

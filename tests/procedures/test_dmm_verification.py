@@ -20,9 +20,9 @@ from metrolab.procedures import dmm_34401a_verification as dmm34401a
 from metrolab.procedures import dmm_verification as generic
 from metrolab.procedures.dmm_points import point_table
 
-from metrolab.cli import main
 from metrolab.clock import VirtualClock
 from metrolab.runner.engine import RunContext, RunSettings
+from metrolab.testing.cli import run_cli
 
 DRIVERS = Path(dmm_profile("keysight-34401a").path).parents[2]
 
@@ -138,15 +138,6 @@ def test_a_calibrator_that_cannot_source_a_point_leaves_it_out_with_the_reason()
     assert reasons["DCI-2.7A-on-3A"] == "the 5720A cannot source it: its DCI output reaches " \
                                         "2.1999A"
     assert "the 5720A profile holds no 1-year specification" in reasons["DCV-10V"]
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(args) or 0
-    except SystemExit as exit_info:
-        code = int(exit_info.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def flags(out: str) -> dict[str, tuple[float, str]]:

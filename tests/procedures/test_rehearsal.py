@@ -13,7 +13,6 @@ from pypdf import PdfReader
 from rich.console import Console
 
 from metrolab.certificates.issue import render_all
-from metrolab.cli import main
 from metrolab.demo.simulation import SimulationOptions, simulate
 from metrolab.runner.config import RunConfig
 from metrolab.runner.discovery import discover, find_procedure
@@ -23,20 +22,10 @@ from metrolab.runner.operator import Answers, Operator
 from metrolab.runner.procedure import Prompt, StopRun
 from metrolab.runner.progress import ProgressReporter
 from metrolab.store import open_record, read_journal
+from metrolab.testing.cli import run_cli as cli
 
 TEMPERATURE = "temperature-sensor-calibration"
 SENSOR = "ACME,Pt100,S-9"
-
-
-def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    else:
-        code = 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def pdf_text(path: Path) -> str:

@@ -12,23 +12,12 @@ import socket
 import pytest
 from rich.console import Console
 
-from metrolab.cli import main
 from metrolab.runner.cli import procedure_listing
 from metrolab.runner.discovery import discover
+from metrolab.testing.cli import run_cli
 
 DMM = "dmm-34401a-verification"
 TEMPERATURE = "temperature-sensor-calibration"
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    else:
-        code = 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def one_line(err: str) -> str:

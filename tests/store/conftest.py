@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from metrolab.cli import main
 from metrolab.clock import VirtualClock
 from metrolab.store import seal
 from metrolab.store.journal import Journal
 from metrolab.store.signing import KeyRegister, SigningKey, create_key, load_signing_key
+from metrolab.testing.cli import run_cli
 
 RUN_ID = "R-2026-0001"
 
@@ -218,10 +218,6 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[[list[str]], tuple[int, 
     """Return a runner of ``metrolab ARGS`` giving (exit code, stdout, stderr)."""
 
     def run(args: list[str]) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as caught:
-            main(args)
-            raise SystemExit(0)
-        out = capsys.readouterr()
-        return int(caught.value.code or 0), out.out, out.err
+        return run_cli(args, capsys)
 
     return run

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from metrolab.cli import main
 from metrolab.cluster import run_map
+from metrolab.testing.cli import run_cli
 from metrolab.uncertainty import distributed as dmc
 from metrolab.uncertainty.modelfile import parse_model_text
 from metrolab.uncertainty.montecarlo import evaluate_mc
@@ -105,17 +105,6 @@ def test_a_two_worker_cluster_agrees_with_one_process() -> None:
         # JCGM 101 7.9: stable to two significant digits of u means within ~u/20
         assert np.all(np.abs(split.interval_symmetric[i] - local.interval_symmetric[i]) < u / 20)
         assert np.all(np.abs(split.interval_shortest[i] - local.interval_shortest[i]) < u / 10)
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    else:
-        code = 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_uncertainty_command_with_a_scheduler(tmp_path: Path,
