@@ -53,9 +53,9 @@ def _input_from(name: str, data: Mapping[str, Any]) -> Input:
     )
 
 
-def _rebuilt(stored: Mapping[str, Any]
-             ) -> tuple[Model, dict[str, Input], dict[tuple[str, str], float], dict[str, str]]:
-    """Return (model, inputs, correlations, output units) of a stored result."""
+def _rebuilt(stored: Mapping[str, Any]) -> tuple[Model, dict[str, Input], dict[str, Any]]:
+    """Return (model, inputs, the keyword arguments both engines take: correlations,
+    coverage, output units) of a stored result."""
     equations = (stored.get("model") or {}).get("equations")
     if not equations:
         raise UncertaintyInputError(
@@ -67,7 +67,8 @@ def _rebuilt(stored: Mapping[str, Any]
         (c["between"][0], c["between"][1]): c["r"] for c in stored.get("correlations", [])
     }
     units = {name: out["unit"] for name, out in stored["outputs"].items() if out.get("unit")}
-    return model, inputs, correlations, units
+    return model, inputs, {"correlations": correlations or None,
+                           "coverage": float(stored["coverage"]), "output_units": units}
 
 
 def recompute(stored: Mapping[str, Any]) -> GumResult:
@@ -76,15 +77,9 @@ def recompute(stored: Mapping[str, Any]) -> GumResult:
     Works for models given as equations (model files, :func:`compile_equations`); a model
     that was a Python function is kept only as source text and cannot be re-run safely.
     """
-    model, inputs, correlations, units = _rebuilt(stored)
-    return evaluate_gum(
-        model,
-        inputs,
-        correlations=correlations or None,
-        coverage=float(stored["coverage"]),
-        output_units=units,
-        second_order=bool(stored.get("settings", {}).get("second_order", False)),
-    )
+    model, inputs, common = _rebuilt(stored)
+    second_order = bool(stored.get("settings", {}).get("second_order", False))
+    return evaluate_gum(model, inputs, second_order=second_order, **common)
 
 
 def recompute_mc(stored: Mapping[str, Any]) -> McResult:
@@ -102,19 +97,12 @@ def recompute_mc(stored: Mapping[str, Any]) -> McResult:
         raise UncertaintyInputError(
             f"this Monte Carlo result does not hold its seed and trials (seed {seed!r}, "
             f"trials {trials!r}): it cannot be re-run")
-    model, inputs, correlations, units = _rebuilt(stored)
+    model, inputs, common = _rebuilt(stored)
     chunk = (stored.get("settings") or {}).get("chunk")
     points = int(np.prod(np.broadcast_shapes(*(np.shape(i.value) for i in inputs.values()))))
     # evaluate_mc sizes its chunks as chunk_values // (max(inputs, outputs, 2) * points)
     width = max(len(inputs), len(stored["outputs"]), 2) * points
-    return evaluate_mc(
-        model,
-        inputs,
-        correlations=correlations or None,
-        coverage=float(stored["coverage"]),
-        trials=trials,
-        seed=seed,
-        output_units=units,
-        chunk_values=chunk * width if isinstance(chunk, int) and chunk > 0
-        else DEFAULT_CHUNK_VALUES,
-    )
+    chunk_values = chunk * width if isinstance(chunk, int) and chunk > 0 \
+        else DEFAULT_CHUNK_VALUES
+    return evaluate_mc(model, inputs, trials=trials, seed=seed, chunk_values=chunk_values,
+                       **common)
