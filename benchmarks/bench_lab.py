@@ -1,14 +1,19 @@
 """Benchmark of the laboratory's memory: impact re-evaluation, catalogue queries, split MC.
 
-Each part prints its baseline and the ratio, measured in the same run:
+Each part prints its baseline and the ratio, measured in the same run, and the load
+average of the machine beside each figure (``os.getloadavg``: 1, 5, 15 minutes; on a
+shared box the parallel figures are pessimistic when it exceeds the cores):
 
-1. **Impact re-evaluation** of ``--tasks`` records (default 10 000): records per second
-   with Dask's local scheduler on 1 and 2 worker processes, against a plain Python loop
-   over the same records in this process (the baseline). The tasks are the records of a
-   simulated fleet (``--records``, written once into ``--dir`` and reused), repeated
-   until there are ``--tasks`` of them: a fleet of 10^4 distinct records takes hours to
-   seal with today's store (about 0.3-0.6 s a record), and re-evaluating a record reads
-   the same bytes whichever copy it is.
+0. **The fleet**: ``--records`` (default 10 000) distinct simulated records written once
+   into ``--dir`` and reused (the time ``simulate_fleet`` took is printed, and kept in
+   ``fleet.json``), then catalogued once from the records alone, each verified
+   (``Catalogue.rebuild``), with the time it took.
+1. **Impact re-evaluation** of ``--tasks`` records (default: every record of the fleet,
+   so distinct records): records per second with Dask's local scheduler on 1 and 2
+   worker processes, against a plain Python loop over the same records in this process
+   (the baseline). The correction touches the 10 V and -10 V DC points; the fleet's
+   Monte Carlo records (5 %) are re-run with their stored seed and 2·10^5 trials, which
+   dominates their cost. With ``--tasks`` above the fleet's size the records repeat.
 2. **How cost grows** with the number of records: the loop's and 2 workers' seconds per
    record at 10^2, 10^3 and ``--tasks`` records.
 3. **Catalogue query time** at ``--rows`` indexed records (default 10^5, SQLite): rows
@@ -19,13 +24,20 @@ Each part prints its baseline and the ratio, measured in the same run:
 4. **Monte Carlo** of a model file with ``--trials`` (default 10^8) split over 2 Dask
    workers against ``evaluate_mc`` in one process (skip with ``--trials 0``).
 
+Sealing a record used to cost 0.3-0.6 s (about 90 HDF5 objects per point, each hashed),
+which made a fleet of 10^4 distinct records take hours; since the store's schema 2.0
+(tables, one streaming hash per record) a fleet record costs about 0.1 s of CPU
+(journal, budget and decision computed, sealed, signed), so 10^4 records take minutes.
+
 Usage: ``.venv/bin/python benchmarks/bench_lab.py [--dir DIR] [--records N] [--tasks N]
-[--rows N] [--trials N]`` (needs ``pip install '.[lab]'``).
+[--rows N] [--trials N] [--part impact|catalogue|mc ...]`` (needs ``pip install '.[lab]'``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import tempfile
 import time
@@ -58,33 +70,45 @@ unit = "ohm"
 """
 
 
+def load() -> str:
+    """Return the load average (1, 5, 15 min) as text, to print beside a figure."""
+    return "load " + " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
 def fleet_entries(folder: Path, records: int) -> list[CatalogueEntry]:
-    """Return the catalogue entries of the benchmark fleet (written on first use)."""
-    if not (folder / "fleet.json").is_file():
-        print(f"writing a fleet of {records} records into {folder} (once)...", flush=True)
-        began = time.perf_counter()
+    """Return the catalogue entries of the benchmark fleet (written and catalogued on
+    first use)."""
+    summary_file = folder / "fleet.json"
+    if not summary_file.is_file():
+        print(f"0. writing a fleet of {records} records into {folder} (once)...", flush=True)
         summary = simulate_fleet(records, folder, standards=3, seed=1)
-        print(f"  {summary.records} records in {time.perf_counter() - began:.0f} s "
-              f"({(time.perf_counter() - began) / summary.records * 1e3:.0f} ms a record)")
+        print(f"  {summary.records} records in {summary.seconds:.0f} s "
+              f"({summary.seconds / summary.records * 1e3:.0f} ms a record)   [{load()}]")
+    else:
+        written = json.loads(summary_file.read_text(encoding="utf-8"))
+        print(f"0. fleet of {written['records']} records in {folder}, written in "
+              f"{written['seconds']:.0f} s")
     catalogue = Catalogue.open(f"sqlite:///{folder / 'catalogue.sqlite'}")
     if catalogue.count() == 0:
         began = time.perf_counter()
         done = catalogue.rebuild(records_directories([folder / "records"]),
                                  register=str(folder / "fleet-register.toml"),
                                  mapper=partial(run_map))
+        seconds = time.perf_counter() - began
         print(f"  catalogue rebuilt from the records (each verified): {done.indexed} records "
-              f"in {time.perf_counter() - began:.0f} s")
+              f"in {seconds:.0f} s ({done.indexed / seconds:.0f} records/s)   [{load()}]")
     entries = catalogue.find(Query())
     catalogue.close()
     return entries
 
 
-def impact_tasks(entries: list[CatalogueEntry], count: int) -> list[RecordTask]:
-    """Return ``count`` re-evaluation tasks over the fleet's records (repeated)."""
+def impact_tasks(entries: list[CatalogueEntry], count: int | None) -> list[RecordTask]:
+    """Return ``count`` re-evaluation tasks over the fleet's records (each record once
+    when None; repeated when more than the fleet holds)."""
     base = [RecordTask(e.path, e.record_id, e.file_sha256, e.standards[0].register_id,
                        ("DCV 10V +150uV U=40uV k=2", "DCV -10V -40uV"))
             for e in entries if e.standards and e.status != "superseded"]
-    return [base[i % len(base)] for i in range(count)]
+    return base if count is None else [base[i % len(base)] for i in range(count)]
 
 
 def timed(function: partial[object]) -> float:
@@ -96,21 +120,28 @@ def timed(function: partial[object]) -> float:
 def bench_impact(tasks: list[RecordTask]) -> None:
     print(f"\n1. impact re-evaluation of {len(tasks)} records")
     loop = timed(partial(run_map, reevaluate_record, tasks, scheduler="loop"))
-    rates = {"plain loop (baseline)": len(tasks) / loop}
+    rates = {"plain loop (baseline)": (len(tasks) / loop, load())}
     for workers in (1, 2):
         seconds = timed(partial(run_map, reevaluate_record, tasks, scheduler="processes",
                                 workers=workers))
-        rates[f"Dask local, {workers} worker(s)"] = len(tasks) / seconds
-    for name, rate in rates.items():
-        print(f"  {name:28s} {rate:8.1f} records/s   x{rate / rates['plain loop (baseline)']:.2f}")
+        rates[f"Dask local, {workers} worker(s)"] = (len(tasks) / seconds, load())
+    for name, (rate, average) in rates.items():
+        print(f"  {name:28s} {rate:8.1f} records/s   "
+              f"x{rate / rates['plain loop (baseline)'][0]:.2f}   [{average}]")
     print("\n2. cost as the number of records grows (s per record)")
     for count in sorted({c for c in (100, 1000) if c < len(tasks)} | {len(tasks)}):
-        part = tasks[:count]
-        loop = timed(partial(run_map, reevaluate_record, part, scheduler="loop")) / count
-        dask = timed(partial(run_map, reevaluate_record, part, scheduler="processes",
-                             workers=2)) / count
+        if count == len(tasks):  # measured above
+            loop, dask = 1 / rates["plain loop (baseline)"][0], \
+                1 / rates["Dask local, 2 worker(s)"][0]
+            average = rates["Dask local, 2 worker(s)"][1]
+        else:
+            part = tasks[:count]
+            loop = timed(partial(run_map, reevaluate_record, part, scheduler="loop")) / count
+            dask = timed(partial(run_map, reevaluate_record, part, scheduler="processes",
+                                 workers=2)) / count
+            average = load()
         print(f"  {count:6d} records: loop {loop * 1e3:7.2f} ms, 2 workers {dask * 1e3:7.2f} ms"
-              f"   (x{loop / dask:.2f})")
+              f"   (x{loop / dask:.2f})   [{average}]")
 
 
 def synthetic(entries: list[CatalogueEntry], rows: int) -> list[CatalogueEntry]:
@@ -166,12 +197,13 @@ def bench_catalogue(entries: list[CatalogueEntry], rows: int, folder: Path) -> N
                                                until=date(2021, 12, 31)),
         }
         print(f"  {count} records: indexed in {insert:.1f} s ({count / insert:.0f} records/s); "
-              f"opening them all would take {per_record * count:.0f} s")
+              f"opening them all would take {per_record * count:.0f} s   [{load()}]")
         for name, query in queries.items():
             found = len(catalogue.find(query))
             seconds = median_seconds(partial(catalogue.find, query))
             print(f"    {name:34s} {found:6d} found in {seconds * 1e3:8.2f} ms "
-                  f"(x{per_record * count / seconds:,.0f} faster than opening every record)")
+                  f"(x{per_record * count / seconds:,.0f} faster than opening every record)"
+                  f"   [{load()}]")
         catalogue.close()
 
 
@@ -188,6 +220,7 @@ def bench_mc(trials: int) -> None:
     local = evaluate_mc(spec.model, spec.inputs, trials=trials, seed=1,
                         output_units=spec.output_units)
     one = time.perf_counter() - began
+    one_load = load()
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None) as cluster:
         began = time.perf_counter()
@@ -196,24 +229,32 @@ def bench_mc(trials: int) -> None:
             mapper=partial(run_map, scheduler=cluster.scheduler_address))
         two = time.perf_counter() - began
     print(f"  one process (baseline)   {one:7.1f} s   u = {float(local.u[0]):.6g}, interval "
-          f"{[round(float(v), 4) for v in local.interval_symmetric[0]]}")
+          f"{[round(float(v), 4) for v in local.interval_symmetric[0]]}   [{one_load}]")
     print(f"  2 Dask workers           {two:7.1f} s   u = {float(split.u[0]):.6g}, interval "
-          f"{[round(float(v), 4) for v in split.interval_symmetric[0]]}   x{one / two:.2f}")
+          f"{[round(float(v), 4) for v in split.interval_symmetric[0]]}   x{one / two:.2f}"
+          f"   [{load()}]")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=None, help="fleet folder (kept, reused)")
-    parser.add_argument("--records", type=int, default=500, help="records of the fleet")
-    parser.add_argument("--tasks", type=int, default=10_000, help="records to re-evaluate")
+    parser.add_argument("--records", type=int, default=10_000, help="records of the fleet")
+    parser.add_argument("--tasks", type=int, default=None,
+                        help="records to re-evaluate (default: each record of the fleet once)")
     parser.add_argument("--rows", type=int, default=100_000, help="catalogue rows")
     parser.add_argument("--trials", type=int, default=100_000_000, help="MC trials (0: skip)")
+    parser.add_argument("--part", action="append", choices=("impact", "catalogue", "mc"),
+                        help="run only these parts (repeat; default: all)")
     args = parser.parse_args()
+    parts = set(args.part or ("impact", "catalogue", "mc"))
     folder = args.dir or Path(tempfile.mkdtemp(prefix="bench-lab-"))
-    entries = fleet_entries(folder, args.records)
-    bench_impact(impact_tasks(entries, args.tasks))
-    bench_catalogue(entries, args.rows, folder)
-    if args.trials:
+    if parts & {"impact", "catalogue"}:
+        entries = fleet_entries(folder, args.records)
+    if "impact" in parts:
+        bench_impact(impact_tasks(entries, args.tasks))
+    if "catalogue" in parts:
+        bench_catalogue(entries, args.rows, folder)
+    if "mc" in parts and args.trials:
         bench_mc(args.trials)
 
 

@@ -134,7 +134,12 @@ def _local(function: Callable[[T], R], items: list[T], scheduler: str, workers: 
     from dask.callbacks import Callback
 
     parts = batches(items, workers if scheduler != "synchronous" else 1)
-    tasks = [dask.delayed(_batch, pure=False)(function, part) for part in parts]
+    # each batch enters the graph as one opaque value: Dask would otherwise walk every
+    # list, tuple and dataclass inside it looking for Dask objects (seconds per batch
+    # for a fleet plan or 10^4 re-evaluation tasks)
+    tasks = [dask.delayed(_batch, pure=False)(function, dask.delayed(part, traverse=False,
+                                                                     pure=False))
+             for part in parts]
     sizes = {task.key: len(part) for task, part in zip(tasks, parts, strict=True)}
 
     class Progress(Callback):

@@ -11,8 +11,11 @@ verifying again a record this process has just sealed; amendments go through
 :func:`metrolab.store.amend`.
 
 Every record says it is simulated (``run_started.simulation``) and its numbers come
-from illustrative specifications; the budgets are GUM evaluations by the engine of
-``error = reading + resolution - calibrator [- thermal_emf]``.
+from illustrative specifications; the budgets are evaluations by the engine of
+``error = reading + resolution - calibrator [- thermal_emf]``: GUM, or for the Monte
+Carlo procedure version JCGM 101 with :data:`MC_TRIALS` trials and a seed per point (the
+decision then takes U as the half-width of the probabilistically symmetric 95 %
+interval and k = U/u).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from metrolab.lab.fleet_plan import (
     PROCEDURE,
     VERSION_CURRENT,
     VERSION_FUNCTION,
+    VERSION_MONTE_CARLO,
     FleetMix,
     FleetPlan,
     PointPlan,
@@ -59,6 +63,8 @@ LABORATORY = {"name": "metrolab simulated fleet laboratory (fictitious)",
               "address": "Simulation Street 1 (fictitious)", "accreditation": "none (simulation)",
               "country": "DE"}
 READINGS = 5
+#: trials of a Monte Carlo point: 10^4 / (1 - p) for p = 95 % (JCGM 101 7.2.1)
+MC_TRIALS = 200_000
 
 
 @dataclass(frozen=True)
@@ -100,12 +106,13 @@ def _point_entries(record: RecordPlan, point: PointPlan, start: float,
                    rng: np.random.Generator) -> tuple[list[tuple[str, dict[str, Any]]], float]:
     """Return the journal entries of one point and the time after it."""
     from metrolab.conformity import decide
-    from metrolab.uncertainty import TypeA, TypeB, evaluate_gum
+    from metrolab.uncertainty import GumResult, McResult, TypeA, TypeB, evaluate_gum, evaluate_mc
+    from metrolab.uncertainty.montecarlo import expanded_from_interval
 
     model_data = MODELS[record.model]
     unit, function = point.unit, point.function
-    standard = "reference" if record.version not in (VERSION_CURRENT, VERSION_FUNCTION) \
-        else "calibrator"
+    standard = "reference" if record.version not in (
+        VERSION_CURRENT, VERSION_FUNCTION, VERSION_MONTE_CARLO) else "calibrator"
     noise = 0.4e-6 * point.span
     readings = point.nominal + point.true_error + rng.normal(0.0, noise, READINGS)
     phase = "as_found"
@@ -131,25 +138,36 @@ def _point_entries(record: RecordPlan, point: PointPlan, start: float,
     if dc_volts:
         inputs["thermal_emf"] = TypeB(Quantity(0.0, "V"), half_width=Quantity(1e-6, "V"),
                                       distribution="rectangular")
-    gum = evaluate_gum(_model(record.version, dc_volts, standard), inputs, outputs=("error",),
-                       output_units={"error": unit})
-    error = gum["error"]
+    model = _model(record.version, dc_volts, standard)
+    result: GumResult | McResult
+    if record.version == VERSION_MONTE_CARLO:
+        result = evaluate_mc(model, inputs, trials=MC_TRIALS, seed=int(rng.integers(0, 2**63)),
+                             outputs=("error",), output_units={"error": unit})
+        value = float(result.values[0])
+        low, high = (float(v) for v in result.interval_symmetric[0])
+        U, mc_k = expanded_from_interval(low, high, float(result.u[0]))
+        assert mc_k is not None  # the calibrator's rectangular term makes u > 0
+        k = mc_k
+    else:
+        result = evaluate_gum(model, inputs, outputs=("error",), output_units={"error": unit})
+        error = result["error"]
+        value, U = float(np.asarray(error.value.magnitude)), float(np.asarray(error.U.magnitude))
+        k = float(np.asarray(error.k))
     limit = tolerance(model_data, function, point.nominal, point.span)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        decision = decide(error.value, error.U, lower=Quantity(-limit, unit),
-                          upper=Quantity(limit, unit), k=float(np.asarray(error.k)),
-                          rule=record.rule)
+        decision = decide(Quantity(value, unit), Quantity(U, unit), lower=Quantity(-limit, unit),
+                          upper=Quantity(limit, unit), k=k, rule=record.rule)
     mean = float(np.mean(readings))
     entries.append(("point_result", {
         "point_id": point.point_id, "phase": phase, "function": function,
         "range": {"value": point.span, "unit": unit},
         "nominal": {"value": point.nominal, "unit": unit},
         "value": {"value": mean, "unit": unit},
-        "error": {"value": float(np.asarray(error.value.magnitude)), "unit": unit},
+        "error": {"value": value, "unit": unit},
         "reference": {"value": point.nominal, "unit": unit},
         "tolerance": {"lower": -limit, "upper": limit, "unit": unit},
-        "budget": gum.to_dict(), "decision": decision.to_dict(), "caveats": [
+        "budget": result.to_dict(), "decision": decision.to_dict(), "caveats": [
             "simulated fleet: illustrative specifications, not a maker's published data"]}))
     return entries, moment + 30.0
 
@@ -303,7 +321,9 @@ def simulate_fleet(count: int, out: Path, *, standards: int = 3, seed: int = 0,
     plan = plan_fleet(count, standards=standards, seed=seed, mix=mix)
     register = write_register(out, plan)
     groups = plan.directories()
-    jobs = [(str(out / RECORDS / name), records, plan, str(out / KEYS))
+    # each job carries its own records only (with the standards and seed they need)
+    jobs = [(str(out / RECORDS / name), records,
+             FleetPlan(plan.seed, plan.standards, tuple(records)), str(out / KEYS))
             for name, records in groups.items()]
     sizes = {str(out / RECORDS / name): len(records) for name, records in groups.items()}
     done = run_map(_write_directory, jobs, scheduler=scheduler, workers=workers,

@@ -6,7 +6,8 @@ recalibrated every 360 days and valid for 365, so the certificates of one standa
 overlap by a few days and several standards are valid at any time; a run picks a valid
 one. Decision rules, review states, amendments and a few records from older procedure
 versions (a model kept only as Python source, a budget whose standard input has
-another name) are drawn as a lab would have them. Everything follows from the seed.
+another name) and runs evaluated by Monte Carlo are drawn as a lab would have them.
+Everything follows from the seed.
 
 The specification numbers are illustrative round numbers in the style of 6½-digit
 DMM and multi-product calibrator data sheets, not any maker's published figures; every
@@ -27,10 +28,12 @@ SPAN_DAYS = 730
 #: a standard is recalibrated every INTERVAL days; each certificate is valid VALID days
 INTERVAL_DAYS = 360
 VALID_DAYS = 365
-#: the procedures of the fleet: current (equations), older (Python function), oldest
-#: (the standard's budget input not named after the instrument)
+#: the procedures of the fleet: current (equations), current evaluated by Monte Carlo
+#: (JCGM 101), older (Python function), oldest (the standard's budget input not named
+#: after the instrument)
 PROCEDURE = "dmm-dc-verification"
 VERSION_CURRENT, VERSION_FUNCTION, VERSION_RENAMED = "2.1", "1.4", "0.9"
+VERSION_MONTE_CARLO = "2.1-mc"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +94,13 @@ class FleetMix:
     """How often the unusual happens, as fractions of the records: a run of the older
     procedure version whose model was a Python function (re-evaluated first-order), of
     the oldest whose budget names the standard's input ``reference`` (not
-    re-evaluable), an aborted run, an approved record later amended; and the shares of
+    re-evaluable), a run whose budgets are Monte Carlo evaluations (re-evaluated by
+    Monte Carlo), an aborted run, an approved record later amended; and the shares of
     the guarded and non-binary decision rules (the rest: simple acceptance)."""
 
     function_model: float = 0.04
     renamed_input: float = 0.02
+    monte_carlo: float = 0.05
     aborted: float = 0.02
     amended: float = 0.03
     guarded: float = 0.10
@@ -221,8 +226,10 @@ def plan_fleet(count: int, *, standards: int = 3, seed: int = 0,
                        for pid, function, nominal, unit, span in chosen)
         draw = rng.random()
         version = VERSION_FUNCTION if draw < mix.function_model else (
-            VERSION_RENAMED if draw < mix.function_model + mix.renamed_input
-            else VERSION_CURRENT)
+            VERSION_RENAMED if draw < mix.function_model + mix.renamed_input else (
+                VERSION_MONTE_CARLO
+                if draw < mix.function_model + mix.renamed_input + mix.monte_carlo
+                else VERSION_CURRENT))
         rule_draw = rng.random()
         rule = "guarded" if rule_draw < mix.guarded else (
             "nonbinary" if rule_draw < mix.guarded + mix.nonbinary else "simple")

@@ -14,7 +14,12 @@ decision is taken again under the record's own rule:
   stored sensitivity to the standard's input), u² grows by (c·u_offset)², the effective
   degrees of freedom scale as u⁴ (Welch-Satterthwaite with one more infinite-dof term)
   and k follows from them (GUM G.6.4). For a model linear in the standard's value (an
-  error = indication - reference) this is exactly what the GUM gives.
+  error = indication - reference) this is exactly what the GUM gives;
+- **monte-carlo**: a Monte Carlo budget of equations runs again through the JCGM 101
+  engine (:func:`metrolab.uncertainty.recompute_mc`) with its stored seed, trials and
+  chunk size and the correction as one more (normal) input; U is the half-width of the
+  probabilistically symmetric coverage interval and k = U/u, as the record's decision
+  took them (checked against the stored decision before it is used).
 
 Everything here is a pure function of a file and some text, so it runs on Dask workers.
 A point or record that cannot be re-evaluated says why; nothing is skipped silently.
@@ -65,7 +70,7 @@ class PointChange:
 
     ``offset`` and ``offset_u`` are the correction applied to the standard's input
     ``input`` (in ``input_unit``); ``unit`` is the decision's unit; ``method`` is
-    ``recomputed`` or ``first-order`` (module doc).
+    ``recomputed``, ``first-order`` or ``monte-carlo`` (module doc).
     """
 
     point_id: str
@@ -173,11 +178,11 @@ def substitute(equation: str, name: str, replacement: str) -> str:
     return ast.unparse(ast.fix_missing_locations(tree))
 
 
-def _recomputed(evaluation: StoredEvaluation, input_name: str, offset: float,
-                offset_u: float, output: str) -> tuple[float, float, float, str]:
-    """Return (value, U, k, unit) of ``output`` evaluated again through the GUM engine."""
-    from metrolab.uncertainty import UncertaintyInputError, recompute
-
+def corrected_budget(evaluation: StoredEvaluation, input_name: str, offset: float,
+                     offset_u: float) -> dict[str, Any]:
+    """Return the stored budget with the correction as one more input: value ``offset``
+    and standard uncertainty ``offset_u`` (the input's unit; normal, uncorrelated), added
+    to ``input_name`` in every equation."""
     assert evaluation.equations is not None
     budget = dict(evaluation.budget)
     inputs = {name: dict(data) for name, data in evaluation.inputs.items()}
@@ -188,12 +193,65 @@ def _recomputed(evaluation: StoredEvaluation, input_name: str, offset: float,
     budget["model"] = {"source": None, "equations": {
         name: substitute(text, input_name, f"({input_name} + {extra})")
         for name, text in evaluation.equations.items()}}
+    return budget
+
+
+def _recomputed(evaluation: StoredEvaluation, input_name: str, offset: float,
+                offset_u: float, output: str) -> tuple[float, float, float, str]:
+    """Return (value, U, k, unit) of ``output`` evaluated again through the GUM engine."""
+    from metrolab.uncertainty import UncertaintyInputError, recompute
+
+    budget = corrected_budget(evaluation, input_name, offset, offset_u)
     try:
         result = recompute(budget)[output]
     except (UncertaintyInputError, MetrolabError, KeyError, ValueError) as exc:
         raise Unevaluable(f"the GUM engine could not re-run its model: {exc}") from exc
     return (float(np.asarray(result.value.magnitude)), float(np.asarray(result.U.magnitude)),
             float(np.asarray(result.k)), f"{result.value.units}")
+
+
+def _check_mc_decision(evaluation: StoredEvaluation, decision: StoredDecision,
+                       output: str) -> None:
+    """Raise :class:`Unevaluable` unless the stored decision took U as the half-width of
+    the stored symmetric interval (so the new run's U means what the old one did)."""
+    from metrolab.uncertainty.montecarlo import expanded_from_interval
+
+    stored = evaluation.output(output)
+    if stored is None or stored.interval is None:
+        raise Unevaluable("its Monte Carlo budget holds no coverage interval for "
+                          f"{output!r}")
+    half, _ = expanded_from_interval(*stored.interval, stored.u)
+    if not math.isclose(_convert(half, stored.unit, decision.unit or stored.unit),
+                        decision.U, rel_tol=1e-9):
+        raise Unevaluable(f"its decision's U ({decision.U:g}) is not the half-width of the "
+                          f"Monte Carlo coverage interval ({half:g}): how U was taken from "
+                          "the run is not known")
+
+
+def _monte_carlo(evaluation: StoredEvaluation, input_name: str, offset: float,
+                 offset_u: float, output: str) -> tuple[float, float, float, str]:
+    """Return (value, U, k, unit) of ``output`` run again through the Monte Carlo engine
+    with the stored seed and trials."""
+    from metrolab.uncertainty import UncertaintyInputError, recompute_mc
+    from metrolab.uncertainty.montecarlo import expanded_from_interval
+    from metrolab.uncertainty.results import unit_text
+
+    if not evaluation.recomputable:
+        raise Unevaluable("its Monte Carlo budget's model was a Python function: its source "
+                          "is never executed, and a Monte Carlo budget holds no "
+                          "sensitivities to update")
+    budget = corrected_budget(evaluation, input_name, offset, offset_u)
+    try:
+        result = recompute_mc(budget)
+    except (UncertaintyInputError, MetrolabError, KeyError, ValueError) as exc:
+        raise Unevaluable(f"the Monte Carlo engine could not re-run its model: {exc}") from exc
+    i = result.output_names.index(output)
+    u = float(np.asarray(result.u[i]))
+    low, high = (float(v) for v in result.interval_symmetric[i])
+    U, k = expanded_from_interval(low, high, u)
+    if k is None:
+        raise Unevaluable("the Monte Carlo re-run gave u = 0: no coverage factor")
+    return float(np.asarray(result.values[i])), U, k, unit_text(result.units[i])
 
 
 def _first_order(evaluation: StoredEvaluation, input_name: str, offset: float,
@@ -308,10 +366,15 @@ def reevaluate_point(point: PointRecord, input_name: str, correction: Correction
     input_unit = str(data.get("unit") or "")
     offset, offset_u = correction.shift(float(value), input_unit)
     output = _output_for(evaluation, decision)
-    if evaluation.method != "gum":
+    if evaluation.method not in ("gum", "mc"):
         raise Unevaluable(f"its budget is a {evaluation.method!r} evaluation; impact analysis "
-                          "re-evaluates GUM budgets")
-    if evaluation.recomputable:
+                          "re-evaluates GUM and Monte Carlo budgets")
+    if evaluation.method == "mc":
+        method = "monte-carlo"
+        _check_mc_decision(evaluation, decision, output)
+        new_value, new_U, k, unit = _monte_carlo(evaluation, input_name, offset, offset_u,
+                                                 output)
+    elif evaluation.recomputable:
         method = "recomputed"
         new_value, new_U, k, unit = _recomputed(evaluation, input_name, offset, offset_u, output)
     else:

@@ -2,7 +2,8 @@
 
 Public names: :class:`TypeA`, :func:`TypeB`, :func:`from_scipy`, :func:`observed_together`,
 :func:`evaluate_gum`, :func:`evaluate_mc`, :class:`GumResult`, :class:`McResult`,
-:func:`fit_polynomial`, :func:`compile_equations`, :func:`recompute`. Pure numpy/scipy:
+:func:`fit_polynomial`, :func:`compile_equations`, :func:`recompute`,
+:func:`recompute_mc`. Pure numpy/scipy:
 no instruments, no files (the command line lives in :mod:`metrolab.uncertainty.cli`).
 """
 
@@ -20,7 +21,7 @@ from metrolab.uncertainty.gum import GumResult, OutputEstimate, evaluate_gum
 from metrolab.uncertainty.inputs import Input, TypeA, TypeB, from_scipy, observed_together
 from metrolab.uncertainty.model import Model
 from metrolab.uncertainty.montecarlo import McResult, evaluate_mc
-from metrolab.uncertainty.recompute import recompute
+from metrolab.uncertainty.recompute import recompute, recompute_mc
 
 __all__ = [
     "AutocorrelationWarning",
@@ -44,4 +45,5 @@ __all__ = [
     "from_scipy",
     "observed_together",
     "recompute",
+    "recompute_mc",
 ]

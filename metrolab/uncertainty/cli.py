@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from metrolab.uncertainty.distributed import DistributedMcResult
 from metrolab.uncertainty.gum import GumResult, check_coverage, evaluate_gum
 from metrolab.uncertainty.modelfile import MAX_FILE_BYTES, MAX_SEED, ModelSpec, parse_model_bytes
-from metrolab.uncertainty.montecarlo import McResult, evaluate_mc
+from metrolab.uncertainty.montecarlo import McResult, evaluate_mc, expanded_from_interval
 from metrolab.uncertainty.results import plain
 from metrolab.uncertainty.trials import MAX_TRIALS, check_enough_trials, parse_trials
 from metrolab.units import Quantity
@@ -116,12 +116,12 @@ def _gum_entry(gum: GumResult, i: int) -> dict[str, Any]:
 def _mc_entry(mc: McResult | DistributedMcResult, i: int) -> dict[str, Any]:
     lo, hi = (float(v) for v in mc.interval_symmetric[i])
     u = float(mc.u[i])
-    half = 0.5 * (hi - lo)
+    half, k = expanded_from_interval(lo, hi, u)
     return {
         "value": float(mc.values[i]),
         "u": u,
         "dof": None,
-        "k": half / u if u > 0 else None,
+        "k": k,
         "U": half,
         "coverage": mc.coverage,
         "interval": [lo, hi],

@@ -180,6 +180,17 @@ class _Accumulator:
         return np.sqrt(k2).reshape(self.shape)
 
 
+def expanded_from_interval(low: float, high: float, u: float) -> tuple[float, float | None]:
+    """Return (U, k) of a Monte Carlo output: U the half-width of its probabilistically
+    symmetric coverage interval ``[low, high]`` (output unit), k = U / u (None when u is 0).
+
+    This is how metrolab states a Monte Carlo result as value ± U for a conformity
+    decision and in reports (JCGM 101 7.7 gives the interval; a decision takes U and k).
+    """
+    half = 0.5 * (float(high) - float(low))
+    return half, (half / u if u > 0 else None)
+
+
 def rows(y: np.ndarray) -> np.ndarray:
     """Return outputs of shape (m, trials, *points) as rows (m x points, trials)."""
     m, t = y.shape[0], y.shape[1]

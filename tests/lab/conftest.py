@@ -86,11 +86,12 @@ def shared_schemas() -> Path:
     return SHARED_SCHEMAS
 
 #: the shared fleet: enough records for every path (function models, a renamed input,
-#: amendments, aborted runs, all three rules) at a few seconds per record on a busy box
+#: Monte Carlo budgets, amendments, aborted runs, all three rules) at a few seconds per
+#: record on a busy box
 FLEET_RECORDS = 16
 FLEET_SEED = 12
-FLEET_MIX = FleetMix(function_model=0.15, renamed_input=0.08, aborted=0.05, amended=0.12,
-                     guarded=0.2, nonbinary=0.2)
+FLEET_MIX = FleetMix(function_model=0.15, renamed_input=0.08, monte_carlo=0.2, aborted=0.05,
+                     amended=0.12, guarded=0.2, nonbinary=0.2)
 
 
 @pytest.fixture(scope="session")

@@ -54,7 +54,11 @@ def test_the_fleets_records_are_sealed_signed_and_intact(fleet: Path) -> None:
         trace = standard["traceability"]
         day = datetime.fromtimestamp(record.run["started_at"], UTC).date().isoformat()
         assert trace["calibration_date"] <= day <= trace["due_date"]
-        assert record.points and all(p.budget["method"] == "gum" for p in record.points)
+        method = "mc" if record.run["procedure"]["version"] == "2.1-mc" else "gum"
+        assert record.points and all(p.budget["method"] == method for p in record.points)
+    methods = {p.budget["method"] for path in (fleet / "records").rglob("FL-*.h5")
+               for p in open_record(path, register=register).points}
+    assert methods == {"gum", "mc"}  # the fleet exercises both re-evaluation paths
 
 
 def test_a_fleet_is_never_written_over(fleet_copy: Path) -> None:

@@ -7,6 +7,11 @@ Welch-Satterthwaite; k = Student t at 95 % for the truncated dof, GUM G.4.1 and 
 and the ILAC-G8:09/2019 rules: simple acceptance (pass inside the tolerance), guarded
 (acceptance limits moved in by w = U) and non-binary (zones of width w = U beside each
 limit). It reads the stored inputs of each point and nothing the re-evaluation computes.
+
+Points the fleet evaluated by Monte Carlo are checked against plain numpy draws of the
+same model with the corrected input (10^6 trials, other streams than the engine's),
+within the JCGM 101 7.9.2 numerical tolerance for two significant digits of u; the new
+decision must be one the oracle's numbers give within that tolerance.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from metrolab.store.verification import verify
 
 CORRECTION = "DCV 10V +150uV U=40uV k=2"
 OFFSET, OFFSET_U = 150e-6, 20e-6
+ORACLE_TRIALS = 1_000_000
 
 
 def oracle(point: PointRecord, offset: float, offset_u: float) -> tuple[float, float, str]:
@@ -46,6 +52,36 @@ def oracle(point: PointRecord, offset: float, offset_u: float) -> tuple[float, f
     dof = u**4 / (u_a**4 / (n - 1))
     k = stats.t.ppf(0.975, math.floor(dof)) if dof < 1e7 else stats.norm.ppf(0.975)
     U = k * u
+    return float(value), float(U), statement_of(point, float(value), float(U))
+
+
+def mc_oracle(point: PointRecord, offset: float, offset_u: float
+              ) -> tuple[float, float, float, float]:
+    """Return (error, u, U, δ) of a fleet point by plain numpy draws (JCGM 101 6.4):
+    the mean of n readings as x̄ + s/√n·t(n-1) (6.4.9), rectangular inputs uniform on
+    value ± a, the correction normal; U the half-width of the probabilistically symmetric
+    95 % interval, δ the numerical tolerance for two significant digits of u (7.9.2)."""
+    inputs = point.budget["inputs"]
+    rng = np.random.default_rng(2008)
+    readings = np.asarray(inputs["reading"]["readings"], dtype=float)
+    n = readings.size
+    error = readings.mean() + readings.std(ddof=1) / math.sqrt(n) * rng.standard_t(
+        n - 1, ORACLE_TRIALS)
+    for name, data in inputs.items():
+        if name == "reading":
+            continue
+        drawn = rng.uniform(data["value"] - data["half_width"], data["value"] + data["half_width"],
+                            ORACLE_TRIALS)
+        error += -drawn if name in ("calibrator", "thermal_emf") else drawn
+    error -= rng.normal(offset, offset_u, ORACLE_TRIALS)
+    low, high = np.quantile(error, [0.025, 0.975])
+    u = float(error.std(ddof=1))
+    delta = 0.5 * 10.0 ** (math.floor(math.log10(u)) - 1)
+    return float(error.mean()), u, float(high - low) / 2, delta
+
+
+def statement_of(point: PointRecord, value: float, U: float) -> str:
+    """Return the statement of ILAC-G8 the point's stored rule gives for (value, U)."""
     tolerance = point.result["tolerance"]
     lower, upper = tolerance["lower"], tolerance["upper"]
     rule = point.decision["rule"]
@@ -59,7 +95,7 @@ def oracle(point: PointRecord, offset: float, offset_u: float) -> tuple[float, f
         rejected = value < lower - U or value > upper + U
         statement = "pass" if accepted else ("conditional_pass" if inside else (
             "fail" if rejected else "conditional_fail"))
-    return float(value), float(U), statement
+    return statement
 
 
 @pytest.fixture()
@@ -89,7 +125,7 @@ def test_changed_decisions_match_an_independent_gum(fleet: Path, catalogue: Cata
                                                     ) -> None:
     standard, data = report_data
     expected_affected, expected_unevaluable = set(), set()
-    checked = changed = 0
+    checked = changed = monte_carlo = 0
     by_id = {a["record_id"]: a for a in data["affected"]}
     for entry in catalogue.find(Query(standard=standard)):
         if entry.status == "superseded":
@@ -108,18 +144,32 @@ def test_changed_decisions_match_an_independent_gum(fleet: Path, catalogue: Cata
         points = {p["point_id"]: p for p in by_id[entry.record_id]["changed"]
                   + by_id[entry.record_id]["unchanged"]}
         for point in tens:
-            value, expanded, statement = oracle(point, OFFSET, OFFSET_U)
             got = points[point.point_id]
             assert got["old"]["decision"] == point.decision["statement"]
-            assert got["new"]["error"] == pytest.approx(value, rel=1e-9, abs=1e-12)
-            assert got["new"]["U"] == pytest.approx(expanded, rel=1e-6)
-            assert got["new"]["decision"] == statement, (entry.record_id, point.point_id)
+            if point.budget["method"] == "mc":
+                assert got["method"] == "monte-carlo"
+                value, u, expanded, delta = mc_oracle(point, OFFSET, OFFSET_U)
+                assert abs(got["new"]["error"] - value) <= delta
+                assert abs(got["new"]["U"] - expanded) <= delta
+                assert got["new"]["k"] == pytest.approx(expanded / u, abs=2 * delta / u)
+                # the decision the oracle's numbers give, within the tolerance
+                possible = {statement_of(point, value + a, expanded + b)
+                            for a in (-delta, 0, delta) for b in (-delta, 0, delta)}
+                assert got["new"]["decision"] in possible, (entry.record_id, point.point_id)
+                statement = got["new"]["decision"]
+                monte_carlo += 1
+            else:
+                value, expanded, statement = oracle(point, OFFSET, OFFSET_U)
+                assert got["new"]["error"] == pytest.approx(value, rel=1e-9, abs=1e-12)
+                assert got["new"]["U"] == pytest.approx(expanded, rel=1e-6)
+                assert got["new"]["decision"] == statement, (entry.record_id, point.point_id)
             assert (got["change"] == "unchanged") == (statement == point.decision["statement"])
             checked += 1
             changed += statement != point.decision["statement"]
     assert set(by_id) == expected_affected
     assert {u["record_id"] for u in data["unevaluable"]} == expected_unevaluable
     assert checked >= 3 and changed >= 1  # the fleet holds decisions the finding changes
+    assert monte_carlo >= 1  # and Monte Carlo budgets among them
 
 
 def test_unevaluable_records_say_why(report_data: tuple[str, dict[str, Any]]) -> None:
@@ -140,7 +190,7 @@ def test_json_shape(report_data: tuple[str, dict[str, Any]]) -> None:
         for point in record["changed"]:
             assert point["old"]["decision"] != point["new"]["decision"]
             assert {"error", "U", "risk", "decision"} <= set(point["new"])
-            assert point["method"] in ("recomputed", "first-order")
+            assert point["method"] in ("recomputed", "first-order", "monte-carlo")
     json.dumps(data)
 
 

@@ -24,7 +24,8 @@ from metrolab.lab.reevaluate import (
 )
 from metrolab.store.evaluation import StoredDecision, StoredEvaluation
 from metrolab.store.record import PointRecord
-from metrolab.uncertainty import TypeA, TypeB, compile_equations, evaluate_gum
+from metrolab.uncertainty import TypeA, TypeB, compile_equations, evaluate_gum, evaluate_mc
+from metrolab.uncertainty.montecarlo import expanded_from_interval
 from metrolab.units import Quantity
 
 
@@ -48,14 +49,35 @@ def evaluated(readings: list[float], half_width: float, *, equations: bool = Tru
     return evaluate_gum(model, inputs, outputs=("error",)).to_dict()
 
 
+MC_TRIALS = 200_000
+
+
+def mc_evaluated(readings: list[float], half_width: float, *, equations: bool = True
+                 ) -> dict[str, Any]:
+    """Return the budget of the same model evaluated by Monte Carlo (seed 7)."""
+    inputs = {
+        "reading": TypeA.from_readings(Quantity(np.asarray(readings), "V"),
+                                       check_autocorrelation=False),
+        "calibrator": TypeB(Quantity(10.0, "V"), half_width=Quantity(half_width, "V"),
+                            distribution="rectangular"),
+        "resolution": TypeB(Quantity(0.0, "V"), half_width=Quantity(5e-7, "V"),
+                            distribution="rectangular"),
+    }
+    model = compile_equations({"error": "reading + resolution - calibrator"}, list(inputs)) \
+        if equations else model_function
+    return evaluate_mc(model, inputs, outputs=("error",), trials=MC_TRIALS, seed=7).to_dict()
+
+
 def point(budget: dict[str, Any], *, rule: str = "simple", limit: float = 4e-4,
           guard: Any = None, prior: Any = None) -> PointRecord:
     out = budget["outputs"]["error"]
+    U, k = (out["U"], out["k"]) if budget["method"] != "mc" else expanded_from_interval(
+        *out["interval_symmetric"], out["u"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        decision = decide(Quantity(out["value"], "V"), Quantity(out["U"], "V"),
+        decision = decide(Quantity(out["value"], "V"), Quantity(U, "V"),
                           lower=Quantity(-limit, "V"), upper=Quantity(limit, "V"),
-                          k=out["k"], rule=rule, guard=guard, prior=prior).to_dict()
+                          k=k, rule=rule, guard=guard, prior=prior).to_dict()
     return PointRecord(point_id="DCV-10V", phase="as_found", function="DCV",
                        readings=Quantity(np.zeros(2), "V"), times=np.zeros(2),
                        journal_seq=np.zeros(2), started={}, result={},
@@ -127,7 +149,7 @@ def test_a_guard_band_by_width_is_kept() -> None:
     ({"input": "reference"}, "its budget has no input 'reference' for the standard"),
     ({"prior": 0.95}, "used a prior"),
     ({"guard": GuardBand.target_pfa(0.02), "prior": 0.95}, "used a prior"),
-    ({"method": "mc"}, "'mc' evaluation"),
+    ({"method": "bayes"}, "'bayes' evaluation"),
     ({"unit": "A"}, "cannot change an input in 'V'"),
 ])
 def test_refusals_name_the_reason(change: dict[str, Any], fragment: str) -> None:
@@ -160,3 +182,56 @@ def test_typed_views_of_a_budget() -> None:
     decision = StoredDecision.from_dict(point(budget).decision)
     assert decision is not None and decision.statement == "pass" and decision.lower == -4e-4
     assert StoredDecision.from_dict({}) is None
+
+
+def numpy_draws(readings: list[float], half_width: float, offset: float, offset_u: float
+                ) -> tuple[float, float, float, float]:
+    """Return (error, u, U, δ) of error = reading + resolution - (calibrator + correction)
+    by plain numpy draws (JCGM 101 6.4: the mean of n readings as x̄ + s/√n·t(n-1),
+    rectangular inputs uniform, the correction normal; 2·10^6 trials), U the half-width
+    of the probabilistically symmetric 95 % interval and δ the numerical tolerance for
+    two significant digits of u (JCGM 101 7.9.2)."""
+    rng = np.random.default_rng(101)
+    trials = 2_000_000
+    x = np.asarray(readings)
+    error = (x.mean() + x.std(ddof=1) / math.sqrt(x.size) * rng.standard_t(x.size - 1, trials)
+             + rng.uniform(-5e-7, 5e-7, trials)
+             - rng.uniform(10.0 - half_width, 10.0 + half_width, trials)
+             - rng.normal(offset, offset_u, trials))
+    low, high = np.quantile(error, [0.025, 0.975])
+    u = float(error.std(ddof=1))
+    return float(error.mean()), u, float(high - low) / 2, 0.5 * 10.0 ** (
+        math.floor(math.log10(u)) - 1)
+
+
+@pytest.mark.parametrize(("readings", "correction", "old", "new"), [
+    ([10.00030, 10.00031, 10.00029, 10.00030, 10.00031], "DCV 10V -120uV U=40uV k=2",
+     "pass", "fail"),
+    (READINGS, "DCV 10V +30uV U=10uV k=2", "pass", "pass"),
+])
+def test_a_monte_carlo_point_is_run_again_with_its_seed(readings: list[float], correction: str,
+                                                        old: str, new: str) -> None:
+    budget = mc_evaluated(readings, 1.4e-4)
+    change = reevaluate_point(point(budget), "calibrator", parse_correction(correction))
+    assert change.method == "monte-carlo"
+    found = parse_correction(correction)
+    offset, offset_u = found.shift(10.0, "V")
+    value, u, expanded, delta = numpy_draws(readings, 1.4e-4, offset, offset_u)
+    assert abs(change.new.value - value) <= delta
+    assert abs(change.new.U - expanded) <= delta
+    assert change.new.k == pytest.approx(expanded / u, abs=2 * delta / u)
+    assert (change.old.statement, change.new.statement) == (old, new)
+    assert change.new.statement == ("pass" if abs(value) <= 4e-4 else "fail")
+    # the stored seed and trials make the re-evaluation repeatable, bit for bit
+    again = reevaluate_point(point(budget), "calibrator", parse_correction(correction))
+    assert again.new == change.new
+
+
+def test_monte_carlo_refusals_name_the_reason() -> None:
+    budget = mc_evaluated(READINGS, 1.4e-4, equations=False)
+    with pytest.raises(Unevaluable, match=r"Python function.*no sensitivities"):
+        reevaluate_point(point(budget), "calibrator", parse_correction("DCV 10V +30uV"))
+    record = point(mc_evaluated(READINGS, 1.4e-4))
+    record.decision = {**record.decision, "U": record.decision["U"] * 1.1}
+    with pytest.raises(Unevaluable, match="is not the half-width of the Monte Carlo"):
+        reevaluate_point(record, "calibrator", parse_correction("DCV 10V +30uV"))
