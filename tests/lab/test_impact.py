@@ -26,12 +26,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from metrolab.cli import main
 from metrolab.lab.catalogue import Catalogue, Query, records_directories
 from metrolab.lab.corrections import parse_correction
 from metrolab.lab.impact import ImpactRequest, assess_impact
 from metrolab.store.record import PointRecord, open_record
 from metrolab.store.verification import verify
+from metrolab.testing.cli import run_cli
 
 CORRECTION = "DCV 10V +150uV U=40uV k=2"
 OFFSET, OFFSET_U = 150e-6, 20e-6
@@ -248,17 +248,6 @@ def test_a_record_changed_since_indexing_is_not_used(fleet_copy: Path, tmp_path:
     report = assess_impact(catalogue, request, scheduler="loop", entries=[entry])
     assert report.unevaluable[0].outcome.reason is not None
     assert "changed since it was indexed" in report.unevaluable[0].outcome.reason
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    else:
-        code = 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_impact_command_writes_report_audit_and_drafts(fleet_copy: Path, tmp_path: Path,
