@@ -15,11 +15,12 @@ from typing import Any
 
 import h5py
 import numpy as np
+from h5py import h5g
 from isal import isal_zlib
 
 from metrolab.store.integrity import ArrayDigest, object_digest, plain
+from metrolab.store.lowlevel import STRING, Node, ObjectMaker, as_array
 
-STRING = h5py.string_dtype()
 #: rows of a column held before they are written (one HDF5 chunk)
 COLUMN_CHUNK = 1 << 16
 #: deflate level of columns and tables: the one filter every HDF5 reader has
@@ -114,6 +115,8 @@ class RecordWriter:
     Paths are absolute HDF5 paths (``/entry/run``). Attributes given to :meth:`group`,
     :meth:`field` or :meth:`set_attrs` are written and remembered in their stored form;
     :meth:`manifest` returns ``{path: digest}`` for every object written or copied.
+    Objects are made through h5py's low-level API (:mod:`metrolab.store.lowlevel`),
+    exactly as its high-level calls would make them.
     """
 
     def __init__(self, handle: h5py.File) -> None:
@@ -122,32 +125,42 @@ class RecordWriter:
         self._values: dict[str, Any] = {}
         self._columns: dict[str, Column] = {}
         self._copied: dict[str, str] = {}
+        self._make = ObjectMaker()
         #: the objects this writer created, by path: children are created from their
         #: parent without h5py walking the path again
-        self._nodes: dict[str, h5py.Group | h5py.Dataset] = {"/": handle}
+        self._nodes: dict[str, Node] = {"/": handle["/"].id}
 
-    def _where(self, path: str) -> tuple[h5py.Group, str]:
+    def _where(self, path: str) -> tuple[h5g.GroupID, str]:
         """Return (the group to create ``path`` in, the name to create it under): its
-        parent if this writer created it, else the file with the whole path."""
+        parent if this writer created it, else the file's root with the whole path."""
         parent, _, leaf = path.rpartition("/")
         node = self._nodes.get(parent or "/")
-        return (node, leaf) if isinstance(node, h5py.Group) else (self.handle, path)
+        return (node, leaf) if isinstance(node, h5g.GroupID) else (self._nodes["/"], path[1:])
+
+    def has(self, path: str) -> bool:
+        """Return True if this writer wrote or copied an object at ``path``."""
+        return path in self._nodes or path in self._copied
 
     def set_attrs(self, path: str, attrs: Mapping[str, Any]) -> None:
         """Write attributes on the object at ``path`` (written by this writer); return
         nothing."""
-        node = self._nodes.get(path) or self.handle[path]
+        node = self._nodes.get(path) or self.handle[path].id
         remembered = self._attrs[path]
         for name, value in attrs.items():
             value = stored(value)
-            node.attrs[name] = value
+            data = as_array(value)
+            if data is None:
+                h5py.AttributeManager(h5py.Group(node) if isinstance(node, h5g.GroupID)
+                                      else h5py.Dataset(node))[name] = value
+            else:
+                self._make.attribute(node, name, data)
             remembered[name] = plain(value)
 
     def group(self, path: str, nx_class: str, attrs: Mapping[str, Any] | None = None) -> str:
         """Create the group ``path`` with its ``NX_class`` and ``attrs``; return ``path``."""
         _absolute(path)
         parent, name = self._where(path)
-        self._nodes[path] = parent.create_group(name, track_order=True)
+        self._nodes[path] = self._make.group(parent, name)
         self._attrs[path] = {}
         self.set_attrs(path, {"NX_class": nx_class, **(attrs or {})})
         return path
@@ -159,14 +172,21 @@ class RecordWriter:
         deflates a large array or table."""
         _absolute(path)
         value = stored(value)
-        options: dict[str, Any] = {}
-        if compress and isinstance(value, np.ndarray) and value.ndim == 1 and value.size:
-            options = {"chunks": (min(value.size, COLUMN_CHUNK),), "compression": "gzip",
-                       "compression_opts": DEFLATE, "shuffle": True}
         parent, name = self._where(path)
-        if isinstance(value, str) or (isinstance(value, np.ndarray) and value.dtype.kind == "O"):
-            options = {"dtype": STRING}
-        self._nodes[path] = parent.create_dataset(name, data=value, **options)
+        if isinstance(value, np.ndarray) and value.dtype.kind == "O":
+            value = value.astype(STRING)
+        data = as_array(value)
+        chunk = None
+        if compress and isinstance(value, np.ndarray) and value.ndim == 1 and value.size:
+            chunk = min(value.size, COLUMN_CHUNK)
+        if data is None:
+            self._nodes[path] = h5py.Group(parent).create_dataset(
+                name, data=value, **({"chunks": (chunk,), "compression": "gzip",
+                                      "compression_opts": DEFLATE, "shuffle": True}
+                                     if chunk else {})).id
+        else:
+            self._nodes[path] = self._make.dataset(parent, name, data, chunk=chunk,
+                                                   level=DEFLATE)
         self._values[path] = plain(value)
         self._attrs[path] = {}
         self.set_attrs(path, attrs or {})
@@ -176,9 +196,10 @@ class RecordWriter:
         """Create an empty appendable column ``path`` of ``dtype`` with ``attrs``; return it."""
         _absolute(path)
         parent, name = self._where(path)
-        dataset = self._nodes[path] = parent.create_dataset(
+        dataset = h5py.Group(parent).create_dataset(
             name, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(COLUMN_CHUNK,),
             compression="gzip", compression_opts=DEFLATE, shuffle=True)
+        self._nodes[path] = dataset.id
         column = Column(dataset)
         self._columns[path] = column
         self._attrs[path] = {}
