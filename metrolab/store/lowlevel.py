@@ -90,23 +90,37 @@ class ObjectMaker:
         return h5g.create(parent, encoded, lcpl=self._lcpl[cset], gcpl=self._gcpl)
 
     def dataset(self, parent: h5g.GroupID, name: str, data: np.ndarray, *,
-                chunk: int | None = None, level: int = 0) -> h5d.DatasetID:
-        """Create the dataset ``name`` in ``parent`` holding ``data`` (an array whose
-        dtype is the file's type); with ``chunk`` it is chunked, shuffled and deflated at
-        ``level``. Return its id."""
+                chunk: int | None = None, level: int = 0, write: bool = True
+                ) -> h5d.DatasetID:
+        """Create the dataset ``name`` in ``parent`` of the shape and type of ``data`` (an
+        array whose dtype is the file's type) and, if ``write``, write ``data`` into it;
+        with ``chunk`` it is chunked, shuffled and deflated at ``level`` (the caller may
+        then write its chunks directly). Return its id."""
         encoded, cset = _name(name)
         file_type, _ = self._type(data.dtype)
         plist = self._dcpl if chunk is None else self._dataset_plist(chunk, level)
         dataset = h5d.create(parent, encoded, file_type, self._space(data.shape),
                              dcpl=plist, lcpl=self._lcpl[cset])
-        dataset.write(h5s.ALL, h5s.ALL, data)
+        if write:
+            dataset.write(h5s.ALL, h5s.ALL, data)
         return dataset
 
-    def attribute(self, owner: Node, name: str, data: np.ndarray) -> None:
+    def column(self, parent: h5g.GroupID, name: str, dtype: np.dtype, *, chunk: int,
+               level: int) -> h5d.DatasetID:
+        """Create the empty, extendable dataset ``name`` in ``parent`` of ``dtype``,
+        chunked by ``chunk`` rows, shuffled and deflated at ``level``; return its id."""
+        encoded, cset = _name(name)
+        return h5d.create(parent, encoded, self._type(dtype)[0],
+                          h5s.create_simple((0,), (h5s.UNLIMITED,)),
+                          dcpl=self._dataset_plist(chunk, level), lcpl=self._lcpl[cset])
+
+    def attribute(self, owner: Node, name: str, data: np.ndarray, *,
+                  replace: bool = True) -> None:
         """Create the attribute ``name`` of ``owner`` holding ``data`` (an array whose
-        dtype is the file's type); return nothing."""
+        dtype is the file's type), replacing one of that name unless ``replace`` is
+        False (the caller knows there is none); return nothing."""
         encoded, _ = _name(name)
-        if h5a.exists(owner, encoded):
+        if replace and h5a.exists(owner, encoded):
             h5a.delete(owner, encoded)
         file_type, memory_type = self._type(data.dtype)
         attribute = h5a.create(owner, encoded, file_type, self._space(data.shape))

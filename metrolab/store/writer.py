@@ -15,7 +15,7 @@ from typing import Any
 
 import h5py
 import numpy as np
-from h5py import h5g
+from h5py import h5d, h5g
 from isal import isal_zlib
 
 from metrolab.store.integrity import ArrayDigest, object_digest, plain
@@ -66,25 +66,25 @@ def deflated_chunk(rows: np.ndarray, chunk_rows: int) -> bytes:
 class Column:
     """A one-dimensional dataset appended to in pieces (chunked, shuffled, deflated).
 
-    Its digest is updated with every piece, in order. Whole chunks are compressed here
+    Its digest covers every row, in order. Whole chunks are compressed here
     (:func:`deflated_chunk`) and written with HDF5's direct chunk write, which stores them
     exactly as the dataset's own shuffle and deflate filters would: the file is a plain
     shuffled, deflated HDF5 dataset. :meth:`close` writes the last, partial chunk.
     """
 
-    def __init__(self, dataset: h5py.Dataset) -> None:
+    def __init__(self, dataset: h5d.DatasetID, chunk: int) -> None:
         self.dataset = dataset
-        self.digest = ArrayDigest(dataset.dtype)
-        self._chunk = int(dataset.chunks[0])
+        self.dtype = dataset.dtype
+        self.digest = ArrayDigest(self.dtype)
+        self._chunk = chunk
         self._held: list[np.ndarray] = []
         self._rows = 0  # rows held
         self._written = 0  # rows written (a multiple of the chunk until closed)
 
     def append(self, values: np.ndarray) -> None:
         """Add ``values`` (1-D, converted to the column's type) at the end; return nothing."""
-        piece = np.asarray(values, dtype=self.dataset.dtype)
+        piece = np.asarray(values, dtype=self.dtype)
         if piece.size:
-            self.digest.update(piece)
             self._held.append(piece.copy() if piece.flags.writeable else piece)
             self._rows += piece.size
             if self._rows >= self._chunk:
@@ -95,9 +95,10 @@ class Column:
             return
         rows = np.concatenate(self._held) if len(self._held) > 1 else self._held[0]
         whole = rows.size if final else rows.size - rows.size % self._chunk
-        self.dataset.resize((self._written + whole,))
+        self.digest.update(rows[:whole])
+        self.dataset.set_extent((self._written + whole,))
         for start in range(0, whole, self._chunk):
-            self.dataset.id.write_direct_chunk(
+            self.dataset.write_direct_chunk(
                 (self._written + start,),
                 deflated_chunk(rows[start:start + self._chunk], self._chunk))
         self._written += whole
@@ -153,7 +154,7 @@ class RecordWriter:
                 h5py.AttributeManager(h5py.Group(node) if isinstance(node, h5g.GroupID)
                                       else h5py.Dataset(node))[name] = value
             else:
-                self._make.attribute(node, name, data)
+                self._make.attribute(node, name, data, replace=name in remembered)
             remembered[name] = plain(value)
 
     def group(self, path: str, nx_class: str, attrs: Mapping[str, Any] | None = None) -> str:
@@ -184,9 +185,14 @@ class RecordWriter:
                 name, data=value, **({"chunks": (chunk,), "compression": "gzip",
                                       "compression_opts": DEFLATE, "shuffle": True}
                                      if chunk else {})).id
+        elif chunk is not None:
+            dataset = self._nodes[path] = self._make.dataset(
+                parent, name, data, chunk=chunk, level=DEFLATE, write=False)
+            for start in range(0, data.size, chunk):  # compressed here, as columns are
+                dataset.write_direct_chunk(
+                    (start,), deflated_chunk(data[start:start + chunk], chunk))
         else:
-            self._nodes[path] = self._make.dataset(parent, name, data, chunk=chunk,
-                                                   level=DEFLATE)
+            self._nodes[path] = self._make.dataset(parent, name, data)
         self._values[path] = plain(value)
         self._attrs[path] = {}
         self.set_attrs(path, attrs or {})
@@ -196,11 +202,9 @@ class RecordWriter:
         """Create an empty appendable column ``path`` of ``dtype`` with ``attrs``; return it."""
         _absolute(path)
         parent, name = self._where(path)
-        dataset = h5py.Group(parent).create_dataset(
-            name, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(COLUMN_CHUNK,),
-            compression="gzip", compression_opts=DEFLATE, shuffle=True)
-        self._nodes[path] = dataset.id
-        column = Column(dataset)
+        dataset = self._nodes[path] = self._make.column(parent, name, np.dtype(dtype),
+                                                        chunk=COLUMN_CHUNK, level=DEFLATE)
+        column = Column(dataset, COLUMN_CHUNK)
         self._columns[path] = column
         self._attrs[path] = {}
         self.set_attrs(path, attrs or {})

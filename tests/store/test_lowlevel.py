@@ -92,3 +92,24 @@ def test_low_level_objects_are_the_high_level_ones() -> None:
 @pytest.mark.parametrize("value", [[1, "a"], np.arange(4.0)[::2], ["a", "b"]])
 def test_values_without_a_known_form_are_left_to_h5py(value: Any) -> None:
     assert as_array(value) is None
+
+
+def test_a_compressed_field_over_several_chunks_reads_back_and_hashes_as_written() -> None:
+    from metrolab.store.integrity import manifest
+    from metrolab.store.writer import COLUMN_CHUNK, RecordWriter
+
+    rows = COLUMN_CHUNK + 1234
+    table = np.zeros(rows, dtype=[("id", h5py.string_dtype("utf-8", 3)), ("v", "<f8")])
+    table["id"], table["v"] = b"p1", np.arange(rows) * 0.5
+    image = io.BytesIO()
+    with h5py.File(image, "w", track_order=True) as handle:
+        writer = RecordWriter(handle)
+        writer.group("/entry", "NXentry")
+        writer.field("/entry/table", table, {"v_units": "V"}, compress=True)
+        written = writer.manifest()
+    with h5py.File(image, "r") as handle:
+        stored = handle["entry/table"]
+        assert (stored.chunks, stored.compression, stored.shuffle) == ((COLUMN_CHUNK,), "gzip",
+                                                                        True)
+        np.testing.assert_array_equal(stored[()], table)
+        assert manifest(handle, ()) == written
