@@ -124,6 +124,8 @@ class RecordWriter:
         self.handle = handle
         self._attrs: dict[str, dict[str, Any]] = {"/": {}}
         self._values: dict[str, Any] = {}
+        #: single values (text or a number) of the fields written, as written
+        self._scalars: dict[str, Any] = {}
         self._columns: dict[str, Column] = {}
         self._copied: dict[str, str] = {}
         self._make = ObjectMaker()
@@ -194,9 +196,23 @@ class RecordWriter:
         else:
             self._nodes[path] = self._make.dataset(parent, name, data)
         self._values[path] = plain(value)
+        if data is not None and data.ndim == 0:
+            self._scalars[path] = value
         self._attrs[path] = {}
         self.set_attrs(path, attrs or {})
         return path
+
+    def unhashed_field(self, path: str, text: str) -> None:
+        """Create the text field ``path`` outside the manifest (the manifest itself and
+        the content hash, written once :meth:`manifest` has run); return nothing."""
+        _absolute(path)
+        parent, name = self._where(path)
+        self._make.dataset(parent, name, np.array(text, dtype=STRING))
+
+    def written(self, path: str) -> Any:
+        """Return the single value (text or number) this writer wrote as the field
+        ``path``; raise KeyError if it wrote none there (copied, absent or an array)."""
+        return self._scalars[path]
 
     def column(self, path: str, dtype: Any, attrs: Mapping[str, Any] | None = None) -> Column:
         """Create an empty appendable column ``path`` of ``dtype`` with ``attrs``; return it."""
