@@ -51,25 +51,30 @@ def _absolute(path: str) -> None:
         raise ValueError(f"record object path {path!r} must start with '/'")
 
 
-def deflated_chunk(rows: np.ndarray, chunk_rows: int) -> bytes:
+def deflated_chunk(rows: np.ndarray, chunk_rows: int, planes: np.ndarray | None = None
+                   ) -> bytes:
     """Return one full chunk of ``chunk_rows`` rows (``rows`` padded with zeros) as the
     HDF5 filter pipeline shuffle + deflate would store it: bytes regrouped by their place
     in each number, then zlib-compressed (ISA-L's deflate at level :data:`DEFLATE`; any
-    zlib reads it, as HDF5's deflate filter does)."""
-    if rows.size < chunk_rows:
-        rows = np.concatenate((rows, np.zeros(chunk_rows - rows.size, rows.dtype)))
+    zlib reads it, as HDF5's deflate filter does). ``planes`` (uint8, item size x
+    ``chunk_rows``) is where the regrouped bytes are put, if given: a buffer reused from
+    chunk to chunk instead of fresh memory each time."""
     size = rows.dtype.itemsize
-    planes = rows.view(np.uint8).reshape(chunk_rows, size).T if size > 1 else rows
-    return isal_zlib.compress(np.ascontiguousarray(planes).data, DEFLATE)
+    if planes is None:
+        planes = np.empty((size, chunk_rows), np.uint8)
+    planes[:, :rows.size] = rows.view(np.uint8).reshape(rows.size, size).T
+    planes[:, rows.size:] = 0
+    return isal_zlib.compress(planes.data, DEFLATE)
 
 
 class Column:
     """A one-dimensional dataset appended to in pieces (chunked, shuffled, deflated).
 
-    Its digest covers every row, in order. Whole chunks are compressed here
-    (:func:`deflated_chunk`) and written with HDF5's direct chunk write, which stores them
-    exactly as the dataset's own shuffle and deflate filters would: the file is a plain
-    shuffled, deflated HDF5 dataset. :meth:`close` writes the last, partial chunk.
+    Rows are gathered in a chunk-sized buffer; each full chunk is hashed (the digest
+    covers every row, in order), compressed here (:func:`deflated_chunk`) and written
+    with HDF5's direct chunk write, which stores it exactly as the dataset's own shuffle
+    and deflate filters would: the file is a plain shuffled, deflated HDF5 dataset.
+    :meth:`close` writes the last, partial chunk.
     """
 
     def __init__(self, dataset: h5d.DatasetID, chunk: int) -> None:
@@ -77,37 +82,36 @@ class Column:
         self.dtype = dataset.dtype
         self.digest = ArrayDigest(self.dtype)
         self._chunk = chunk
-        self._held: list[np.ndarray] = []
-        self._rows = 0  # rows held
+        self._rows = np.empty(chunk, self.dtype)  # the chunk being filled
+        self._planes = np.empty((self.dtype.itemsize, chunk), np.uint8)  # its bytes regrouped
+        self._filled = 0  # rows in the chunk being filled
         self._written = 0  # rows written (a multiple of the chunk until closed)
 
     def append(self, values: np.ndarray) -> None:
         """Add ``values`` (1-D, converted to the column's type) at the end; return nothing."""
         piece = np.asarray(values, dtype=self.dtype)
-        if piece.size:
-            self._held.append(piece.copy() if piece.flags.writeable else piece)
-            self._rows += piece.size
-            if self._rows >= self._chunk:
-                self._write(final=False)
+        done = 0
+        while done < piece.size:
+            take = min(self._chunk - self._filled, piece.size - done)
+            self._rows[self._filled:self._filled + take] = piece[done:done + take]
+            self._filled += take
+            done += take
+            if self._filled == self._chunk:
+                self._write()
 
-    def _write(self, *, final: bool) -> None:
-        if not self._held:
-            return
-        rows = np.concatenate(self._held) if len(self._held) > 1 else self._held[0]
-        whole = rows.size if final else rows.size - rows.size % self._chunk
-        self.digest.update(rows[:whole])
-        self.dataset.set_extent((self._written + whole,))
-        for start in range(0, whole, self._chunk):
-            self.dataset.write_direct_chunk(
-                (self._written + start,),
-                deflated_chunk(rows[start:start + self._chunk], self._chunk))
-        self._written += whole
-        rest = rows[whole:]
-        self._held, self._rows = ([rest] if rest.size else []), int(rest.size)
+    def _write(self) -> None:
+        rows = self._rows[:self._filled]
+        self.digest.update(rows)
+        self.dataset.set_extent((self._written + rows.size,))
+        self.dataset.write_direct_chunk(
+            (self._written,), deflated_chunk(rows, self._chunk, self._planes))
+        self._written += rows.size
+        self._filled = 0
 
     def close(self) -> None:
         """Write the rows still held; return nothing."""
-        self._write(final=True)
+        if self._filled:
+            self._write()
 
 
 class RecordWriter:
