@@ -69,9 +69,16 @@ class ObjectMaker:
         plist.set_attr_creation_order(0)
         return plist
 
+    def _file_type(self, dtype: np.dtype) -> h5t.TypeID:
+        """Return the file type of ``dtype`` (a table's made anew each time: numpy's
+        dtype equality ignores the text encoding its columns carry)."""
+        if dtype.names is not None:
+            return h5t.py_create(dtype, logical=True)
+        return self._type(dtype)[0]
+
     def _type(self, dtype: np.dtype) -> tuple[h5t.TypeID, h5t.TypeID]:
-        """Return (file type, memory type) of ``dtype``, made once (a table's each time:
-        numpy's dtype equality ignores the text encoding its columns carry)."""
+        """Return (file type, memory type) of ``dtype``, made once (a table's each time,
+        see :meth:`_file_type`)."""
         if dtype.names is not None:
             return h5t.py_create(dtype, logical=True), h5t.py_create(dtype)
         key = (dtype.str, h5py.check_string_dtype(dtype))
@@ -97,7 +104,7 @@ class ObjectMaker:
         with ``chunk`` it is chunked, shuffled and deflated at ``level`` (the caller may
         then write its chunks directly). Return its id."""
         encoded, cset = _name(name)
-        file_type, _ = self._type(data.dtype)
+        file_type = self._file_type(data.dtype)
         plist = self._dcpl if chunk is None else self._dataset_plist(chunk, level)
         dataset = h5d.create(parent, encoded, file_type, self._space(data.shape),
                              dcpl=plist, lcpl=self._lcpl[cset])
@@ -110,7 +117,7 @@ class ObjectMaker:
         """Create the empty, extendable dataset ``name`` in ``parent`` of ``dtype``,
         chunked by ``chunk`` rows, shuffled and deflated at ``level``; return its id."""
         encoded, cset = _name(name)
-        return h5d.create(parent, encoded, self._type(dtype)[0],
+        return h5d.create(parent, encoded, self._file_type(dtype),
                           h5s.create_simple((0,), (h5s.UNLIMITED,)),
                           dcpl=self._dataset_plist(chunk, level), lcpl=self._lcpl[cset])
 
