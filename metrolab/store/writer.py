@@ -10,7 +10,7 @@ compressed here with ISA-L and written directly), and hashed piece by piece.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import h5py
@@ -90,10 +90,19 @@ class Column:
     def append(self, values: np.ndarray) -> None:
         """Add ``values`` (1-D, converted to the column's type) at the end; return nothing."""
         piece = np.asarray(values, dtype=self.dtype)
+        self._add(piece.size, lambda start, stop: piece[start:stop])
+
+    def repeat(self, value: int | float, count: int) -> None:
+        """Add ``count`` rows all holding ``value`` at the end; return nothing."""
+        self._add(count, lambda start, stop: value)
+
+    def _add(self, count: int, rows: Callable[[int, int], Any]) -> None:
+        """Copy ``count`` rows into the chunk buffer (``rows(start, stop)`` gives those
+        rows), writing each chunk it fills."""
         done = 0
-        while done < piece.size:
-            take = min(self._chunk - self._filled, piece.size - done)
-            self._rows[self._filled:self._filled + take] = piece[done:done + take]
+        while done < count:
+            take = min(self._chunk - self._filled, count - done)
+            self._rows[self._filled:self._filled + take] = rows(done, done + take)
             self._filled += take
             done += take
             if self._filled == self._chunk:

@@ -113,3 +113,27 @@ def test_a_compressed_field_over_several_chunks_reads_back_and_hashes_as_written
                                                                         True)
         np.testing.assert_array_equal(stored[()], table)
         assert manifest(handle, ()) == written
+
+
+def test_a_column_appended_across_chunks_reads_back_and_hashes_as_written() -> None:
+    from metrolab.store.integrity import manifest
+    from metrolab.store.writer import COLUMN_CHUNK, RecordWriter
+
+    rng = np.random.default_rng(7)
+    pieces = [rng.normal(size=n) for n in (10, COLUMN_CHUNK - 3, 5, 2 * COLUMN_CHUNK + 1, 0, 9)]
+    image = io.BytesIO()
+    with h5py.File(image, "w", track_order=True) as handle:
+        writer = RecordWriter(handle)
+        writer.group("/entry", "NXentry")
+        values = writer.column("/entry/value", "f8", {"units": "V"})
+        points = writer.column("/entry/point", "i4")
+        for number, piece in enumerate(pieces):
+            values.append(piece)
+            points.repeat(number, piece.size)
+        written = writer.manifest()
+    with h5py.File(image, "r") as handle:
+        np.testing.assert_array_equal(handle["entry/value"][()], np.concatenate(pieces))
+        np.testing.assert_array_equal(handle["entry/point"][()], np.repeat(
+            np.arange(len(pieces)), [p.size for p in pieces]))
+        assert handle["entry/value"].chunks == (COLUMN_CHUNK,)
+        assert manifest(handle, ()) == written
