@@ -59,6 +59,11 @@ def _numpy_to_plain(obj: Any) -> Any:
     raise TypeError(f"{type(obj).__name__} is not JSON-safe: {obj!r}")
 
 
+#: one encoder for every canonical text (json.dumps would build one per call)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              default=_numpy_to_plain)
+
+
 def canonical_json(obj: Any) -> str:
     """Return ``obj`` as canonical JSON text: sorted keys, no spaces, UTF-8 kept.
 
@@ -66,8 +71,7 @@ def canonical_json(obj: Any) -> str:
     written as Python's ``json`` writes them (``NaN``, ``Infinity``) so that a NaN
     reading survives a round trip; a non-JSON-safe object raises ``TypeError``.
     """
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=_numpy_to_plain)
+    return _CANONICAL.encode(obj)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h5py
 
-from metrolab.store.schema import LAYOUT_1, Layout
+from metrolab.store.schema import LAYOUT_1, LAYOUT_2, Layout
+
+if TYPE_CHECKING:
+    from metrolab.store.writer import RecordWriter
 
 
 def text(value: Any) -> str:
@@ -40,6 +43,21 @@ class RecordFacts:
     status: str
     journal: JournalLink
     amends: dict[str, Any] | None
+
+
+def written_facts(writer: RecordWriter, content_sha256: str) -> RecordFacts:
+    """Return the :class:`RecordFacts` of a schema 2.0 record from what ``writer`` wrote
+    into it, without reading it back (the facts :func:`read_facts` would read); raise
+    KeyError if the writer did not write one of them itself (e.g. it copied it)."""
+    amends = json.loads(text(writer.written("/entry/amends/data"))) \
+        if writer.has("/entry/amends") else None
+    provenance = "/entry/provenance"
+    journal = JournalLink(text(writer.written(f"{provenance}/journal_file")),
+                          int(writer.written(f"{provenance}/journal_bytes")), "head",
+                          text(writer.written(f"{provenance}/journal_head")))
+    return RecordFacts(LAYOUT_2, text(writer.written("/entry/entry_identifier")),
+                       content_sha256, text(writer.written("/entry/run/status")), journal,
+                       amends)
 
 
 def read_facts(handle: h5py.File, layout: Layout) -> RecordFacts:

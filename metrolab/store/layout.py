@@ -137,7 +137,7 @@ def write_fields(writer: RecordWriter, group: str, mapping: Mapping[str, Any], *
             continue
         text = _text(value)
         field = text_field_name(name)
-        if text is not None and f"{group}/{field}" not in writer.handle:
+        if text is not None and not writer.has(f"{group}/{field}"):
             writer.field(f"{group}/{field}", text)
 
 

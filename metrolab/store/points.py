@@ -99,8 +99,17 @@ def _dof(value: Any) -> float:
     return float("inf") if value is None else float(value)
 
 
+def _json(value: Any) -> str:
+    """Return ``value`` as canonical JSON text (an empty list or mapping without the
+    encoder: most decisions have no parameters and no warnings)."""
+    if type(value) in (list, dict) and not value:
+        return "[]" if type(value) is list else "{}"
+    return canonical_json(value)
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    """Return ``value`` if it is a mapping (as journalled: a dict), else an empty one."""
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 def point_row(point: PointData) -> dict[str, Any]:
@@ -179,8 +188,8 @@ def decision_row(point: PointData) -> dict[str, Any] | None:
         "point": point.number, "rule": str(decision.get("rule") or ""),
         "statement": str(decision.get("statement") or ""),
         "dcc_conformity": str(decision.get("dcc_conformity") or ""), "unit": str(unit),
-        "parameters_json": canonical_json(decision.get("parameters")),
-        "warnings_json": canonical_json(decision.get("warnings") or [])}
+        "parameters_json": _json(decision.get("parameters")),
+        "warnings_json": _json(decision.get("warnings") or [])}
     for name in ("measured", "U", "lower_limit", "upper_limit", "acceptance_lower",
                  "acceptance_upper", "k", "probability_of_conformity", "specific_risk",
                  "pfa", "pfr", "tur"):

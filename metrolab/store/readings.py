@@ -69,8 +69,8 @@ class ReadingsSink:
         for name, data in (("value", value), ("time", time), ("journal_seq", seq),
                            ("index", index)):
             columns[name].append(data)
-        columns["point"].append(np.full(seq.size, point, np.int32))
-        columns["attempt"].append(np.full(seq.size, attempt, np.int32))
+        columns["point"].repeat(point, seq.size)
+        columns["attempt"].repeat(attempt, seq.size)
 
     def _columns(self, unit: str) -> dict[str, Column]:
         known = self._by_unit.get(unit)

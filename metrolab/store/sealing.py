@@ -33,7 +33,7 @@ from metrolab.store.assemble import RunAssembler, RunData
 from metrolab.store.audit import AuditLog
 from metrolab.store.durable import canonical_json, file_sha256, sha256_hex
 from metrolab.store.errors import AuditLogError, JournalLockedError, SealError
-from metrolab.store.facts import RecordFacts, read_facts
+from metrolab.store.facts import RecordFacts, read_facts, written_facts
 from metrolab.store.integrity import content_hash
 from metrolab.store.journal_read import JournalReader
 from metrolab.store.layout import write_root, write_run
@@ -72,11 +72,11 @@ def _integrity_note(writer: RecordWriter) -> None:
         "to the digest of its attributes and value (docs/records.md, section 4)"))
 
 
-def _write_manifest(handle: h5py.File, digests: dict[str, str], digest: str) -> None:
+def _write_manifest(writer: RecordWriter, digests: dict[str, str], digest: str) -> None:
     """Write the manifest (``data``) and the content hash (``checksum``) into the
     integrity note; the two objects the manifest leaves out."""
     for path, value in zip(LAYOUT_2.unhashed, (canonical_json(digests), digest), strict=True):
-        handle.create_dataset(path, data=value, dtype=h5py.string_dtype())
+        writer.unhashed_field(f"/{path}", value)
 
 
 def write_sealed(out_path: Path, build: Callable[[RecordWriter], None], *,
@@ -99,8 +99,11 @@ def write_sealed(out_path: Path, build: Callable[[RecordWriter], None], *,
         _integrity_note(writer)
         digests = writer.manifest()
         digest = content_hash(digests)
-        _write_manifest(handle, digests, digest)
-        facts = read_facts(handle, LAYOUT_2)
+        _write_manifest(writer, digests, digest)
+        try:
+            facts = written_facts(writer, digest)
+        except KeyError:  # copied from the record it amends: read it
+            facts = read_facts(handle, LAYOUT_2)
     data = image.getvalue()
     try:
         durable.write_file(out_path, data, overwrite=False)

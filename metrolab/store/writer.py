@@ -10,16 +10,17 @@ compressed here with ISA-L and written directly), and hashed piece by piece.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import h5py
 import numpy as np
+from h5py import h5d, h5g
 from isal import isal_zlib
 
 from metrolab.store.integrity import ArrayDigest, object_digest, plain
+from metrolab.store.lowlevel import STRING, Node, ObjectMaker, as_array
 
-STRING = h5py.string_dtype()
 #: rows of a column held before they are written (one HDF5 chunk)
 COLUMN_CHUNK = 1 << 16
 #: deflate level of columns and tables: the one filter every HDF5 reader has
@@ -50,62 +51,76 @@ def _absolute(path: str) -> None:
         raise ValueError(f"record object path {path!r} must start with '/'")
 
 
-def deflated_chunk(rows: np.ndarray, chunk_rows: int) -> bytes:
+def deflated_chunk(rows: np.ndarray, chunk_rows: int, planes: np.ndarray | None = None
+                   ) -> bytes:
     """Return one full chunk of ``chunk_rows`` rows (``rows`` padded with zeros) as the
     HDF5 filter pipeline shuffle + deflate would store it: bytes regrouped by their place
     in each number, then zlib-compressed (ISA-L's deflate at level :data:`DEFLATE`; any
-    zlib reads it, as HDF5's deflate filter does)."""
-    if rows.size < chunk_rows:
-        rows = np.concatenate((rows, np.zeros(chunk_rows - rows.size, rows.dtype)))
+    zlib reads it, as HDF5's deflate filter does). ``planes`` (uint8, item size x
+    ``chunk_rows``) is where the regrouped bytes are put, if given: a buffer reused from
+    chunk to chunk instead of fresh memory each time."""
     size = rows.dtype.itemsize
-    planes = rows.view(np.uint8).reshape(chunk_rows, size).T if size > 1 else rows
-    return isal_zlib.compress(np.ascontiguousarray(planes).data, DEFLATE)
+    if planes is None:
+        planes = np.empty((size, chunk_rows), np.uint8)
+    planes[:, :rows.size] = rows.view(np.uint8).reshape(rows.size, size).T
+    planes[:, rows.size:] = 0
+    return isal_zlib.compress(planes.data, DEFLATE)
 
 
 class Column:
     """A one-dimensional dataset appended to in pieces (chunked, shuffled, deflated).
 
-    Its digest is updated with every piece, in order. Whole chunks are compressed here
-    (:func:`deflated_chunk`) and written with HDF5's direct chunk write, which stores them
-    exactly as the dataset's own shuffle and deflate filters would: the file is a plain
-    shuffled, deflated HDF5 dataset. :meth:`close` writes the last, partial chunk.
+    Rows are gathered in a chunk-sized buffer; each full chunk is hashed (the digest
+    covers every row, in order), compressed here (:func:`deflated_chunk`) and written
+    with HDF5's direct chunk write, which stores it exactly as the dataset's own shuffle
+    and deflate filters would: the file is a plain shuffled, deflated HDF5 dataset.
+    :meth:`close` writes the last, partial chunk.
     """
 
-    def __init__(self, dataset: h5py.Dataset) -> None:
+    def __init__(self, dataset: h5d.DatasetID, chunk: int) -> None:
         self.dataset = dataset
-        self.digest = ArrayDigest(dataset.dtype)
-        self._chunk = int(dataset.chunks[0])
-        self._held: list[np.ndarray] = []
-        self._rows = 0  # rows held
+        self.dtype = dataset.dtype
+        self.digest = ArrayDigest(self.dtype)
+        self._chunk = chunk
+        self._rows = np.empty(chunk, self.dtype)  # the chunk being filled
+        self._planes = np.empty((self.dtype.itemsize, chunk), np.uint8)  # its bytes regrouped
+        self._filled = 0  # rows in the chunk being filled
         self._written = 0  # rows written (a multiple of the chunk until closed)
 
     def append(self, values: np.ndarray) -> None:
         """Add ``values`` (1-D, converted to the column's type) at the end; return nothing."""
-        piece = np.asarray(values, dtype=self.dataset.dtype)
-        if piece.size:
-            self.digest.update(piece)
-            self._held.append(piece.copy() if piece.flags.writeable else piece)
-            self._rows += piece.size
-            if self._rows >= self._chunk:
-                self._write(final=False)
+        piece = np.asarray(values, dtype=self.dtype)
+        self._add(piece.size, lambda start, stop: piece[start:stop])
 
-    def _write(self, *, final: bool) -> None:
-        if not self._held:
-            return
-        rows = np.concatenate(self._held) if len(self._held) > 1 else self._held[0]
-        whole = rows.size if final else rows.size - rows.size % self._chunk
-        self.dataset.resize((self._written + whole,))
-        for start in range(0, whole, self._chunk):
-            self.dataset.id.write_direct_chunk(
-                (self._written + start,),
-                deflated_chunk(rows[start:start + self._chunk], self._chunk))
-        self._written += whole
-        rest = rows[whole:]
-        self._held, self._rows = ([rest] if rest.size else []), int(rest.size)
+    def repeat(self, value: int | float, count: int) -> None:
+        """Add ``count`` rows all holding ``value`` at the end; return nothing."""
+        self._add(count, lambda start, stop: value)
+
+    def _add(self, count: int, rows: Callable[[int, int], Any]) -> None:
+        """Copy ``count`` rows into the chunk buffer (``rows(start, stop)`` gives those
+        rows), writing each chunk it fills."""
+        done = 0
+        while done < count:
+            take = min(self._chunk - self._filled, count - done)
+            self._rows[self._filled:self._filled + take] = rows(done, done + take)
+            self._filled += take
+            done += take
+            if self._filled == self._chunk:
+                self._write()
+
+    def _write(self) -> None:
+        rows = self._rows[:self._filled]
+        self.digest.update(rows)
+        self.dataset.set_extent((self._written + rows.size,))
+        self.dataset.write_direct_chunk(
+            (self._written,), deflated_chunk(rows, self._chunk, self._planes))
+        self._written += rows.size
+        self._filled = 0
 
     def close(self) -> None:
         """Write the rows still held; return nothing."""
-        self._write(final=True)
+        if self._filled:
+            self._write()
 
 
 class RecordWriter:
@@ -114,40 +129,54 @@ class RecordWriter:
     Paths are absolute HDF5 paths (``/entry/run``). Attributes given to :meth:`group`,
     :meth:`field` or :meth:`set_attrs` are written and remembered in their stored form;
     :meth:`manifest` returns ``{path: digest}`` for every object written or copied.
+    Objects are made through h5py's low-level API (:mod:`metrolab.store.lowlevel`),
+    exactly as its high-level calls would make them.
     """
 
     def __init__(self, handle: h5py.File) -> None:
         self.handle = handle
         self._attrs: dict[str, dict[str, Any]] = {"/": {}}
         self._values: dict[str, Any] = {}
+        #: single values (text or a number) of the fields written, as written
+        self._scalars: dict[str, Any] = {}
         self._columns: dict[str, Column] = {}
         self._copied: dict[str, str] = {}
+        self._make = ObjectMaker()
         #: the objects this writer created, by path: children are created from their
         #: parent without h5py walking the path again
-        self._nodes: dict[str, h5py.Group | h5py.Dataset] = {"/": handle}
+        self._nodes: dict[str, Node] = {"/": handle["/"].id}
 
-    def _where(self, path: str) -> tuple[h5py.Group, str]:
+    def _where(self, path: str) -> tuple[h5g.GroupID, str]:
         """Return (the group to create ``path`` in, the name to create it under): its
-        parent if this writer created it, else the file with the whole path."""
+        parent if this writer created it, else the file's root with the whole path."""
         parent, _, leaf = path.rpartition("/")
         node = self._nodes.get(parent or "/")
-        return (node, leaf) if isinstance(node, h5py.Group) else (self.handle, path)
+        return (node, leaf) if isinstance(node, h5g.GroupID) else (self._nodes["/"], path[1:])
+
+    def has(self, path: str) -> bool:
+        """Return True if this writer wrote or copied an object at ``path``."""
+        return path in self._nodes or path in self._copied
 
     def set_attrs(self, path: str, attrs: Mapping[str, Any]) -> None:
         """Write attributes on the object at ``path`` (written by this writer); return
         nothing."""
-        node = self._nodes.get(path) or self.handle[path]
+        node = self._nodes.get(path) or self.handle[path].id
         remembered = self._attrs[path]
         for name, value in attrs.items():
             value = stored(value)
-            node.attrs[name] = value
+            data = as_array(value)
+            if data is None:
+                h5py.AttributeManager(h5py.Group(node) if isinstance(node, h5g.GroupID)
+                                      else h5py.Dataset(node))[name] = value
+            else:
+                self._make.attribute(node, name, data, replace=name in remembered)
             remembered[name] = plain(value)
 
     def group(self, path: str, nx_class: str, attrs: Mapping[str, Any] | None = None) -> str:
         """Create the group ``path`` with its ``NX_class`` and ``attrs``; return ``path``."""
         _absolute(path)
         parent, name = self._where(path)
-        self._nodes[path] = parent.create_group(name, track_order=True)
+        self._nodes[path] = self._make.group(parent, name)
         self._attrs[path] = {}
         self.set_attrs(path, {"NX_class": nx_class, **(attrs or {})})
         return path
@@ -159,27 +188,52 @@ class RecordWriter:
         deflates a large array or table."""
         _absolute(path)
         value = stored(value)
-        options: dict[str, Any] = {}
-        if compress and isinstance(value, np.ndarray) and value.ndim == 1 and value.size:
-            options = {"chunks": (min(value.size, COLUMN_CHUNK),), "compression": "gzip",
-                       "compression_opts": DEFLATE, "shuffle": True}
         parent, name = self._where(path)
-        if isinstance(value, str) or (isinstance(value, np.ndarray) and value.dtype.kind == "O"):
-            options = {"dtype": STRING}
-        self._nodes[path] = parent.create_dataset(name, data=value, **options)
+        if isinstance(value, np.ndarray) and value.dtype.kind == "O":
+            value = value.astype(STRING)
+        data = as_array(value)
+        chunk = None
+        if compress and isinstance(value, np.ndarray) and value.ndim == 1 and value.size:
+            chunk = min(value.size, COLUMN_CHUNK)
+        if data is None:
+            self._nodes[path] = h5py.Group(parent).create_dataset(
+                name, data=value, **({"chunks": (chunk,), "compression": "gzip",
+                                      "compression_opts": DEFLATE, "shuffle": True}
+                                     if chunk else {})).id
+        elif chunk is not None:
+            dataset = self._nodes[path] = self._make.dataset(
+                parent, name, data, chunk=chunk, level=DEFLATE, write=False)
+            for start in range(0, data.size, chunk):  # compressed here, as columns are
+                dataset.write_direct_chunk(
+                    (start,), deflated_chunk(data[start:start + chunk], chunk))
+        else:
+            self._nodes[path] = self._make.dataset(parent, name, data)
         self._values[path] = plain(value)
+        if data is not None and data.ndim == 0:
+            self._scalars[path] = value
         self._attrs[path] = {}
         self.set_attrs(path, attrs or {})
         return path
+
+    def unhashed_field(self, path: str, text: str) -> None:
+        """Create the text field ``path`` outside the manifest (the manifest itself and
+        the content hash, written once :meth:`manifest` has run); return nothing."""
+        _absolute(path)
+        parent, name = self._where(path)
+        self._make.dataset(parent, name, np.array(text, dtype=STRING))
+
+    def written(self, path: str) -> Any:
+        """Return the single value (text or number) this writer wrote as the field
+        ``path``; raise KeyError if it wrote none there (copied, absent or an array)."""
+        return self._scalars[path]
 
     def column(self, path: str, dtype: Any, attrs: Mapping[str, Any] | None = None) -> Column:
         """Create an empty appendable column ``path`` of ``dtype`` with ``attrs``; return it."""
         _absolute(path)
         parent, name = self._where(path)
-        dataset = self._nodes[path] = parent.create_dataset(
-            name, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(COLUMN_CHUNK,),
-            compression="gzip", compression_opts=DEFLATE, shuffle=True)
-        column = Column(dataset)
+        dataset = self._nodes[path] = self._make.column(parent, name, np.dtype(dtype),
+                                                        chunk=COLUMN_CHUNK, level=DEFLATE)
+        column = Column(dataset, COLUMN_CHUNK)
         self._columns[path] = column
         self._attrs[path] = {}
         self.set_attrs(path, attrs or {})

@@ -69,3 +69,24 @@ def test_the_same_bytes_under_another_name_are_checked_on_their_own(
     assert report.record_id == open_record(record_path).record_id
     # ... in a child process: no log vouches for the copy's bytes (metrolab.store.untrusted)
     assert counted["read back"] == 1
+
+
+def test_the_facts_remembered_at_sealing_are_the_ones_read_back(
+        journal_path: Path, keys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sealing takes a record's facts from what it wrote (an amendment, which copies
+    part of its record, may read them back); either way they are the file's own."""
+    from metrolab.store import amend, sealing
+    from metrolab.store.facts import read_facts
+    from metrolab.store.schema import LAYOUT_2
+
+    remembered: dict[Path, Any] = {}
+    monkeypatch.setattr(sealing, "remember_sealed",
+                        lambda path, whole, facts: remembered.__setitem__(path, facts))
+    record = seal(journal_path, signer=keys["A. Operator"])
+    amended = amend(record, signer=keys["Rita Reviewer"], reason="customer renamed",
+                    changes={"customer.name": "New Ltd"})
+    for path in (record, amended):
+        with h5py.File(path, "r") as handle:
+            assert remembered[path] == read_facts(handle, LAYOUT_2)
+    assert remembered[amended].amends is not None
+    assert remembered[amended].record_id.endswith("-A1")
