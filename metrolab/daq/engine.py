@@ -44,7 +44,7 @@ from metrolab.runner.errors import OperatorAborted
 from metrolab.runner.journalling import quantity_data
 from metrolab.runner.operator import Operator
 from metrolab.runner.procedure import Do, Note, Prompt, Wait
-from metrolab.runner.suspenders import Suspender
+from metrolab.runner.suspenders import HoldEnded, Suspender, hold_until_in_band
 
 
 class _Abort(Exception):
@@ -307,16 +307,11 @@ class DaqEngine:
                                            "value": quantity_data(value)})
             self.reporter.state("suspended")
             self.reporter.note(f"[yellow]{message}[/yellow]")
-            waited = 0.0
-            while not in_band:
-                if waited >= suspender.max_wait_s:
-                    raise _Abort(f"{suspender.name} stayed out of band for {waited:g} s "
-                                 f"(last {value:.2f~P})")
-                if self._abort_reason is not None:
-                    raise _Abort(self._abort_reason)
-                self.clock.sleep(suspender.poll_s)
-                waited += suspender.poll_s
-                in_band, value = suspender.check()
+            try:
+                value, waited = hold_until_in_band(suspender, value, self.clock,
+                                                   lambda: self._abort_reason)
+            except HoldEnded as ended:
+                raise _Abort(str(ended)) from None
             self._event("resume", f"{suspender.name} back in band ({value:.2f~P}) after "
                         f"{waited:g} s", {"condition": suspender.name,
                                           "value": quantity_data(value)})

@@ -61,7 +61,7 @@ from metrolab.runner.procedure import (
 from metrolab.runner.progress import Reporter
 from metrolab.runner.register import Standard
 from metrolab.runner.standard_values import ValueLookup, lookup_value
-from metrolab.runner.suspenders import Suspender
+from metrolab.runner.suspenders import HoldEnded, Suspender, hold_until_in_band
 from metrolab.store.errors import JournalWriteError
 from metrolab.units import Quantity
 
@@ -489,16 +489,11 @@ class Runner:
             self._event("pause", message, {"condition": suspender.name,
                                            "value": quantity_data(value)})
             self.reporter.note(f"[yellow]{message}[/yellow]")
-            waited = 0.0
-            while not in_band:
-                if waited >= suspender.max_wait_s:
-                    raise _Abort(f"{suspender.name} stayed out of band for {waited:g} s "
-                                 f"(last {value:.2f~P})")
-                if self._abort_reason is not None:
-                    raise _Abort(self._abort_reason)
-                self.clock.sleep(suspender.poll_s)
-                waited += suspender.poll_s
-                in_band, value = suspender.check()
+            try:
+                value, waited = hold_until_in_band(suspender, value, self.clock,
+                                                   lambda: self._abort_reason)
+            except HoldEnded as ended:
+                raise _Abort(str(ended)) from None
             self._event("resume", f"{suspender.name} back in band ({value:.2f~P}) after "
                         f"{waited:g} s", {"condition": suspender.name,
                                           "value": quantity_data(value)})

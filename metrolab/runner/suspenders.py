@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pint
 
+from metrolab.clock import Clock
+
 
 @dataclass(frozen=True, slots=True)
 class Suspender:
@@ -33,3 +35,31 @@ class Suspender:
         """Return a sentence saying the condition is out of band, for events and the screen."""
         return (f"{self.name} {value:.2f~P} is outside {self.low.magnitude:g}–"
                 f"{self.high:g~P}: paused until it returns")
+
+
+class HoldEnded(Exception):
+    """A hold on an out-of-band suspender ended without it coming back: it stayed out
+    longer than its ``max_wait_s``, or the run was asked to abort (the message says which)."""
+
+
+def hold_until_in_band(suspender: Suspender, value: pint.Quantity, clock: Clock,
+                       abort_reason: Callable[[], str | None]) -> tuple[pint.Quantity, float]:
+    """Poll ``suspender`` every ``poll_s`` seconds of ``clock`` from its out-of-band
+    ``value`` until it is back in band; return (its value then, the seconds waited).
+
+    Raises :class:`HoldEnded` when it stays out longer than ``max_wait_s``, or with the
+    reason ``abort_reason()`` gives as soon as it gives one.
+    """
+    waited = 0.0
+    in_band = False
+    while not in_band:
+        if waited >= suspender.max_wait_s:
+            raise HoldEnded(f"{suspender.name} stayed out of band for {waited:g} s "
+                            f"(last {value:.2f~P})")
+        reason = abort_reason()
+        if reason is not None:
+            raise HoldEnded(reason)
+        clock.sleep(suspender.poll_s)
+        waited += suspender.poll_s
+        in_band, value = suspender.check()
+    return value, waited
