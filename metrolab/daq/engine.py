@@ -44,6 +44,7 @@ from metrolab.runner.errors import OperatorAborted
 from metrolab.runner.journalling import quantity_data
 from metrolab.runner.operator import Operator
 from metrolab.runner.procedure import Do, Note, Prompt, Wait
+from metrolab.runner.recovery import clear_transports, reopen_lost
 from metrolab.runner.suspenders import HoldEnded, Suspender, hold_until_in_band
 
 
@@ -176,9 +177,10 @@ class DaqEngine:
         if self._faults > self.retries:
             raise _Abort(f"instrument fault at step {step} persisted after {self.retries} "
                          f"retry: {exc}") from exc
-        if isinstance(exc, InstrumentConnectionError | InstrumentTimeout):
-            self._reconnect(exc)
-        self._clear_instruments()
+        if isinstance(exc, InstrumentConnectionError | InstrumentTimeout) and \
+                self.reconnect is not None:
+            reopen_lost(self.instruments, self.reconnect, exc, self._event)
+        clear_transports(self.instruments, self._event)
         self._event("retry", f"step {step} taken again after a fault",
                     {"step": step, "cause": "fault"})
 
@@ -355,34 +357,6 @@ class DaqEngine:
                 self._event("fault", f"{axis.role}: safe state not reached: {exc}",
                             {"role": axis.role, "error": type(exc).__name__})
                 self.reporter.note(f"[red]could not make {axis.role} safe[/red]: {exc}")
-
-    def _reconnect(self, exc: InstrumentError) -> None:
-        """Reopen the instrument that timed out or was lost (all when it cannot be told)."""
-        if self.reconnect is None:
-            return
-        lost = [role for role, driver in self.instruments.items()
-                if getattr(driver, "name", None) == exc.instrument] or list(self.instruments)
-        for role in lost:
-            try:
-                self.instruments[role] = self.reconnect(role)
-            except MetrolabError as error:
-                self._event("fault", f"{role}: reconnecting failed: {error}",
-                            {"role": role, "error": type(error).__name__})
-                continue
-            self._event("note", f"{role}: connection reopened after it was lost",
-                        {"role": role})
-
-    def _clear_instruments(self) -> None:
-        """Discard anything pending on every transport after a fault."""
-        for role, driver in self.instruments.items():
-            clear = getattr(getattr(driver, "transport", None), "clear", None)
-            if clear is None:
-                continue
-            try:
-                clear()
-            except InstrumentError as exc:
-                self._event("fault", f"{role}: clearing the transport failed: {exc}",
-                            {"role": role, "error": type(exc).__name__})
 
 
 def _nan(count: int) -> np.ndarray:

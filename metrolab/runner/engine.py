@@ -27,7 +27,7 @@ import numpy as np
 import pint
 
 from metrolab.clock import Clock, isoformat
-from metrolab.errors import MetrolabError, UserInputError
+from metrolab.errors import UserInputError
 from metrolab.instrument import spec_sources
 from metrolab.instrument.errors import (
     InstrumentConnectionError,
@@ -59,6 +59,7 @@ from metrolab.runner.procedure import (
     Watch,
 )
 from metrolab.runner.progress import Reporter
+from metrolab.runner.recovery import clear_transports, reopen_lost
 from metrolab.runner.register import Standard
 from metrolab.runner.standard_values import ValueLookup, lookup_value
 from metrolab.runner.suspenders import HoldEnded, Suspender, hold_until_in_band
@@ -318,7 +319,7 @@ class Runner:
                 if isinstance(exc, InstrumentConnectionError | InstrumentTimeout) and \
                         self._reconnect(exc):
                     self._make_safe()
-                self._clear_instruments()
+                clear_transports(self.instruments, self._event)
                 self._event("retry", f"point {point.point_id} ({phase}) measured again after "
                             "a fault", {"point_id": point.point_id, "phase": phase,
                                         "cause": "fault"})
@@ -518,38 +519,11 @@ class Runner:
                 self.reporter.note(f"[red]could not make {message.role} safe[/red]: {exc}")
 
     def _reconnect(self, exc: InstrumentError) -> bool:
-        """Reopen the instrument that timed out or lost its connection (all if it cannot be told).
-
-        Returns True when at least one instrument was reopened; failures are journalled.
-        """
+        """Reopen the instrument that timed out or lost its connection (all if it cannot be
+        told); return True when at least one was reopened (failures are journalled)."""
         if self.reconnect is None:
             return False
-        lost = [role for role, i in self.instruments.items()
-                if getattr(i, "name", None) == exc.instrument] or list(self.instruments)
-        reopened = False
-        for role in lost:
-            try:
-                self.instruments[role] = self.reconnect(role)
-            except MetrolabError as error:
-                self._event("fault", f"{role}: reconnecting failed: {error}",
-                            {"role": role, "error": type(error).__name__})
-                continue
-            reopened = True
-            self._event("note", f"{role}: connection reopened after it was lost",
-                        {"role": role})
-        return reopened
-
-    def _clear_instruments(self) -> None:
-        """Discard anything pending on every transport after a fault (errors are journalled)."""
-        for role, instrument in self.instruments.items():
-            clear = getattr(getattr(instrument, "transport", None), "clear", None)
-            if clear is None:
-                continue
-            try:
-                clear()
-            except InstrumentError as exc:
-                self._event("fault", f"{role}: clearing the transport failed: {exc}",
-                            {"role": role, "error": type(exc).__name__})
+        return reopen_lost(self.instruments, self.reconnect, exc, self._event)
 
     def _abort(self, reason: str) -> RunStatus:
         self.reporter.note(f"[red]aborting[/red]: {reason}")
