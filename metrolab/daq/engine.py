@@ -41,11 +41,10 @@ from metrolab.instrument.errors import (
 )
 from metrolab.runner.engine import RunStatus
 from metrolab.runner.errors import OperatorAborted
-from metrolab.runner.journalling import quantity_data
 from metrolab.runner.operator import Operator
 from metrolab.runner.procedure import Do, Note, Prompt, Wait
 from metrolab.runner.recovery import clear_transports, reopen_lost
-from metrolab.runner.suspenders import HoldEnded, Suspender, hold_until_in_band
+from metrolab.runner.suspenders import HoldEnded, Suspender, hold_while_out_of_band
 
 
 class _Abort(Exception):
@@ -298,27 +297,16 @@ class DaqEngine:
     def _hold_while_suspended(self) -> bool:
         """Check every watch; while one is out of band poll on the clock. Return True if one
         tripped (the step is then taken again)."""
-        tripped = False
-        for suspender in self.suspenders:
-            in_band, value = suspender.check()
-            if in_band:
-                continue
-            tripped = True
-            message = suspender.describe(value)
-            self._event("pause", message, {"condition": suspender.name,
-                                           "value": quantity_data(value)})
-            self.reporter.state("suspended")
-            self.reporter.note(f"[yellow]{message}[/yellow]")
-            try:
-                value, waited = hold_until_in_band(suspender, value, self.clock,
-                                                   lambda: self._abort_reason)
-            except HoldEnded as ended:
-                raise _Abort(str(ended)) from None
-            self._event("resume", f"{suspender.name} back in band ({value:.2f~P}) after "
-                        f"{waited:g} s", {"condition": suspender.name,
-                                          "value": quantity_data(value)})
-            self.reporter.state("running")
-        return tripped
+        try:
+            return hold_while_out_of_band(
+                self.suspenders, self.clock, lambda: self._abort_reason, self._event,
+                paused=self._show_suspended, resumed=lambda _: self.reporter.state("running"))
+        except HoldEnded as ended:
+            raise _Abort(str(ended)) from None
+
+    def _show_suspended(self, message: str) -> None:
+        self.reporter.state("suspended")
+        self.reporter.note(f"[yellow]{message}[/yellow]")
 
     # -- journal and file -------------------------------------------------------------
 

@@ -62,7 +62,7 @@ from metrolab.runner.progress import Reporter
 from metrolab.runner.recovery import clear_transports, reopen_lost
 from metrolab.runner.register import Standard
 from metrolab.runner.standard_values import ValueLookup, lookup_value
-from metrolab.runner.suspenders import HoldEnded, Suspender, hold_until_in_band
+from metrolab.runner.suspenders import HoldEnded, Suspender, hold_while_out_of_band
 from metrolab.store.errors import JournalWriteError
 from metrolab.units import Quantity
 
@@ -480,26 +480,13 @@ class Runner:
 
     def _hold_while_suspended(self) -> bool:
         """Check every suspender; while one trips, poll on the clock. Return True if one tripped."""
-        tripped = False
-        for suspender in self._active_suspenders():
-            in_band, value = suspender.check()
-            if in_band:
-                continue
-            tripped = True
-            message = suspender.describe(value)
-            self._event("pause", message, {"condition": suspender.name,
-                                           "value": quantity_data(value)})
-            self.reporter.note(f"[yellow]{message}[/yellow]")
-            try:
-                value, waited = hold_until_in_band(suspender, value, self.clock,
-                                                   lambda: self._abort_reason)
-            except HoldEnded as ended:
-                raise _Abort(str(ended)) from None
-            self._event("resume", f"{suspender.name} back in band ({value:.2f~P}) after "
-                        f"{waited:g} s", {"condition": suspender.name,
-                                          "value": quantity_data(value)})
-            self.reporter.note(f"{suspender.name} back in band: resumed")
-        return tripped
+        try:
+            return hold_while_out_of_band(
+                self._active_suspenders(), self.clock, lambda: self._abort_reason, self._event,
+                paused=lambda message: self.reporter.note(f"[yellow]{message}[/yellow]"),
+                resumed=lambda s: self.reporter.note(f"{s.name} back in band: resumed"))
+        except HoldEnded as ended:
+            raise _Abort(str(ended)) from None
 
     # -- safety and ending -----------------------------------------------------
 

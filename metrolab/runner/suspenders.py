@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pint
 
 from metrolab.clock import Clock
+from metrolab.runner.journalling import quantity_data
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,24 +44,39 @@ class HoldEnded(Exception):
     longer than its ``max_wait_s``, or the run was asked to abort (the message says which)."""
 
 
-def hold_until_in_band(suspender: Suspender, value: pint.Quantity, clock: Clock,
-                       abort_reason: Callable[[], str | None]) -> tuple[pint.Quantity, float]:
-    """Poll ``suspender`` every ``poll_s`` seconds of ``clock`` from its out-of-band
-    ``value`` until it is back in band; return (its value then, the seconds waited).
+def hold_while_out_of_band(
+    suspenders: Iterable[Suspender], clock: Clock, abort_reason: Callable[[], str | None],
+    event: Callable[[str, str, dict[str, Any]], None], *,
+    paused: Callable[[str], None], resumed: Callable[[Suspender], None],
+) -> bool:
+    """Check every suspender; while one is out of band, journal a ``pause`` event, call
+    ``paused(message)``, poll it every ``poll_s`` seconds of ``clock`` until it is back,
+    then journal ``resume`` and call ``resumed(suspender)``. Return True if one tripped.
 
-    Raises :class:`HoldEnded` when it stays out longer than ``max_wait_s``, or with the
-    reason ``abort_reason()`` gives as soon as it gives one.
+    Raises :class:`HoldEnded` when one stays out longer than its ``max_wait_s``, or with
+    the reason ``abort_reason()`` gives as soon as it gives one.
     """
-    waited = 0.0
-    in_band = False
-    while not in_band:
-        if waited >= suspender.max_wait_s:
-            raise HoldEnded(f"{suspender.name} stayed out of band for {waited:g} s "
-                            f"(last {value:.2f~P})")
-        reason = abort_reason()
-        if reason is not None:
-            raise HoldEnded(reason)
-        clock.sleep(suspender.poll_s)
-        waited += suspender.poll_s
+    tripped = False
+    for suspender in suspenders:
         in_band, value = suspender.check()
-    return value, waited
+        if in_band:
+            continue
+        tripped = True
+        message = suspender.describe(value)
+        event("pause", message, {"condition": suspender.name, "value": quantity_data(value)})
+        paused(message)
+        waited = 0.0
+        while not in_band:
+            if waited >= suspender.max_wait_s:
+                raise HoldEnded(f"{suspender.name} stayed out of band for {waited:g} s "
+                                f"(last {value:.2f~P})")
+            reason = abort_reason()
+            if reason is not None:
+                raise HoldEnded(reason)
+            clock.sleep(suspender.poll_s)
+            waited += suspender.poll_s
+            in_band, value = suspender.check()
+        event("resume", f"{suspender.name} back in band ({value:.2f~P}) after {waited:g} s",
+              {"condition": suspender.name, "value": quantity_data(value)})
+        resumed(suspender)
+    return tripped
